@@ -1,0 +1,196 @@
+/**
+ * GuardFunction: the one way a runtime handler becomes a Lambda.
+ *
+ * The handler `runtime/handlers/<name>.ts` is bundled with esbuild's buildSync into an
+ * in-memory AssetArchive (no build artefacts on disk). The function gets a role holding only
+ * the statements its capability passes in (plus its own logs and dead-letter queue), a log
+ * group with retention, an encrypted SQS dead-letter queue, arm64, and env vars named in
+ * runtime/contract.ts. aws.lambda.CallbackFunction is deliberately not used: it zips every
+ * package in `dependencies` and attaches broad managed policies.
+ */
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { buildSync } from "esbuild";
+import { ENV, METRIC_NAMESPACE, type EnvName, type HandlerName } from "../runtime/contract";
+
+export const HANDLERS_DIR = path.join(__dirname, "..", "runtime", "handlers");
+
+/** One IAM statement, as plain data so tests and the policy pack can read it. */
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Action: string | string[];
+  Resource: pulumi.Input<string> | pulumi.Input<string>[];
+  Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
+}
+
+export interface BundleOptions {
+  /** Bundle AWS SDK v3 into the function (true) or use the Lambda runtime's copy (false). */
+  bundleAwsSdk?: boolean;
+  minify?: boolean;
+}
+
+const bundleCache = new Map<string, string>();
+
+/**
+ * Bundles one handler to a single CommonJS file. Cached per process: the plan and tests build
+ * the same handler for several stacks.
+ */
+export function bundleHandler(handler: string, opts: BundleOptions = {}): string {
+  const { bundleAwsSdk = true, minify = true } = opts;
+  const key = `${handler}|${bundleAwsSdk}|${minify}`;
+  const cached = bundleCache.get(key);
+  if (cached !== undefined) return cached;
+  const result = buildSync({
+    entryPoints: [path.join(HANDLERS_DIR, `${handler}.ts`)],
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    write: false,
+    minify,
+    // Keep names readable in stack traces (Lambda logs are where people debug).
+    keepNames: true,
+    legalComments: "none",
+    external: bundleAwsSdk ? [] : ["@aws-sdk/*", "@smithy/*"],
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0]!.text;
+  bundleCache.set(key, code);
+  return code;
+}
+
+export interface GuardFunctionArgs {
+  /** Which handler in runtime/handlers/ to run. */
+  handler: HandlerName;
+  /** What the function is for, shown in the Lambda console. */
+  description: string;
+  /** IAM statements the handler needs, and nothing more. */
+  statements: pulumi.Input<PolicyStatement[]>;
+  /** Env vars by contract name (ENV.*). Secrets must not be passed here: pass an SSM parameter name. */
+  environment?: Partial<Record<EnvName, pulumi.Input<string>>>;
+  /** Stack name, set as COSTGUARD_STACK. */
+  stack: string;
+  /** Log retention in days. */
+  logRetentionDays: number;
+  /** Lambda memory in MB (128 keeps the free tier going furthest). */
+  memoryMb?: number;
+  /** Timeout in seconds. */
+  timeoutSeconds?: number;
+  /** arm64 (cheaper per GB-second) or x86_64. */
+  architecture?: "arm64" | "x86_64";
+  /** Cap on concurrent executions; unset means unreserved. */
+  reservedConcurrency?: number;
+  /** Escape hatch: adjust the function's args before it is created. */
+  transform?: (args: aws.lambda.FunctionArgs) => aws.lambda.FunctionArgs;
+}
+
+export class GuardFunction extends pulumi.ComponentResource {
+  public readonly function: aws.lambda.Function;
+  public readonly role: aws.iam.Role;
+  public readonly logGroup: aws.cloudwatch.LogGroup;
+  public readonly deadLetterQueue: aws.sqs.Queue;
+  public readonly functionName: pulumi.Output<string>;
+  public readonly functionArn: pulumi.Output<string>;
+  private readonly baseName: string;
+
+  constructor(name: string, args: GuardFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("costguard:functions:GuardFunction", name, {}, opts);
+    this.baseName = name;
+    const parent = { parent: this };
+
+    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, parent);
+
+    this.deadLetterQueue = new aws.sqs.Queue(
+      `${name}-dlq`,
+      { sqsManagedSseEnabled: true, messageRetentionSeconds: 14 * 24 * 3600 },
+      parent,
+    );
+
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `costguard ${args.handler} function (${args.stack})`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      },
+      parent,
+    );
+
+    const ownStatements: PolicyStatement[] = [
+      { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${this.logGroup.arn}:*` },
+      { Sid: "OwnDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
+    ];
+    const policy = pulumi
+      .all([pulumi.output(args.statements), pulumi.output(ownStatements)])
+      .apply(([given, own]) => JSON.stringify({ Version: "2012-10-17", Statement: [...own, ...given] }));
+    const rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.id, policy }, parent);
+
+    const variables: Record<string, pulumi.Input<string>> = {
+      [ENV.stack]: args.stack,
+      [ENV.powertoolsServiceName]: `costguard-${args.handler}`,
+      [ENV.powertoolsMetricsNamespace]: METRIC_NAMESPACE,
+      NODE_OPTIONS: "--enable-source-maps",
+      ...args.environment,
+    };
+
+    let fnArgs: aws.lambda.FunctionArgs = {
+      description: args.description,
+      runtime: aws.lambda.Runtime.NodeJS22dX,
+      architectures: [args.architecture ?? "arm64"],
+      handler: "index.handler",
+      code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleHandler(args.handler)) }),
+      memorySize: args.memoryMb ?? 128,
+      timeout: args.timeoutSeconds ?? 30,
+      role: this.role.arn,
+      environment: { variables },
+      deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
+      loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
+      reservedConcurrentExecutions: args.reservedConcurrency,
+    };
+    if (args.transform) fnArgs = args.transform(fnArgs);
+    // The policy must exist before the first invocation can log or dead-letter.
+    this.function = new aws.lambda.Function(`${name}-fn`, fnArgs, { parent: this, dependsOn: [rolePolicy] });
+    this.functionName = this.function.name;
+    this.functionArn = this.function.arn;
+
+    this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn, roleArn: this.role.arn });
+  }
+
+  /** Runs the function on an EventBridge schedule, optionally with a fixed input. */
+  onSchedule(name: string, scheduleExpression: string, input?: object): aws.cloudwatch.EventRule {
+    return this.onEvent(name, { scheduleExpression }, input);
+  }
+
+  /** Runs the function for events matching a pattern (or a schedule), with a permission scoped to the rule. */
+  onEvent(
+    name: string,
+    rule: { scheduleExpression?: string; eventPattern?: object; description?: string },
+    input?: object,
+  ): aws.cloudwatch.EventRule {
+    const parent = { parent: this };
+    const eventRule = new aws.cloudwatch.EventRule(
+      `${this.baseName}-${name}`,
+      {
+        description: rule.description ?? `costguard: ${name}`,
+        scheduleExpression: rule.scheduleExpression,
+        eventPattern: rule.eventPattern ? JSON.stringify(rule.eventPattern) : undefined,
+      },
+      parent,
+    );
+    new aws.cloudwatch.EventTarget(
+      `${this.baseName}-${name}-target`,
+      { rule: eventRule.name, arn: this.function.arn, input: input ? JSON.stringify(input) : undefined },
+      parent,
+    );
+    new aws.lambda.Permission(
+      `${this.baseName}-${name}-invoke`,
+      { action: "lambda:InvokeFunction", function: this.function.name, principal: "events.amazonaws.com", sourceArn: eventRule.arn },
+      parent,
+    );
+    return eventRule;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The contract between the Pulumi side (components/) and the code that runs in AWS (runtime/).
+ *
+ * Components set environment variables and build dashboards from these names; handlers read
+ * and emit them. Keeping them in one file means a rename breaks the type-check, not a
+ * deployment. This file must stay free of @pulumi/* imports: it is bundled into Lambdas.
+ */
+import { z } from "zod";
+
+/** CloudWatch namespace of every metric costguard emits (as Embedded Metric Format logs). */
+export const METRIC_NAMESPACE = "CostGuard";
+
+/**
+ * Every metric the handlers emit. Each name × dimension set is one custom metric
+ * ($0.30/month past the 10 always free), so dimensions are kept few and bounded:
+ * per-instance-type detail goes into EMF metadata (queryable in Logs Insights), not dimensions.
+ */
+export const METRICS = {
+  /** Estimated $/h of running inventory; dimension Environment (configured envs + "untagged"). */
+  burnRate: { name: "BurnRateUsdPerHour", unit: "None", dimensions: ["Environment"] },
+  /** Stop/restore actions the failsafe applied (or would apply, in dry-run). */
+  failsafeActions: { name: "FailsafeActions", unit: "Count", dimensions: [] },
+  /** Running EC2 instances seen by the failsafe inventory; dimension Lifecycle (spot|on-demand). */
+  runningInstances: { name: "RunningInstances", unit: "Count", dimensions: ["Lifecycle"] },
+  /** Spot interruption warnings received. */
+  spotInterruptions: { name: "SpotInterruptions", unit: "Count", dimensions: [] },
+  /** Sum of the monthly cost estimates of the open waste findings. */
+  wasteUsdPerMonth: { name: "WasteUsdPerMonth", unit: "None", dimensions: [] },
+  /** Yesterday's total cost from Cost Explorer, published by the daily report. */
+  dailyCostUsd: { name: "DailyCostUsd", unit: "None", dimensions: [] },
+} as const satisfies Record<string, { name: string; unit: string; dimensions: readonly string[] }>;
+
+export type MetricKey = keyof typeof METRICS;
+
+/** Names of the Lambda environment variables. Components set them; handlers parse them with zod. */
+export const ENV = {
+  /** Stack name, for messages and audit records. */
+  stack: "COSTGUARD_STACK",
+  /** ARN of the alert SNS topic every capability reports to. */
+  alertTopicArn: "COSTGUARD_ALERT_TOPIC_ARN",
+  /** Name of the SSM SecureString parameter that holds the Slack incoming-webhook URL. */
+  slackWebhookParameter: "COSTGUARD_SLACK_WEBHOOK_PARAMETER",
+  /** JSON of the capability's runtime settings (thresholds, modes), validated by the handler. */
+  settings: "COSTGUARD_SETTINGS",
+  /** DynamoDB table names. */
+  samplesTable: "COSTGUARD_SAMPLES_TABLE",
+  stateTable: "COSTGUARD_STATE_TABLE",
+  auditTable: "COSTGUARD_AUDIT_TABLE",
+  breakerTable: "COSTGUARD_BREAKER_TABLE",
+  poolRiskTable: "COSTGUARD_POOL_RISK_TABLE",
+  findingsTable: "COSTGUARD_FINDINGS_TABLE",
+  /** S3 bucket of the daily cost report. */
+  reportBucket: "COSTGUARD_REPORT_BUCKET",
+  /** Powertools settings, set on every function so logs and metrics agree. */
+  powertoolsServiceName: "POWERTOOLS_SERVICE_NAME",
+  powertoolsMetricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Tag keys costguard reads or writes on customers' resources. */
+export const TAGS = {
+  environment: "Environment",
+  managedBy: "ManagedBy",
+  project: "Project",
+  stack: "Stack",
+  /** `true` exempts a resource from every costguard action. */
+  protect: "costguard:protect",
+  /** `true` opts an Auto Scaling group into the spot optimizer. */
+  spotOptimize: "costguard:spot-optimize",
+  /** Minimum on-demand instances (count, or percent with a trailing %) the optimizer keeps. */
+  minOnDemand: "costguard:min-on-demand",
+  /** ISO time an unauthorised instance was first flagged by the enforcer. */
+  unauthorizedSince: "costguard:unauthorized-since",
+  /** ISO date a waste finding is due for clean-up (mark-for-op). */
+  cleanupDue: "costguard:cleanup-due",
+} as const;
+
+/** The group name for inventory that carries no `Environment` tag. */
+export const UNTAGGED = "untagged";
+
+/**
+ * costguard's own events, published to the alert topic as JSON and rendered by the Slack
+ * notifier. `kind` says which capability spoke; `severity` drives the colour and the emoji.
+ */
+export const GuardEvent = z.object({
+  source: z.literal("costguard"),
+  kind: z.enum(["failsafe", "spot", "waste", "enforcer", "report", "optimizer", "node-optimizer", "test"]),
+  severity: z.enum(["info", "warning", "critical"]),
+  title: z.string().min(1),
+  stack: z.string().min(1),
+  /** Short lines shown under the title. */
+  lines: z.array(z.string()).default([]),
+  /** Key figures shown as fields (e.g. "dev burn rate": "$9.12/h (limit $8.00)"). */
+  fields: z.record(z.string(), z.string()).default({}),
+  /** Optional link, e.g. to the report in S3 or the dashboard. */
+  url: z.string().url().optional(),
+  time: z.string().datetime().optional(),
+});
+export type GuardEvent = z.infer<typeof GuardEvent>;
+export type GuardEventInput = z.input<typeof GuardEvent>;
+
+/**
+ * Operator commands sent to a deployed function by `guardctl` (Lambda Invoke with this
+ * payload). Scheduled EventBridge invocations carry no `command` and mean "run the check".
+ */
+export const AdminCommand = z.discriminatedUnion("command", [
+  z.object({ command: z.literal("status") }),
+  z.object({ command: z.literal("stop-env"), environment: z.string().min(1), dryRun: z.boolean().optional() }),
+  z.object({ command: z.literal("restore"), environment: z.string().min(1), dryRun: z.boolean().optional() }),
+  z.object({ command: z.literal("emergency-stop"), dryRun: z.boolean().optional() }),
+  z.object({ command: z.literal("reset-circuit"), instanceType: z.string().min(1), availabilityZone: z.string().optional() }),
+  z.object({ command: z.literal("report-now"), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }),
+]);
+export type AdminCommand = z.infer<typeof AdminCommand>;
+
+/** Handler names: each is `runtime/handlers/<name>.ts` and becomes one GuardFunction. */
+export const HANDLERS = [
+  "notifySlack",
+  "failsafe",
+  "spotEvents",
+  "spotAdvice",
+  "asgOptimizer",
+  "wasteScanner",
+  "securityEnforcer",
+  "costReport",
+  "nodeOptimizer",
+] as const;
+export type HandlerName = (typeof HANDLERS)[number];

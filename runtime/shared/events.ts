@@ -1,0 +1,18 @@
+/**
+ * Publishes costguard's own events to the alert topic. Every capability speaks through this
+ * one function, so the notifier can rely on the GuardEvent shape.
+ */
+import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { GuardEvent, type GuardEventInput } from "../contract";
+
+export async function publishEvent(sns: SNSClient, topicArn: string, event: Omit<GuardEventInput, "source">): Promise<void> {
+  const body = GuardEvent.parse({ source: "costguard", time: new Date().toISOString(), ...event });
+  await sns.send(
+    new PublishCommand({
+      TopicArn: topicArn,
+      // SNS subjects: ASCII, no newlines, at most 100 characters (e-mail subscribers see it).
+      Subject: `[costguard ${body.stack}] ${body.title}`.replace(/[^\x20-\x7E]/g, "").slice(0, 100),
+      Message: JSON.stringify(body),
+    }),
+  );
+}

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parseGuardConfig } from "../../components/config";
+import { pulumiYamlConfigBlock, renderPulumiYaml } from "../../tools/configDocs";
+
+const parse = (values: Record<string, string>, stack = "dev", secretKeys: string[] = []) => parseGuardConfig(values, stack, { secretKeys });
+
+describe("stack config validation", () => {
+  it("accepts an empty config and applies SPEC S2 defaults", () => {
+    const r = parse({});
+    assert.ok(r.ok);
+    assert.equal(r.config.environments.dev!.maxHourlyUsd, 8);
+    assert.equal(r.config.environments.staging!.spikePercent, 1.5);
+    assert.equal(r.config.environments.prod!.response, "notify");
+    assert.equal(r.config.failsafe.schedule, "rate(2 minutes)");
+    assert.equal(r.config.failsafe.maxActionsPerRun, 20);
+    assert.equal(r.config.spot.breakerThreshold, 3);
+    assert.equal(r.config.enforcer.mode, "audit");
+    assert.equal(r.config.environment, "dev");
+    assert.equal(r.config.isProduction, false);
+  });
+
+  it("merges a partial environment override over its defaults", () => {
+    const r = parse({ environments: JSON.stringify({ dev: { maxHourlyUsd: 12 } }) });
+    assert.ok(r.ok);
+    assert.deepEqual({ ...r.config.environments.dev }, { maxHourlyUsd: 12, spikePercent: 3, windowMinutes: 20, response: "stop", priority: 1, dryRun: false });
+  });
+
+  it("reports every problem at once, each naming key, value and expectation", () => {
+    const r = parse({
+      environments: JSON.stringify({ dev: { maxHourlyUsd: "eight" }, qa: { maxHourlyUsd: 3 } }),
+      logRetentionDays: "13",
+      failsafe: JSON.stringify({ schedule: "every 2 minutes", maxActionsPerRn: 3 }),
+      alertEmails: JSON.stringify(["ops@example.com", "not-an-email"]),
+    });
+    assert.ok(!r.ok);
+    const text = r.problems.join("\n");
+    assert.match(text, /costguard:environments\.dev\.maxHourlyUsd must be a number \(got "eight"\)/);
+    assert.match(text, /costguard:environments\.qa\.spikePercent must be a number \(got nothing\)/, "a new environment must give every field");
+    assert.match(text, /costguard:logRetentionDays must be one of CloudWatch's retention periods.*\(got 13\)/);
+    assert.match(text, /costguard:failsafe\.schedule must be an EventBridge schedule.*\(got "every 2 minutes"\)/);
+    assert.match(text, /costguard:failsafe has unknown key "maxActionsPerRn"/);
+    assert.match(text, /costguard:alertEmails\.1 must be an e-mail address \(got "not-an-email"\)/);
+  });
+
+  it("refuses SSH from anywhere in prod but not in dev", () => {
+    const prod = parse({ sshAllowedCidr: "0.0.0.0/0" }, "prod");
+    assert.ok(!prod.ok);
+    assert.match(prod.problems[0]!, /costguard:sshAllowedCidr must not open SSH to the whole internet in prod \(got "0\.0\.0\.0\/0"\)/);
+    assert.ok(parse({ sshAllowedCidr: "0.0.0.0/0" }, "dev").ok);
+  });
+
+  it("requires the Slack webhook to be a secret and never echoes it", () => {
+    const plain = parse({ slackWebhookUrl: "https://hooks.slack.com/services/T/B/XYZ" });
+    assert.ok(!plain.ok);
+    assert.match(plain.problems[0]!, /must be stored as a secret: run `pulumi config set --secret costguard:slackWebhookUrl/);
+    assert.ok(!plain.problems.join("").includes("XYZ"));
+    assert.ok(parse({ slackWebhookUrl: "https://hooks.slack.com/services/T/B/XYZ" }, "dev", ["slackWebhookUrl"]).ok);
+  });
+
+  it("keeps a string-typed key a string even when it looks like JSON", () => {
+    const r = parse({ project: "2024" });
+    assert.ok(r.ok);
+    assert.equal(r.config.project, "2024");
+  });
+
+  it("rejects an unknown top-level key", () => {
+    const r = parse({ montlyBudgetUsd: "5" });
+    assert.ok(!r.ok);
+    assert.match(r.problems[0]!, /unknown key "montlyBudgetUsd"/);
+  });
+
+  it("Pulumi.yaml declares exactly the schema's keys, types and defaults", () => {
+    const file = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
+    assert.equal(file, renderPulumiYaml(file), "Pulumi.yaml is out of step with components/configSchema.ts: run `npm run config-docs -- --write`");
+    assert.match(pulumiYamlConfigBlock(), /failsafe:\n    description:/);
+  });
+});

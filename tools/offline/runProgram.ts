@@ -1,0 +1,107 @@
+/**
+ * Runs a Pulumi TypeScript program offline: loads its stack config file, sets the config and
+ * the mocks on the program's own @pulumi/pulumi instance, runs the program inside a stack as
+ * the engine would, waits for every registration, and returns what it declared.
+ *
+ * One program per process: Pulumi's runtime state is process-global (tests run one stack per
+ * test file; the plan runs one stack per invocation).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { RecordingMocks, type PlannedResource } from "./mocks";
+
+export interface ProgramRun {
+  project: string;
+  stack: string;
+  region: string;
+  resources: PlannedResource[];
+  /** Parent (by `type::name`) of each resource, for the tree. */
+  parents: Map<string, string | undefined>;
+  outputs: Record<string, unknown>;
+}
+
+export interface RunOptions {
+  /** Directory holding Pulumi.yaml (default: this repository). */
+  programDir?: string;
+  stack: string;
+  /** Extra or overriding config values (`ns:key` → string), applied after the stack file. */
+  config?: Record<string, string>;
+  /** Keys (`ns:key`) to treat as secrets in `config`. */
+  secretKeys?: string[];
+}
+
+/** Placeholder for `secure:` values, which cannot be decrypted without the stack's secrets provider. */
+export const OFFLINE_SECRET_PLACEHOLDER = "https://offline-plan.invalid/secret";
+
+export function resourceKey(type: string, name: string): string {
+  return `${type}::${name}`;
+}
+
+/** Reads Pulumi.<stack>.yaml and converts values the way the engine passes them (strings, JSON). */
+export function loadStackConfig(programDir: string, stack: string): { project: string; values: Record<string, string>; secretKeys: string[] } {
+  const projectFile = path.join(programDir, "Pulumi.yaml");
+  if (!fs.existsSync(projectFile)) throw new Error(`no Pulumi.yaml in ${programDir}: --program must name a Pulumi project directory`);
+  const project = (yaml.load(fs.readFileSync(projectFile, "utf8")) as { name: string }).name;
+  const stackFile = path.join(programDir, `Pulumi.${stack}.yaml`);
+  const values: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  if (!fs.existsSync(stackFile)) {
+    const known = fs.readdirSync(programDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+    throw new Error(`no stack config ${path.basename(stackFile)} in ${programDir} (stacks here: ${known.join(", ") || "none"})`);
+  }
+  const doc = (yaml.load(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | null) ?? {};
+  for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
+    const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+    if (value && typeof value === "object" && "secure" in (value as object)) {
+      values[key] = OFFLINE_SECRET_PLACEHOLDER;
+      secretKeys.push(key);
+    } else {
+      values[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+  }
+  return { project, values, secretKeys };
+}
+
+function programEntry(programDir: string): string {
+  const pkgFile = path.join(programDir, "package.json");
+  const main = fs.existsSync(pkgFile) ? (JSON.parse(fs.readFileSync(pkgFile, "utf8")) as { main?: string }).main : undefined;
+  for (const candidate of [main, "index.ts", "index.js"].filter(Boolean) as string[]) {
+    const p = path.resolve(programDir, candidate);
+    if (fs.existsSync(p)) return p;
+  }
+  throw new Error(`no program entry (package.json main, index.ts or index.js) in ${programDir}`);
+}
+
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  const programDir = path.resolve(opts.programDir ?? path.join(__dirname, "..", ".."));
+  const { project, values, secretKeys } = loadStackConfig(programDir, opts.stack);
+  Object.assign(values, opts.config);
+  secretKeys.push(...(opts.secretKeys ?? []));
+  const region = values["aws:region"] ?? "us-east-1";
+
+  // The program's own @pulumi/pulumi: mocks must be set on the instance it will use.
+  const pulumi = require(require.resolve("@pulumi/pulumi", { paths: [programDir] })) as typeof import("@pulumi/pulumi");
+  pulumi.runtime.setAllConfig(values, secretKeys);
+  const mocks = new RecordingMocks(region);
+  await pulumi.runtime.setMocks(mocks, project, opts.stack, true);
+
+  const parents = new Map<string, string | undefined>();
+  const recordParent: import("@pulumi/pulumi").ResourceTransformation = (args) => {
+    const parent = args.opts.parent as unknown as { __pulumiType?: string; __name?: string } | undefined;
+    const parentKey = parent?.__pulumiType && parent.__pulumiType !== "pulumi:pulumi:Stack" ? resourceKey(parent.__pulumiType, parent.__name ?? "") : undefined;
+    parents.set(resourceKey(args.type, args.name), parentKey);
+    return undefined;
+  };
+
+  const entry = programEntry(programDir);
+  const outputs =
+    (await pulumi.runtime.runInPulumiStack(async () => {
+      // Registered inside the stack: the root stack resource must exist first.
+      pulumi.runtime.registerStackTransformation(recordParent);
+      return require(entry);
+    })) ?? {};
+  await pulumi.runtime.disconnect();
+  const resources = mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+  return { project, stack: opts.stack, region, resources, parents, outputs: outputs as Record<string, unknown> };
+}

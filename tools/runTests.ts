@@ -1,0 +1,35 @@
+/**
+ * Runs every test file under test/ with node's test runner and tsx. On Node 20,
+ * `node --test test/` finds no .ts files and passes with zero tests, so the files are listed.
+ *
+ *   npm test                       all tests
+ *   npm test -- test/runtime       only files under a path (or a single file)
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const root = path.join(__dirname, "..");
+
+function walk(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  if (fs.statSync(dir).isFile()) return [dir];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === "fixtures" || e.name === "node_modules" ? [] : walk(p);
+    return e.name.endsWith(".test.ts") ? [p] : [];
+  });
+}
+
+const filters = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const files = (filters.length ? filters.map((f) => path.resolve(f)) : [path.join(root, "test")]).flatMap(walk).sort();
+if (files.length === 0) {
+  console.error(`no test files found under ${filters.join(", ") || "test/"}`);
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...process.argv.slice(2).filter((a) => a.startsWith("-")), ...files], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, NODE_ENV: "test" },
+});
+process.exit(result.status ?? 1);
