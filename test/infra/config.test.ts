@@ -75,6 +75,6 @@ describe("stack config validation", () => {
   it("Pulumi.yaml declares exactly the schema's keys, types and defaults", () => {
     const file = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
     assert.equal(file, renderPulumiYaml(file), "Pulumi.yaml is out of step with components/configSchema.ts: run `npm run config-docs -- --write`");
-    assert.match(pulumiYamlConfigBlock(), /failsafe:\n    description:/);
+    assert.match(pulumiYamlConfigBlock(), /failsafe:\n {4}description:/);
   });
 });
