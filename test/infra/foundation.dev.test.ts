@@ -55,6 +55,21 @@ describe("dev stack: foundation", () => {
     assert.ok(st.every((s) => s.Resource !== "*"));
   });
 
+  it("never grants '*' actions, nor a mutating action on every resource without a condition, to any function", () => {
+    const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy");
+    assert.ok(policies.length >= 1);
+    const readOnly = /^[a-z0-9-]+:(Describe|List|Get|BatchGet|Query|Scan|Search|Lookup|View)/;
+    for (const p of policies) {
+      for (const s of (JSON.parse(p.inputs.policy as string) as { Statement: Parameters<typeof actions>[0][] }).Statement) {
+        for (const a of actions(s)) {
+          assert.ok(!a.includes("*") || /^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*\*$/.test(a), `${p.name}: wildcard action ${a}`);
+          const onEverything = [s.Resource].flat().includes("*");
+          if (onEverything && !readOnly.test(a)) assert.ok(s.Condition, `${p.name}: ${a} on * without a condition`);
+        }
+      }
+    }
+  });
+
   it("lets CloudWatch, Budgets and Cost Anomaly Detection publish to an unencrypted topic in dev", () => {
     assert.equal(ofType(run, "aws:kms/key:Key").length, 0, "no $1/month key in dev");
     assert.equal(one(run, "aws:sns/topic:Topic", "alerts").inputs.kmsMasterKeyId, undefined);
