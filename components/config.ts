@@ -132,6 +132,11 @@ export function parseGuardConfig(
   const serviceNames = c.services.map((s) => s.name);
   const dup = serviceNames.find((n, i) => serviceNames.indexOf(n) !== i);
   if (dup) problems.push(`${CONFIG_NAMESPACE}:services has two services named "${dup}": names must be unique`);
+  c.services.forEach((svc, i) => {
+    if (isProduction && svc.scaleToZero.enabled) {
+      problems.push(`${CONFIG_NAMESPACE}:services.${i}.scaleToZero.enabled must not be true in prod (service "${svc.name}"): scale-to-zero outside working hours is for non-production stacks`);
+    }
+  });
   // Budgets: one notification list per budget (4 used), at most 10 e-mail subscribers (checked in schema).
   if (problems.length) return { ok: false, problems };
 
