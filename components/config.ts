@@ -55,7 +55,9 @@ function valueAt(raw: unknown, path: PropertyKey[]): unknown {
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const key = `${CONFIG_NAMESPACE}:${issue.path.map(String).join(".")}`;
   const got = valueAt(raw, issue.path);
-  const gotText = got === undefined ? "nothing" : JSON.stringify(got);
+  // A service's environment and secrets may hold a secret by mistake: never echo them.
+  const hidden = issue.path[0] === "services" && (issue.path[2] === "environment" || issue.path[2] === "secrets") && issue.path.length > 3;
+  const gotText = hidden ? "a value not shown here in case it is secret" : got === undefined ? "nothing" : JSON.stringify(got);
   switch (issue.code) {
     case "unrecognized_keys": {
       const where = issue.path.length ? key : `the ${CONFIG_NAMESPACE} namespace`;
