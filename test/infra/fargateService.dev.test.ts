@@ -96,7 +96,9 @@ describe("Fargate services in the dev stack", () => {
     assert.equal(apiSg.length, 1);
     assert.equal(apiSg[0]!.fromPort, 8080);
     assert.equal(apiSg[0]!.cidrBlocks, undefined, "no direct ingress from the internet when behind the load balancer");
-    assert.equal(apiSg[0]!.securityGroups!.length, 1);
+    const albSecurityGroups = albs[0]!.inputs.securityGroups as string[];
+    assert.equal(albSecurityGroups.length, 1);
+    assert.deepEqual(apiSg[0]!.securityGroups, albSecurityGroups, "only the load balancer's security group may reach the tasks");
     const helloSg = one("aws:ec2/securityGroup:SecurityGroup", "service-hello-sg").inputs.ingress as { fromPort: number; cidrBlocks: string[] }[];
     assert.deepEqual(helloSg.map((r) => [r.fromPort, r.cidrBlocks]), [[80, ["0.0.0.0/0"]]]);
     assert.deepEqual(one("aws:ec2/securityGroup:SecurityGroup", "service-worker-sg").inputs.ingress, [], "a service without a port accepts no traffic");

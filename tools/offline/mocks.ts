@@ -53,7 +53,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const { type, name } = args;
     const inputs = (args.inputs ?? {}) as Record<string, unknown>;
     const physical = (inputs.name as string | undefined) ?? `${name}-${shortHash(name)}`;
-    const id = args.id ?? `${physical}`;
+    // args.id is "" (not undefined) for a new resource: fall back to the physical name, else every id is unknown.
+    const id = args.id || physical;
     const state: Record<string, unknown> = { ...inputs };
 
     if (type.startsWith("pulumi:providers:")) {
