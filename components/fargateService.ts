@@ -1,9 +1,7 @@
 /**
  * Cost-aware Fargate services (SPEC S9): the cheap way to run a guarded workload.
  *
- * - `ServiceNetwork`: one VPC without NAT gateways (public subnets only; a NAT gateway is
- *   $33/month before traffic) and one ECS cluster with the FARGATE and FARGATE_SPOT capacity
- *   providers, shared by the stack's services. Container Insights stays off (custom metrics).
+ * - `ServiceNetwork` (serviceNetwork.ts): the shared VPC without NAT gateways and ECS cluster.
  * - `CostAwareFargateService`: one service on awsx's FargateService, tasks in public subnets
  *   with a public IP and no load balancer unless asked, FARGATE_SPOT first outside prod,
  *   container health check, log group with retention, ECR repository with a lifecycle policy,
@@ -18,81 +16,11 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSettings } from "./configSchema";
+import { capacityStrategy, type ServiceNetwork } from "./serviceNetwork";
+
+export { capacityStrategy, ServiceNetwork } from "./serviceNetwork";
 
 type Statement = { Sid: string; Effect: "Allow"; Action: string | string[]; Resource: pulumi.Input<string> | pulumi.Input<string>[] };
-
-export interface ServiceNetworkArgs {
-  /** Stack name, used in names. */
-  stack: string;
-  /** True in production: services there run on on-demand FARGATE by default. */
-  isProduction: boolean;
-  /** Availability zones of the VPC (public subnets are free; 2 keeps Spot capacity choices open). */
-  availabilityZones?: number;
-}
-
-/** A VPC with public subnets only (no NAT gateway) and an ECS cluster for Fargate services. */
-export class ServiceNetwork extends pulumi.ComponentResource {
-  public readonly vpc: awsx.ec2.Vpc;
-  public readonly vpcId: pulumi.Output<string>;
-  public readonly publicSubnetIds: pulumi.Output<string[]>;
-  public readonly cluster: aws.ecs.Cluster;
-  public readonly clusterName: pulumi.Output<string>;
-  public readonly clusterArn: pulumi.Output<string>;
-  /** The cluster's capacity providers; services depend on them being associated. */
-  public readonly capacityProviders: aws.ecs.ClusterCapacityProviders;
-
-  constructor(name: string, args: ServiceNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("costguard:fargate:ServiceNetwork", name, {}, opts);
-    const parent = { parent: this };
-    this.vpc = new awsx.ec2.Vpc(
-      `${name}-vpc`,
-      {
-        cidrBlock: "10.20.0.0/16",
-        numberOfAvailabilityZones: args.availabilityZones ?? 2,
-        enableDnsHostnames: true,
-        natGateways: { strategy: awsx.ec2.NatGatewayStrategy.None },
-        subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
-        subnetSpecs: [{ type: awsx.ec2.SubnetType.Public, cidrMask: 24 }],
-      },
-      parent,
-    );
-    this.vpcId = this.vpc.vpcId;
-    this.publicSubnetIds = this.vpc.publicSubnetIds;
-
-    this.cluster = new aws.ecs.Cluster(
-      `${name}-cluster`,
-      { name: `costguard-${args.stack}-services`, settings: [{ name: "containerInsights", value: "disabled" }] },
-      parent,
-    );
-    this.clusterName = this.cluster.name;
-    this.clusterArn = this.cluster.arn;
-    this.capacityProviders = new aws.ecs.ClusterCapacityProviders(
-      `${name}-capacity`,
-      {
-        clusterName: this.cluster.name,
-        capacityProviders: ["FARGATE", "FARGATE_SPOT"],
-        defaultCapacityProviderStrategies: capacityStrategy(args.isProduction, "X86_64"),
-      },
-      parent,
-    );
-    this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, clusterName: this.clusterName });
-  }
-}
-
-/**
- * Capacity provider strategy. Outside prod FARGATE_SPOT comes first and takes every task
- * (about 70 % cheaper; ECS does not fall back to FARGATE by itself, the FARGATE entry lets an
- * operator shift weight without a replacement). Fargate Spot runs X86_64 tasks only, so an
- * ARM64 task runs on FARGATE. In prod, FARGATE with a base of one task.
- */
-export function capacityStrategy(isProduction: boolean, architecture: "X86_64" | "ARM64"): { capacityProvider: string; weight: number; base: number }[] {
-  if (isProduction) return [{ capacityProvider: "FARGATE", base: 1, weight: 1 }];
-  if (architecture === "ARM64") return [{ capacityProvider: "FARGATE", base: 0, weight: 1 }];
-  return [
-    { capacityProvider: "FARGATE_SPOT", base: 0, weight: 1 },
-    { capacityProvider: "FARGATE", base: 0, weight: 0 },
-  ];
-}
 
 /** IAM resource ARN of a container secret reference (as validated by `secretReference`). */
 export function secretResourceArn(reference: string, region: string, accountId: string, partition = "aws"): string {
@@ -119,6 +47,8 @@ export interface CostAwareFargateServiceArgs {
   memoryAlarmPercent: number;
   /** Retention of the service's log group, in days. */
   logRetentionDays: number;
+  /** Escape hatch: change the awsx FargateService arguments (task definition, deployment) before use. */
+  transform?: { service?: (args: awsx.ecs.FargateServiceArgs) => awsx.ecs.FargateServiceArgs };
 }
 
 export class CostAwareFargateService extends pulumi.ComponentResource {
@@ -244,49 +174,51 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
       "CMD-SHELL",
       `wget -q -O /dev/null http://localhost:${s.port}/ || curl -fsS -o /dev/null http://localhost:${s.port}/ || exit 1`,
     ];
-    this.fargate = new awsx.ecs.FargateService(
-      `${name}-service`,
-      {
-        name: s.name,
-        cluster: args.network.clusterArn,
-        desiredCount: s.desiredCount,
-        capacityProviderStrategies: capacityStrategy(args.isProduction, s.cpuArchitecture),
-        // Changing the capacity provider strategy needs a new deployment.
-        forceNewDeployment: true,
-        networkConfiguration: { subnets: subnetIds, assignPublicIp: true, securityGroups: [taskSecurityGroup.id] },
-        loadBalancers: targetGroupArn ? [{ targetGroupArn, containerName: s.name, containerPort: s.port! }] : undefined,
-        healthCheckGracePeriodSeconds: targetGroupArn ? Math.max(60, s.healthCheck.startPeriodSeconds) : undefined,
-        deploymentCircuitBreaker: { enable: true, rollback: true },
-        // Tasks carry the service's tags (Environment, ...) so the failsafe can attribute them.
-        enableEcsManagedTags: true,
-        propagateTags: "SERVICE",
-        taskDefinitionArgs: {
-          family: `costguard-${args.stack}-${s.name}`,
-          cpu: String(s.cpu),
-          memory: String(s.memory),
-          runtimePlatform: { cpuArchitecture: s.cpuArchitecture, operatingSystemFamily: "LINUX" },
-          executionRole: { roleArn: executionRole.arn },
-          taskRole: { roleArn: taskRole.arn },
-          logGroup: { existing: { name: logGroup.name } },
-          container: {
-            name: s.name,
-            image: s.image,
-            essential: true,
-            portMappings: s.port === undefined ? undefined : [{ containerPort: s.port, protocol: "tcp" }],
-            environment: Object.entries(s.environment).map(([k, value]) => ({ name: k, value })),
-            secrets: Object.entries(s.secrets).map(([k, valueFrom]) => ({ name: k, valueFrom })),
-            healthCheck: {
-              command: healthCheckCommand,
-              interval: s.healthCheck.intervalSeconds,
-              timeout: s.healthCheck.timeoutSeconds,
-              retries: s.healthCheck.retries,
-              startPeriod: s.healthCheck.startPeriodSeconds,
-            },
+    const serviceArgs: awsx.ecs.FargateServiceArgs = {
+      name: s.name,
+      cluster: args.network.clusterArn,
+      desiredCount: s.desiredCount,
+      capacityProviderStrategies: capacityStrategy(args.isProduction, s.cpuArchitecture),
+      // Changing the capacity provider strategy needs a new deployment.
+      forceNewDeployment: true,
+      networkConfiguration: { subnets: subnetIds, assignPublicIp: true, securityGroups: [taskSecurityGroup.id] },
+      loadBalancers: targetGroupArn ? [{ targetGroupArn, containerName: s.name, containerPort: s.port! }] : undefined,
+      healthCheckGracePeriodSeconds: targetGroupArn ? Math.max(60, s.healthCheck.startPeriodSeconds) : undefined,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      // Tasks carry the service's tags (Environment, ...) so the failsafe can attribute them.
+      enableEcsManagedTags: true,
+      propagateTags: "SERVICE",
+      taskDefinitionArgs: {
+        family: `costguard-${args.stack}-${s.name}`,
+        cpu: String(s.cpu),
+        memory: String(s.memory),
+        runtimePlatform: { cpuArchitecture: s.cpuArchitecture, operatingSystemFamily: "LINUX" },
+        executionRole: { roleArn: executionRole.arn },
+        taskRole: { roleArn: taskRole.arn },
+        logGroup: { existing: { name: logGroup.name } },
+        container: {
+          name: s.name,
+          image: s.image,
+          essential: true,
+          // Fargate Spot warns two minutes ahead (SIGTERM): give the app all of it to drain.
+          stopTimeout: 120,
+          portMappings: s.port === undefined ? undefined : [{ containerPort: s.port, protocol: "tcp" }],
+          environment: Object.entries(s.environment).map(([k, value]) => ({ name: k, value })),
+          secrets: Object.entries(s.secrets).map(([k, valueFrom]) => ({ name: k, valueFrom })),
+          healthCheck: {
+            command: healthCheckCommand,
+            interval: s.healthCheck.intervalSeconds,
+            timeout: s.healthCheck.timeoutSeconds,
+            retries: s.healthCheck.retries,
+            startPeriod: s.healthCheck.startPeriodSeconds,
           },
         },
       },
-      { parent: this, dependsOn: [args.network.capacityProviders] },
-    );
+    };
+    this.fargate = new awsx.ecs.FargateService(`${name}-service`, args.transform?.service?.(serviceArgs) ?? serviceArgs, {
+      parent: this,
+      dependsOn: [args.network.capacityProviders],
+    });
     this.serviceName = this.fargate.service.name;
     this.serviceArn = this.fargate.service.arn;
 

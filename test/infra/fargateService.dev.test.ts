@@ -35,7 +35,7 @@ const one = (type: string, name: string): PlannedResource => {
   return r;
 };
 const service = (name: string) => one("awsx:ecs:FargateService", `service-${name}-service`);
-type Container = { name: string; image: string; secrets: { name: string; valueFrom: string }[]; environment: { name: string; value: string }[]; healthCheck?: { command: string[] } };
+type Container = { name: string; image: string; stopTimeout?: number; secrets: { name: string; valueFrom: string }[]; environment: { name: string; value: string }[]; healthCheck?: { command: string[] } };
 const container = (name: string) => (service(name).inputs.taskDefinitionArgs as { container: Container }).container;
 const execStatements = (name: string) =>
   (JSON.parse(one("aws:iam/rolePolicy:RolePolicy", `service-${name}-exec-policy`).inputs.policy as string) as { Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[] }).Statement;
@@ -185,6 +185,7 @@ describe("Fargate services in the dev stack", () => {
     assert.match(container("hello").healthCheck!.command.join(" "), /^CMD-SHELL .*http:\/\/localhost:80\//);
     assert.deepEqual(container("worker").healthCheck!.command, ["CMD", "/bin/healthy"]);
     assert.equal(service("hello").inputs.propagateTags, "SERVICE", "tasks carry the Environment tag for the failsafe");
+    assert.equal(container("hello").stopTimeout, 120, "the whole two-minute Spot warning to drain");
   });
 
   it("gives instances an SSM instance profile and opens no SSH when no CIDR is set", () => {
