@@ -29,3 +29,36 @@ const alerts = new AlertChannel(
 export const alertTopicArn = alerts.topicArn;
 export const slackNotifierFunction = alerts.notifier.functionName;
 export const slackWebhookParameter = alerts.slackWebhookParameterName;
+
+// --- Fargate services and debug access (SPEC S9) ---
+import { DebugAccess } from "./components/debugAccess";
+import { CostAwareFargateService, ServiceNetwork } from "./components/fargateService";
+const serviceNetwork = config.services.length ? new ServiceNetwork("services", { stack: config.stack, isProduction: config.isProduction }, opts) : undefined;
+const services = !serviceNetwork
+  ? []
+  : config.services.map(
+      (service) =>
+        new CostAwareFargateService(
+          `service-${service.name}`,
+          {
+            service,
+            stack: config.stack,
+            isProduction: config.isProduction,
+            network: serviceNetwork,
+            alertTopicArn: alerts.topicArn,
+            cpuAlarmPercent: config.alarms.serviceCpuPercent,
+            memoryAlarmPercent: config.alarms.serviceCpuPercent,
+            logRetentionDays: config.logRetentionDays,
+          },
+          opts,
+        ),
+    );
+const debugAccess = new DebugAccess("debug", { stack: config.stack, isProduction: config.isProduction, sshAllowedCidr: config.sshAllowedCidr, vpcId: serviceNetwork?.vpcId }, opts);
+
+export const serviceNames = services.map((s) => s.serviceName);
+export const serviceArns = services.map((s) => s.serviceArn);
+export const serviceRepositoryUrls = services.map((s) => s.repositoryUrl);
+export const serviceClusterName = serviceNetwork?.clusterName ?? null;
+export const debugInstanceProfileName = debugAccess.instanceProfileName;
+export const debugInstanceProfileArn = debugAccess.instanceProfileArn;
+export const debugSshSecurityGroupId = debugAccess.sshSecurityGroupId ?? null;

@@ -55,7 +55,9 @@ function valueAt(raw: unknown, path: PropertyKey[]): unknown {
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const key = `${CONFIG_NAMESPACE}:${issue.path.map(String).join(".")}`;
   const got = valueAt(raw, issue.path);
-  const gotText = got === undefined ? "nothing" : JSON.stringify(got);
+  // A service's environment and secrets may hold a secret by mistake: never echo them.
+  const hidden = issue.path[0] === "services" && (issue.path[2] === "environment" || issue.path[2] === "secrets") && issue.path.length > 3;
+  const gotText = hidden ? "a value not shown here in case it is secret" : got === undefined ? "nothing" : JSON.stringify(got);
   switch (issue.code) {
     case "unrecognized_keys": {
       const where = issue.path.length ? key : `the ${CONFIG_NAMESPACE} namespace`;
@@ -142,6 +144,11 @@ export function parseGuardConfig(
   const serviceNames = c.services.map((s) => s.name);
   const dup = serviceNames.find((n, i) => serviceNames.indexOf(n) !== i);
   if (dup) problems.push(`${CONFIG_NAMESPACE}:services has two services named "${dup}": names must be unique`);
+  c.services.forEach((svc, i) => {
+    if (isProduction && svc.scaleToZero.enabled) {
+      problems.push(`${CONFIG_NAMESPACE}:services.${i}.scaleToZero.enabled must not be true in prod (service "${svc.name}"): scale-to-zero outside working hours is for non-production stacks`);
+    }
+  });
   // Budgets: one notification list per budget (4 used), at most 10 e-mail subscribers (checked in schema).
   if (problems.length) return { ok: false, problems };
 

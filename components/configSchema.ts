@@ -5,6 +5,7 @@
  * by tests. No @pulumi imports here, so tools can load it cheaply.
  */
 import { z } from "zod";
+import { secretLikeReason } from "./secretLike";
 
 const usd = (what: string) => z.number({ error: `${what} must be a number` }).positive(`must be a positive number`);
 const percent = z.number().min(0, "must be 0 or more").max(1000, "must be at most 1000 (percent)");
@@ -34,28 +35,120 @@ export const DEFAULT_ENVIRONMENTS: Record<string, EnvironmentSettings> = {
   prod: { maxHourlyUsd: 2, spikePercent: 0.5, windowMinutes: 60, response: "notify", priority: 3, dryRun: false },
 };
 
-export const ServiceSettings = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be lower-case letters, digits and dashes (max 31)"),
-  image: z.string().min(1, "must name a container image"),
-  cpu: z.number().int().refine((v) => [256, 512, 1024, 2048, 4096].includes(v), "must be a Fargate CPU size: 256, 512, 1024, 2048 or 4096").default(256),
-  memory: z.number().int().min(512, "must be at least 512 MiB").default(512),
-  port: z.number().int().min(1).max(65535).optional(),
-  desiredCount: z.number().int().min(0).default(1),
-  loadBalancer: z.boolean().default(false),
-  healthCheckCommand: z.array(z.string()).optional(),
-  /** Container env var name → ARN or name of an SSM parameter / Secrets Manager secret. */
-  secrets: z.record(z.string(), z.string()).default({}),
-  /** Plain, non-secret environment values. */
-  environment: z.record(z.string(), z.string()).default({}),
-  scaleToZero: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      stopSchedule: z.string().default("cron(0 19 ? * MON-FRI *)"),
-      startSchedule: z.string().default("cron(0 7 ? * MON-FRI *)"),
-      timezone: z.string().default("UTC"),
-    })
-    .optional(),
-});
+/**
+ * Fargate's valid task sizes: CPU units → the memory sizes (MiB) allowed with it.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
+ */
+export const FARGATE_TASK_SIZES: Record<number, number[]> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+function range(from: number, to: number, step: number): number[] {
+  return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+}
+function sizesText(sizes: number[]): string {
+  return sizes.length > 4 ? `${sizes[0]} to ${sizes[sizes.length - 1]} in steps of ${sizes[1]! - sizes[0]!}` : sizes.join(", ");
+}
+
+/** Application Auto Scaling schedules: cron(...) with six fields, rate(...) or at(...). */
+const scalingSchedule = z
+  .string()
+  .regex(
+    /^(cron\((\S+ ){5}\S+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\))$/,
+    'must be an Application Auto Scaling schedule such as "cron(0 19 ? * MON-FRI *)"',
+  );
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"');
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name (letters, digits, _)");
+/** Where a container secret comes from: an SSM parameter or Secrets Manager secret, never a value. */
+export const secretReference = z
+  .string()
+  .regex(
+    /^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[\w.\-/]+|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+(:[^:]*:[^:]*:[^:]*)?|\/[\w.\-/]+)$/,
+    "must reference a secret, not hold one: the ARN of an SSM parameter or Secrets Manager secret, or an SSM parameter name starting with /",
+  );
+
+export const ServiceSettings = z
+  .strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be lower-case letters, digits and dashes (max 31)"),
+    image: z.string().min(1, "must name a container image"),
+    cpu: z
+      .number()
+      .int()
+      .refine((v) => v in FARGATE_TASK_SIZES, `must be a Fargate CPU size: ${Object.keys(FARGATE_TASK_SIZES).join(", ")}`)
+      .default(256),
+    memory: z.number().int().min(512, "must be at least 512 MiB").default(512),
+    /** Fargate Spot runs X86_64 only: ARM64 (20 % cheaper on demand) gives up Spot (about 70 % cheaper). */
+    cpuArchitecture: z.enum(["X86_64", "ARM64"]).default("X86_64"),
+    port: z.number().int().min(1).max(65535).optional(),
+    /** CIDRs allowed to reach `port` on the tasks' public IPs (when there is no load balancer). */
+    ingressCidrs: z.array(z.cidrv4("must be an IPv4 CIDR such as 203.0.113.0/24")).default(["0.0.0.0/0"]),
+    desiredCount: z.number().int().min(0).max(100).default(1),
+    loadBalancer: z.boolean().default(false),
+    healthCheck: z
+      .strictObject({
+        /** Docker HEALTHCHECK command; default when `port` is set: an HTTP GET of / on it. */
+        command: z.array(z.string()).min(1).optional(),
+        intervalSeconds: z.number().int().min(5).max(300).default(30),
+        timeoutSeconds: z.number().int().min(2).max(60).default(5),
+        retries: z.number().int().min(1).max(10).default(3),
+        startPeriodSeconds: z.number().int().min(0).max(300).default(15),
+      })
+      .prefault({}),
+    /** Container env var name → ARN of an SSM parameter / Secrets Manager secret, or SSM parameter name. */
+    secrets: z.record(envVarName, secretReference).default({}),
+    /** Plain, non-secret environment values (secret-looking ones are refused). */
+    environment: z.record(envVarName, z.string()).default({}),
+    /** Scale to zero outside working hours. Default: on outside prod, refused in prod. */
+    scaleToZero: z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        stopSchedule: scalingSchedule.default("cron(0 18 ? * MON-FRI *)"),
+        startSchedule: scalingSchedule.default("cron(0 8 ? * MON-FRI *)"),
+        timezone: timeZone.default("UTC"),
+      })
+      .prefault({}),
+    /** An existing VPC to run in (its subnets must be public: a route to an internet gateway). */
+    vpc: z
+      .strictObject({
+        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, 'must be a VPC id such as "vpc-0abc123"'),
+        subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'must be a subnet id such as "subnet-0abc123"')).min(1, "must list at least one public subnet"),
+      })
+      .optional(),
+  })
+  .superRefine((s, ctx) => {
+    const allowed = FARGATE_TASK_SIZES[s.cpu];
+    if (allowed && !allowed.includes(s.memory)) {
+      ctx.addIssue({ code: "custom", path: ["memory"], message: `is not a valid Fargate size with cpu ${s.cpu}: use ${sizesText(allowed)} MiB` });
+    }
+    for (const [name, value] of Object.entries(s.environment)) {
+      const reason = secretLikeReason(name, value);
+      if (reason) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environment", name],
+          message: `looks like a secret (${reason}): store it in SSM Parameter Store (SecureString) or Secrets Manager and list it under "secrets" by ARN or parameter name instead`,
+        });
+      }
+    }
+    const clash = Object.keys(s.secrets).find((k) => k in s.environment);
+    if (clash) ctx.addIssue({ code: "custom", path: ["secrets", clash], message: "is also set in environment: give it in one place only" });
+    if (!s.healthCheck.command && s.port === undefined) {
+      ctx.addIssue({ code: "custom", path: ["healthCheck", "command"], message: "is required when the service has no port (there is nothing to probe by default)" });
+    }
+    if (s.loadBalancer && s.port === undefined) ctx.addIssue({ code: "custom", path: ["port"], message: "is required with loadBalancer: true" });
+  });
 export type ServiceSettings = z.infer<typeof ServiceSettings>;
 
 export const NodeOptimizerSettings = z.strictObject({

@@ -53,7 +53,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const { type, name } = args;
     const inputs = (args.inputs ?? {}) as Record<string, unknown>;
     const physical = (inputs.name as string | undefined) ?? `${name}-${shortHash(name)}`;
-    const id = args.id ?? `${physical}`;
+    // args.id is "" (not undefined) for a new resource: fall back to the physical name, else every id is unknown.
+    const id = args.id || physical;
     const state: Record<string, unknown> = { ...inputs };
 
     if (type.startsWith("pulumi:providers:")) {
@@ -106,7 +107,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       case "aws:ssm/parameter:Parameter":
         state.arn = `arn:aws:ssm:${this.region}:${MOCK_ACCOUNT}:parameter${inputs.name as string}`;
         break;
+      case "aws:iam/instanceProfile:InstanceProfile":
+        state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:instance-profile/${physical}`;
+        break;
       case "aws:ecr/repository:Repository":
+        state.arn = `arn:aws:ecr:${this.region}:${MOCK_ACCOUNT}:repository/${physical}`;
         state.repositoryUrl = `${MOCK_ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com/${physical}`;
         break;
       case "aws:ecs/cluster:Cluster":
@@ -127,6 +132,16 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         state.service = { name: physical, arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT}:service/${physical}`, id: physical };
         state.taskDefinition = { arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT}:task-definition/${physical}:1`, family: physical };
         break;
+      case "awsx:lb:ApplicationLoadBalancer": {
+        const suffix = shortHash(name);
+        state.loadBalancer = {
+          arn: `arn:aws:elasticloadbalancing:${this.region}:${MOCK_ACCOUNT}:loadbalancer/app/${name}/${suffix}`,
+          dnsName: `${name}-${suffix}.${this.region}.elb.amazonaws.com`,
+        };
+        state.defaultTargetGroup = { arn: `arn:aws:elasticloadbalancing:${this.region}:${MOCK_ACCOUNT}:targetgroup/${name}/${suffix}` };
+        state.vpcId = (inputs.defaultTargetGroup as { vpcId?: string } | undefined)?.vpcId;
+        break;
+      }
       case "awsx:ecr:Repository":
         state.url = `${MOCK_ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com/${physical}`;
         break;
