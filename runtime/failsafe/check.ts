@@ -98,11 +98,11 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   for (const [g, b] of Object.entries(report.groups)) if (!(g in burn)) burn[g] = b.usdPerHour;
 
   // Store this run's samples, then read each window (the current sample included).
-  const windows: Record<string, number> = { [GLOBAL]: settings.global.windowMinutes };
-  for (const [env, t] of Object.entries(settings.environments)) windows[env] = t.windowMinutes;
+  // Every group's samples over the longest window: the global spike is computed from them too.
+  const longest = Math.max(settings.global.windowMinutes, ...Object.values(settings.environments).map((t) => t.windowMinutes));
   await Promise.all([...groups.map((g) => store.putSample(g, { time: now, usdPerHour: burn[g]! })), store.putSample(GLOBAL, { time: now, usdPerHour: report.totalUsdPerHour })]);
   const samples: Record<string, Sample[]> = {};
-  await Promise.all(Object.entries(windows).map(async ([g, minutes]) => void (samples[g] = await store.samplesSince(g, now - minutes * 60_000))));
+  await Promise.all([...groups, GLOBAL].map(async (g) => void (samples[g] = await store.samplesSince(g, now - longest * 60_000))));
   const states = await loadStates(store, [...groups, GLOBAL]);
 
   const decision = decide({ now, settings, burn, samples, inventory, states });

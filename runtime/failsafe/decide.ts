@@ -9,6 +9,8 @@ import type { EnvironmentState, Inventory, Sample, StopAction } from "./model";
 import type { FailsafeSettings } from "./settings";
 
 export const GLOBAL = "global";
+/** Float noise allowance: +3.0000000001 % over a 3 % threshold is not a spike. */
+const EPSILON = 1e-9;
 
 export interface Breach {
   group: string;
@@ -81,6 +83,26 @@ export function stopOrder(groups: string[], settings: FailsafeSettings): string[
   return [...groups].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
+/**
+ * The global series minus the given environments' samples taken at the same time (every run
+ * writes all groups' samples with one timestamp). Times where one of them is missing are dropped.
+ */
+function globalSeriesExcluding(global: Sample[], excluded: string[], samples: Record<string, Sample[]>, now: number, currentRemaining: number): Sample[] {
+  if (excluded.length === 0) return global;
+  const byTime = excluded.map((env) => new Map((samples[env] ?? []).map((s) => [s.time, s.usdPerHour])));
+  const out: Sample[] = [];
+  for (const s of global) {
+    if (s.time === now) {
+      out.push({ time: now, usdPerHour: currentRemaining });
+      continue;
+    }
+    const parts = byTime.map((m) => m.get(s.time));
+    if (parts.some((p) => p === undefined)) continue;
+    out.push({ time: s.time, usdPerHour: s.usdPerHour - parts.reduce((a: number, b) => a + b!, 0) });
+  }
+  return out;
+}
+
 export function findBreaches(input: Omit<DecisionInput, "inventory">): Breach[] {
   const { now, settings, burn, samples, states } = input;
   const breaches: Breach[] = [];
@@ -94,7 +116,7 @@ export function findBreaches(input: Omit<DecisionInput, "inventory">): Breach[] 
     let rise: number | undefined;
     if (spike) {
       rise = spikePercent(withCurrent(group, usd), now, spike.windowMinutes, spike.notBefore);
-      if (rise !== undefined && rise > spike.threshold) reasons.push("spike");
+      if (rise !== undefined && rise - spike.threshold > EPSILON) reasons.push("spike");
     }
     if (reasons.length) breaches.push({ group, reasons, usdPerHour: usd, maxHourlyUsd: max, spikePercent: rise, spikeThreshold: spike?.threshold });
   };
@@ -106,12 +128,23 @@ export function findBreaches(input: Omit<DecisionInput, "inventory">): Breach[] 
     check(env, usd, t.maxHourlyUsd, now < grace ? undefined : { threshold: t.spikePercent, windowMinutes: t.windowMinutes });
   }
   check(UNTAGGED, burn[UNTAGGED] ?? 0, settings.untagged.maxHourlyUsd);
+
+  // Global: the limit is on the whole account. The spike excludes the rise of environments
+  // that breached on their own (their own response handles it), so one environment's spike
+  // does not escalate to an emergency by itself; a rise spread over several does.
   const total = Object.values(burn).reduce((a, b) => a + b, 0);
+  const handled = breaches.filter((b) => b.group !== UNTAGGED).map((b) => b.group);
   const lastRestore = Math.max(0, ...Object.values(states).map((s) => s?.restoredAt ?? 0));
   const g = settings.global;
   const globalGrace = restoreGrace(lastRestore || undefined, g.windowMinutes);
-  check(GLOBAL, total, g.maxHourlyUsd, now < globalGrace ? undefined : { threshold: g.spikePercent, windowMinutes: g.windowMinutes });
-  // Groups seen in inventory but not configured count towards global only.
+  const remaining = total - handled.reduce((sum, env) => sum + (burn[env] ?? 0), 0);
+  const reasons: Breach["reasons"] = total > g.maxHourlyUsd ? ["limit"] : [];
+  let rise: number | undefined;
+  if (now >= globalGrace) {
+    rise = spikePercent(globalSeriesExcluding(withCurrent(GLOBAL, total), handled, samples, now, remaining), now, g.windowMinutes);
+    if (rise !== undefined && rise - g.spikePercent > EPSILON) reasons.push("spike");
+  }
+  if (reasons.length) breaches.push({ group: GLOBAL, reasons, usdPerHour: total, maxHourlyUsd: g.maxHourlyUsd, spikePercent: rise, spikeThreshold: g.spikePercent });
   return breaches;
 }
 

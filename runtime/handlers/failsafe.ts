@@ -52,7 +52,7 @@ function buildDeps(): FailsafeDeps {
   const metrics = createMetrics("costguard-failsafe");
   return {
     clients: { ec2: new EC2Client(common), autoScaling: new AutoScalingClient(common), ecs: new ECSClient(common), rds: new RDSClient(common), elbv2: new ElasticLoadBalancingV2Client(common) },
-    store: new FailsafeStore(DynamoDBDocumentClient.from(new DynamoDBClient(common)), { samples: env[ENV.samplesTable], state: env[ENV.stateTable], audit: env[ENV.auditTable] }, settings.sampleRetentionHours),
+    store: new FailsafeStore(DynamoDBDocumentClient.from(new DynamoDBClient(common), { marshallOptions: { removeUndefinedValues: true } }), { samples: env[ENV.samplesTable], state: env[ENV.stateTable], audit: env[ENV.auditTable] }, settings.sampleRetentionHours),
     sns: new SNSClient(common),
     alertTopicArn: env[ENV.alertTopicArn],
     prices: priceBook,
