@@ -29,3 +29,24 @@ const alerts = new AlertChannel(
 export const alertTopicArn = alerts.topicArn;
 export const slackNotifierFunction = alerts.notifier.functionName;
 export const slackWebhookParameter = alerts.slackWebhookParameterName;
+
+// --- Failsafe (SPEC S2) ---
+import { CostGuard } from "./components/failsafe";
+
+const failsafe = config.failsafe.enabled
+  ? new CostGuard(
+      "failsafe",
+      {
+        ...common,
+        environments: config.environments,
+        failsafe: config.failsafe,
+        alertTopicArn: alerts.topicArn,
+        publishStatements: alerts.publishStatements(),
+      },
+      opts,
+    )
+  : undefined;
+
+/** guardctl's status / stop-env / restore / emergency-stop invoke this function. */
+export const failsafeFunction = failsafe?.functionName;
+export const failsafeAuditTable = failsafe?.auditTable.name;
