@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
-import type { FailsafeSettings } from "../runtime/failsafe/settings";
+import { FailsafeSettings } from "../runtime/failsafe/settings";
 import type { GuardConfig } from "./config";
 import type { EnvironmentSettings } from "./configSchema";
 import { GuardFunction, type PolicyStatement } from "./guardFunction";
@@ -155,6 +155,12 @@ export class CostGuard extends pulumi.ComponentResource {
     this.stateTable = table("state", "S", false);
     this.auditTable = table("audit", "S", true);
 
+    // The handler validates the same schema at run time; failing here stops a bad deploy at preview.
+    const settings = FailsafeSettings.safeParse(failsafeSettings(args.environments, args.failsafe));
+    if (!settings.success) {
+      throw new Error(`costguard:environments / costguard:failsafe cannot be used by the failsafe: ${settings.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    }
+
     const region = aws.getRegionOutput({}, parent).region;
     const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
     const statements = [
@@ -182,7 +188,7 @@ export class CostGuard extends pulumi.ComponentResource {
         statements,
         environment: {
           [ENV.alertTopicArn]: args.alertTopicArn,
-          [ENV.settings]: JSON.stringify(failsafeSettings(args.environments, args.failsafe)),
+          [ENV.settings]: JSON.stringify(settings.data),
           [ENV.samplesTable]: this.samplesTable.name,
           [ENV.stateTable]: this.stateTable.name,
           [ENV.auditTable]: this.auditTable.name,

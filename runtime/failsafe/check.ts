@@ -164,7 +164,8 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
     });
   }
 
-  for (const g of Object.keys(burn)) deps.emit("burnRate", burn[g]!, { Environment: g });
+  // Configured environments and untagged only: each dimension value is a billed custom metric.
+  for (const g of groups) deps.emit("burnRate", burn[g]!, { Environment: g });
   deps.emit("runningInstances", report.instancesByLifecycle.spot, { Lifecycle: "spot" });
   deps.emit("runningInstances", report.instancesByLifecycle["on-demand"], { Lifecycle: "on-demand" });
   deps.emit("failsafeActions", actions.filter((a) => a.outcome !== "failed").length);

@@ -107,7 +107,7 @@ export async function readInventory(clients: InventoryClients, region: string, p
 }
 
 async function readInstances(ec2: EC2Client, inv: Inventory): Promise<void> {
-  const pages = paginateDescribeInstances({ client: ec2, pageSize: PAGE_SIZES.describeInstances }, { Filters: [{ Name: "instance-state-name", Values: ["pending", "running"] }] });
+  const pages = paginateDescribeInstances({ client: ec2, pageSize: PAGE_SIZES.describeInstances }, { Filters: [{ Name: "instance-state-name", Values: ["running"] }] });
   for await (const page of pages) {
     for (const r of page.Reservations ?? []) {
       for (const i of r.Instances ?? []) {
