@@ -1,6 +1,7 @@
 /** The Lambda entry point end to end: env validation, then admin commands against dynalite. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { handler } from "../../runtime/handlers/failsafe";
 import { startDynamo, defaultSettings, type LocalDynamo } from "./helpers";
 
 describe("failsafe Lambda handler", () => {
@@ -17,7 +18,6 @@ describe("failsafe Lambda handler", () => {
   it("refuses to start with an incomplete environment, naming what is missing", async () => {
     delete process.env.COSTGUARD_SETTINGS;
     process.env.AWS_REGION = "us-east-1";
-    const { handler } = await import("../../runtime/handlers/failsafe");
     await assert.rejects(handler({ command: "status" }), /failsafe environment is incomplete: .*COSTGUARD_STACK.*COSTGUARD_SETTINGS/);
   });
 
@@ -37,7 +37,6 @@ describe("failsafe Lambda handler", () => {
       COSTGUARD_AUDIT_TABLE: d.tables.audit,
     });
     await d.store().putSample("dev", { time: Date.parse("2026-11-23T12:00:00Z"), usdPerHour: 3.25 });
-    const { handler } = await import("../../runtime/handlers/failsafe");
     const status = await handler({ command: "status" });
     assert.ok(status.ok && status.command === "status");
     const dev = status.groups.find((g) => g.name === "dev")!;
