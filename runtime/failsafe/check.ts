@@ -133,7 +133,8 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
       time: now,
       runId,
       summary: `${decision.mode}: ${decision.breaches.map(describeBreach).join("; ") || "held stopped"}`,
-      detail: { mode: decision.mode, targets: decision.targets, notifyOnly: decision.notifyOnly, actions: decision.actions.length, deferred: decision.deferred.length, skipped: decision.skipped, burn },
+      // Bounded: a DynamoDB item holds at most 400 KB, and an account may protect thousands of resources.
+      detail: { mode: decision.mode, targets: decision.targets, notifyOnly: decision.notifyOnly, actions: decision.actions.length, deferred: decision.deferred.length, skipped: decision.skipped.slice(0, 50), skippedCount: decision.skipped.length, burn: Object.fromEntries(groups.map((g) => [g, burn[g]])) },
     });
   }
   for (const a of actions) {
