@@ -62,3 +62,24 @@ export const serviceClusterName = serviceNetwork?.clusterName ?? null;
 export const debugInstanceProfileName = debugAccess.instanceProfileName;
 export const debugInstanceProfileArn = debugAccess.instanceProfileArn;
 export const debugSshSecurityGroupId = debugAccess.sshSecurityGroupId ?? null;
+
+// --- Failsafe (SPEC S2) ---
+import { CostGuard } from "./components/failsafe";
+
+const failsafe = config.failsafe.enabled
+  ? new CostGuard(
+      "failsafe",
+      {
+        ...common,
+        environments: config.environments,
+        failsafe: config.failsafe,
+        alertTopicArn: alerts.topicArn,
+        publishStatements: alerts.publishStatements(),
+      },
+      opts,
+    )
+  : undefined;
+
+/** guardctl's status / stop-env / restore / emergency-stop invoke this function. */
+export const failsafeFunction = failsafe?.functionName;
+export const failsafeAuditTable = failsafe?.auditTable.name;

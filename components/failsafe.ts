@@ -1,0 +1,209 @@
+/**
+ * CostGuard (SPEC S2): the live burn-rate check and graduated failsafe. Three DynamoDB tables
+ * (burn-rate samples with TTL, environment state and pre-stop values, audit with TTL), the
+ * failsafe function on a schedule, and a role whose stop/start permissions are conditioned on
+ * the resource's Environment tag: only environments whose response is "stop" (and untagged
+ * instances when allowed) can be touched, and never a resource tagged costguard:protect=true,
+ * whatever the code does.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ENV, TAGS } from "../runtime/contract";
+import { FailsafeSettings } from "../runtime/failsafe/settings";
+import type { GuardConfig } from "./config";
+import type { EnvironmentSettings } from "./configSchema";
+import { GuardFunction, type PolicyStatement } from "./guardFunction";
+
+export interface CostGuardArgs {
+  /** Stack name, used in names and messages. */
+  stack: string;
+  /** Thresholds and response of every environment (defaults merged with the stack's overrides). */
+  environments: Record<string, EnvironmentSettings>;
+  /** The stack's `failsafe` config section. */
+  failsafe: GuardConfig["failsafe"];
+  /** ARN of the alert topic events go to. */
+  alertTopicArn: pulumi.Input<string>;
+  /** IAM statements that let the function publish to the alert topic (AlertChannel.publishStatements()). */
+  publishStatements: PolicyStatement[];
+  /** Log retention of the function, in days. */
+  logRetentionDays: number;
+  /** Architecture of the function. */
+  architecture: "arm64" | "x86_64";
+  /** Escape hatch: adjust each table's args before it is created. */
+  transformTable?: (name: "samples" | "state" | "audit", args: aws.dynamodb.TableArgs) => aws.dynamodb.TableArgs;
+}
+
+/** Mutating calls of the failsafe: stop and (for restore) start/scale back. */
+export const STOP_ACTIONS = {
+  instances: ["ec2:StopInstances", "ec2:StartInstances"],
+  autoScalingGroups: ["autoscaling:UpdateAutoScalingGroup"],
+  services: ["ecs:UpdateService"],
+  databases: ["rds:StopDBInstance", "rds:StartDBInstance"],
+} as const;
+
+/** Read-only calls of the inventory; they do not support resource-level permissions, hence "*". */
+export const INVENTORY_ACTIONS = [
+  "ec2:DescribeInstances",
+  "ec2:DescribeVolumes",
+  "ec2:DescribeNatGateways",
+  "ec2:DescribeAddresses",
+  "ec2:DescribeSpotPriceHistory",
+  "autoscaling:DescribeAutoScalingGroups",
+  "elasticloadbalancing:DescribeLoadBalancers",
+  "elasticloadbalancing:DescribeTags",
+  "rds:DescribeDBInstances",
+  "ecs:ListClusters",
+  "ecs:ListServices",
+  "ecs:DescribeServices",
+  "ecs:ListTasks",
+  "ecs:DescribeTasks",
+];
+
+/** The runtime settings the handler validates (COSTGUARD_SETTINGS). */
+export function failsafeSettings(environments: Record<string, EnvironmentSettings>, f: GuardConfig["failsafe"]): FailsafeSettings {
+  return {
+    environments,
+    global: { maxHourlyUsd: f.globalMaxHourlyUsd, spikePercent: f.globalSpikePercent, windowMinutes: f.globalWindowMinutes },
+    untagged: { maxHourlyUsd: f.untaggedMaxHourlyUsd },
+    stopUntagged: f.stopUntagged,
+    maxActionsPerRun: f.maxActionsPerRun,
+    sampleRetentionHours: f.sampleRetentionHours,
+  };
+}
+
+/**
+ * The failsafe's IAM statements: inventory reads on "*", stop/start conditioned on the
+ * Environment tag of the resource, a Null condition for untagged instances, an explicit Deny
+ * for protected resources, and its own tables.
+ */
+export function failsafeStatements(opts: {
+  environments: Record<string, EnvironmentSettings>;
+  stopUntagged: boolean;
+  region: pulumi.Input<string>;
+  accountId: pulumi.Input<string>;
+  tableArns: pulumi.Input<string>[];
+}): PolicyStatement[] {
+  const { region, accountId } = opts;
+  const stoppable = Object.entries(opts.environments)
+    .filter(([, e]) => e.response === "stop")
+    .map(([name]) => name)
+    .sort();
+  const envTag = `aws:ResourceTag/${TAGS.environment}`;
+  const onlyStoppable = { StringEquals: { [envTag]: stoppable } };
+  const instanceArn = pulumi.interpolate`arn:aws:ec2:${region}:${accountId}:instance/*`;
+  const statements: PolicyStatement[] = [{ Sid: "ReadInventory", Effect: "Allow", Action: INVENTORY_ACTIONS, Resource: "*" }];
+  if (stoppable.length) {
+    statements.push(
+      { Sid: "StopStartInstancesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.instances], Resource: instanceArn, Condition: onlyStoppable },
+      {
+        Sid: "ScaleAutoScalingGroupsOfStoppableEnvironments",
+        Effect: "Allow",
+        Action: [...STOP_ACTIONS.autoScalingGroups],
+        Resource: pulumi.interpolate`arn:aws:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
+        Condition: onlyStoppable,
+      },
+      { Sid: "ScaleServicesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.services], Resource: pulumi.interpolate`arn:aws:ecs:${region}:${accountId}:service/*/*`, Condition: onlyStoppable },
+      { Sid: "StopStartDatabasesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.databases], Resource: pulumi.interpolate`arn:aws:rds:${region}:${accountId}:db:*`, Condition: onlyStoppable },
+    );
+  }
+  if (opts.stopUntagged) {
+    statements.push({ Sid: "StopStartUntaggedInstances", Effect: "Allow", Action: [...STOP_ACTIONS.instances], Resource: instanceArn, Condition: { Null: { [envTag]: "true" } } });
+  }
+  statements.push(
+    {
+      Sid: "NeverTouchProtectedResources",
+      Effect: "Deny",
+      Action: Object.values(STOP_ACTIONS).flat(),
+      Resource: "*",
+      Condition: { StringEqualsIgnoreCase: { [`aws:ResourceTag/${TAGS.protect}`]: "true" } },
+    },
+    { Sid: "FailsafeTables", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], Resource: opts.tableArns },
+  );
+  return statements;
+}
+
+export class CostGuard extends pulumi.ComponentResource {
+  public readonly samplesTable: aws.dynamodb.Table;
+  public readonly stateTable: aws.dynamodb.Table;
+  public readonly auditTable: aws.dynamodb.Table;
+  public readonly function: GuardFunction;
+  /** Name of the failsafe function: guardctl invokes it. */
+  public readonly functionName: pulumi.Output<string>;
+  /** The schedule rule of the check. */
+  public readonly schedule: aws.cloudwatch.EventRule;
+
+  constructor(name: string, args: CostGuardArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("costguard:failsafe:CostGuard", name, {}, opts);
+    const parent = { parent: this };
+
+    const table = (kind: "samples" | "state" | "audit", sortKeyType: "S" | "N", ttl: boolean) => {
+      let tableArgs: aws.dynamodb.TableArgs = {
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: "pk",
+        rangeKey: "sk",
+        attributes: [
+          { name: "pk", type: "S" },
+          { name: "sk", type: sortKeyType },
+        ],
+        ttl: ttl ? { attributeName: "expiresAt", enabled: true } : undefined,
+        serverSideEncryption: { enabled: true },
+      };
+      if (args.transformTable) tableArgs = args.transformTable(kind, tableArgs);
+      return new aws.dynamodb.Table(`${name}-${kind}`, tableArgs, parent);
+    };
+    this.samplesTable = table("samples", "N", true);
+    this.stateTable = table("state", "S", false);
+    this.auditTable = table("audit", "S", true);
+
+    // The handler validates the same schema at run time; failing here stops a bad deploy at preview.
+    const settings = FailsafeSettings.safeParse(failsafeSettings(args.environments, args.failsafe));
+    if (!settings.success) {
+      throw new Error(`costguard:environments / costguard:failsafe cannot be used by the failsafe: ${settings.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    }
+
+    const region = aws.getRegionOutput({}, parent).region;
+    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const statements = [
+      ...failsafeStatements({
+        environments: args.environments,
+        stopUntagged: args.failsafe.stopUntagged,
+        region,
+        accountId,
+        tableArns: [this.samplesTable.arn, this.stateTable.arn, this.auditTable.arn],
+      }),
+      ...args.publishStatements,
+    ];
+
+    this.function = new GuardFunction(
+      `${name}-check`,
+      {
+        handler: "failsafe",
+        description: "costguard: live burn rate per environment and the graduated failsafe (SPEC S2)",
+        stack: args.stack,
+        logRetentionDays: args.logRetentionDays,
+        architecture: args.architecture,
+        // Large inventories page through thousands of records; the check must end before the next one.
+        memoryMb: 256,
+        timeoutSeconds: 110,
+        statements,
+        environment: {
+          [ENV.alertTopicArn]: args.alertTopicArn,
+          [ENV.settings]: JSON.stringify(settings.data),
+          [ENV.samplesTable]: this.samplesTable.name,
+          [ENV.stateTable]: this.stateTable.name,
+          [ENV.auditTable]: this.auditTable.name,
+        },
+      },
+      parent,
+    );
+    this.functionName = this.function.functionName;
+    this.schedule = this.function.onSchedule("schedule", args.failsafe.schedule);
+
+    this.registerOutputs({
+      functionName: this.functionName,
+      samplesTable: this.samplesTable.name,
+      stateTable: this.stateTable.name,
+      auditTable: this.auditTable.name,
+    });
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Action adapter: applies stop actions (saving the values before the stop first) and restores
+ * them. Each action is tried on its own: a throttled or failed action is reported and the run
+ * goes on; the next run plans it again because the resource is still running.
+ */
+import { UpdateAutoScalingGroupCommand, type AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { StartInstancesCommand, StopInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { UpdateServiceCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import { StartDBInstanceCommand, StopDBInstanceCommand, type RDSClient } from "@aws-sdk/client-rds";
+import type { ActionResult, StopAction } from "./model";
+import type { FailsafeStore } from "./store";
+
+export interface ActionClients {
+  ec2: EC2Client;
+  autoScaling: AutoScalingClient;
+  ecs: ECSClient;
+  rds: RDSClient;
+}
+
+const message = (err: unknown) => {
+  const e = err as { name?: string; message?: string };
+  return e.name && e.message && !e.message.startsWith(e.name) ? `${e.name}: ${e.message}` : (e.message ?? String(err));
+};
+
+async function stop(clients: ActionClients, a: StopAction): Promise<void> {
+  switch (a.kind) {
+    case "stop-instance":
+      await clients.ec2.send(new StopInstancesCommand({ InstanceIds: [a.id] }));
+      return;
+    case "scale-asg":
+      await clients.autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: a.id, MinSize: 0, DesiredCapacity: 0 }));
+      return;
+    case "scale-service":
+      await clients.ecs.send(new UpdateServiceCommand({ cluster: a.cluster, service: a.service, desiredCount: 0 }));
+      return;
+    case "stop-db":
+      await clients.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: a.id }));
+      return;
+  }
+}
+
+async function start(clients: ActionClients, a: StopAction): Promise<void> {
+  switch (a.kind) {
+    case "stop-instance":
+      await clients.ec2.send(new StartInstancesCommand({ InstanceIds: [a.id] }));
+      return;
+    case "scale-asg":
+      await clients.autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: a.id, MinSize: a.previous.minSize, DesiredCapacity: a.previous.desiredCapacity }));
+      return;
+    case "scale-service":
+      await clients.ecs.send(new UpdateServiceCommand({ cluster: a.cluster, service: a.service, desiredCount: a.previous.desiredCount }));
+      return;
+    case "stop-db":
+      await clients.rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: a.id }));
+      return;
+  }
+}
+
+/** Applies stop actions in order. Dry-run actions are only reported. */
+export async function applyStops(clients: ActionClients, store: FailsafeStore, actions: StopAction[], now: number): Promise<ActionResult[]> {
+  const results: ActionResult[] = [];
+  for (const action of actions) {
+    if (action.dryRun) {
+      results.push({ action, outcome: "dry-run" });
+      continue;
+    }
+    try {
+      // Saved before acting: if the stop succeeds and anything after fails, restore still knows.
+      await store.saveBeforeStop(action, now);
+      await stop(clients, action);
+      results.push({ action, outcome: "applied" });
+    } catch (err) {
+      results.push({ action, outcome: "failed", error: message(err) });
+    }
+  }
+  return results;
+}
+
+export interface RestoreResult {
+  action: StopAction;
+  outcome: "restored" | "gone" | "failed" | "dry-run";
+  error?: string;
+}
+
+/** Errors meaning the resource no longer exists: nothing to bring back, forget it. */
+const GONE = /NotFound|not found|ServiceNotFound|ServiceNotActive|DBInstanceNotFound|InvalidInstanceID/i;
+
+/** Restore order: databases first, then instances, then the fleets and services that use them. */
+const RESTORE_ORDER: StopAction["kind"][] = ["stop-db", "stop-instance", "scale-asg", "scale-service"];
+
+/** Calls at once during a restore: fast enough for large environments, gentle on API rate limits. */
+const RESTORE_CONCURRENCY = 8;
+
+/** Brings back every saved resource of a group; a saved value is forgotten once restored. */
+export async function restoreSaved(clients: ActionClients, store: FailsafeStore, saved: StopAction[], dryRun: boolean): Promise<RestoreResult[]> {
+  const ordered = [...saved].sort((a, b) => RESTORE_ORDER.indexOf(a.kind) - RESTORE_ORDER.indexOf(b.kind) || a.id.localeCompare(b.id));
+  if (dryRun) return ordered.map((action) => ({ action, outcome: "dry-run" }));
+  const results: RestoreResult[] = new Array(ordered.length);
+  const one = async (i: number) => {
+    const action = ordered[i]!;
+    try {
+      await start(clients, action);
+      await store.forgetSaved(action);
+      results[i] = { action, outcome: "restored" };
+    } catch (err) {
+      const text = message(err);
+      if (GONE.test(text)) {
+        await store.forgetSaved(action);
+        results[i] = { action, outcome: "gone", error: text };
+      } else {
+        results[i] = { action, outcome: "failed", error: text };
+      }
+    }
+  };
+  // Kind by kind (databases before what uses them), a few calls at a time within a kind.
+  for (const kind of RESTORE_ORDER) {
+    const indexes = ordered.map((a, i) => (a.kind === kind ? i : -1)).filter((i) => i >= 0);
+    for (let k = 0; k < indexes.length; k += RESTORE_CONCURRENCY) await Promise.all(indexes.slice(k, k + RESTORE_CONCURRENCY).map(one));
+  }
+  return results;
+}
+
+/** Human text for one action, used in audit records, events and guardctl output. */
+export function describeAction(a: StopAction): string {
+  switch (a.kind) {
+    case "stop-instance":
+      return `stop instance ${a.id}`;
+    case "scale-asg":
+      return `scale ASG ${a.id} to 0 (was min ${a.previous.minSize}, desired ${a.previous.desiredCapacity})`;
+    case "scale-service":
+      return `scale service ${a.service} to 0 (was ${a.previous.desiredCount})`;
+    case "stop-db":
+      return `stop DB instance ${a.id}`;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The scheduled check: inventory → burn rate → samples → decision → actions → state, audit,
+ * event and metrics. One function the handler calls; every dependency is injected.
+ */
+import type { SNSClient } from "@aws-sdk/client-sns";
+import { UNTAGGED, type MetricKey } from "../contract";
+import type { PriceBook } from "../pricing/types";
+import { publishEvent } from "../shared/events";
+import type { Log } from "../shared/observability";
+import { applyStops, describeAction, type ActionClients } from "./actions";
+import { burnRateByEnvironment, type BurnReport } from "./burnRate";
+import { decide, GLOBAL, type Breach, type Decision } from "./decide";
+import { readInventory, readSpotPrices, type InventoryClients } from "./inventory";
+import type { ActionResult, EnvironmentState, Sample } from "./model";
+import type { FailsafeSettings } from "./settings";
+import type { FailsafeStore } from "./store";
+
+export interface FailsafeDeps {
+  clients: InventoryClients & ActionClients;
+  store: FailsafeStore;
+  sns: SNSClient;
+  alertTopicArn: string;
+  prices: PriceBook;
+  settings: FailsafeSettings;
+  stack: string;
+  region: string;
+  log: Log;
+  /** Emits one contract metric (EMF in Lambda; a recorder in tests). */
+  emit: (key: MetricKey, value: number, dimensions?: Record<string, string>) => void;
+  now?: () => number;
+  /** Price spot instances from live spot price history (one extra paginated call). Default true. */
+  spotPriceHistory?: boolean;
+}
+
+export interface ActionSummary {
+  environment: string;
+  kind: string;
+  id: string;
+  outcome: ActionResult["outcome"] | "restored" | "gone";
+  text: string;
+  error?: string;
+}
+
+export interface CheckResult {
+  ok: true;
+  command: "check";
+  time: string;
+  burn: Record<string, number>;
+  totalUsdPerHour: number;
+  breaches: Breach[];
+  mode: Decision["mode"];
+  targets: string[];
+  notifyOnly: string[];
+  actions: ActionSummary[];
+  deferred: number;
+  skipped: Decision["skipped"];
+  failures: number;
+  unpriced: Record<string, number>;
+}
+
+export const summarize = (r: ActionResult): ActionSummary => ({
+  environment: r.action.environment,
+  kind: r.action.kind,
+  id: r.action.id,
+  outcome: r.outcome,
+  text: describeAction(r.action),
+  error: r.error,
+});
+
+export const usd = (n: number) => `$${n.toFixed(2)}/h`;
+
+export function describeBreach(b: Breach): string {
+  const parts: string[] = [];
+  if (b.reasons.includes("limit")) parts.push(`${usd(b.usdPerHour)} over the ${usd(b.maxHourlyUsd)} limit`);
+  if (b.reasons.includes("spike")) parts.push(`rose ${b.spikePercent!.toFixed(1)} % (threshold ${b.spikeThreshold} %)`);
+  return `${b.group}: ${parts.join(", ")}`;
+}
+
+/** Groups whose state the failsafe keeps: configured environments and untagged. */
+export const trackedGroups = (settings: FailsafeSettings) => [...Object.keys(settings.environments), UNTAGGED];
+
+export async function loadStates(store: FailsafeStore, groups: string[]): Promise<Record<string, EnvironmentState | undefined>> {
+  const states = await Promise.all(groups.map((g) => store.getState(g)));
+  return Object.fromEntries(groups.map((g, i) => [g, states[i]]));
+}
+
+export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
+  const now = (deps.now ?? Date.now)();
+  const runId = `check-${now}`;
+  const { settings, store } = deps;
+
+  const inventory = await readInventory(deps.clients, deps.region);
+  const spotPrices = deps.spotPriceHistory === false ? undefined : await readSpotPrices(deps.clients.ec2, inventory, new Date(now));
+  const report: BurnReport = burnRateByEnvironment(inventory, deps.prices, { spotPrices });
+  const groups = trackedGroups(settings);
+  const burn: Record<string, number> = Object.fromEntries(groups.map((g) => [g, report.groups[g]?.usdPerHour ?? 0]));
+  // Environments seen in inventory but not configured still count towards the global figure.
+  for (const [g, b] of Object.entries(report.groups)) if (!(g in burn)) burn[g] = b.usdPerHour;
+
+  // Store this run's samples, then read each window (the current sample included).
+  // Every group's samples over the longest window: the global spike is computed from them too.
+  const longest = Math.max(settings.global.windowMinutes, ...Object.values(settings.environments).map((t) => t.windowMinutes));
+  await Promise.all([...groups.map((g) => store.putSample(g, { time: now, usdPerHour: burn[g]! })), store.putSample(GLOBAL, { time: now, usdPerHour: report.totalUsdPerHour })]);
+  const samples: Record<string, Sample[]> = {};
+  await Promise.all([...groups, GLOBAL].map(async (g) => void (samples[g] = await store.samplesSince(g, now - longest * 60_000))));
+  const states = await loadStates(store, [...groups, GLOBAL]);
+
+  const decision = decide({ now, settings, burn, samples, inventory, states });
+  const results = await applyStops(deps.clients, store, decision.actions, now);
+  const actions = results.map(summarize);
+  const failures = results.filter((r) => r.outcome === "failed");
+
+  // State: groups with an applied stop are stopped; breach reasons remembered to announce once.
+  const breachOf = new Map(decision.breaches.map((b) => [b.group, b]));
+  let newBreach = false;
+  await Promise.all(
+    [...groups, GLOBAL].map(async (g) => {
+      const before = states[g];
+      const reasons = breachOf.get(g)?.reasons ?? [];
+      const applied = results.some((r) => r.action.environment === g && r.outcome === "applied");
+      if (reasons.length && !(before?.breaching ?? []).length) newBreach = true;
+      const next: EnvironmentState = { ...(before ?? { environment: g, state: "active" }), breaching: reasons };
+      if (applied && before?.state !== "stopped") Object.assign(next, { state: "stopped", stoppedAt: now, reason: breachOf.get(g) ? describeBreach(breachOf.get(g)!) : "emergency" });
+      if (JSON.stringify(next) !== JSON.stringify(before ?? {})) await store.putState(next);
+    }),
+  );
+
+  // Audit: every decision that found a breach or planned an action, and every action.
+  if (decision.breaches.length || decision.actions.length || decision.skipped.length) {
+    await store.audit({
+      group: "decisions",
+      type: "decision",
+      time: now,
+      runId,
+      summary: `${decision.mode}: ${decision.breaches.map(describeBreach).join("; ") || "held stopped"}`,
+      // Bounded: a DynamoDB item holds at most 400 KB, and an account may protect thousands of resources.
+      detail: { mode: decision.mode, targets: decision.targets, notifyOnly: decision.notifyOnly, actions: decision.actions.length, deferred: decision.deferred.length, skipped: decision.skipped.slice(0, 50), skippedCount: decision.skipped.length, burn: Object.fromEntries(groups.map((g) => [g, burn[g]])) },
+    });
+  }
+  for (const a of actions) {
+    await store.audit({ group: a.environment, type: "action", time: now, runId, summary: `${a.outcome}: ${a.text}${a.error ? ` (${a.error})` : ""}`, detail: { ...a } });
+  }
+
+  // Alert: a new breach, any change applied, or any failure. Repeated dry-run findings stay quiet.
+  const applied = actions.filter((a) => a.outcome === "applied");
+  if (newBreach || applied.length || failures.length) {
+    const critical = decision.mode === "emergency" || applied.length > 0 || failures.length > 0;
+    await publishEvent(deps.sns, deps.alertTopicArn, {
+      kind: "failsafe",
+      severity: critical ? "critical" : "warning",
+      stack: deps.stack,
+      title:
+        decision.mode === "emergency"
+          ? "Failsafe emergency: stopping every environment that allows it"
+          : decision.targets.length
+            ? `Failsafe: stopping ${decision.targets.join(", ")}`
+            : `Burn rate breach (notify only): ${decision.breaches.map((b) => b.group).join(", ")}`,
+      lines: [
+        ...decision.breaches.map(describeBreach),
+        ...actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`),
+        ...(decision.deferred.length ? [`${decision.deferred.length} more actions deferred to the next run (cap ${settings.maxActionsPerRun})`] : []),
+        ...(decision.notifyOnly.length ? [`notify only: ${decision.notifyOnly.join(", ")}`] : []),
+      ].slice(0, 40),
+      fields: { "total burn": usd(report.totalUsdPerHour), actions: String(applied.length), failed: String(failures.length) },
+    });
+  }
+
+  // Configured environments and untagged only: each dimension value is a billed custom metric.
+  for (const g of groups) deps.emit("burnRate", burn[g]!, { Environment: g });
+  deps.emit("runningInstances", report.instancesByLifecycle.spot, { Lifecycle: "spot" });
+  deps.emit("runningInstances", report.instancesByLifecycle["on-demand"], { Lifecycle: "on-demand" });
+  deps.emit("failsafeActions", actions.filter((a) => a.outcome !== "failed").length);
+  if (Object.keys(report.unpriced).length) deps.log.warn("inventory items without a price (counted as $0)", { unpriced: report.unpriced });
+  if (failures.length) deps.log.error("some failsafe actions failed; the next run retries them", { failures: failures.map(summarize) });
+
+  return {
+    ok: true,
+    command: "check",
+    time: new Date(now).toISOString(),
+    burn,
+    totalUsdPerHour: report.totalUsdPerHour,
+    breaches: decision.breaches,
+    mode: decision.mode,
+    targets: decision.targets,
+    notifyOnly: decision.notifyOnly,
+    actions,
+    deferred: decision.deferred.length,
+    skipped: decision.skipped,
+    failures: failures.length,
+    unpriced: report.unpriced,
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * Operator commands (AdminCommand from runtime/contract.ts) and the event router the handler
+ * calls. A scheduled event carries no `command` and runs the check. Malformed commands,
+ * commands for another function and unknown environments get `{ ok: false, error }`, which
+ * guardctl prints: nothing is retried for them.
+ */
+import { AdminCommand, UNTAGGED } from "../contract";
+import { publishEvent } from "../shared/events";
+import { describeAction, restoreSaved } from "./actions";
+import { runCheck, loadStates, summarize, trackedGroups, usd, type ActionSummary, type CheckResult, type FailsafeDeps } from "./check";
+import { GLOBAL, planStop, stoppableGroups } from "./decide";
+import { readInventory, STOPPABLE_PARTS } from "./inventory";
+import { applyStops } from "./actions";
+import type { EnvironmentState } from "./model";
+
+export interface GroupStatus {
+  name: string;
+  /** Latest sampled $/h, when any sample exists. */
+  usdPerHour?: number;
+  sampledAt?: string;
+  maxHourlyUsd: number;
+  spikePercent?: number;
+  windowMinutes?: number;
+  response: "stop" | "notify" | "emergency";
+  dryRun: boolean;
+  state: EnvironmentState["state"];
+  breaching: string[];
+  /** Resources stopped by the failsafe that `restore` would bring back. */
+  savedResources: number;
+  lastActions: { time: string; summary: string }[];
+}
+
+export interface StatusResult {
+  ok: true;
+  command: "status";
+  stack: string;
+  maxActionsPerRun: number;
+  groups: GroupStatus[];
+}
+
+export interface ActionCommandResult {
+  ok: true;
+  command: "stop-env" | "restore" | "emergency-stop";
+  environments: string[];
+  dryRun: boolean;
+  actions: ActionSummary[];
+  deferred: number;
+  skipped: { environment: string; id: string; reason: string }[];
+  failures: number;
+  message: string;
+}
+
+export interface ErrorResult {
+  ok: false;
+  error: string;
+}
+
+export type FailsafeResponse = CheckResult | StatusResult | ActionCommandResult | ErrorResult;
+
+const LAST_ACTIONS = 3;
+
+export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): Promise<FailsafeResponse> {
+  if (event === null || typeof event !== "object" || Array.isArray(event)) {
+    deps.log.warn("malformed failsafe event", { event: JSON.stringify(event)?.slice(0, 500) });
+    return { ok: false, error: `expected a JSON object (a scheduled event, or an admin command such as {"command":"status"}), got ${Array.isArray(event) ? "an array" : JSON.stringify(event)}` };
+  }
+  if (!("command" in event)) return runCheck(deps);
+  const parsed = AdminCommand.safeParse(event);
+  if (!parsed.success) {
+    deps.log.warn("malformed admin command", { issues: parsed.error.issues.map((i) => i.message) });
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    return { ok: false, error: `malformed admin command (${problems}); expected one of status, stop-env <env>, restore <env>, emergency-stop` };
+  }
+  const cmd = parsed.data;
+  switch (cmd.command) {
+    case "status":
+      return status(deps);
+    case "stop-env":
+      return stopEnvironments(deps, "stop-env", [cmd.environment], cmd.dryRun ?? false);
+    case "emergency-stop":
+      return stopEnvironments(deps, "emergency-stop", stoppableGroups(deps.settings), cmd.dryRun ?? false);
+    case "restore":
+      return restore(deps, cmd.environment, cmd.dryRun ?? false);
+    default:
+      return { ok: false, error: `${cmd.command} is not a failsafe command: guardctl sends it to its own function` };
+  }
+}
+
+function unknownEnvironment(deps: FailsafeDeps, env: string): ErrorResult | undefined {
+  const known = trackedGroups(deps.settings);
+  if (known.includes(env)) return undefined;
+  return { ok: false, error: `unknown environment "${env}" (known: ${known.join(", ")})` };
+}
+
+export async function status(deps: FailsafeDeps): Promise<StatusResult> {
+  const { settings, store } = deps;
+  const groups = trackedGroups(settings);
+  const states = await loadStates(store, [...groups, GLOBAL]);
+  const rows = await Promise.all(
+    [...groups, GLOBAL].map(async (name): Promise<GroupStatus> => {
+      const [latest, saved, audit] = await Promise.all([
+        store.latestSample(name),
+        name === GLOBAL ? Promise.resolve([]) : store.savedActions(name),
+        name === GLOBAL ? store.recentAudit("decisions", LAST_ACTIONS) : store.recentAudit(name, LAST_ACTIONS),
+      ]);
+      const env = settings.environments[name];
+      const base =
+        name === GLOBAL
+          ? { maxHourlyUsd: settings.global.maxHourlyUsd, spikePercent: settings.global.spikePercent, windowMinutes: settings.global.windowMinutes, response: "emergency" as const, dryRun: false }
+          : name === UNTAGGED
+            ? { maxHourlyUsd: settings.untagged.maxHourlyUsd, response: "emergency" as const, dryRun: false }
+            : { maxHourlyUsd: env!.maxHourlyUsd, spikePercent: env!.spikePercent, windowMinutes: env!.windowMinutes, response: env!.response, dryRun: env!.dryRun };
+      return {
+        name,
+        usdPerHour: latest?.usdPerHour,
+        sampledAt: latest ? new Date(latest.time).toISOString() : undefined,
+        ...base,
+        state: states[name]?.state ?? "active",
+        breaching: states[name]?.breaching ?? [],
+        savedResources: saved.length,
+        lastActions: audit.map((a) => ({ time: new Date(a.time).toISOString(), summary: a.summary })),
+      };
+    }),
+  );
+  return { ok: true, command: "status", stack: deps.stack, maxActionsPerRun: settings.maxActionsPerRun, groups: rows };
+}
+
+async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emergency-stop", envs: string[], dryRun: boolean): Promise<ActionCommandResult | ErrorResult> {
+  const { settings, store } = deps;
+  for (const env of envs) {
+    const unknown = unknownEnvironment(deps, env);
+    if (unknown) return unknown;
+    if (!stoppableGroups(settings).includes(env)) {
+      return {
+        ok: false,
+        error:
+          env === UNTAGGED
+            ? "untagged instances may not be stopped: failsafe.stopUntagged is false"
+            : `${env}'s response is "${settings.environments[env]!.response}": the failsafe may not stop it (set costguard:environments.${env}.response to "stop" and deploy; its IAM role allows only those environments)`,
+      };
+    }
+  }
+  const now = (deps.now ?? Date.now)();
+  const runId = `${command}-${now}`;
+  const inventory = await readInventory(deps.clients, deps.region, STOPPABLE_PARTS);
+  const plan = planStop(envs, inventory, settings, { forceDryRun: dryRun });
+  const results = await applyStops(deps.clients, store, plan.actions, now);
+  const actions = results.map(summarize);
+  const failures = actions.filter((a) => a.outcome === "failed").length;
+  const reallyDry = dryRun || envs.every((e) => settings.environments[e]?.dryRun);
+
+  for (const env of envs) {
+    if (reallyDry || settings.environments[env]?.dryRun) continue;
+    const before = await store.getState(env);
+    await store.putState({ ...(before ?? { environment: env }), environment: env, state: "stopped", stoppedAt: now, reason: `operator: ${command}` });
+  }
+  await store.audit({ group: "decisions", type: "command", time: now, runId, summary: `${command}${dryRun ? " (dry-run)" : ""}: ${envs.join(", ")}`, detail: { actions: actions.length, deferred: plan.deferred.length } });
+  for (const a of actions) await store.audit({ group: a.environment, type: "action", time: now, runId, summary: `${a.outcome}: ${a.text}${a.error ? ` (${a.error})` : ""}`, detail: { ...a, operator: true } });
+  await publishEvent(deps.sns, deps.alertTopicArn, {
+    kind: "failsafe",
+    severity: reallyDry ? "info" : "critical",
+    stack: deps.stack,
+    title: `Operator ${command}${reallyDry ? " (dry-run)" : ""}: ${envs.join(", ")}`,
+    lines: actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`).slice(0, 40),
+    fields: { actions: String(actions.length), failed: String(failures), deferred: String(plan.deferred.length) },
+  });
+  deps.emit("failsafeActions", actions.filter((a) => a.outcome !== "failed").length);
+
+  const deferredText = plan.deferred.length ? `; ${plan.deferred.length} more over the per-run cap of ${settings.maxActionsPerRun}: the scheduled check continues (the environment is held stopped), or run the command again` : "";
+  return {
+    ok: true,
+    command,
+    environments: envs,
+    dryRun: reallyDry,
+    actions,
+    deferred: plan.deferred.length,
+    skipped: plan.skipped.map(({ environment, id, reason }) => ({ environment, id, reason })),
+    failures,
+    message: `${reallyDry ? "would stop" : "stopped"} ${actions.filter((a) => a.outcome !== "failed").length} resources${failures ? `, ${failures} failed (run again to retry)` : ""}${deferredText}`,
+  };
+}
+
+async function restore(deps: FailsafeDeps, env: string, dryRun: boolean): Promise<ActionCommandResult | ErrorResult> {
+  const unknown = unknownEnvironment(deps, env);
+  if (unknown) return unknown;
+  const { store } = deps;
+  const now = (deps.now ?? Date.now)();
+  const runId = `restore-${now}`;
+  const saved = await store.savedActions(env);
+  const results = await restoreSaved(deps.clients, store, saved, dryRun);
+  const failures = results.filter((r) => r.outcome === "failed").length;
+  if (!dryRun) {
+    const before = await store.getState(env);
+    // Only back to active when nothing is left to restore; the restore time starts the spike grace.
+    if (failures === 0) await store.putState({ ...(before ?? { environment: env }), environment: env, state: "active", restoredAt: now, breaching: [] });
+  }
+  const actions: ActionSummary[] = results.map((r) => ({ environment: env, kind: r.action.kind, id: r.action.id, outcome: r.outcome, text: `restore: ${describeAction(r.action).replace(/^stop /, "start ").replace(/ to 0 \(was (.*)\)$/, " back to $1")}`, error: r.error }));
+  if (!dryRun || results.length) {
+    await store.audit({ group: env, type: "restore", time: now, runId, summary: `restore${dryRun ? " (dry-run)" : ""}: ${results.length} resources, ${failures} failed` });
+  }
+  if (!dryRun) {
+    await publishEvent(deps.sns, deps.alertTopicArn, {
+      kind: "failsafe",
+      severity: failures ? "warning" : "info",
+      stack: deps.stack,
+      title: `Operator restore: ${env}`,
+      lines: actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`).slice(0, 40),
+      fields: { restored: String(results.filter((r) => r.outcome === "restored").length), failed: String(failures) },
+    });
+  }
+  const burn = (await store.latestSample(env))?.usdPerHour;
+  return {
+    ok: true,
+    command: "restore",
+    environments: [env],
+    dryRun,
+    actions,
+    deferred: 0,
+    skipped: [],
+    failures,
+    message: saved.length === 0
+      ? `nothing to restore in ${env}: the failsafe holds no stopped resources there`
+      : `${dryRun ? "would restore" : "restored"} ${results.filter((r) => r.outcome !== "failed").length} of ${saved.length} resources${failures ? `; ${failures} failed, run restore again` : ""}${burn !== undefined ? ` (last burn ${usd(burn)})` : ""}`,
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Plain records the failsafe works on. The inventory adapter produces them from AWS; the
+ * burn-rate, spike and decision functions consume them; tests build them by hand.
+ */
+export type Tags = Record<string, string>;
+
+export interface InstanceRecord {
+  id: string;
+  instanceType: string;
+  availabilityZone: string;
+  lifecycle: "spot" | "on-demand";
+  tags: Tags;
+  /** Auto Scaling group the instance belongs to (its `aws:autoscaling:groupName` tag). */
+  autoScalingGroup?: string;
+  /** Public IPv4 address (charged $0.005/h unless it is an Elastic IP, counted separately). */
+  publicIp?: string;
+}
+
+export interface VolumeRecord {
+  id: string;
+  volumeType: string;
+  sizeGiB: number;
+  tags: Tags;
+  /** Instance it is attached to, when any (its Environment is used when the volume has none). */
+  instanceId?: string;
+}
+
+export interface NatGatewayRecord {
+  id: string;
+  tags: Tags;
+}
+
+export interface LoadBalancerRecord {
+  arn: string;
+  name: string;
+  kind: "application" | "network" | "gateway";
+  tags: Tags;
+}
+
+export interface AddressRecord {
+  publicIp: string;
+  allocationId?: string;
+  instanceId?: string;
+  tags: Tags;
+}
+
+export interface DbInstanceRecord {
+  id: string;
+  instanceClass: string;
+  engine: string;
+  multiAz: boolean;
+  storageType: string;
+  allocatedGiB: number;
+  status: string;
+  /** Set for Aurora members, which StopDBInstance cannot stop on their own. */
+  clusterId?: string;
+  tags: Tags;
+}
+
+export interface AutoScalingGroupRecord {
+  name: string;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  tags: Tags;
+}
+
+export interface ServiceRecord {
+  cluster: string;
+  name: string;
+  desiredCount: number;
+  runningCount: number;
+  tags: Tags;
+}
+
+export interface TaskRecord {
+  arn: string;
+  cluster: string;
+  /** Service that started the task (from its group `service:<name>`). */
+  service?: string;
+  vcpu: number;
+  memoryGb: number;
+  spot: boolean;
+  architecture: "x86_64" | "arm64";
+  tags: Tags;
+}
+
+export interface Inventory {
+  region: string;
+  instances: InstanceRecord[];
+  volumes: VolumeRecord[];
+  natGateways: NatGatewayRecord[];
+  loadBalancers: LoadBalancerRecord[];
+  addresses: AddressRecord[];
+  dbInstances: DbInstanceRecord[];
+  autoScalingGroups: AutoScalingGroupRecord[];
+  services: ServiceRecord[];
+  tasks: TaskRecord[];
+}
+
+export function emptyInventory(region: string): Inventory {
+  return { region, instances: [], volumes: [], natGateways: [], loadBalancers: [], addresses: [], dbInstances: [], autoScalingGroups: [], services: [], tasks: [] };
+}
+
+/** One burn-rate sample of a group (an environment, `untagged` or `global`). */
+export interface Sample {
+  /** Epoch milliseconds. */
+  time: number;
+  usdPerHour: number;
+}
+
+/** What the failsafe remembers about an environment between runs (state table). */
+export interface EnvironmentState {
+  environment: string;
+  state: "active" | "stopped";
+  /** Epoch ms of the last stop by the failsafe. */
+  stoppedAt?: number;
+  /** Epoch ms of the last restore: spike detection waits one window after it (the ramp-up is not a spike). */
+  restoredAt?: number;
+  /** Why it was stopped (breach text or "operator"). */
+  reason?: string;
+  /** Breach reasons at the last check, to announce a breach once rather than every run. */
+  breaching?: string[];
+}
+
+/** One stop action; the previous values let restore bring the resource back exactly. */
+export type StopAction =
+  | { kind: "stop-instance"; environment: string; id: string; dryRun: boolean }
+  | { kind: "scale-asg"; environment: string; id: string; previous: { minSize: number; desiredCapacity: number }; dryRun: boolean }
+  | { kind: "scale-service"; environment: string; id: string; cluster: string; service: string; previous: { desiredCount: number }; dryRun: boolean }
+  | { kind: "stop-db"; environment: string; id: string; dryRun: boolean };
+
+export type StopActionKind = StopAction["kind"];
+
+export interface ActionResult {
+  action: StopAction;
+  outcome: "applied" | "dry-run" | "failed";
+  error?: string;
+}

@@ -1,0 +1,136 @@
+/**
+ * The failsafe's DynamoDB tables. Single-item writes only (conditional where it matters), so
+ * the code runs the same against DynamoDB and dynalite.
+ *
+ * - samples: pk = group, sk = epoch ms; `expiresAt` (TTL, epoch seconds).
+ * - state:   pk = `env#<group>`, sk = `status` (EnvironmentState) or `saved#<kind>#<id>`
+ *            (the values before a stop; written once, so a retry never overwrites them).
+ * - audit:   pk = group or `decisions`, sk = `<iso time>#<run>#<seq>`; `expiresAt` (TTL).
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { EnvironmentState, Sample, StopAction } from "./model";
+
+export interface TableNames {
+  samples: string;
+  state: string;
+  audit: string;
+}
+
+const AUDIT_RETENTION_DAYS = 400;
+
+export interface AuditRecord {
+  group: string;
+  type: "decision" | "action" | "restore" | "command";
+  time: number;
+  runId: string;
+  summary: string;
+  detail?: Record<string, unknown>;
+}
+
+
+export class FailsafeStore {
+  private seq = 0;
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: TableNames,
+    private readonly retentionHours: number,
+  ) {}
+
+  async putSample(group: string, sample: Sample): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tables.samples,
+        Item: { pk: group, sk: sample.time, usd: sample.usdPerHour, expiresAt: Math.floor(sample.time / 1000) + this.retentionHours * 3600 },
+      }),
+    );
+  }
+
+  /** Samples of a group since `from` (epoch ms), oldest first. TTL deletes lazily, so the range is explicit. */
+  async samplesSince(group: string, from: number): Promise<Sample[]> {
+    const out: Sample[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      { TableName: this.tables.samples, KeyConditionExpression: "pk = :g AND sk >= :from", ExpressionAttributeValues: { ":g": group, ":from": from } },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) out.push({ time: Number(item.sk), usdPerHour: Number(item.usd) });
+    return out;
+  }
+
+  /** The latest sample of a group, if any. */
+  async latestSample(group: string): Promise<Sample | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({ TableName: this.tables.samples, KeyConditionExpression: "pk = :g", ExpressionAttributeValues: { ":g": group }, ScanIndexForward: false, Limit: 1 }),
+    );
+    const item = out.Items?.[0];
+    return item ? { time: Number(item.sk), usdPerHour: Number(item.usd) } : undefined;
+  }
+
+  async getState(group: string): Promise<EnvironmentState | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tables.state, Key: { pk: `env#${group}`, sk: "status" } }));
+    if (!out.Item) return undefined;
+    const { pk: _pk, sk: _sk, ...state } = out.Item;
+    return state as EnvironmentState;
+  }
+
+  async putState(state: EnvironmentState): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tables.state, Item: { pk: `env#${state.environment}`, sk: "status", ...stripUndefined(state) } }));
+  }
+
+  /**
+   * Saves the values before a stop. Written only if absent: when a run is retried after a
+   * partial failure the first (pre-stop) values survive. Returns false when already saved.
+   */
+  async saveBeforeStop(action: StopAction, time: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tables.state,
+          Item: { pk: `env#${action.environment}`, sk: `saved#${action.kind}#${action.id}`, action: { ...action, dryRun: false }, savedAt: time },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  /** Every saved pre-stop value of a group (what restore brings back). */
+  async savedActions(group: string): Promise<StopAction[]> {
+    const out: StopAction[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      { TableName: this.tables.state, KeyConditionExpression: "pk = :p AND begins_with(sk, :s)", ExpressionAttributeValues: { ":p": `env#${group}`, ":s": "saved#" } },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) out.push(item.action as StopAction);
+    return out;
+  }
+
+  async forgetSaved(action: StopAction): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tables.state, Key: { pk: `env#${action.environment}`, sk: `saved#${action.kind}#${action.id}` } }));
+  }
+
+  async audit(record: AuditRecord): Promise<void> {
+    const sk = `${new Date(record.time).toISOString()}#${record.runId}#${String(this.seq++).padStart(5, "0")}`;
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tables.audit,
+        Item: { pk: record.group, sk, ...stripUndefined(record), expiresAt: Math.floor(record.time / 1000) + AUDIT_RETENTION_DAYS * 86400 },
+      }),
+    );
+  }
+
+  /** The latest audit records of a group, newest first. */
+  async recentAudit(group: string, limit: number): Promise<AuditRecord[]> {
+    const out = await this.db.send(
+      new QueryCommand({ TableName: this.tables.audit, KeyConditionExpression: "pk = :g", ExpressionAttributeValues: { ":g": group }, ScanIndexForward: false, Limit: limit }),
+    );
+    return (out.Items ?? []).map((i) => ({ group: i.group, type: i.type, time: i.time, runId: i.runId, summary: i.summary, detail: i.detail }) as AuditRecord);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,70 @@
+/**
+ * Lambda entry point of the failsafe: the scheduled burn-rate check (an event without
+ * `command`) and guardctl's admin commands (status, stop-env, restore, emergency-stop).
+ */
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { ENV } from "../contract";
+import type { FailsafeDeps } from "../failsafe/check";
+import { handleFailsafeEvent, type FailsafeResponse } from "../failsafe/commands";
+import { parseFailsafeSettings } from "../failsafe/settings";
+import { FailsafeStore } from "../failsafe/store";
+import type { PriceBook } from "../pricing/types";
+import { createLogger, createMetrics, emitMetric } from "../shared/observability";
+
+const Env = z.object({
+  AWS_REGION: z.string().min(1),
+  [ENV.stack]: z.string().min(1),
+  [ENV.alertTopicArn]: z.string().startsWith("arn:"),
+  [ENV.settings]: z.string().min(1),
+  [ENV.samplesTable]: z.string().min(1),
+  [ENV.stateTable]: z.string().min(1),
+  [ENV.auditTable]: z.string().min(1),
+});
+
+/**
+ * The pricing catalog (SPEC S11) is built in runtime/pricing/ by the policy-pack work.
+ * INTEGRATION: replace this with `import { catalog as priceBook } from "../pricing/catalog";`.
+ */
+const priceBook: PriceBook = new Proxy({} as PriceBook, {
+  get: (_t, prop) => () => {
+    throw new Error(`the pricing catalog is not wired into the failsafe handler (PriceBook.${String(prop)})`);
+  },
+});
+
+let deps: FailsafeDeps | undefined;
+
+function buildDeps(): FailsafeDeps {
+  const parsed = Env.safeParse(process.env);
+  if (!parsed.success) throw new Error(`failsafe environment is incomplete: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const env = parsed.data;
+  const settings = parseFailsafeSettings(env[ENV.settings]);
+  const region = env.AWS_REGION;
+  const common = { region, retryMode: "standard" as const, maxAttempts: 4 };
+  const logger = createLogger("costguard-failsafe");
+  const metrics = createMetrics("costguard-failsafe");
+  return {
+    clients: { ec2: new EC2Client(common), autoScaling: new AutoScalingClient(common), ecs: new ECSClient(common), rds: new RDSClient(common), elbv2: new ElasticLoadBalancingV2Client(common) },
+    store: new FailsafeStore(DynamoDBDocumentClient.from(new DynamoDBClient(common), { marshallOptions: { removeUndefinedValues: true } }), { samples: env[ENV.samplesTable], state: env[ENV.stateTable], audit: env[ENV.auditTable] }, settings.sampleRetentionHours),
+    sns: new SNSClient(common),
+    alertTopicArn: env[ENV.alertTopicArn],
+    prices: priceBook,
+    settings,
+    stack: env[ENV.stack],
+    region,
+    log: logger,
+    emit: (key, value, dims) => emitMetric(metrics, key, value, dims),
+  };
+}
+
+export async function handler(event: unknown): Promise<FailsafeResponse> {
+  deps ??= buildDeps();
+  return handleFailsafeEvent(event, deps);
+}

@@ -1,0 +1,100 @@
+/**
+ * Shared test helpers for the failsafe: a small fixed PriceBook, SPEC S2 default settings,
+ * dynalite tables, and a recorder for metrics.
+ */
+import type { AddressInfo } from "node:net";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { PriceBook } from "../../runtime/pricing/types";
+import type { FailsafeSettings } from "../../runtime/failsafe/settings";
+import { FailsafeStore, type TableNames } from "../../runtime/failsafe/store";
+import type { MetricKey } from "../../runtime/contract";
+
+const RDS: Record<string, number> = { "db.t3.medium": 0.068, "db.m5.large": 0.171 };
+const ON_DEMAND: Record<string, number> = { "t3.micro": 0.0104, "t3.medium": 0.0416, "m5.large": 0.096, "m5.xlarge": 0.192, "c5.xlarge": 0.17 };
+
+/** A fixed price book: round figures close to us-east-1 list prices, enough to check sums by hand. */
+export const testPrices: PriceBook = {
+  ec2OnDemandHourly: (_r, t) => ON_DEMAND[t],
+  ec2SpotHourly: (_r, t) => (ON_DEMAND[t] === undefined ? undefined : ON_DEMAND[t]! * 0.3),
+  instanceSpec: () => undefined,
+  instanceTypes: () => Object.keys(ON_DEMAND),
+  ebsGbMonth: (_r, v) => ({ gp3: 0.08, gp2: 0.1 })[v],
+  snapshotGbMonth: () => 0.05,
+  publicIpv4Hourly: () => 0.005,
+  natGatewayHourly: () => 0.045,
+  natGatewayPerGb: () => 0.045,
+  loadBalancerHourly: () => 0.0225,
+  rdsHourly: (_r, c, _e, multiAz) => (RDS[c] === undefined ? undefined : RDS[c]! * (multiAz ? 2 : 1)),
+  rdsStorageGbMonth: () => 0.115,
+  fargateHourly: (_r, vcpu, gb, opts) => (vcpu * 0.04048 + gb * 0.004445) * (opts?.spot ? 0.3 : 1),
+};
+
+/** SPEC S2's default table. */
+export function defaultSettings(overrides: Partial<FailsafeSettings> = {}): FailsafeSettings {
+  return {
+    environments: {
+      dev: { maxHourlyUsd: 8, spikePercent: 3, windowMinutes: 20, response: "stop", priority: 1, dryRun: false },
+      staging: { maxHourlyUsd: 5, spikePercent: 1.5, windowMinutes: 30, response: "stop", priority: 2, dryRun: false },
+      prod: { maxHourlyUsd: 2, spikePercent: 0.5, windowMinutes: 60, response: "notify", priority: 3, dryRun: false },
+    },
+    global: { maxHourlyUsd: 25, spikePercent: 1, windowMinutes: 60 },
+    untagged: { maxHourlyUsd: 5 },
+    stopUntagged: true,
+    maxActionsPerRun: 20,
+    sampleRetentionHours: 48,
+    ...overrides,
+  };
+}
+
+export interface LocalDynamo {
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  tables: TableNames;
+  store(retentionHours?: number): FailsafeStore;
+  close(): Promise<void>;
+}
+
+let tableSeq = 0;
+
+/** Starts dynalite on a free port and creates the failsafe's three tables. */
+export async function startDynamo(): Promise<LocalDynamo> {
+  const server = require("dynalite")({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const client = new DynamoDBClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  const n = ++tableSeq;
+  const tables: TableNames = { samples: `samples-${n}`, state: `state-${n}`, audit: `audit-${n}` };
+  const create = (name: string, skType: "S" | "N") =>
+    client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "sk", AttributeType: skType },
+        ],
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+      }),
+    );
+  await Promise.all([create(tables.samples, "N"), create(tables.state, "S"), create(tables.audit, "S")]);
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    client,
+    doc,
+    tables,
+    store: (retentionHours = 48) => new FailsafeStore(doc, tables, retentionHours),
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export function metricRecorder() {
+  const emitted: { key: MetricKey; value: number; dimensions: Record<string, string> }[] = [];
+  return { emitted, emit: (key: MetricKey, value: number, dimensions: Record<string, string> = {}) => void emitted.push({ key, value, dimensions }) };
+}

@@ -1,0 +1,85 @@
+/** The CostGuard component in the dev stack under mocks: tables, schedule, and the least-privilege role. */
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
+import { FailsafeSettings } from "../../runtime/failsafe/settings";
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe("CostGuard component (dev stack)", () => {
+  let run: ProgramRun;
+  let statements: Statement[];
+  before(async () => {
+    run = await runProgram({ stack: "dev", config: { "costguard:environments": JSON.stringify({ dev: { dryRun: false }, qa: { maxHourlyUsd: 3, spikePercent: 5, windowMinutes: 30, response: "stop", priority: 1, dryRun: true } }) } });
+    const policy = run.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "failsafe-check-policy")!;
+    statements = JSON.parse(policy.inputs.policy as string).Statement;
+  });
+
+  it("is one CostGuard component with three tables, the function and its schedule", async () => {
+    const component = run.resources.find((r) => r.type === "costguard:failsafe:CostGuard");
+    assert.ok(component);
+    const tables = run.resources.filter((r) => r.type === "aws:dynamodb/table:Table" && run.parents.get(`aws:dynamodb/table:Table::${r.name}`) === "costguard:failsafe:CostGuard::failsafe");
+    assert.deepEqual(tables.map((t) => t.name).sort(), ["failsafe-audit", "failsafe-samples", "failsafe-state"]);
+    const samples = tables.find((t) => t.name === "failsafe-samples")!;
+    assert.deepEqual(samples.inputs.ttl, { attributeName: "expiresAt", enabled: true });
+    assert.equal(samples.inputs.billingMode, "PAY_PER_REQUEST");
+    const rule = run.resources.find((r) => r.type === "aws:cloudwatch/eventRule:EventRule" && r.name === "failsafe-check-schedule")!;
+    assert.equal(rule.inputs.scheduleExpression, "rate(2 minutes)");
+    assert.match(String(await Promise.resolve(run.outputs.failsafeFunction)), /failsafe-check-fn/);
+  });
+
+  it("passes valid settings and every table name to the handler", () => {
+    const fn = run.resources.find((r) => r.type === "aws:lambda/function:Function" && r.name === "failsafe-check-fn")!;
+    const vars = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+    const settings = FailsafeSettings.parse(JSON.parse(vars.COSTGUARD_SETTINGS!));
+    assert.equal(settings.environments.dev!.maxHourlyUsd, 8);
+    assert.equal(settings.environments.qa!.dryRun, true);
+    assert.equal(settings.global.maxHourlyUsd, 25);
+    assert.equal(settings.maxActionsPerRun, 20);
+    for (const k of ["COSTGUARD_SAMPLES_TABLE", "COSTGUARD_STATE_TABLE", "COSTGUARD_AUDIT_TABLE", "COSTGUARD_ALERT_TOPIC_ARN"]) assert.ok(vars[k], k);
+  });
+
+  it("conditions every stop/start on the Environment tag of exactly the environments whose response is stop", () => {
+    const mutating = ["ec2:StopInstances", "ec2:StartInstances", "autoscaling:UpdateAutoScalingGroup", "ecs:UpdateService", "rds:StopDBInstance", "rds:StartDBInstance"];
+    const allows = statements.filter((s) => s.Effect === "Allow" && actions(s).some((a) => mutating.includes(a)));
+    assert.ok(allows.length >= 4);
+    for (const s of allows) {
+      const cond = s.Condition ?? {};
+      const tagged = cond.StringEquals?.["aws:ResourceTag/Environment"];
+      const untagged = cond.Null?.["aws:ResourceTag/Environment"];
+      assert.ok(tagged || untagged, `${s.Sid} has no Environment condition`);
+      if (tagged) assert.deepEqual(tagged, ["dev", "qa", "staging"], "prod is notify-only: its resources cannot be stopped");
+      if (untagged) {
+        assert.equal(untagged, "true");
+        assert.deepEqual(actions(s).sort(), ["ec2:StartInstances", "ec2:StopInstances"], "untagged: only stand-alone instances");
+      }
+      for (const r of [s.Resource].flat()) assert.notEqual(r, "*", `${s.Sid} must name its resource type`);
+    }
+    const covered = new Set(allows.filter((s) => s.Condition?.StringEquals).flatMap(actions));
+    for (const a of mutating) assert.ok(covered.has(a), `${a} is allowed for stoppable environments`);
+  });
+
+  it("denies every stop/start on resources tagged costguard:protect=true", () => {
+    const deny = statements.find((s) => s.Effect === "Deny")!;
+    assert.equal(deny.Condition!.StringEqualsIgnoreCase!["aws:ResourceTag/costguard:protect"], "true");
+    assert.ok(actions(deny).includes("ec2:StopInstances") && actions(deny).includes("ecs:UpdateService"));
+  });
+
+  it("reads inventory on * with describe/list actions only, and its own tables with item actions only", () => {
+    const star = statements.filter((s) => s.Effect === "Allow" && s.Resource === "*");
+    assert.deepEqual(star.map((s) => s.Sid), ["ReadInventory"]);
+    for (const a of actions(star[0]!)) assert.match(a, /^[a-z0-9]+:(Describe|List)/);
+    const tables = statements.find((s) => s.Sid === "FailsafeTables")!;
+    assert.equal([tables.Resource].flat().length, 3);
+    for (const a of actions(tables)) assert.match(a, /^dynamodb:(GetItem|PutItem|DeleteItem|Query)$/);
+    assert.ok(statements.some((s) => s.Sid === "PublishAlerts"));
+  });
+});
