@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertChannel } from "./components/alerting";
 import { readGuardConfig } from "./components/config";
+import { NodeOptimizer } from "./components/nodeOptimizer";
 
 const config = readGuardConfig();
 
@@ -83,3 +84,14 @@ const failsafe = config.failsafe.enabled
 /** guardctl's status / stop-env / restore / emergency-stop invoke this function. */
 export const failsafeFunction = failsafe?.functionName;
 export const failsafeAuditTable = failsafe?.auditTable.name;
+
+// --- Kubernetes node optimizer (SPEC S5) ---
+// Only when a cluster is configured (costguard:nodeOptimizer); the dev stack has none.
+const nodeOptimizer = config.nodeOptimizer
+  ? new NodeOptimizer(
+      "nodeOptimizer",
+      { ...common, settings: config.nodeOptimizer, alertTopicArn: alerts.topicArn, publishStatements: alerts.publishStatements() },
+      opts,
+    )
+  : undefined;
+export const nodeOptimizerFunction = nodeOptimizer?.functionName;

@@ -151,14 +151,24 @@ export const ServiceSettings = z
   });
 export type ServiceSettings = z.infer<typeof ServiceSettings>;
 
-export const NodeOptimizerSettings = z.strictObject({
-  clusterName: z.string().min(1),
-  /** Auto Scaling groups of the cluster's managed/self-managed node groups that may be rebalanced. */
-  autoScalingGroups: z.array(z.string()).default([]),
-  rebalanceSchedule: scheduleExpression.default("rate(1 hour)"),
-  drainDeadlineSeconds: z.number().int().min(10).max(110, "must leave time within the 2-minute spot notice (max 110)").default(90),
-  kubernetesGroup: z.string().default("costguard-node-optimizer"),
-});
+export const NodeOptimizerSettings = z
+  .strictObject({
+    clusterName: z.string().min(1).describe("Name of the EKS cluster (public API endpoint)"),
+    /** Auto Scaling groups of the cluster's managed/self-managed node groups that may be rebalanced. */
+    autoScalingGroups: z.array(z.string().min(1)).default([]).describe("Node groups' Auto Scaling groups the rebalance may change (empty: drain only)"),
+    rebalance: z.boolean().default(true).describe("Run the scheduled on-demand → spot rebalance"),
+    rebalanceSchedule: scheduleExpression.default("rate(1 hour)"),
+    drainDeadlineSeconds: z.number().int().min(10).max(110, "must leave time within the 2-minute spot notice (max 110)").default(90),
+    nodeReadyTimeoutSeconds: z.number().int().min(60, "must be at least 60 seconds").max(600, "must be at most 600 seconds").default(420).describe("Rebalance: how long a new node may take to be Ready"),
+    rebalanceDrainSeconds: z.number().int().min(30, "must be at least 30 seconds").max(300, "must be at most 300 seconds").default(240).describe("Rebalance: how long the old node's drain may take"),
+    kubernetesGroup: z.string().regex(/^[a-z0-9]([-a-z0-9:.]*[a-z0-9])?$/, "must be a Kubernetes group name (lower case, digits, - : .)").refine((g) => !g.startsWith("system:"), "must not start with system: (reserved by Kubernetes)").default("costguard-node-optimizer"),
+  })
+  // One run waits for a node and drains another within Lambda's 15-minute limit.
+  .refine((s) => s.nodeReadyTimeoutSeconds + s.rebalanceDrainSeconds <= 780, {
+    message: "plus rebalanceDrainSeconds must be at most 780 in total (one run must fit Lambda's 15-minute limit)",
+    path: ["nodeReadyTimeoutSeconds"],
+  });
+export type NodeOptimizerSettings = z.infer<typeof NodeOptimizerSettings>;
 
 /**
  * The whole schema. Keys are the stack-config keys without the `costguard:` prefix.

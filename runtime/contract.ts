@@ -54,6 +54,8 @@ export const ENV = {
   /** Powertools settings, set on every function so logs and metrics agree. */
   powertoolsServiceName: "POWERTOOLS_SERVICE_NAME",
   powertoolsMetricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
+  /** Name of the node optimizer function, for callers that hand it node interruptions (InvokedNodeDrainer). */
+  nodeOptimizerFunction: "COSTGUARD_NODE_OPTIMIZER_FUNCTION",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

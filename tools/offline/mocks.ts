@@ -164,6 +164,21 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return { names: ["a", "b", "c"].map((s) => `${this.region}${s}`), zoneIds: ["az1", "az2", "az3"], id: this.region };
       case "aws:iam/getPolicyDocument:getPolicyDocument":
         return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }), id: "policy" };
+      // --- EKS (node optimizer): a public-endpoint cluster with access entries enabled ---
+      case "aws:eks/getCluster:getCluster": {
+        const name = String(args.inputs.name);
+        return {
+          id: name,
+          name,
+          arn: `arn:aws:eks:${this.region}:${MOCK_ACCOUNT}:cluster/${name}`,
+          endpoint: `https://${shortHash(name).toUpperCase()}0OFFLINE.gr7.${this.region}.eks.amazonaws.com`,
+          certificateAuthorities: [{ data: Buffer.from(`-----BEGIN CERTIFICATE-----\noffline-plan CA of ${name}\n-----END CERTIFICATE-----\n`).toString("base64") }],
+          accessConfigs: [{ authenticationMode: "API_AND_CONFIG_MAP", bootstrapClusterCreatorAdminPermissions: true }],
+          vpcConfig: { endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ["0.0.0.0/0"], subnetIds: [], securityGroupIds: [], vpcId: "vpc-offline" },
+          version: "1.33",
+          status: "ACTIVE",
+        };
+      }
       default:
         return { ...args.inputs };
     }

@@ -1,0 +1,31 @@
+/**
+ * The NodeInterruptionHandler for callers without Kubernetes access (the spot-events
+ * handler): invokes the node optimizer function with `{ action: "drain", instanceId }` and
+ * waits for its DrainOutcome. The caller needs lambda:InvokeFunction on it
+ * (NodeOptimizer.invokeStatements()) and a timeout above drainDeadlineSeconds plus a cold start;
+ * the function name reaches it as ENV.nodeOptimizerFunction.
+ */
+import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import type { DrainOutcome, NodeInterruptionHandler } from "./drain";
+
+export class InvokedNodeDrainer implements NodeInterruptionHandler {
+  constructor(
+    private readonly lambda: LambdaClient,
+    private readonly functionName: string,
+  ) {}
+
+  async onNodeInterruption(instanceId: string): Promise<DrainOutcome> {
+    const res = await this.lambda.send(
+      new InvokeCommand({
+        FunctionName: this.functionName,
+        InvocationType: "RequestResponse",
+        Payload: new TextEncoder().encode(JSON.stringify({ action: "drain", instanceId })),
+      }),
+    );
+    const text = res.Payload ? new TextDecoder().decode(res.Payload) : "";
+    if (res.FunctionError) throw new Error(`node optimizer ${this.functionName} failed to drain ${instanceId}: ${res.FunctionError} ${text.slice(0, 300)}`);
+    const body = JSON.parse(text || "{}") as { action?: string; outcome?: DrainOutcome; problems?: string[] };
+    if (body.action !== "drain" || !body.outcome) throw new Error(`node optimizer ${this.functionName} refused the drain of ${instanceId}: ${(body.problems ?? [text]).join("; ").slice(0, 300)}`);
+    return body.outcome;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * What the node optimizer function is told at deploy time (COSTGUARD_SETTINGS, JSON) and
+ * the events it accepts. The cluster endpoint and CA come from `aws.eks.getCluster` in the
+ * component, so the function needs no eks:DescribeCluster permission (nor the EKS client).
+ */
+import { z } from "zod";
+
+export const NodeOptimizerRuntimeSettings = z.object({
+  clusterName: z.string().min(1),
+  /** API server URL (https). */
+  endpoint: z.string().url(),
+  /** Base64 PEM bundle of the cluster CA. */
+  certificateAuthority: z.string().min(1),
+  autoScalingGroups: z.array(z.string().min(1)).default([]),
+  drainDeadlineSeconds: z.number().int().positive(),
+  nodeReadyTimeoutSeconds: z.number().int().positive(),
+  rebalanceDrainSeconds: z.number().int().positive(),
+});
+export type NodeOptimizerRuntimeSettings = z.infer<typeof NodeOptimizerRuntimeSettings>;
+
+/** An EC2 instance id (i- and 8 or 17 hex digits). */
+const InstanceId = z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be an EC2 instance id such as i-0123456789abcdef0");
+
+export const NodeOptimizerEvent = z.union([
+  /** Direct invocation (the spot-events handler, an operator): drain the instance's node now. */
+  z.strictObject({ action: z.literal("drain"), instanceId: InstanceId }),
+  /** The schedule's fixed input. */
+  z.strictObject({ action: z.literal("rebalance") }),
+  /** A schedule without input: EventBridge's own Scheduled Event. */
+  z.object({ source: z.literal("aws.events"), "detail-type": z.literal("Scheduled Event") }),
+]);
+export type NodeOptimizerEvent = z.infer<typeof NodeOptimizerEvent>;
