@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertChannel } from "./components/alerting";
 import { readGuardConfig } from "./components/config";
+import { SecurityEnforcer, WasteScanner } from "./components/hygiene";
 
 const config = readGuardConfig();
 
@@ -29,3 +30,15 @@ const alerts = new AlertChannel(
 export const alertTopicArn = alerts.topicArn;
 export const slackNotifierFunction = alerts.notifier.functionName;
 export const slackWebhookParameter = alerts.slackWebhookParameterName;
+
+// --- Hygiene (SPEC S6) ---
+const hygieneCommon = { ...common, alertTopicArn: alerts.topicArn, publishStatements: alerts.publishStatements() };
+const { enabled: wasteEnabled, ...waste } = config.wasteScanner;
+const wasteScanner = wasteEnabled ? new WasteScanner("waste", { ...hygieneCommon, ...waste }, opts) : undefined;
+const { enabled: enforcerEnabled, ...enforcer } = config.enforcer;
+const securityEnforcer = enforcerEnabled ? new SecurityEnforcer("enforcer", { ...hygieneCommon, ...enforcer }, opts) : undefined;
+
+export const wasteScannerFunction = wasteScanner?.functionName;
+export const wasteFindingsTable = wasteScanner?.tableName;
+export const securityEnforcerFunction = securityEnforcer?.functionName;
+export const enforcerTable = securityEnforcer?.tableName;
