@@ -12,7 +12,7 @@ import {
   trackFirstSeen,
   unattachedVolumeIds,
 } from "../../runtime/waste/filters";
-import type { Inventory, SnapshotRecord, VolumeRecord } from "../../runtime/waste/types";
+import type { Inventory, SnapshotRecord, StoppedInstanceRecord, VolumeRecord } from "../../runtime/waste/types";
 import { DAY, HOUR, PRICES } from "./helpers";
 
 const T = { unattachedVolumeDays: 7, snapshotAgeDays: 30, stoppedInstanceDays: 14 };
@@ -155,7 +155,7 @@ describe("stopped instances", () => {
   it("waste above 14 days: the EBS volumes and Elastic IPs it still pays for", () => {
     const vols = [volume("root", { type: "gp3", sizeGiB: 8, state: "in-use" }), volume("data", { type: "gp2", sizeGiB: 100, state: "in-use" })];
     const eips = [{ allocationId: "eipalloc-1", publicIp: "198.51.100.9", associationId: "a", instanceId: "i-old", tags: {} }];
-    const instances = [
+    const instances: StoppedInstanceRecord[] = [
       { id: "i-old", instanceType: "t3.medium", stoppedSince: at(-15 * DAY).toISOString(), volumeIds: ["root", "data"], tags: { Environment: "dev" } },
       { id: "i-edge", instanceType: "t3.medium", stoppedSince: at(-14 * DAY).toISOString(), volumeIds: [], tags: {} },
       { id: "i-unknown", instanceType: "t3.small", volumeIds: ["root"], tags: {} },
