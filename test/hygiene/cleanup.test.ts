@@ -5,7 +5,7 @@ import { memoryLog } from "../../runtime/shared/observability";
 import { planCleanup } from "../../runtime/waste/cleanup";
 import { runWasteScan, WasteSettings } from "../../runtime/waste/scan";
 import { FindingsStore } from "../../runtime/waste/store";
-import type { Finding } from "../../runtime/waste/types";
+import type { Finding, VolumeRecord } from "../../runtime/waste/types";
 import { FakeEc2 } from "./fakeEc2";
 import { DAY, PRICES, startDynalite, type LocalDynamo } from "./helpers";
 
@@ -147,7 +147,7 @@ describe("planCleanup", () => {
   });
 
   it("never acts on gp2 or stopped-instance findings, and re-marks an unreadable due date", () => {
-    const volumes = [
+    const volumes: VolumeRecord[] = [
       { id: "vol-gp2", type: "gp2", sizeGiB: 10, state: "in-use", createTime: "", attachedInstanceIds: ["i-1"], tags: {} },
       { id: "vol-odd", type: "gp3", sizeGiB: 10, state: "available", createTime: "", attachedInstanceIds: [], tags: { "costguard:cleanup-due": "soon" } },
     ];
