@@ -47,7 +47,7 @@ function page<T>(items: T[], input: { MaxResults?: number; NextToken?: string },
 
 export class FakeEc2 {
   readonly client = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
-  readonly mock = mockClient(this.client);
+  readonly mock: ReturnType<typeof mockClient>;
   volumes: FakeVolume[] = [];
   snapshots: FakeSnapshot[] = [];
   addresses: FakeAddress[] = [];
@@ -60,7 +60,9 @@ export class FakeEc2 {
   failures = new Map<string, Error>();
   private nextId = 1;
 
-  constructor() {
+  /** Pass the EC2Client class to fake every client the code under test builds itself (handlers). */
+  constructor(target?: typeof EC2Client) {
+    this.mock = target ? mockClient(target) : mockClient(this.client);
     const m = this.mock;
     const on = <I extends object, O>(cmd: new (input: I) => unknown, name: string, fn: (input: I) => O) =>
       m.on(cmd as never).callsFake(async (input: I) => {
