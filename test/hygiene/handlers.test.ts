@@ -7,6 +7,8 @@ import { after, before, describe, it } from "node:test";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
+import { handler as securityEnforcer } from "../../runtime/handlers/securityEnforcer";
+import { handler as wasteScanner } from "../../runtime/handlers/wasteScanner";
 import { FakeEc2 } from "./fakeEc2";
 import { startDynalite, type LocalDynamo } from "./helpers";
 
@@ -47,8 +49,7 @@ describe("handlers", () => {
     const sns = mockClient(SNSClient);
     sns.on(PublishCommand).resolves({ MessageId: "m" });
     process.env.COSTGUARD_SETTINGS = JSON.stringify({ unattachedVolumeDays: 7, snapshotAgeDays: 30, stoppedInstanceDays: 14 });
-    const { handler } = await import("../../runtime/handlers/wasteScanner");
-    const out = await handler({ source: "aws.events", "detail-type": "Scheduled Event" });
+    const out = await wasteScanner({ source: "aws.events", "detail-type": "Scheduled Event" });
     assert.equal(out.openFindings, 2);
     assert.equal(out.cleanup.mode, "off");
     assert.ok(Math.abs(out.totalMonthlyUsd - (3.65 + 2)) < 1e-9, `EIP $3.65 + gp2→gp3 $2.00 with the interim prices (got ${out.totalMonthlyUsd})`);
@@ -70,8 +71,7 @@ describe("handlers", () => {
     const sns = mockClient(SNSClient);
     sns.on(PublishCommand).resolves({ MessageId: "m" });
     process.env.COSTGUARD_SETTINGS = JSON.stringify({ authorizationTags: ["ManagedBy=costguard"], mode: "audit" });
-    const { handler } = await import("../../runtime/handlers/securityEnforcer");
-    const out = await handler({});
+    const out = await securityEnforcer({});
     assert.deepEqual(out.flagged, ["i-rogue"]);
     assert.deepEqual(ec2.writes(), []);
     assert.equal(sns.commandCalls(PublishCommand).length, 1);
