@@ -29,7 +29,7 @@ export function isProtected(tags: Tags): boolean {
   return tags[TAGS.protect]?.toLowerCase() === "true";
 }
 
-function finding(kind: FindingKind, resourceId: string, region: string, tags: Tags, f: Pick<Finding, "ageDays" | "monthlyUsd" | "upperBound" | "detail">): Finding {
+function finding(kind: FindingKind, resourceId: string, region: string, tags: Tags, f: Pick<Finding, "since" | "monthlyUsd" | "upperBound" | "detail">): Finding {
   return { id: `${kind}#${resourceId}`, kind, resourceId, region, environment: environmentOf(tags), ...f, monthlyUsd: usd(f.monthlyUsd) };
 }
 
@@ -55,14 +55,14 @@ export function unattachedVolumeIds(volumes: VolumeRecord[]): string[] {
 }
 
 /** Elastic IPs not associated with anything: $0.005/h each in us-east-1. */
-export function findUnattachedAddresses(addresses: AddressRecord[], region: string, prices: WastePrices, firstSeen: ReadonlyMap<string, string>, now: Date): Finding[] {
+export function findUnattachedAddresses(addresses: AddressRecord[], region: string, prices: WastePrices, firstSeen: ReadonlyMap<string, string>): Finding[] {
   const monthly = prices.publicIpv4Hourly(region) * HOURS_PER_MONTH;
   return addresses
     .filter((a) => !a.associationId && !a.instanceId && !a.networkInterfaceId)
     .map((a) => {
       const id = a.allocationId ?? a.publicIp;
       return finding("unattached-eip", id, region, a.tags, {
-        ageDays: ageInDays(firstSeen.get(id), now),
+        since: firstSeen.get(id),
         monthlyUsd: monthly,
         upperBound: false,
         detail: `Elastic IP ${a.publicIp} is not associated with any instance or network interface`,
@@ -75,15 +75,16 @@ export function findUnattachedVolumes(volumes: VolumeRecord[], unattachedSince: 
   const out: Finding[] = [];
   for (const v of volumes) {
     if (v.state !== "available") continue;
-    const age = ageInDays(unattachedSince.get(v.id), now);
+    const since = unattachedSince.get(v.id);
+    const age = ageInDays(since, now);
     if (age === undefined || age <= t.unattachedVolumeDays) continue;
     const monthly = volumeMonthlyUsd(v, region, prices);
     out.push(
       finding("unattached-volume", v.id, region, v.tags, {
-        ageDays: age,
+        since,
         monthlyUsd: monthly ?? 0,
         upperBound: false,
-        detail: `${v.sizeGiB} GiB ${v.type} volume unattached for ${Math.floor(age)} days${monthly === undefined ? ` (no price for ${v.type})` : ""}`,
+        detail: `${v.sizeGiB} GiB ${v.type} volume, unattached${monthly === undefined ? ` (no price for ${v.type})` : ""}`,
       }),
     );
   }
@@ -100,10 +101,10 @@ export function findOldSnapshots(inv: Pick<Inventory, "snapshots" | "snapshotUse
     if (age === undefined || age <= t.snapshotAgeDays) continue;
     out.push(
       finding("old-snapshot", s.id, inv.region, s.tags, {
-        ageDays: age,
+        since: s.startTime,
         monthlyUsd: s.sizeGiB * perGb,
         upperBound: true,
-        detail: `${s.sizeGiB} GiB snapshot${s.volumeId ? ` of ${s.volumeId}` : ""}, ${Math.floor(age)} days old, used by no own AMI or launch template (billed on changed blocks: at most this)`,
+        detail: `${s.sizeGiB} GiB snapshot${s.volumeId ? ` of ${s.volumeId}` : ""}, used by no own AMI or launch template (billed on changed blocks: at most this)`,
       }),
     );
   }
@@ -115,7 +116,7 @@ export function findOldSnapshots(inv: Pick<Inventory, "snapshots" | "snapshotUse
  * baseline throughput (250 MB/s) exceeds gp3's free 125 MB/s, and above 1,000 GiB its IOPS
  * exceed gp3's free 3,000: matching them costs extra on gp3, so the saving is an upper bound.
  */
-export function findGp2Volumes(volumes: VolumeRecord[], region: string, prices: WastePrices, exclude: ReadonlySet<string>, now: Date): Finding[] {
+export function findGp2Volumes(volumes: VolumeRecord[], region: string, prices: WastePrices, exclude: ReadonlySet<string>): Finding[] {
   const gp2 = prices.ebsGbMonth(region, "gp2");
   const gp3 = prices.ebsGbMonth(region, "gp3");
   if (gp2 === undefined || gp3 === undefined) return [];
@@ -123,7 +124,7 @@ export function findGp2Volumes(volumes: VolumeRecord[], region: string, prices: 
     .filter((v) => v.type === "gp2" && !exclude.has(v.id) && v.state !== "deleting")
     .map((v) =>
       finding("gp2-volume", v.id, region, v.tags, {
-        ageDays: ageInDays(v.createTime, now),
+        since: v.createTime,
         monthlyUsd: v.sizeGiB * (gp2 - gp3),
         upperBound: v.sizeGiB > 170,
         detail: `${v.sizeGiB} GiB gp2 volume: gp3 costs ${Math.round((1 - gp3 / gp2) * 100)} % less${v.sizeGiB > 170 ? " (matching gp2's baseline throughput/IOPS on gp3 may cost extra)" : ""}`,
@@ -152,7 +153,8 @@ export function findStoppedInstances(
   const ipv4Monthly = prices.publicIpv4Hourly(region) * HOURS_PER_MONTH;
   const out: Finding[] = [];
   for (const i of instances) {
-    const age = ageInDays(i.stoppedSince ?? firstSeenStopped.get(i.id), now);
+    const since = i.stoppedSince ?? firstSeenStopped.get(i.id);
+    const age = ageInDays(since, now);
     if (age === undefined || age <= t.stoppedInstanceDays) continue;
     const attached = i.volumeIds.map((id) => volumeById.get(id)).filter((v): v is VolumeRecord => v !== undefined);
     const ebs = attached.reduce((sum, v) => sum + (volumeMonthlyUsd(v, region, prices) ?? 0), 0);
@@ -160,10 +162,10 @@ export function findStoppedInstances(
     const gib = attached.reduce((sum, v) => sum + v.sizeGiB, 0);
     out.push(
       finding("stopped-instance", i.id, region, i.tags, {
-        ageDays: age,
+        since,
         monthlyUsd: ebs + ips * ipv4Monthly,
         upperBound: false,
-        detail: `${i.instanceType} stopped for ${Math.floor(age)} days still pays for ${attached.length} EBS volume${attached.length === 1 ? "" : "s"} (${gib} GiB)${ips ? ` and ${ips} Elastic IP${ips === 1 ? "" : "s"}` : ""}`,
+        detail: `${i.instanceType}, stopped, still pays for ${attached.length} EBS volume${attached.length === 1 ? "" : "s"} (${gib} GiB)${ips ? ` and ${ips} Elastic IP${ips === 1 ? "" : "s"}` : ""}`,
       }),
     );
   }
@@ -184,14 +186,14 @@ export interface FirstSeen {
  * already counted in full as unattached or as part of a long-stopped instance.
  */
 export function findWaste(inv: Inventory, seen: FirstSeen, prices: WastePrices, t: WasteThresholds, now: Date): Finding[] {
-  const eips = findUnattachedAddresses(inv.addresses, inv.region, prices, seen.unattachedAddresses, now);
+  const eips = findUnattachedAddresses(inv.addresses, inv.region, prices, seen.unattachedAddresses);
   const volumes = findUnattachedVolumes(inv.volumes, seen.unattachedVolumes, inv.region, prices, t, now);
   const snapshots = findOldSnapshots(inv, prices, t, now);
   const stopped = findStoppedInstances(inv.stoppedInstances, inv.volumes, inv.addresses, inv.region, prices, seen.stoppedInstances, t, now);
   const counted = new Set(volumes.map((f) => f.resourceId));
   const stoppedIds = new Set(stopped.map((f) => f.resourceId));
   for (const i of inv.stoppedInstances) if (stoppedIds.has(i.id)) i.volumeIds.forEach((id) => counted.add(id));
-  const gp2 = findGp2Volumes(inv.volumes, inv.region, prices, counted, now);
+  const gp2 = findGp2Volumes(inv.volumes, inv.region, prices, counted);
   return [...eips, ...volumes, ...snapshots, ...stopped, ...gp2];
 }
 

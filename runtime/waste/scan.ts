@@ -69,9 +69,9 @@ export async function runWasteScan(deps: WasteScanDeps, settings: WasteSettings,
     now,
   );
   const rec = reconcileFindings(stored.findings, findings, now);
-  const itemsWritten = await deps.store.save(rec.writes, stored.seen, seen, now);
-
   const total = totalMonthlyUsd(rec.open);
+  const itemsWritten = await deps.store.save(rec.writes, stored.seen, seen, now, { openFindings: rec.open.length, totalMonthlyUsd: total });
+
   deps.emitTotal?.(total);
   const byKind = {} as WasteScanResult["byKind"];
   for (const f of rec.open) {
@@ -105,7 +105,8 @@ export async function runWasteScan(deps: WasteScanDeps, settings: WasteSettings,
 const money = (v: number) => `$${v.toFixed(2)}`;
 
 function summaryEvent(stack: string, region: string, open: StoredFinding[], opened: StoredFinding[], resolved: StoredFinding[], total: number, cleanup: WasteScanResult["cleanup"]) {
-  const line = (f: StoredFinding) => `${f.resourceId} (${f.environment}): ${money(f.monthlyUsd)}/month${f.upperBound ? " at most" : ""}, ${f.detail}`;
+  const age = (f: StoredFinding) => (f.since ? `, ${Math.floor((Date.parse(f.lastSeen) - Date.parse(f.since)) / 86400_000)} days` : "");
+  const line = (f: StoredFinding) => `${f.resourceId} (${f.environment}): ${money(f.monthlyUsd)}/month${f.upperBound ? " at most" : ""}, ${f.detail}${age(f)}`;
   const biggest = [...opened].sort((a, b) => b.monthlyUsd - a.monthlyUsd).slice(0, 10);
   const lines = [
     ...biggest.map((f) => `new: ${line(f)}`),

@@ -5,6 +5,8 @@
  * Items (hash key `pk`):
  *   finding#<kind>#<resourceId>  a StoredFinding; resolved ones carry `expiresAt` (TTL)
  *   seen#<category>#<resourceId> { since }: first time the resource was seen in that state
+ *   scan#last                    { at, openFindings, totalMonthlyUsd }: the latest scan; an open
+ *                                finding's lastSeen is this time
  *
  * One Scan per run reads everything; the diff is computed in memory (`reconcileFindings`) and
  * only what changed is written, in batches of 25. The scanner runs with a concurrency of one.
@@ -20,6 +22,8 @@ export const RESOLVED_RETENTION_DAYS = 90;
 
 export interface StoredState {
   findings: StoredFinding[];
+  /** Time of the latest scan, when there was one. */
+  lastScan?: string;
   seen: Record<SeenCategory, Map<string, string>>;
 }
 
@@ -30,10 +34,18 @@ export interface Reconciliation {
   opened: StoredFinding[];
   /** Findings open before and gone now. */
   resolved: StoredFinding[];
-  /** Items to write: open findings (lastSeen moves on) and newly resolved ones. */
+  /**
+   * Items to write: new, resolved, and open ones whose figures changed. An unchanged open
+   * finding is not rewritten: its lastSeen is the latest scan's time (kept in one item), so a
+   * daily scan of thousands of findings costs a handful of writes, not thousands.
+   */
   writes: StoredFinding[];
   /** True when the set of open findings changed. */
   changed: boolean;
+}
+
+function sameFigures(a: Finding, b: Finding): boolean {
+  return a.monthlyUsd === b.monthlyUsd && a.upperBound === b.upperBound && a.environment === b.environment && a.detail === b.detail && a.since === b.since && a.region === b.region;
 }
 
 export function reconcileFindings(previous: StoredFinding[], current: Finding[], now: Date): Reconciliation {
@@ -41,20 +53,23 @@ export function reconcileFindings(previous: StoredFinding[], current: Finding[],
   const before = new Map(previous.map((p) => [p.id, p]));
   const open: StoredFinding[] = [];
   const opened: StoredFinding[] = [];
+  const writes: StoredFinding[] = [];
   for (const f of current) {
     const p = before.get(f.id);
     const stillOpen = p?.status === "open";
     const item: StoredFinding = { ...f, status: "open", firstSeen: stillOpen ? p.firstSeen : at, lastSeen: at };
     open.push(item);
     if (!stillOpen) opened.push(item);
+    if (!stillOpen || !sameFigures(p, f)) writes.push(item);
   }
   const currentIds = new Set(current.map((f) => f.id));
   const resolved = previous
     .filter((p) => p.status === "open" && !currentIds.has(p.id))
     .map((p): StoredFinding => ({ ...p, status: "resolved", resolvedAt: at }));
-  return { open, opened, resolved, writes: [...open, ...resolved], changed: opened.length > 0 || resolved.length > 0 };
+  return { open, opened, resolved, writes: [...writes, ...resolved], changed: opened.length > 0 || resolved.length > 0 };
 }
 
+const LAST_SCAN_KEY = "scan#last";
 const findingKey = (id: string) => `finding#${id}`;
 const seenKey = (category: SeenCategory, id: string) => `seen#${category}#${id}`;
 
@@ -73,18 +88,22 @@ export class FindingsStore {
         if (pk.startsWith("finding#")) {
           const { pk: _pk, expiresAt: _ttl, ...finding } = item;
           state.findings.push(finding as StoredFinding);
+        } else if (pk === LAST_SCAN_KEY) {
+          state.lastScan = String(item.at);
         } else if (pk.startsWith("seen#")) {
           const category = item.category as SeenCategory;
           state.seen[category]?.set(String(item.resourceId), String(item.since));
         }
       }
     }
+    // Open findings were seen by the latest scan, whether or not their item was rewritten then.
+    if (state.lastScan) for (const f of state.findings) if (f.status === "open" && f.lastSeen < state.lastScan) f.lastSeen = state.lastScan;
     return state;
   }
 
   /** Writes changed findings and the first-seen maps' differences from what was loaded. */
-  async save(writes: StoredFinding[], seenBefore: StoredState["seen"], seenNow: StoredState["seen"], now: Date): Promise<number> {
-    const requests: Record<string, unknown>[] = [];
+  async save(writes: StoredFinding[], seenBefore: StoredState["seen"], seenNow: StoredState["seen"], now: Date, summary: { openFindings: number; totalMonthlyUsd: number }): Promise<number> {
+    const requests: Record<string, unknown>[] = [{ PutRequest: { Item: { pk: LAST_SCAN_KEY, at: now.toISOString(), ...summary } } }];
     const expiresAt = Math.floor(now.getTime() / 1000) + RESOLVED_RETENTION_DAYS * 86400;
     for (const f of writes) {
       requests.push({ PutRequest: { Item: { pk: findingKey(f.id), ...stripUndefined(f), ...(f.status === "resolved" ? { expiresAt } : {}) } } });

@@ -77,8 +77,11 @@ export interface Finding {
   region: string;
   /** Environment tag of the resource, or "untagged". */
   environment: string;
-  /** Days the resource has been wasteful, when known (an EIP has no allocation time). */
-  ageDays?: number;
+  /**
+   * When the waste began, as far as known: snapshot start, stop time, first seen unattached,
+   * volume creation (gp2). Stored instead of an age so unchanged findings need no rewrite.
+   */
+  since?: string;
   /** Estimated $ per month this finding costs (or would save, for gp2 → gp3). */
   monthlyUsd: number;
   /** True when the figure is an upper bound (snapshots are billed on changed blocks only). */
@@ -91,6 +94,7 @@ export interface Finding {
 export interface StoredFinding extends Finding {
   status: "open" | "resolved";
   firstSeen: string;
+  /** Last scan that found it (for open findings: the latest scan). */
   lastSeen: string;
   resolvedAt?: string;
 }

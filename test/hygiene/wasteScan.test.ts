@@ -63,15 +63,17 @@ describe("waste scan, run after run", () => {
     const day6 = await runWasteScan(deps, settings, at(6));
     assert.equal(day6.open.length, 4, "vol-loose detached 6 days ago is not waste yet");
     assert.equal(day6.published, false, "nothing changed: no alert");
+    assert.equal(day6.itemsWritten, 1, "nothing changed: only the scan record is written, not every finding");
 
     const day8 = await runWasteScan(deps, settings, at(8));
     assert.deepEqual(day8.opened.map((f) => f.id), ["unattached-volume#vol-loose"]);
     assert.equal(day8.totalMonthlyUsd, 13.89, "+ 50 GiB gp3 at $0.08");
-    const stored = await db.doc.send(new GetCommand({ TableName: "findings", Key: { pk: "finding#unattached-eip#eipalloc-idle" } }));
-    assert.equal(stored.Item?.firstSeen, t0.toISOString());
-    assert.equal(stored.Item?.lastSeen, at(8).toISOString());
-    assert.equal(stored.Item?.status, "open");
-    assert.equal(stored.Item?.environment, "dev");
+    const stored = (await deps.store.load()).findings.find((f) => f.id === "unattached-eip#eipalloc-idle");
+    assert.equal(stored?.firstSeen, t0.toISOString());
+    assert.equal(stored?.lastSeen, at(8).toISOString());
+    assert.equal(stored?.status, "open");
+    assert.equal(stored?.environment, "dev");
+    assert.equal(stored?.monthlyUsd, 3.65);
 
     ec2.addresses = ec2.addresses.filter((a) => a.allocationId !== "eipalloc-idle"); // released by hand
     const day9 = await runWasteScan(deps, settings, at(9));
