@@ -34,13 +34,22 @@ export async function listInstances(ec2: EC2Client): Promise<InstanceRecord[]> {
   return out;
 }
 
-/** Which of these instances have termination protection on (one call each; only candidates are asked). */
-export async function withTerminationProtection(ec2: EC2Client, ids: string[]): Promise<Set<string>> {
+/**
+ * Which of these instances have termination protection on. The attribute is not in
+ * DescribeInstances, so it takes one call per instance: only unauthorised candidates are
+ * asked, a few at a time to stay under EC2's request rate.
+ */
+export async function withTerminationProtection(ec2: EC2Client, ids: string[], concurrency = 5): Promise<Set<string>> {
   const on = new Set<string>();
-  for (const id of ids) {
-    const out = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "disableApiTermination" }));
-    if (out.DisableApiTermination?.Value) on.add(id);
-  }
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      const out = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "disableApiTermination" }));
+      if (out.DisableApiTermination?.Value) on.add(id);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
   return on;
 }
 
