@@ -42,6 +42,13 @@ describe("handlers", () => {
     await db.close();
   });
 
+  it("a handler with invalid settings fails loudly, naming the field", async () => {
+    process.env.COSTGUARD_SETTINGS = JSON.stringify({ unattachedVolumeDays: -1, snapshotAgeDays: 30, stoppedInstanceDays: 14, cleanup: "yes" });
+    await assert.rejects(wasteScanner({}), (err: Error) => /unattachedVolumeDays/.test(err.message) && /cleanup/.test(err.message));
+    process.env.COSTGUARD_SETTINGS = "not json";
+    await assert.rejects(securityEnforcer({}), /COSTGUARD_SETTINGS must be JSON/);
+  });
+
   it("wasteScanner: validates its settings, scans, stores, emits wasteUsdPerMonth and alerts", async () => {
     const ec2 = new FakeEc2(EC2Client);
     ec2.addresses = [{ allocationId: "eipalloc-1", publicIp: "198.51.100.1", tags: {} }];
