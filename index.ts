@@ -8,6 +8,8 @@ import { AlertChannel } from "./components/alerting";
 import { readGuardConfig } from "./components/config";
 import { NodeOptimizer } from "./components/nodeOptimizer";
 
+import { SecurityEnforcer, WasteScanner } from "./components/hygiene";
+
 const config = readGuardConfig();
 
 // Every resource carries these tags (SPEC S1) through the provider's default tags, so the
@@ -95,3 +97,15 @@ const nodeOptimizer = config.nodeOptimizer
     )
   : undefined;
 export const nodeOptimizerFunction = nodeOptimizer?.functionName;
+
+// --- Hygiene (SPEC S6) ---
+const hygieneCommon = { ...common, alertTopicArn: alerts.topicArn, publishStatements: alerts.publishStatements() };
+const { enabled: wasteEnabled, ...waste } = config.wasteScanner;
+const wasteScanner = wasteEnabled ? new WasteScanner("waste", { ...hygieneCommon, ...waste }, opts) : undefined;
+const { enabled: enforcerEnabled, ...enforcer } = config.enforcer;
+const securityEnforcer = enforcerEnabled ? new SecurityEnforcer("enforcer", { ...hygieneCommon, ...enforcer }, opts) : undefined;
+
+export const wasteScannerFunction = wasteScanner?.functionName;
+export const wasteFindingsTable = wasteScanner?.tableName;
+export const securityEnforcerFunction = securityEnforcer?.functionName;
+export const enforcerTable = securityEnforcer?.tableName;

@@ -229,23 +229,28 @@ export const GuardConfigSchema = z.strictObject({
   wasteScanner: z
     .strictObject({
       enabled: z.boolean().default(true),
-      schedule: scheduleExpression.default("cron(0 6 * * ? *)"),
-      unattachedVolumeDays: z.number().int().min(0).default(7),
-      snapshotAgeDays: z.number().int().min(1).default(30),
-      stoppedInstanceDays: z.number().int().min(1).default(14),
-      cleanup: z.enum(["off", "dry-run", "apply"]).default("off"),
-      cleanupGraceDays: z.number().int().min(1).default(7),
+      schedule: scheduleExpression.default("cron(0 6 * * ? *)").describe("When the daily scan runs"),
+      unattachedVolumeDays: z.number().int().min(0).default(7).describe("Days a volume must be seen unattached before it is waste"),
+      snapshotAgeDays: z.number().int().min(1).default(30).describe("Age in days above which a snapshot no own AMI or launch template uses is waste"),
+      stoppedInstanceDays: z.number().int().min(1).default(14).describe("Days an instance must be stopped before its EBS cost is waste"),
+      cleanup: z.enum(["off", "dry-run", "apply"]).default("off").describe("Clean-up of findings: off, dry-run (report only) or apply"),
+      cleanupGraceDays: z.number().int().min(1).default(7).describe("Days between tagging a finding costguard:cleanup-due and acting on it"),
+      cleanupMaxActionsPerRun: z.number().int().min(1).max(500).default(20).describe("Cap on clean-up actions per run"),
     })
     .prefault({})
     .describe("Daily waste scan (SPEC S6)"),
   enforcer: z
     .strictObject({
       enabled: z.boolean().default(true),
-      schedule: scheduleExpression.default("rate(1 hour)"),
-      authorizationTags: z.array(z.string().min(1)).min(1, "must list at least one tag").default(["ManagedBy=costguard", "aws:autoscaling:groupName", "eks:cluster-name"]),
-      mode: z.enum(["audit", "stop", "terminate"]).default("audit"),
-      graceHours: z.number().min(0).default(24),
-      maxActionsPerRun: z.number().int().min(1).default(20),
+      schedule: scheduleExpression.default("rate(1 hour)").describe("When the enforcer runs"),
+      authorizationTags: z
+        .array(z.string().min(1).regex(/^[^=]+(=.*)?$/, 'must be "Key=Value" or "Key"'))
+        .min(1, "must list at least one tag")
+        .default(["ManagedBy=costguard", "aws:autoscaling:groupName", "eks:cluster-name"])
+        .describe("A running instance is authorised when it carries one of these tags (Key=Value or Key)"),
+      mode: z.enum(["audit", "stop", "terminate"]).default("audit").describe("After the grace period: audit (flag only), stop or terminate"),
+      graceHours: z.number().min(0).default(24).describe("Hours between flagging an unauthorised instance and acting on it"),
+      maxActionsPerRun: z.number().int().min(1).default(20).describe("Cap on stop/terminate actions per run"),
     })
     .prefault({})
     .describe("Enforcer for unauthorised running instances (SPEC S6)"),

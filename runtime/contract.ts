@@ -49,6 +49,8 @@ export const ENV = {
   breakerTable: "COSTGUARD_BREAKER_TABLE",
   poolRiskTable: "COSTGUARD_POOL_RISK_TABLE",
   findingsTable: "COSTGUARD_FINDINGS_TABLE",
+  /** The security enforcer's flags and audit records. */
+  enforcerTable: "COSTGUARD_ENFORCER_TABLE",
   /** S3 bucket of the daily cost report. */
   reportBucket: "COSTGUARD_REPORT_BUCKET",
   /** Powertools settings, set on every function so logs and metrics agree. */
@@ -76,6 +78,8 @@ export const TAGS = {
   unauthorizedSince: "costguard:unauthorized-since",
   /** ISO date a waste finding is due for clean-up (mark-for-op). */
   cleanupDue: "costguard:cleanup-due",
+  /** On a snapshot costguard took before deleting a volume: the id of that volume. */
+  backupOf: "costguard:backup-of",
 } as const;
 
 /** The group name for inventory that carries no `Environment` tag. */

@@ -1,0 +1,58 @@
+/** Lambda entry point: the hourly security enforcer for unauthorised instances (SPEC S6). */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { ENV } from "../contract";
+import { EnforcerStore } from "../enforcer/adapters";
+import { EnforcerSettings } from "../enforcer/decide";
+import { runEnforcer, type EnforcerDeps } from "../enforcer/run";
+import { createLogger } from "../shared/observability";
+
+const Env = z.object({
+  [ENV.stack]: z.string().min(1),
+  [ENV.alertTopicArn]: z.string().startsWith("arn:"),
+  [ENV.enforcerTable]: z.string().min(1),
+  [ENV.settings]: z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: `${ENV.settings} must be JSON` });
+      return z.NEVER;
+    }
+  }).pipe(EnforcerSettings),
+});
+
+const logger = createLogger("costguard-securityEnforcer");
+let deps: { run: EnforcerDeps; settings: EnforcerSettings } | undefined;
+
+function build() {
+  const env = Env.parse(process.env);
+  return {
+    settings: env[ENV.settings],
+    run: {
+      ec2: new EC2Client({ retryMode: "standard" }),
+      store: new EnforcerStore(DynamoDBDocumentClient.from(new DynamoDBClient({ retryMode: "standard" })), env[ENV.enforcerTable]),
+      log: logger,
+      stack: env[ENV.stack],
+      alerts: { sns: new SNSClient({ retryMode: "standard" }), topicArn: env[ENV.alertTopicArn] },
+    },
+  };
+}
+
+/** Scheduled invocation: the event carries nothing the run needs. */
+export async function handler(_event: unknown) {
+  deps ??= build();
+  const { decision, failures } = await runEnforcer(deps.run, deps.settings);
+  return {
+    mode: deps.settings.mode,
+    flagged: decision.flag.filter((f) => f.isNew).map((f) => f.id),
+    acted: decision.act.map((a) => `${a.action} ${a.id}`),
+    unflagged: decision.unflag.map((u) => u.id),
+    waiting: decision.waiting.length,
+    exempt: decision.exempt,
+    capped: decision.capped,
+    failures,
+  };
+}

@@ -1,0 +1,62 @@
+/** Lambda entry point: the daily waste scan (SPEC S6), with optional clean-up. */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { ENV } from "../contract";
+import { createLogger, createMetrics, emitMetric } from "../shared/observability";
+import { INTERIM_PRICES } from "../waste/interimPrices";
+import { runWasteScan, WasteSettings, type WasteScanDeps } from "../waste/scan";
+import { FindingsStore } from "../waste/store";
+
+const Env = z.object({
+  [ENV.stack]: z.string().min(1),
+  [ENV.alertTopicArn]: z.string().startsWith("arn:"),
+  [ENV.findingsTable]: z.string().min(1),
+  [ENV.settings]: z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: `${ENV.settings} must be JSON` });
+      return z.NEVER;
+    }
+  }).pipe(WasteSettings),
+});
+
+const logger = createLogger("costguard-wasteScanner");
+const metrics = createMetrics("costguard-wasteScanner");
+let deps: { scan: WasteScanDeps; settings: WasteSettings } | undefined;
+
+function build() {
+  const env = Env.parse(process.env);
+  const ec2 = new EC2Client({ retryMode: "standard" });
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ retryMode: "standard" }));
+  return {
+    settings: env[ENV.settings],
+    scan: {
+      ec2,
+      store: new FindingsStore(doc, env[ENV.findingsTable]),
+      prices: INTERIM_PRICES,
+      log: logger,
+      stack: env[ENV.stack],
+      alerts: { sns: new SNSClient({ retryMode: "standard" }), topicArn: env[ENV.alertTopicArn] },
+      emitTotal: (total: number) => emitMetric(metrics, "wasteUsdPerMonth", total),
+    },
+  };
+}
+
+/** Scheduled invocation: the event carries nothing the scan needs. */
+export async function handler(_event: unknown) {
+  deps ??= build();
+  const result = await runWasteScan(deps.scan, deps.settings);
+  return {
+    region: result.region,
+    openFindings: result.open.length,
+    opened: result.opened.length,
+    resolved: result.resolved.length,
+    totalMonthlyUsd: result.totalMonthlyUsd,
+    byKind: result.byKind,
+    cleanup: { mode: result.cleanup.mode, steps: result.cleanup.results.map((r) => `${r.status}: ${r.description}`), waiting: result.cleanup.waiting.length, skipped: result.cleanup.skipped.length },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * Optional clean-up of waste findings, in Cloud Custodian's mark-for-op style:
+ *
+ *   1. a finding that may be cleaned up is marked: tag `costguard:cleanup-due=<date>` (today + grace);
+ *   2. on a run on or after that date, if the scan still finds it, it is acted on:
+ *      Elastic IP → released; snapshot → deleted; volume → snapshotted first (tagged
+ *      `costguard:backup-of=<volume>`) and deleted on a later run once that snapshot is complete;
+ *   3. a marked resource that is no longer waste (a volume attached again) is unmarked.
+ *
+ * `costguard:protect=true` resources are never touched, not even tagged. `planCleanup` is pure;
+ * `applyCleanup` runs the plan, or in dry-run only describes it.
+ */
+import { CreateSnapshotCommand, CreateTagsCommand, DeleteSnapshotCommand, DeleteTagsCommand, DeleteVolumeCommand, ReleaseAddressCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { TAGS } from "../contract";
+import { isProtected } from "./filters";
+import type { Finding, Inventory, Tags } from "./types";
+
+export type CleanupMode = "off" | "dry-run" | "apply";
+
+export type CleanupStep =
+  | { op: "mark"; resourceId: string; dueDate: string }
+  | { op: "unmark"; resourceId: string }
+  | { op: "release-address"; resourceId: string; publicIp: string }
+  | { op: "snapshot-volume"; resourceId: string; environment?: string }
+  | { op: "delete-volume"; resourceId: string; backupSnapshotId: string }
+  | { op: "delete-snapshot"; resourceId: string };
+
+export interface CleanupPlan {
+  steps: CleanupStep[];
+  /** Marked and not yet due, or waiting for a backup snapshot to complete. */
+  waiting: { resourceId: string; reason: string }[];
+  /** Left alone, with why. */
+  skipped: { resourceId: string; reason: string }[];
+}
+
+export interface CleanupOptions {
+  graceDays: number;
+  maxActions: number;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const CLEANABLE = new Set<Finding["kind"]>(["unattached-eip", "unattached-volume", "old-snapshot"]);
+
+function isoDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+export function describeStep(s: CleanupStep): string {
+  switch (s.op) {
+    case "mark":
+      return `tag ${s.resourceId} ${TAGS.cleanupDue}=${s.dueDate}`;
+    case "unmark":
+      return `remove tag ${TAGS.cleanupDue} from ${s.resourceId} (no longer waste)`;
+    case "release-address":
+      return `release Elastic IP ${s.publicIp} (${s.resourceId})`;
+    case "snapshot-volume":
+      return `snapshot volume ${s.resourceId} (tagged ${TAGS.backupOf}=${s.resourceId}); delete it on a later run once the snapshot is complete`;
+    case "delete-volume":
+      return `delete volume ${s.resourceId} (backup ${s.backupSnapshotId} is complete)`;
+    case "delete-snapshot":
+      return `delete snapshot ${s.resourceId}`;
+  }
+}
+
+export function planCleanup(findings: Finding[], inv: Pick<Inventory, "addresses" | "volumes" | "snapshots">, opts: CleanupOptions, now: Date): CleanupPlan {
+  const tagsById = new Map<string, Tags>();
+  const publicIp = new Map<string, string>();
+  for (const a of inv.addresses) {
+    if (!a.allocationId) continue;
+    tagsById.set(a.allocationId, a.tags);
+    publicIp.set(a.allocationId, a.publicIp);
+  }
+  for (const v of inv.volumes) tagsById.set(v.id, v.tags);
+  for (const s of inv.snapshots) tagsById.set(s.id, s.tags);
+  const backups = new Map<string, { id: string; state: string }[]>();
+  for (const s of inv.snapshots) {
+    const of = s.tags[TAGS.backupOf];
+    if (of) backups.set(of, [...(backups.get(of) ?? []), { id: s.id, state: s.state }]);
+  }
+
+  const today = isoDate(now);
+  const dueDate = isoDate(new Date(now.getTime() + opts.graceDays * 86400_000));
+  const plan: CleanupPlan = { steps: [], waiting: [], skipped: [] };
+  const marks: CleanupStep[] = [];
+  const actions: CleanupStep[] = [];
+  const eligible = new Set<string>();
+
+  for (const f of findings) {
+    if (!CLEANABLE.has(f.kind)) continue;
+    const tags = tagsById.get(f.resourceId);
+    if (!tags) {
+      plan.skipped.push({ resourceId: f.resourceId, reason: "no allocation id (EC2-Classic address): release it by hand" });
+      continue;
+    }
+    if (isProtected(tags)) {
+      plan.skipped.push({ resourceId: f.resourceId, reason: `${TAGS.protect}=true` });
+      continue;
+    }
+    if (f.kind === "old-snapshot" && tags[TAGS.backupOf]) {
+      plan.skipped.push({ resourceId: f.resourceId, reason: `backup costguard took of deleted volume ${tags[TAGS.backupOf]}: delete it by hand when no longer needed` });
+      continue;
+    }
+    eligible.add(f.resourceId);
+    const due = tags[TAGS.cleanupDue];
+    if (!due || !DATE.test(due)) {
+      marks.push({ op: "mark", resourceId: f.resourceId, dueDate });
+      continue;
+    }
+    if (due > today) {
+      plan.waiting.push({ resourceId: f.resourceId, reason: `due ${due}` });
+      continue;
+    }
+    if (f.kind === "unattached-eip") actions.push({ op: "release-address", resourceId: f.resourceId, publicIp: publicIp.get(f.resourceId) ?? "" });
+    else if (f.kind === "old-snapshot") actions.push({ op: "delete-snapshot", resourceId: f.resourceId });
+    else {
+      const own = backups.get(f.resourceId) ?? [];
+      const done = own.find((b) => b.state === "completed");
+      const pending = own.find((b) => b.state === "pending");
+      if (done) actions.push({ op: "delete-volume", resourceId: f.resourceId, backupSnapshotId: done.id });
+      else if (pending) plan.waiting.push({ resourceId: f.resourceId, reason: `backup ${pending.id} not complete yet` });
+      else actions.push({ op: "snapshot-volume", resourceId: f.resourceId, environment: tags[TAGS.environment] });
+    }
+  }
+
+  // Marked resources that are no longer waste lose the mark (protected ones are not touched at all).
+  const unmarks: CleanupStep[] = [];
+  for (const [id, tags] of tagsById) {
+    if (tags[TAGS.cleanupDue] !== undefined && !eligible.has(id) && !isProtected(tags) && !tags[TAGS.backupOf]) unmarks.push({ op: "unmark", resourceId: id });
+  }
+
+  // Unmarking first (it only ever makes things safer), then due actions, then new marks.
+  for (const step of [...unmarks, ...actions, ...marks]) {
+    if (plan.steps.length < opts.maxActions) plan.steps.push(step);
+    else plan.skipped.push({ resourceId: step.resourceId, reason: `action cap of ${opts.maxActions} per run reached (${describeStep(step)} next run)` });
+  }
+  return plan;
+}
+
+export interface StepResult {
+  step: CleanupStep;
+  description: string;
+  status: "dry-run" | "done" | "failed";
+  error?: string;
+  /** Snapshot created by a snapshot-volume step. */
+  snapshotId?: string;
+}
+
+/** Runs the plan (mode apply) or describes it (dry-run). A failing step is recorded and the rest go on. */
+export async function applyCleanup(ec2: EC2Client, plan: CleanupPlan, mode: Exclude<CleanupMode, "off">): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  for (const step of plan.steps) {
+    const description = describeStep(step);
+    if (mode === "dry-run") {
+      results.push({ step, description, status: "dry-run" });
+      continue;
+    }
+    try {
+      const snapshotId = await runStep(ec2, step);
+      results.push({ step, description, status: "done", snapshotId });
+    } catch (err) {
+      results.push({ step, description, status: "failed", error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    }
+  }
+  return results;
+}
+
+async function runStep(ec2: EC2Client, step: CleanupStep): Promise<string | undefined> {
+  switch (step.op) {
+    case "mark":
+      await ec2.send(new CreateTagsCommand({ Resources: [step.resourceId], Tags: [{ Key: TAGS.cleanupDue, Value: step.dueDate }] }));
+      return;
+    case "unmark":
+      await ec2.send(new DeleteTagsCommand({ Resources: [step.resourceId], Tags: [{ Key: TAGS.cleanupDue }] }));
+      return;
+    case "release-address":
+      await ec2.send(new ReleaseAddressCommand({ AllocationId: step.resourceId }));
+      return;
+    case "snapshot-volume": {
+      const tags: { Key: string; Value: string }[] = [{ Key: TAGS.backupOf, Value: step.resourceId }];
+      if (step.environment) tags.push({ Key: TAGS.environment, Value: step.environment });
+      const out = await ec2.send(
+        new CreateSnapshotCommand({
+          VolumeId: step.resourceId,
+          Description: `costguard: backup of ${step.resourceId} before deleting it as waste`,
+          TagSpecifications: [{ ResourceType: "snapshot", Tags: tags }],
+        }),
+      );
+      return out.SnapshotId;
+    }
+    case "delete-volume":
+      await ec2.send(new DeleteVolumeCommand({ VolumeId: step.resourceId }));
+      return;
+    case "delete-snapshot":
+      await ec2.send(new DeleteSnapshotCommand({ SnapshotId: step.resourceId }));
+      return;
+  }
+}

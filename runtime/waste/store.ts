@@ -1,0 +1,139 @@
+/**
+ * The findings table: open and resolved findings with first/last seen, and the "first seen"
+ * times the API cannot give (when a volume was detached, an EIP released, an instance stopped).
+ *
+ * Items (hash key `pk`):
+ *   finding#<kind>#<resourceId>  a StoredFinding; resolved ones carry `expiresAt` (TTL)
+ *   seen#<category>#<resourceId> { since }: first time the resource was seen in that state
+ *   scan#last                    { at, openFindings, totalMonthlyUsd }: the latest scan; an open
+ *                                finding's lastSeen is this time
+ *
+ * One Scan per run reads everything; the diff is computed in memory (`reconcileFindings`) and
+ * only what changed is written, in batches of 25. The scanner runs with a concurrency of one.
+ */
+import { BatchWriteCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Finding, StoredFinding } from "./types";
+
+export const SEEN_CATEGORIES = ["unattached-volume", "unattached-eip", "stopped-instance"] as const;
+export type SeenCategory = (typeof SEEN_CATEGORIES)[number];
+
+/** Resolved findings stay this long (then DynamoDB's TTL removes them). */
+export const RESOLVED_RETENTION_DAYS = 90;
+
+export interface StoredState {
+  findings: StoredFinding[];
+  /** Time of the latest scan, when there was one. */
+  lastScan?: string;
+  seen: Record<SeenCategory, Map<string, string>>;
+}
+
+export interface Reconciliation {
+  /** Every finding now open, with its history. */
+  open: StoredFinding[];
+  /** Findings new in this run (or back after being resolved). */
+  opened: StoredFinding[];
+  /** Findings open before and gone now. */
+  resolved: StoredFinding[];
+  /**
+   * Items to write: new, resolved, and open ones whose figures changed. An unchanged open
+   * finding is not rewritten: its lastSeen is the latest scan's time (kept in one item), so a
+   * daily scan of thousands of findings costs a handful of writes, not thousands.
+   */
+  writes: StoredFinding[];
+  /** True when the set of open findings changed. */
+  changed: boolean;
+}
+
+function sameFigures(a: Finding, b: Finding): boolean {
+  return a.monthlyUsd === b.monthlyUsd && a.upperBound === b.upperBound && a.environment === b.environment && a.detail === b.detail && a.since === b.since && a.region === b.region;
+}
+
+export function reconcileFindings(previous: StoredFinding[], current: Finding[], now: Date): Reconciliation {
+  const at = now.toISOString();
+  const before = new Map(previous.map((p) => [p.id, p]));
+  const open: StoredFinding[] = [];
+  const opened: StoredFinding[] = [];
+  const writes: StoredFinding[] = [];
+  for (const f of current) {
+    const p = before.get(f.id);
+    const stillOpen = p?.status === "open";
+    const item: StoredFinding = { ...f, status: "open", firstSeen: stillOpen ? p.firstSeen : at, lastSeen: at };
+    open.push(item);
+    if (!stillOpen) opened.push(item);
+    if (!stillOpen || !sameFigures(p, f)) writes.push(item);
+  }
+  const currentIds = new Set(current.map((f) => f.id));
+  const resolved = previous
+    .filter((p) => p.status === "open" && !currentIds.has(p.id))
+    .map((p): StoredFinding => ({ ...p, status: "resolved", resolvedAt: at }));
+  return { open, opened, resolved, writes: [...writes, ...resolved], changed: opened.length > 0 || resolved.length > 0 };
+}
+
+const LAST_SCAN_KEY = "scan#last";
+const findingKey = (id: string) => `finding#${id}`;
+const seenKey = (category: SeenCategory, id: string) => `seen#${category}#${id}`;
+
+export class FindingsStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly opts: { maxAttempts?: number; backoffMs?: number } = {},
+  ) {}
+
+  async load(): Promise<StoredState> {
+    const state: StoredState = { findings: [], seen: { "unattached-volume": new Map(), "unattached-eip": new Map(), "stopped-instance": new Map() } };
+    for await (const page of paginateScan({ client: this.doc }, { TableName: this.table })) {
+      for (const item of page.Items ?? []) {
+        const pk = String(item.pk ?? "");
+        if (pk.startsWith("finding#")) {
+          const { pk: _pk, expiresAt: _ttl, ...finding } = item;
+          state.findings.push(finding as StoredFinding);
+        } else if (pk === LAST_SCAN_KEY) {
+          state.lastScan = String(item.at);
+        } else if (pk.startsWith("seen#")) {
+          const category = item.category as SeenCategory;
+          state.seen[category]?.set(String(item.resourceId), String(item.since));
+        }
+      }
+    }
+    // Open findings were seen by the latest scan, whether or not their item was rewritten then.
+    if (state.lastScan) for (const f of state.findings) if (f.status === "open" && f.lastSeen < state.lastScan) f.lastSeen = state.lastScan;
+    return state;
+  }
+
+  /** Writes changed findings and the first-seen maps' differences from what was loaded. */
+  async save(writes: StoredFinding[], seenBefore: StoredState["seen"], seenNow: StoredState["seen"], now: Date, summary: { openFindings: number; totalMonthlyUsd: number }): Promise<number> {
+    const requests: Record<string, unknown>[] = [{ PutRequest: { Item: { pk: LAST_SCAN_KEY, at: now.toISOString(), ...summary } } }];
+    const expiresAt = Math.floor(now.getTime() / 1000) + RESOLVED_RETENTION_DAYS * 86400;
+    for (const f of writes) {
+      requests.push({ PutRequest: { Item: { pk: findingKey(f.id), ...stripUndefined(f), ...(f.status === "resolved" ? { expiresAt } : {}) } } });
+    }
+    for (const category of SEEN_CATEGORIES) {
+      const before = seenBefore[category];
+      const after = seenNow[category];
+      for (const [id, since] of after) {
+        if (before.get(id) !== since) requests.push({ PutRequest: { Item: { pk: seenKey(category, id), category, resourceId: id, since } } });
+      }
+      for (const id of before.keys()) if (!after.has(id)) requests.push({ DeleteRequest: { Key: { pk: seenKey(category, id) } } });
+    }
+    for (let i = 0; i < requests.length; i += 25) await this.batchWrite(requests.slice(i, i + 25));
+    return requests.length;
+  }
+
+  private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
+    const maxAttempts = this.opts.maxAttempts ?? 8;
+    let pending = requests;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }));
+      pending = (out.UnprocessedItems?.[this.table] ?? []) as Record<string, unknown>[];
+      if (pending.length === 0) return;
+      // Throttled: DynamoDB hands back what it could not write; retry with backoff, then give up loudly.
+      if (attempt >= maxAttempts) throw new Error(`findings table ${this.table}: ${pending.length} writes still unprocessed after ${attempt} attempts`);
+      await new Promise((r) => setTimeout(r, (this.opts.backoffMs ?? 50) * 2 ** attempt));
+    }
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
