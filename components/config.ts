@@ -132,7 +132,17 @@ export function parseGuardConfig(
   const serviceNames = c.services.map((s) => s.name);
   const dup = serviceNames.find((n, i) => serviceNames.indexOf(n) !== i);
   if (dup) problems.push(`${CONFIG_NAMESPACE}:services has two services named "${dup}": names must be unique`);
-  // Budgets: one notification list per budget (4 used), at most 10 e-mail subscribers (checked in schema).
+  // Budgets: 4 notifications per budget (AWS allows 10), at most 10 e-mail subscribers (schema),
+  // each address once (Budgets rejects duplicate subscribers); per-environment budgets filter on
+  // a configured Environment tag value, or "untagged".
+  const emails = c.alertEmails.map((e) => e.toLowerCase());
+  const dupEmail = emails.find((e, i) => emails.indexOf(e) !== i);
+  if (dupEmail) problems.push(`${CONFIG_NAMESPACE}:alertEmails lists "${dupEmail}" twice: AWS Budgets refuses duplicate subscribers`);
+  for (const name of Object.keys(c.environmentBudgetsUsd)) {
+    if (!environments[name] && name !== "untagged") {
+      problems.push(`${CONFIG_NAMESPACE}:environmentBudgetsUsd names "${name}", which is not a configured environment (known: ${[...Object.keys(environments), "untagged"].join(", ")})`);
+    }
+  }
   if (problems.length) return { ok: false, problems };
 
   return {

@@ -11,8 +11,8 @@ const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
 
 describe("costReport handler", () => {
-  let handler: (event: unknown) => Promise<Record<string, unknown>>;
-  before(async () => {
+  let handler: (event: unknown) => Promise<{ ok: boolean } & Record<string, unknown>>;
+  before(() => {
     Object.assign(process.env, {
       [ENV.stack]: "dev",
       [ENV.reportBucket]: "reports-bucket",
@@ -22,7 +22,8 @@ describe("costReport handler", () => {
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",
     });
-    ({ handler } = await import("../../runtime/handlers/costReport"));
+    // Loaded after the env is set, as Lambda would.
+    ({ handler } = require("../../runtime/handlers/costReport") as typeof import("../../runtime/handlers/costReport"));
   });
 
   function reset() {
