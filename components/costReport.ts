@@ -62,18 +62,18 @@ export class CostReport extends pulumi.ComponentResource {
 
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-bucket-encryption`,
-      { bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+      { bucket: this.bucket.bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
       parent,
     );
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
       `${name}-bucket-public-access`,
-      { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { bucket: this.bucket.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
       parent,
     );
     new aws.s3.BucketPolicy(
       `${name}-bucket-tls-only`,
       {
-        bucket: this.bucket.id,
+        bucket: this.bucket.bucket,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
@@ -94,7 +94,7 @@ export class CostReport extends pulumi.ComponentResource {
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-bucket-lifecycle`,
       {
-        bucket: this.bucket.id,
+        bucket: this.bucket.bucket,
         rules: [
           {
             id: "expire-cost-reports",
