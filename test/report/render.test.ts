@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { renderChart, renderHtml, renderMarkdown } from "../../runtime/report/render";
 import { emptyReport, fixtureReport } from "./fixtures/report";
@@ -54,5 +56,15 @@ describe("report rendering", () => {
     const heights = [...svg.matchAll(/<rect class="bar" [^>]*height="([\d.]+)"/g)].map((m) => Number(m[1]));
     assert.equal(heights.length, 2);
     assert.ok(heights[1]! > heights[0]! * 2.5, `heights ${heights.join(", ")}`);
+  });
+});
+
+describe("the sample report in docs/", () => {
+  it("is what tools/sampleReport.ts renders from the fixture today (regenerate with `npx tsx tools/sampleReport.ts`)", async () => {
+    const docs = path.join(__dirname, "..", "..", "docs");
+    const report = await fixtureReport("prod", 90);
+    assert.equal(fs.readFileSync(path.join(docs, "cost-report-sample.md"), "utf8"), renderMarkdown(report));
+    assert.equal(fs.readFileSync(path.join(docs, "cost-report-sample.html"), "utf8"), renderHtml(report));
+    assert.ok(fs.statSync(path.join(docs, "cost-report-sample.png")).size > 20_000);
   });
 });
