@@ -76,9 +76,10 @@ function combined(
 ): AlarmSpec[] {
   const groups = chunks(items);
   return groups.map((group, g) => {
-    const queries: AlarmQuery[] = group.map((item, i) => ({ id: `m${i}`, metric: metricOf(item), returnData: false }));
-    const ids = queries.map((q) => q.id).join(", ");
-    queries.push({ id: "combined", expression: `${combine}([${ids}])`, label, returnData: true });
+    // A single metric is alarmed on directly; several are combined into one series.
+    const single = group.length === 1;
+    const queries: AlarmQuery[] = group.map((item, i) => ({ id: `m${i}`, metric: metricOf(item), returnData: single, ...(single ? { label } : {}) }));
+    if (!single) queries.push({ id: "combined", expression: `${combine}([${queries.map((q) => q.id).join(", ")}])`, label, returnData: true });
     return { ...base, name: groups.length > 1 ? `${base.name}-${g + 1}` : base.name, queries };
   });
 }

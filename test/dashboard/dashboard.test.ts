@@ -179,3 +179,11 @@ describe("alarms", () => {
     assert.equal(specs.length, 5);
   });
 });
+
+describe("alarms over one item", () => {
+  it("alarm on the metric itself, without a math expression", () => {
+    const specs = alarmSpecs({ ...alarmInput, apiFunctions: ["spot-advice"] });
+    const api = specs.find((s) => s.name === "prod-costguard-api-errors")!;
+    assert.deepEqual(api.queries.map((q) => [q.id, q.returnData, q.metric?.dimensions?.FunctionName]), [["m0", true, "spot-advice"]]);
+  });
+});

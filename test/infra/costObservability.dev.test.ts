@@ -47,7 +47,7 @@ describe("dev stack: budgets, cost report, dashboard and alarms", () => {
     assert.equal(byName("spot-interruption-rate").inputs.threshold, 20);
     assert.equal(byName("pool-utilisation").inputs.threshold, 0.95);
     const dlqs = (byName("dead-letter-queues").inputs.metricQueries as { metric?: { dimensions: { QueueName: string } } }[]).filter((q) => q.metric).map((q) => q.metric!.dimensions.QueueName);
-    const queues = ofType(run, "aws:sqs/queue:Queue").map((q) => q.state.name as string);
+    const queues = ofType(run, "aws:sqs/queue:Queue").filter((q) => q.name.endsWith("-dlq")).map((q) => q.state.name as string);
     assert.deepEqual(dlqs.sort(), queues.sort(), "every guard function's dead-letter queue is watched");
   });
 
