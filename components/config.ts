@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { UNTAGGED } from "../runtime/contract";
 import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, type GuardConfigParsed } from "./configSchema";
 
 export const CONFIG_NAMESPACE = "costguard";
@@ -139,8 +140,8 @@ export function parseGuardConfig(
   const dupEmail = emails.find((e, i) => emails.indexOf(e) !== i);
   if (dupEmail) problems.push(`${CONFIG_NAMESPACE}:alertEmails lists "${dupEmail}" twice: AWS Budgets refuses duplicate subscribers`);
   for (const name of Object.keys(c.environmentBudgetsUsd)) {
-    if (!environments[name] && name !== "untagged") {
-      problems.push(`${CONFIG_NAMESPACE}:environmentBudgetsUsd names "${name}", which is not a configured environment (known: ${[...Object.keys(environments), "untagged"].join(", ")})`);
+    if (!environments[name] && name !== UNTAGGED) {
+      problems.push(`${CONFIG_NAMESPACE}:environmentBudgetsUsd names "${name}", which is not a configured environment (known: ${[...Object.keys(environments), UNTAGGED].join(", ")})`);
     }
   }
   if (problems.length) return { ok: false, problems };

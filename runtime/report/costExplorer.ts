@@ -42,6 +42,8 @@ export interface CostData {
   byEnvironment?: Record<string, number>;
   /** Cost Explorer's forecast of [forecastFrom, end of month); undefined when not fetched. */
   forecast?: { from: string; to: string; usd: number };
+  /** Whether Cost Explorer marked the report day's figures as estimated (they may still change). */
+  estimated: boolean;
   /** Whether a paginated answer was cut short by the request budget. */
   partial: boolean;
   requestsUsed: number;
@@ -99,7 +101,7 @@ export async function fetchCostData(ce: CostExplorerClient, opts: FetchOptions):
   const thirtyBack = addDays(opts.reportDate, -29);
   const monthStart = firstOfMonth(opts.reportDate);
   const start = monthStart < thirtyBack ? monthStart : thirtyBack;
-  const data: CostData = { start, end, rows: [], partial: false, requestsUsed: 0, maxRequests: opts.maxRequests, gaps: [] };
+  const data: CostData = { start, end, rows: [], estimated: false, partial: false, requestsUsed: 0, maxRequests: opts.maxRequests, gaps: [] };
 
   // 1. The daily series by service and usage type.
   const complete = await costAndUsagePages(
@@ -118,6 +120,7 @@ export async function fetchCostData(ce: CostExplorerClient, opts: FetchOptions):
       for (const r of results) {
         const date = r.TimePeriod?.Start;
         if (!date) continue;
+        if (date === opts.reportDate && r.Estimated) data.estimated = true;
         for (const g of r.Groups ?? []) {
           data.rows.push({
             date,

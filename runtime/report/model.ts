@@ -184,6 +184,7 @@ export function buildReport(data: CostData, opts: BuildOptions): DailyCostReport
   const spot = spotSummary(yesterdayRows, opts.priceBook);
   const spot30 = spotSummary(data.rows.filter((r) => r.date > addDays(reportDate, -30)), opts.priceBook);
   const notes = [...data.gaps];
+  if (data.estimated) notes.push("Cost Explorer marks the day's figures as estimated: they may still change as billing data arrives");
   if (!opts.priceBook && spot.spotUsd > 0) notes.push("spot savings not computed: no price book available");
   if (spot.unpriced.length) notes.push(`spot usage without an on-demand price, left out of the savings: ${spot.unpriced.join(", ")}`);
 

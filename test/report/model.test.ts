@@ -119,6 +119,7 @@ describe("report figures from the fixture (checked by hand)", () => {
     assert.deepEqual(r.spot.unpriced, ["x9.weird (us-east-1)"]);
     assert.equal(r.spot30DaysSavingsUsd, 96.04); // 30 × 3.168 + 1.00
     assert.match(r.notes.join("\n"), /x9\.weird/);
+    assert.match(r.notes.join("\n"), /marks the day's figures as estimated/);
   });
 
   it("without a price book the savings are zero and the report says why", async () => {
