@@ -17,6 +17,12 @@ export interface AlarmThresholds {
   deadLetterMessages: number;
   serviceCpuPercent: number;
   lambdaConcurrencyLimit: number;
+  /**
+   * "functions": the guard-errors alarm reads each guard function's Errors (one alarm metric
+   * each); "account": it reads the account-wide Lambda Errors metric (one alarm metric, but
+   * other functions in the account count too).
+   */
+  guardErrorsScope: "functions" | "account";
 }
 
 export interface AlarmInput {
@@ -57,8 +63,17 @@ export interface AlarmSpec {
   queries: AlarmQuery[];
 }
 
-/** CloudWatch: an alarm's metric math may read at most 10 metrics. */
+/** CloudWatch (PutMetricAlarm): at most 10 metrics and 10 expressions per alarm. */
 export const MAX_METRICS_PER_ALARM = 10;
+export const MAX_EXPRESSIONS_PER_ALARM = 10;
+
+/**
+ * Alarm metrics an alarm is billed for: CloudWatch bills a metric-math alarm per metric it
+ * reads, and the free tier is 10 alarm metrics (not 10 alarms).
+ */
+export function alarmMetricCount(specs: AlarmSpec[]): number {
+  return specs.reduce((n, s) => n + s.queries.filter((q) => q.metric).length, 0);
+}
 
 function chunks<T>(list: T[], size = MAX_METRICS_PER_ALARM): T[][] {
   const out: T[][] = [];
@@ -162,7 +177,21 @@ export function alarmSpecs(input: AlarmInput): AlarmSpec[] {
       "dead-letter messages",
     ),
   );
-  specs.push(
+  const guardErrorsBase = {
+    name: p("guard-errors"),
+    description: "A costguard function failed: see its logs (the dashboard's guard errors widget names it).",
+    comparisonOperator: "GreaterThanThreshold" as const,
+    threshold: 0,
+    evaluationPeriods: 1,
+    treatMissingData: "notBreaching" as const,
+  };
+  if (t.guardErrorsScope === "account" && input.guardFunctions.length) {
+    specs.push({
+      ...guardErrorsBase,
+      description: `${guardErrorsBase.description} (Account-wide Lambda errors: other functions in the account count too.)`,
+      queries: [{ id: "m0", label: "Lambda errors (account)", returnData: true, metric: { namespace: "AWS/Lambda", metricName: "Errors", stat: "Sum", period: 300 } }],
+    });
+  } else specs.push(
     ...combined(
       {
         name: p("guard-errors"),
@@ -180,7 +209,8 @@ export function alarmSpecs(input: AlarmInput): AlarmSpec[] {
   );
 
   // Burn rate: the highest ratio of an environment's burn rate (or the global sum) to its limit.
-  const envGroups = chunks(input.environments, MAX_METRICS_PER_ALARM);
+  // n metrics + n ratios + global + worst must stay within 10 expressions: groups of 8.
+  const envGroups = chunks(input.environments, MAX_EXPRESSIONS_PER_ALARM - 2);
   envGroups.forEach((group, g) => {
     const queries: AlarmQuery[] = [];
     group.forEach((env, i) => {

@@ -177,6 +177,10 @@ export const GuardConfigSchema = z.strictObject({
       deadLetterMessages: z.number().positive().default(10),
       serviceCpuPercent: z.number().positive().max(100).default(80),
       lambdaConcurrencyLimit: z.number().int().positive().default(1000).describe("The account's Lambda concurrency quota: the pool-utilisation alarm divides by it"),
+      guardErrorsScope: z
+        .enum(["functions", "account"])
+        .default("functions")
+        .describe("functions: the guard-errors alarm reads each function's Errors (one billed alarm metric each); account: one account-wide metric"),
     })
     .prefault({})
     .describe("Alarm thresholds (SPEC S8)"),

@@ -16,7 +16,7 @@ export function recommend(report: DailyCostReport, history: History): Recommenda
   if (report.monthlyBudgetUsd !== undefined && report.forecast.usd > report.monthlyBudgetUsd) {
     out.push({
       severity: "warning",
-      text: `The month is forecast at ${usd(report.forecast.usd)}, over the ${usd(report.monthlyBudgetUsd)} budget: look at the biggest services below.`,
+      text: `The month is forecast at ${usd(report.forecast.usd)}, over the ${usd(report.monthlyBudgetUsd)} budget: start with the biggest services in this report.`,
     });
   }
   if (report.changeVsAvg7Percent !== undefined && report.changeVsAvg7Percent >= 50 && report.yesterdayUsd >= 1) {

@@ -22,7 +22,7 @@ export function keyFigures(r: DailyCostReport): [string, string][] {
     ["7-day average", usd(r.avg7Usd)],
     ["30-day average", usd(r.avg30Usd)],
     ["Month to date", usd(r.monthToDateUsd)],
-    ["Month forecast", `${usd(r.forecast.usd)} (${r.forecast.method})` + (r.monthlyBudgetUsd !== undefined ? ` of a ${usd(r.monthlyBudgetUsd)} budget` : "")],
+    ["Month forecast", `${usd(r.forecast.usd)} (${r.forecast.method === "cost-explorer" ? "Cost Explorer forecast" : "projected from the 7-day average"})` + (r.monthlyBudgetUsd !== undefined ? ` of a ${usd(r.monthlyBudgetUsd)} budget` : "")],
     ["Spot savings yesterday", usd(r.spot.savingsUsd)],
     ["Spot savings, 30 days", usd(r.spot30DaysSavingsUsd)],
   ];

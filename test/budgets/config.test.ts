@@ -39,7 +39,7 @@ describe("budget, report and alarm config", () => {
   it("alarm defaults follow SPEC S8", () => {
     const r = parse({});
     assert.ok(r.ok);
-    assert.deepEqual(r.config.alarms, { oldestMessageAgeSeconds: 300, apiErrorsPer5Minutes: 5, spotInterruptionRatePercent: 20, poolUtilisation: 0.95, deadLetterMessages: 10, serviceCpuPercent: 80, lambdaConcurrencyLimit: 1000 });
+    assert.deepEqual(r.config.alarms, { oldestMessageAgeSeconds: 300, apiErrorsPer5Minutes: 5, spotInterruptionRatePercent: 20, poolUtilisation: 0.95, deadLetterMessages: 10, serviceCpuPercent: 80, lambdaConcurrencyLimit: 1000, guardErrorsScope: "functions" });
     assert.equal(r.config.createAnomalyMonitor, true);
   });
 });

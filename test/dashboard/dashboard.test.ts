@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { alarmSpecs, MAX_METRICS_PER_ALARM, type AlarmInput } from "../../components/alarms";
+import { alarmMetricCount, alarmSpecs, MAX_EXPRESSIONS_PER_ALARM, MAX_METRICS_PER_ALARM, type AlarmInput } from "../../components/alarms";
 import { buildDashboardBody, type DashboardInput } from "../../components/dashboard";
 import { GRID_COLUMNS, type Widget } from "../../components/widgets";
 import { METRIC_NAMESPACE, METRICS } from "../../runtime/contract";
 
-const THRESHOLDS = { oldestMessageAgeSeconds: 300, apiErrorsPer5Minutes: 5, spotInterruptionRatePercent: 20, poolUtilisation: 0.95, deadLetterMessages: 10, serviceCpuPercent: 80, lambdaConcurrencyLimit: 1000 };
+const THRESHOLDS = { oldestMessageAgeSeconds: 300, apiErrorsPer5Minutes: 5, spotInterruptionRatePercent: 20, poolUtilisation: 0.95, deadLetterMessages: 10, serviceCpuPercent: 80, lambdaConcurrencyLimit: 1000, guardErrorsScope: "functions" as const };
 const ENVS = [
   { name: "dev", maxHourlyUsd: 8 },
   { name: "staging", maxHourlyUsd: 5 },
@@ -146,6 +146,7 @@ describe("alarms", () => {
     );
     for (const s of specs) {
       assert.ok(s.queries.filter((q) => q.metric).length <= MAX_METRICS_PER_ALARM, s.name);
+      assert.ok(s.queries.filter((q) => q.expression).length <= MAX_EXPRESSIONS_PER_ALARM, s.name);
       assert.equal(s.queries.filter((q) => q.returnData).length, 1, `${s.name} returns one series`);
       for (const q of s.queries) {
         if (!q.metric) continue;
@@ -185,5 +186,27 @@ describe("alarms over one item", () => {
     const specs = alarmSpecs({ ...alarmInput, apiFunctions: ["spot-advice"] });
     const api = specs.find((s) => s.name === "prod-costguard-api-errors")!;
     assert.deepEqual(api.queries.map((q) => [q.id, q.returnData, q.metric?.dimensions?.FunctionName]), [["m0", true, "spot-advice"]]);
+  });
+});
+
+describe("billed alarm metrics", () => {
+  it("an account-wide guard-errors alarm reads one metric however many functions there are", () => {
+    const perFunction = alarmSpecs(alarmInput);
+    const account = alarmSpecs({ ...alarmInput, thresholds: { ...alarmInput.thresholds, guardErrorsScope: "account" } });
+    const guard = account.filter((s) => s.name.includes("guard-errors"));
+    assert.equal(guard.length, 1);
+    assert.deepEqual(guard[0]!.queries[0]!.metric, { namespace: "AWS/Lambda", metricName: "Errors", stat: "Sum", period: 300 });
+    assert.equal(alarmMetricCount(perFunction) - alarmMetricCount(account), 12 - 1);
+  });
+
+  it("many environments stay within 10 metrics and 10 expressions per alarm", () => {
+    const environments = Array.from({ length: 12 }, (_, i) => ({ name: `env${i}`, maxHourlyUsd: i + 1 }));
+    const burn = alarmSpecs({ ...alarmInput, environments }).filter((s) => s.name.includes("burn-rate"));
+    assert.equal(burn.length, 2);
+    for (const s of burn) {
+      assert.ok(s.queries.filter((q) => q.metric).length <= MAX_METRICS_PER_ALARM);
+      assert.ok(s.queries.filter((q) => q.expression).length <= MAX_EXPRESSIONS_PER_ALARM);
+    }
+    assert.equal(burn.flatMap((s) => s.queries.filter((q) => q.metric)).length, 12, "every environment watched");
   });
 });

@@ -32,11 +32,15 @@ describe("dev stack: budgets, cost report, dashboard and alarms", () => {
     assert.deepEqual((sub.inputs.thresholdExpression as { dimension: { values: string[] } }).dimension.values, ["10"]);
   });
 
-  it("keeps to the free tier: at most 3 dashboards and 10 alarms", () => {
+  it("keeps to the free tier: at most 3 dashboards, 10 alarms and 10 billed alarm metrics", () => {
     assert.ok(ofType(run, "aws:cloudwatch/dashboard:Dashboard").length <= 3);
     const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm");
     assert.ok(alarms.length <= 10, `${alarms.length} alarms`);
-    // With every capability's functions added, per-stack alarms stay at most 8 (alarms.test.ts).
+    // Metric-math alarms are billed per metric they read; the free tier is 10 alarm metrics.
+    const metrics = alarms.reduce((n, a) => n + (a.inputs.metricQueries as { metric?: unknown }[]).filter((q) => q.metric).length, 0);
+    assert.ok(metrics <= 10, `${metrics} alarm metrics`);
+    const guard = alarms.find((a) => a.inputs.name === "dev-costguard-guard-errors")!;
+    assert.deepEqual((guard.inputs.metricQueries as { metric: { dimensions?: unknown } }[])[0]!.metric.dimensions, undefined, "dev watches account-wide Lambda errors");
   });
 
   it("every alarm notifies the alert topic, thresholds from config", () => {

@@ -13,7 +13,7 @@ describe("report rendering", () => {
     assert.match(md, /^# costguard daily cost report: prod, 2026-11-22/);
     for (const f of KEY_FIGURES) assert.ok(md.includes(f), `Markdown lacks ${f}`);
     assert.match(md, /\| Yesterday \| \$4\.14 \(\+26\.1 % vs the 7 days before\) \|/);
-    assert.match(md, /\| Month forecast \| \$95\.28 \(cost-explorer\) of a \$90\.00 budget \|/);
+    assert.match(md, /\| Month forecast \| \$95\.28 \(Cost Explorer forecast\) of a \$90\.00 budget \|/);
     assert.match(md, /\| Amazon Elastic Compute Cloud - Compute \| \$3\.24 \| 78\.3 % \|/);
     assert.match(md, /\| untagged \| \$0\.44 \| 10\.6 % \|/);
     assert.match(md, /\| m5\.large \(us-east-1\) \| 48\.0 \| \$1\.44 \| \$4\.61 \| \$3\.17 \|/);
