@@ -3,7 +3,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { renderChart, renderHtml, renderMarkdown } from "../../runtime/report/render";
-import { emptyReport, fixtureReport } from "./fixtures/report";
+import { fetchCostData } from "../../runtime/report/costExplorer";
+import { buildReport } from "../../runtime/report/model";
+import { FIXTURE_NOW, FIXTURE_REPORT_DATE, FIXTURE_TODAY, fixturePriceBook } from "./fixtures/costExplorer";
+import { emptyReport, fixtureCostExplorer, fixtureReport } from "./fixtures/report";
 
 const KEY_FIGURES = ["$4.14", "$3.45", "$3.06", "$68.28", "$95.28", "$4.17", "$96.04"];
 
@@ -42,6 +45,15 @@ describe("report rendering", () => {
     assert.doesNotMatch(md + html, /NaN|Infinity|undefined/);
     assert.match(html, /id="empty"/);
     assert.equal(html.match(/<rect class="bar"/g)?.length, 30);
+  });
+
+  it("with the dev stack's single request, says what it could not fetch", async () => {
+    const data = await fetchCostData(fixtureCostExplorer(), { reportDate: FIXTURE_REPORT_DATE, today: FIXTURE_TODAY, maxRequests: 1 });
+    const md = renderMarkdown(buildReport(data, { stack: "dev", reportDate: FIXTURE_REPORT_DATE, now: FIXTURE_NOW, priceBook: fixturePriceBook }));
+    assert.match(md, /## By environment \(yesterday\)\n\n_Not fetched \(see notes\)\._/);
+    assert.match(md, /- cost by environment not fetched: report\.maxCostExplorerRequests is 1/);
+    assert.match(md, /projected from the 7-day average/);
+    assert.match(md, /with 1 of 1 allowed Cost Explorer request/);
   });
 
   it("escapes names that come from the account", async () => {
