@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, type EnvName } from "../runtime/contract";
-import { REPORT_PREFIX } from "../runtime/report/store";
+import { REPORT_PREFIX } from "../runtime/report/keys";
 import type { CostReportSettings } from "../runtime/handlers/costReport";
 import { GuardFunction, type PolicyStatement } from "./guardFunction";
 

@@ -1,13 +1,8 @@
 /** Stores a report's two renderings in the report bucket at `reports/cost/YYYY/MM/DD.{md,html}`. */
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { reportKeys } from "./keys";
 
-export const REPORT_PREFIX = "reports/cost/";
-
-export function reportKeys(date: string): { markdown: string; html: string } {
-  const [y, m, d] = date.split("-");
-  const base = `${REPORT_PREFIX}${y}/${m}/${d}`;
-  return { markdown: `${base}.md`, html: `${base}.html` };
-}
+export { REPORT_PREFIX, reportKeys } from "./keys";
 
 export async function storeReport(s3: S3Client, bucket: string, date: string, rendered: { markdown: string; html: string }): Promise<{ markdown: string; html: string }> {
   const keys = reportKeys(date);
