@@ -5,10 +5,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertChannel } from "./components/alerting";
+import { Budgets } from "./components/budgets";
 import { readGuardConfig } from "./components/config";
-import { NodeOptimizer } from "./components/nodeOptimizer";
-
+import { CostReport } from "./components/costReport";
+import { GuardDashboard } from "./components/dashboard";
+import { DebugAccess } from "./components/debugAccess";
+import { CostGuard } from "./components/failsafe";
+import { CostAwareFargateService, ServiceNetwork } from "./components/fargateService";
+import type { GuardFunction } from "./components/guardFunction";
 import { SecurityEnforcer, WasteScanner } from "./components/hygiene";
+import { NodeOptimizer } from "./components/nodeOptimizer";
 
 const config = readGuardConfig();
 
@@ -23,19 +29,46 @@ const provider = new aws.Provider("aws", {
 const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
 const common = { stack: config.stack, logRetentionDays: config.logRetentionDays, architecture: config.lambdaArchitecture };
 
+// --- Alerts (SPEC S4) ---
 const alerts = new AlertChannel(
   "alerts",
   { ...common, emails: config.alertEmails, encrypt: config.encryptAlerts, slackWebhookUrl: config.slackWebhookUrl },
   opts,
 );
+/** What every capability needs to report to the alert topic. */
+const reporting = { alertTopicArn: alerts.topicArn, publishStatements: alerts.publishStatements() };
 
 export const alertTopicArn = alerts.topicArn;
 export const slackNotifierFunction = alerts.notifier.functionName;
 export const slackWebhookParameter = alerts.slackWebhookParameterName;
 
+// --- Failsafe (SPEC S2) ---
+const failsafe = config.failsafe.enabled
+  ? new CostGuard("failsafe", { ...common, ...reporting, environments: config.environments, failsafe: config.failsafe }, opts)
+  : undefined;
+/** guardctl's status / stop-env / restore / emergency-stop invoke this function. */
+export const failsafeFunction = failsafe?.functionName;
+export const failsafeAuditTable = failsafe?.auditTable.name;
+
+// --- Hygiene (SPEC S6) ---
+const { enabled: wasteEnabled, ...waste } = config.wasteScanner;
+const wasteScanner = wasteEnabled ? new WasteScanner("waste", { ...common, ...reporting, ...waste }, opts) : undefined;
+const { enabled: enforcerEnabled, ...enforcer } = config.enforcer;
+const securityEnforcer = enforcerEnabled ? new SecurityEnforcer("enforcer", { ...common, ...reporting, ...enforcer }, opts) : undefined;
+
+export const wasteScannerFunction = wasteScanner?.functionName;
+export const wasteFindingsTable = wasteScanner?.tableName;
+export const securityEnforcerFunction = securityEnforcer?.functionName;
+export const enforcerTable = securityEnforcer?.tableName;
+
+// --- Kubernetes node optimizer (SPEC S5) ---
+// Only when a cluster is configured (costguard:nodeOptimizer); the dev stack has none.
+const nodeOptimizer = config.nodeOptimizer
+  ? new NodeOptimizer("nodeOptimizer", { ...common, ...reporting, settings: config.nodeOptimizer }, opts)
+  : undefined;
+export const nodeOptimizerFunction = nodeOptimizer?.functionName;
+
 // --- Fargate services and debug access (SPEC S9) ---
-import { DebugAccess } from "./components/debugAccess";
-import { CostAwareFargateService, ServiceNetwork } from "./components/fargateService";
 const serviceNetwork = config.services.length ? new ServiceNetwork("services", { stack: config.stack, isProduction: config.isProduction }, opts) : undefined;
 const services = !serviceNetwork
   ? []
@@ -66,46 +99,70 @@ export const debugInstanceProfileName = debugAccess.instanceProfileName;
 export const debugInstanceProfileArn = debugAccess.instanceProfileArn;
 export const debugSshSecurityGroupId = debugAccess.sshSecurityGroupId ?? null;
 
-// --- Failsafe (SPEC S2) ---
-import { CostGuard } from "./components/failsafe";
-
-const failsafe = config.failsafe.enabled
-  ? new CostGuard(
-      "failsafe",
+// --- Budgets, daily cost report, dashboard and alarms (SPEC S3, S7, S8) ---
+const budgets = new Budgets(
+  "budgets",
+  {
+    stack: config.stack,
+    monthlyBudgetUsd: config.monthlyBudgetUsd,
+    environmentBudgetsUsd: config.environmentBudgetsUsd,
+    emails: config.alertEmails,
+    alertTopicArn: alerts.topicArn,
+    anomalyThresholdUsd: config.anomalyThresholdUsd,
+    createAnomalyMonitor: config.createAnomalyMonitor,
+  },
+  opts,
+);
+const costReport = config.report.enabled
+  ? new CostReport(
+      "cost-report",
       {
         ...common,
-        environments: config.environments,
-        failsafe: config.failsafe,
-        alertTopicArn: alerts.topicArn,
-        publishStatements: alerts.publishStatements(),
+        ...reporting,
+        schedule: config.report.schedule,
+        retentionDays: config.report.retentionDays,
+        maxCostExplorerRequests: config.report.maxCostExplorerRequests,
+        monthlyBudgetUsd: config.monthlyBudgetUsd,
+        // The tables the recommendations read: waste findings and failsafe history.
+        tables: { findings: wasteScanner?.table, audit: failsafe?.auditTable },
       },
       opts,
     )
   : undefined;
 
-/** guardctl's status / stop-env / restore / emergency-stop invoke this function. */
-export const failsafeFunction = failsafe?.functionName;
-export const failsafeAuditTable = failsafe?.auditTable.name;
+/** Every GuardFunction of the stack: the dashboard shows and alarms on their errors and dead-letter queues. */
+const present = <T>(xs: (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
+const guardFunctions: GuardFunction[] = present([
+  alerts.notifier,
+  failsafe?.function,
+  wasteScanner?.function,
+  securityEnforcer?.function,
+  nodeOptimizer?.fn,
+  costReport?.function,
+]);
+const dashboard = new GuardDashboard(
+  "dashboard",
+  {
+    stack: config.stack,
+    region: aws.config.requireRegion(),
+    guardFunctions,
+    apiFunctions: [],
+    spotFunctions: [],
+    watchedQueues: config.dashboard.watchedQueues,
+    environments: config.environments,
+    untaggedMaxHourlyUsd: config.failsafe.untaggedMaxHourlyUsd,
+    globalMaxHourlyUsd: config.failsafe.globalMaxHourlyUsd,
+    monthlyBudgetUsd: config.monthlyBudgetUsd,
+    thresholds: config.alarms,
+    alertTopicArn: alerts.topicArn,
+  },
+  opts,
+);
 
-// --- Kubernetes node optimizer (SPEC S5) ---
-// Only when a cluster is configured (costguard:nodeOptimizer); the dev stack has none.
-const nodeOptimizer = config.nodeOptimizer
-  ? new NodeOptimizer(
-      "nodeOptimizer",
-      { ...common, settings: config.nodeOptimizer, alertTopicArn: alerts.topicArn, publishStatements: alerts.publishStatements() },
-      opts,
-    )
-  : undefined;
-export const nodeOptimizerFunction = nodeOptimizer?.functionName;
-
-// --- Hygiene (SPEC S6) ---
-const hygieneCommon = { ...common, alertTopicArn: alerts.topicArn, publishStatements: alerts.publishStatements() };
-const { enabled: wasteEnabled, ...waste } = config.wasteScanner;
-const wasteScanner = wasteEnabled ? new WasteScanner("waste", { ...hygieneCommon, ...waste }, opts) : undefined;
-const { enabled: enforcerEnabled, ...enforcer } = config.enforcer;
-const securityEnforcer = enforcerEnabled ? new SecurityEnforcer("enforcer", { ...hygieneCommon, ...enforcer }, opts) : undefined;
-
-export const wasteScannerFunction = wasteScanner?.functionName;
-export const wasteFindingsTable = wasteScanner?.tableName;
-export const securityEnforcerFunction = securityEnforcer?.functionName;
-export const enforcerTable = securityEnforcer?.tableName;
+export const budgetName = budgets.budget.name;
+export const anomalyMonitorArn = budgets.anomalyMonitor?.arn;
+/** guardctl report-now invokes this function. */
+export const costReportFunction = costReport?.functionName;
+export const reportBucket = costReport?.bucketName;
+export const dashboardName = dashboard.dashboardName;
+export const alarmNames = dashboard.alarmSpecs.map((a) => a.name);

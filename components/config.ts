@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { UNTAGGED } from "../runtime/contract";
 import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, type GuardConfigParsed } from "./configSchema";
 
 export const CONFIG_NAMESPACE = "costguard";
@@ -149,7 +150,18 @@ export function parseGuardConfig(
       problems.push(`${CONFIG_NAMESPACE}:services.${i}.scaleToZero.enabled must not be true in prod (service "${svc.name}"): scale-to-zero outside working hours is for non-production stacks`);
     }
   });
-  // Budgets: one notification list per budget (4 used), at most 10 e-mail subscribers (checked in schema).
+
+  // Budgets: 4 notifications per budget (AWS allows 10), at most 10 e-mail subscribers (schema),
+  // each address once (Budgets rejects duplicate subscribers); per-environment budgets filter on
+  // a configured Environment tag value, or "untagged".
+  const emails = c.alertEmails.map((e) => e.toLowerCase());
+  const dupEmail = emails.find((e, i) => emails.indexOf(e) !== i);
+  if (dupEmail) problems.push(`${CONFIG_NAMESPACE}:alertEmails lists "${dupEmail}" twice: AWS Budgets refuses duplicate subscribers`);
+  for (const name of Object.keys(c.environmentBudgetsUsd)) {
+    if (!environments[name] && name !== UNTAGGED) {
+      problems.push(`${CONFIG_NAMESPACE}:environmentBudgetsUsd names "${name}", which is not a configured environment (known: ${[...Object.keys(environments), UNTAGGED].join(", ")})`);
+    }
+  }
   if (problems.length) return { ok: false, problems };
 
   return {

@@ -189,6 +189,7 @@ export const GuardConfigSchema = z.strictObject({
   monthlyBudgetUsd: usd("monthlyBudgetUsd").default(1).describe("Monthly cost budget of the account"),
   environmentBudgetsUsd: z.record(z.string(), usd("budget")).default({}).describe("Optional monthly budgets per Environment tag value"),
   anomalyThresholdUsd: usd("anomalyThresholdUsd").default(10).describe("Minimum impact ($) of a cost anomaly worth an alert"),
+  createAnomalyMonitor: z.boolean().default(true).describe("Create the Cost Anomaly Detection monitor (AWS allows one per account: turn off on all but one stack sharing an account)"),
   // Each entry is validated after merging over DEFAULT_ENVIRONMENTS (config.ts), so that a
   // new environment must give every field while a known one may give only what differs.
   environments: z
@@ -259,7 +260,13 @@ export const GuardConfigSchema = z.strictObject({
       enabled: z.boolean().default(true),
       schedule: scheduleExpression.default("cron(0 9 * * ? *)"),
       retentionDays: z.number().int().min(1).default(400),
-      maxCostExplorerRequests: z.number().int().min(1).max(5, "SPEC S7 allows at most 5 Cost Explorer requests per run").default(5),
+      maxCostExplorerRequests: z
+        .number()
+        .int()
+        .min(1, "must be at least 1 (the daily cost series)")
+        .max(5, "SPEC S7 allows at most 5 Cost Explorer requests per run")
+        .default(5)
+        .describe("Cost Explorer requests per run ($0.01 each): 1 = series only, 2 = + by environment, 3 = + forecast; more only absorb pagination"),
     })
     .prefault({})
     .describe("Daily cost report (SPEC S7)"),
@@ -277,6 +284,11 @@ export const GuardConfigSchema = z.strictObject({
       poolUtilisation: z.number().positive().max(1).default(0.95),
       deadLetterMessages: z.number().positive().default(10),
       serviceCpuPercent: z.number().positive().max(100).default(80),
+      lambdaConcurrencyLimit: z.number().int().positive().default(1000).describe("The account's Lambda concurrency quota: the pool-utilisation alarm divides by it"),
+      guardErrorsScope: z
+        .enum(["functions", "account"])
+        .default("functions")
+        .describe("functions: the guard-errors alarm reads each function's Errors (one billed alarm metric each); account: one account-wide metric"),
     })
     .prefault({})
     .describe("Alarm thresholds (SPEC S8)"),

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { environmentTagFilter } from "../../components/budgets";
+import { parseGuardConfig } from "../../components/config";
+
+const parse = (values: Record<string, string>) => parseGuardConfig(values, "dev");
+
+describe("budget, report and alarm config", () => {
+  it("refuses more than 10 e-mail subscribers, naming the AWS limit", () => {
+    const r = parse({ alertEmails: JSON.stringify(Array.from({ length: 11 }, (_, i) => `ops${i}@example.com`)) });
+    assert.ok(!r.ok);
+    assert.match(r.problems.join("\n"), /costguard:alertEmails .*at most 10 e-mail subscribers/);
+  });
+
+  it("refuses the same address twice (Budgets rejects duplicate subscribers)", () => {
+    const r = parse({ alertEmails: JSON.stringify(["ops@example.com", "OPS@example.com"]) });
+    assert.ok(!r.ok);
+    assert.match(r.problems[0]!, /costguard:alertEmails lists "ops@example.com" twice/);
+  });
+
+  it("a per-environment budget must name a configured environment or untagged", () => {
+    const bad = parse({ environmentBudgetsUsd: JSON.stringify({ qa: 10, prod: 100 }) });
+    assert.ok(!bad.ok);
+    assert.match(bad.problems[0]!, /costguard:environmentBudgetsUsd names "qa", which is not a configured environment \(known: dev, staging, prod, untagged\)/);
+    const good = parse({ environmentBudgetsUsd: JSON.stringify({ untagged: 5, prod: 100 }) });
+    assert.ok(good.ok);
+    assert.equal(environmentTagFilter("untagged"), "user:Environment$", "untagged cost has an empty tag value");
+    assert.equal(environmentTagFilter("prod"), "user:Environment$prod");
+  });
+
+  it("refuses more than 5 Cost Explorer requests per report run, and budgets that are not positive", () => {
+    const r = parse({ report: JSON.stringify({ maxCostExplorerRequests: 6 }), environmentBudgetsUsd: JSON.stringify({ dev: 0 }) });
+    assert.ok(!r.ok);
+    const text = r.problems.join("\n");
+    assert.match(text, /costguard:report\.maxCostExplorerRequests SPEC S7 allows at most 5 Cost Explorer requests per run \(got 6\)/);
+    assert.match(text, /costguard:environmentBudgetsUsd\.dev must be a positive number \(got 0\)/);
+  });
+
+  it("alarm defaults follow SPEC S8", () => {
+    const r = parse({});
+    assert.ok(r.ok);
+    assert.deepEqual(r.config.alarms, { oldestMessageAgeSeconds: 300, apiErrorsPer5Minutes: 5, spotInterruptionRatePercent: 20, poolUtilisation: 0.95, deadLetterMessages: 10, serviceCpuPercent: 80, lambdaConcurrencyLimit: 1000, guardErrorsScope: "functions" });
+    assert.equal(r.config.createAnomalyMonitor, true);
+  });
+});

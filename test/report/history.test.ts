@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoTableReader, readHistory } from "../../runtime/report/history";
+import { FIXTURE_HISTORY } from "./fixtures/costExplorer";
+
+const dynalite = require("dynalite") as (opts: object) => { listen(port: number, cb: (err?: Error) => void): void; close(cb: () => void): void; address(): AddressInfo };
+
+describe("reading the other capabilities' tables (dynalite)", () => {
+  let server: ReturnType<typeof dynalite>;
+  let doc: DynamoDBDocumentClient;
+
+  before(async () => {
+    server = dynalite({ createTableMs: 0 });
+    await new Promise<void>((resolve, reject) => server.listen(0, (err) => (err ? reject(err) : resolve())));
+    const ddb = new DynamoDBClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${server.address().port}`, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    doc = DynamoDBDocumentClient.from(ddb);
+    for (const [table, key] of [["findings", "resourceId"], ["breakers", "instanceType"], ["audit", "time"]] as const) {
+      await ddb.send(new CreateTableCommand({ TableName: table, AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }], KeySchema: [{ AttributeName: key, KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" }));
+    }
+    const put = (table: string, items: Record<string, unknown>[]) => doc.send(new BatchWriteCommand({ RequestItems: { [table]: items.map((Item) => ({ PutRequest: { Item } })) } }));
+    await put("findings", FIXTURE_HISTORY.findings.filter((f) => "resourceId" in f));
+    await put("breakers", FIXTURE_HISTORY.breakers);
+    await put("audit", FIXTURE_HISTORY.audit);
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("scans every page and keeps the records the report understands", async () => {
+    const readers = { findings: dynamoTableReader(doc, "findings"), breakers: dynamoTableReader(doc, "breakers"), audit: dynamoTableReader(doc, "audit") };
+    const history = await readHistory(readers, "2026-11-16T09:00:00.000Z");
+    assert.deepEqual(history.findings!.map((f) => [f.resourceId, f.monthlyUsd]).sort(), [["eipalloc-0123", 3.65], ["vol-0a1b2c3d", 8], ["vol-0feed", 2]]);
+    assert.deepEqual(history.breakers!.map((b) => `${b.instanceType}:${b.state}`).sort(), ["c5.xlarge:open", "m5.large:closed"]);
+    assert.equal(history.audit!.length, 3, "the record of 2026-11-01 is older than 7 days");
+    assert.equal(history.skipped, 0);
+  });
+});
