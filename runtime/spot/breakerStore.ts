@@ -99,7 +99,7 @@ export class BreakerStore {
         return { ...step, record: next, attempts: attempt, written: true };
       } catch (err) {
         if (!isConditionalCheckFailed(err)) throw err;
-        if (attempt >= this.maxAttempts) throw new Error(`breaker ${key}: still contended after ${attempt} attempts; giving up so the event is retried`);
+        if (attempt >= this.maxAttempts) throw new Error(`breaker ${key}: still contended after ${attempt} attempts; giving up so the event is retried`, { cause: err });
         await this.sleep(Math.floor(this.random() * Math.min(this.capMs, this.baseMs * 2 ** Math.min(attempt, 16))));
       }
     }
