@@ -51,7 +51,7 @@ function setEnv() {
 
 describe("spot handlers", () => {
   it("spotAdvice answers on-demand when its configuration is missing", async () => {
-    const { handler } = await import("../../runtime/handlers/spotAdvice");
+    const { handler } = require("../../runtime/handlers/spotAdvice") as typeof import("../../runtime/handlers/spotAdvice");
     const a = (await handler({ instanceType: "m5.large", availabilityZone: "us-east-1a" })) as { capacity: string; reason: string };
     assert.equal(a.capacity, "on-demand");
     assert.match(a.reason, /COSTGUARD_BREAKER_TABLE/);
@@ -59,8 +59,8 @@ describe("spot handlers", () => {
 
   it("spotEvents records interruptions with the configured settings; spotAdvice then advises and resets", async () => {
     await setEnv();
-    const events = await import("../../runtime/handlers/spotEvents");
-    const advice = await import("../../runtime/handlers/spotAdvice");
+    const events = require("../../runtime/handlers/spotEvents") as typeof import("../../runtime/handlers/spotEvents");
+    const advice = require("../../runtime/handlers/spotAdvice") as typeof import("../../runtime/handlers/spotAdvice");
     const warning = (id: string) => ({ source: "aws.ec2", "detail-type": "EC2 Spot Instance Interruption Warning", region: "us-east-1", time: new Date().toISOString(), detail: { "instance-id": id } });
 
     const ask = { instanceType: "c5.large", availabilityZone: "us-east-1a", environment: "prod" };
