@@ -29,3 +29,21 @@ const alerts = new AlertChannel(
 export const alertTopicArn = alerts.topicArn;
 export const slackNotifierFunction = alerts.notifier.functionName;
 export const slackWebhookParameter = alerts.slackWebhookParameterName;
+
+// --- Spot resilience (SPEC S5) ---
+import { SpotResilience } from "./components/spot";
+
+const spot = config.spot.enabled
+  ? new SpotResilience(
+      "spot",
+      { ...common, settings: config.spot, alertTopicArn: alerts.topicArn, publishStatements: alerts.publishStatements() },
+      opts,
+    )
+  : undefined;
+/** Fleet managers invoke this function for spot/on-demand advice; guardctl reset-circuit too. */
+export const spotAdviceFunction = spot?.adviceFunctionName;
+export const spotAdviceFunctionArn = spot?.adviceFunctionArn;
+export const spotEventsFunction = spot?.eventsFunctionName;
+export const asgOptimizerFunction = spot?.optimizerFunctionName;
+export const spotBreakerTable = spot?.breakerTableName;
+export const spotPoolRiskTable = spot?.poolRiskTableName;
