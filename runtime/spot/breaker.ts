@@ -13,8 +13,8 @@
  * when it is not the probe's own: the interruption warning does not say which launch was the
  * probe, and any interruption after the cooldown means the type is still being reclaimed.
  *
- * Interruptions are de-duplicated by instance id over the most recent entries, so a retried
- * event (EventBridge delivers at least once) is not counted twice.
+ * Interruptions are de-duplicated by instance id (the last SEEN_KEPT ids), so a retried event
+ * (EventBridge delivers at least once) is not counted twice.
  */
 import { MINUTE_MS, type BreakerSettings } from "./settings";
 
@@ -25,8 +25,10 @@ export interface BreakerRecord {
   key: string;
   /** Stored state; call `advance` to see the state at a given time. */
   state: CircuitState;
-  /** Most recent interruptions (oldest first), kept for the window and for de-duplication. */
+  /** Most recent interruptions (oldest first), kept for the window. */
   recent: { at: number; instanceId: string }[];
+  /** Instance ids already counted (most recent last), for de-duplication. */
+  seenInstanceIds: string[];
   /** Interruptions counted since the record was created or reset. */
   interruptions: number;
   /** Rebalance recommendations seen (a signal only: they do not trip the circuit). */
@@ -56,15 +58,17 @@ export interface Step {
   transitions: Transition[];
 }
 
-/** How many recent interruptions a record keeps: enough for the window and for de-duplication. */
+/** How many recent interruptions a record keeps for the window (at least the threshold). */
 export const RECENT_KEPT = 25;
+/** How many counted instance ids a record keeps for de-duplication. */
+export const SEEN_KEPT = 200;
 
 export function breakerKey(instanceType: string, availabilityZone: string | undefined, perAz: boolean): string {
   return perAz && availabilityZone ? `${instanceType}@${availabilityZone}` : instanceType;
 }
 
 export function newBreaker(key: string, settings: BreakerSettings): BreakerRecord {
-  return { key, state: "closed", recent: [], interruptions: 0, rebalanceSignals: 0, cooldownMinutes: settings.cooldownMinutes, version: 0 };
+  return { key, state: "closed", recent: [], seenInstanceIds: [], interruptions: 0, rebalanceSignals: 0, cooldownMinutes: settings.cooldownMinutes, version: 0 };
 }
 
 function iso(ms: number): string {
@@ -105,13 +109,16 @@ export function recordInterruption(
   settings: BreakerSettings,
 ): InterruptionStep {
   const { record: current, transitions } = advance(record, now, settings);
-  if (current.recent.some((e) => e.instanceId === interruption.instanceId)) return { record: current, transitions, counted: false };
+  if (current.seenInstanceIds.includes(interruption.instanceId) || current.recent.some((e) => e.instanceId === interruption.instanceId)) {
+    return { record: current, transitions, counted: false };
+  }
 
   const keep = Math.max(RECENT_KEPT, settings.threshold);
   const recent = [...current.recent, { at: interruption.at, instanceId: interruption.instanceId }].sort((a, b) => a.at - b.at).slice(-keep);
   let r: BreakerRecord = {
     ...current,
     recent,
+    seenInstanceIds: [...current.seenInstanceIds, interruption.instanceId].slice(-SEEN_KEPT),
     interruptions: current.interruptions + 1,
     lastInterruptionAt: Math.max(current.lastInterruptionAt ?? 0, interruption.at),
   };

@@ -1,19 +1,24 @@
 /**
  * The circuit breakers in DynamoDB: one item per breaker key, read-modify-write with
- * optimistic locking. Every write is conditioned on the version read (or on the item not
- * existing), so when 100 interruptions arrive at once each is applied exactly once: a writer
- * that loses the race re-reads and re-applies, with jittered backoff. Transitions are only
- * reported from writes that succeeded, so each is announced once.
+ * optimistic locking. Every state-changing write is conditioned on the version read (or on the
+ * item not existing), so when 100 interruptions arrive at once each is applied exactly once: a
+ * writer that loses the race re-reads and re-applies, with jittered backoff. Transitions are
+ * only reported from writes that succeeded, so each is announced once.
+ *
+ * Two writes cannot change the state and skip the version check, which keeps a burst from
+ * turning into a retry storm: an interruption while the circuit is open and cooling (an atomic
+ * ADD/append conditioned on exactly that: still open, cooldown not over, instance not yet
+ * counted) and a rebalance signal (an atomic ADD). Both bump the version, so a concurrent
+ * read-modify-write retries instead of overwriting them.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import {
   breakerExpiry,
   breakerKey,
   claimProbe,
   newBreaker,
   recordInterruption,
-  recordRebalance,
   resetBreaker,
   type BreakerRecord,
   type InterruptionStep,
@@ -105,12 +110,67 @@ export class BreakerStore {
     }
   }
 
-  recordInterruption(instanceType: string, availabilityZone: string | undefined, instanceId: string, at: number): Promise<Written<InterruptionStep>> {
-    return this.mutate(this.keyFor(instanceType, availabilityZone), (r, now) => recordInterruption(r, { instanceId, at }, now, this.settings));
+  async recordInterruption(instanceType: string, availabilityZone: string | undefined, instanceId: string, at: number): Promise<Written<InterruptionStep>> {
+    const key = this.keyFor(instanceType, availabilityZone);
+    for (let attempt = 1; ; attempt++) {
+      // Through mutate() unless the circuit is open and cooling: then only counters change.
+      let fast: { current: BreakerRecord; step: InterruptionStep; now: number } | undefined;
+      const result = await this.mutate(key, (current, now) => {
+        const step = recordInterruption(current, { instanceId, at }, now, this.settings);
+        if (step.counted && current.state === "open" && step.record.state === "open" && step.transitions.length === 0) {
+          fast = { current, step, now };
+          return { ...step, record: current }; // unchanged: mutate() writes nothing
+        }
+        return step;
+      });
+      if (!fast) return { ...result, attempts: result.attempts + attempt - 1 };
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: key },
+            UpdateExpression: "SET seenInstanceIds = list_append(seenInstanceIds, :ids), lastInterruptionAt = :at ADD interruptions :one, version :one",
+            ConditionExpression: "#state = :open AND openUntil > :now AND NOT contains(seenInstanceIds, :id)",
+            ExpressionAttributeNames: { "#state": "state" },
+            ExpressionAttributeValues: { ":ids": [instanceId], ":at": at, ":one": 1, ":open": "open", ":now": fast.now, ":id": instanceId },
+          }),
+        );
+        return { ...fast.step, attempts: result.attempts + attempt - 1, written: true };
+      } catch (err) {
+        if (!isConditionalCheckFailed(err)) throw err;
+        if (attempt >= this.maxAttempts) throw new Error(`breaker ${key}: still contended after ${attempt} attempts; giving up so the event is retried`, { cause: err });
+        // The state moved on (or the instance was counted meanwhile): decide again.
+      }
+    }
   }
 
-  recordRebalance(instanceType: string, availabilityZone: string | undefined, at: number): Promise<Written<Step>> {
-    return this.mutate(this.keyFor(instanceType, availabilityZone), (r, now) => recordRebalance(r, at, now, this.settings));
+  /**
+   * A rebalance recommendation is a signal only: counted atomically, never a transition. One
+   * UpdateItem creates the item (closed) when missing, so a burst does not contend.
+   */
+  async recordRebalance(instanceType: string, availabilityZone: string | undefined, at: number): Promise<{ attempts: number; written: boolean; transitions: [] }> {
+    const key = this.keyFor(instanceType, availabilityZone);
+    const fresh = newBreaker(key, this.settings);
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: key },
+        UpdateExpression:
+          "SET lastRebalanceAt = :at, #state = if_not_exists(#state, :closed), recent = if_not_exists(recent, :empty), seenInstanceIds = if_not_exists(seenInstanceIds, :empty), " +
+          "cooldownMinutes = if_not_exists(cooldownMinutes, :cooldown), expiresAt = if_not_exists(expiresAt, :ttl) ADD rebalanceSignals :one, interruptions :zero, version :one",
+        ExpressionAttributeNames: { "#state": "state" },
+        ExpressionAttributeValues: {
+          ":at": at,
+          ":closed": "closed",
+          ":empty": [],
+          ":cooldown": fresh.cooldownMinutes,
+          ":ttl": breakerExpiry(fresh, this.now(), this.settings),
+          ":one": 1,
+          ":zero": 0,
+        },
+      }),
+    );
+    return { attempts: 1, written: true, transitions: [] };
   }
 
   claimProbe(key: string): Promise<Written<ProbeStep>> {
@@ -130,5 +190,5 @@ function toItem(r: BreakerRecord): Record<string, unknown> {
 function fromItem(item: Record<string, unknown>): BreakerRecord {
   const { pk, expiresAt: _expiresAt, ...rest } = item as Record<string, unknown> & { pk: string };
   const r = rest as unknown as Omit<BreakerRecord, "key">;
-  return { ...r, key: pk, recent: r.recent ?? [], version: Number(r.version ?? 0) };
+  return { ...r, key: pk, recent: r.recent ?? [], seenInstanceIds: r.seenInstanceIds ?? [], version: Number(r.version ?? 0) };
 }

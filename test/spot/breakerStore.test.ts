@@ -44,6 +44,29 @@ describe("breaker store against dynalite", () => {
     assert.equal(r.version, 1);
   });
 
+  it("while open, counts each further interruption once, even re-delivered and concurrent", async () => {
+    const { store } = await freshStore();
+    for (const id of ["i-1", "i-2", "i-3"]) await store.recordInterruption("t3.large", undefined, id, Date.now());
+    const before = await store.get("t3.large");
+    assert.equal(before.state, "open");
+    const ids = ["i-4", "i-5", "i-4", "i-6", "i-5", "i-4"];
+    const results = await Promise.all(ids.map((id) => store.recordInterruption("t3.large", undefined, id, Date.now())));
+    const after = await store.get("t3.large");
+    assert.equal(after.interruptions, 6);
+    assert.equal(results.filter((r) => r.counted && r.written).length, 3);
+    assert.equal(after.state, "open");
+    assert.equal(after.openUntil, before.openUntil, "the cooldown is unchanged");
+  });
+
+  it("counts 100 concurrent rebalance signals without touching the circuit", async () => {
+    const { store } = await freshStore();
+    await Promise.all(Array.from({ length: 100 }, () => store.recordRebalance("c6i.large", undefined, Date.now())));
+    const r = await store.get("c6i.large");
+    assert.equal(r.rebalanceSignals, 100);
+    assert.equal(r.state, "closed");
+    assert.equal(r.interruptions, 0);
+  });
+
   it("grants one half-open probe among concurrent callers, and reset closes the circuit", async () => {
     let now = Date.parse("2026-11-23T10:00:00Z");
     const { store, name } = await freshStore(() => now);

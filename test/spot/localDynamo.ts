@@ -13,13 +13,14 @@ export interface LocalDynamo {
 export async function startDynalite(): Promise<LocalDynamo> {
   const dynalite = require("dynalite") as (opts: object) => import("node:http").Server;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Idle keep-alive sockets must outlive the client's reuse of them (else ECONNRESET under load).
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const client = new DynamoDBClient({
     region: "us-east-1",
     endpoint: `http://127.0.0.1:${port}`,
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    maxAttempts: 1,
   });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
