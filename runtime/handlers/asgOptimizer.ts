@@ -7,9 +7,10 @@ import type { Context } from "aws-lambda";
 import { ENV } from "../contract";
 import type { PriceBook } from "../pricing/types";
 import { publishEvent } from "../shared/events";
-import { createLogger, createMetrics, emitMetric } from "../shared/observability";
+import { createLogger, createMetrics } from "../shared/observability";
 import { optimizeGroups, type OptimizerDeps } from "../spot/asgOptimizer";
 import { spotStoresFromEnv } from "../spot/env";
+import { emfSink } from "../spot/metrics";
 import { systemClock } from "../spot/wait";
 
 /**
@@ -36,7 +37,7 @@ function buildDeps(): Omit<OptimizerDeps, "remainingMs"> {
     minOnDemandDefault: settings.minOnDemandDefault,
     stack: env[ENV.stack],
     publish: (event) => publishEvent(sns, env[ENV.alertTopicArn], event),
-    metric: (key, value, dims) => emitMetric(metrics, key, value, dims),
+    metric: emfSink(metrics),
   };
 }
 

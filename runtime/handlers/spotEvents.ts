@@ -3,8 +3,9 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { ENV } from "../contract";
 import { publishEvent } from "../shared/events";
-import { createLogger, createMetrics, emitMetric } from "../shared/observability";
+import { createLogger, createMetrics } from "../shared/observability";
 import { spotStoresFromEnv } from "../spot/env";
+import { emfSink } from "../spot/metrics";
 import { handleSpotEvent, type SpotEventDeps } from "../spot/interruptions";
 
 let deps: SpotEventDeps | undefined;
@@ -19,7 +20,7 @@ export function buildDeps(): SpotEventDeps {
     pools,
     stack: env[ENV.stack],
     publish: (event) => publishEvent(sns, env[ENV.alertTopicArn], event),
-    metric: (key, value, dims) => emitMetric(metrics, key, value, dims),
+    metric: emfSink(metrics),
     log: createLogger("costguard-spotEvents"),
     // Seam for the Kubernetes node optimizer: pass its drainer here to cordon and drain EKS
     // nodes within the two-minute notice (called for instances carrying an EKS cluster tag).

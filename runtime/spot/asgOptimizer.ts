@@ -9,11 +9,12 @@
  */
 import { paginateDescribeAutoScalingGroups, type AutoScalingGroup } from "@aws-sdk/client-auto-scaling";
 import { paginateDescribeInstances, type Tag } from "@aws-sdk/client-ec2";
-import { TAGS, type GuardEventInput, type MetricKey } from "../contract";
+import { TAGS, type GuardEventInput } from "../contract";
 import type { PriceBook } from "../pricing/types";
 import type { SpotHealth } from "./advice";
 import { swapOnDemandForSpot, DEFAULT_SWAP_TIMEOUTS, type SwapDeps, type SwapPlan, type SwapResult } from "./asgSwap";
 import { rankCompatibleTypes, selectHealthyTypes } from "./compatible";
+import type { MetricSink } from "./metrics";
 
 export interface MemberFacts {
   id: string;
@@ -85,7 +86,7 @@ export interface OptimizerDeps extends SwapDeps {
   minOnDemandDefault: number;
   stack: string;
   publish: (event: Omit<GuardEventInput, "source">) => Promise<void>;
-  metric: (key: MetricKey, value: number, dimensions?: Record<string, string>) => void;
+  metric: MetricSink;
   /** Milliseconds left in this invocation; no swap starts without time to finish it. */
   remainingMs?: () => number;
 }
@@ -186,7 +187,7 @@ export async function optimizeGroups(deps: OptimizerDeps): Promise<GroupOutcome[
     };
     const result = await swapOnDemandForSpot(plan, deps);
     outcomes.push({ group: group.name, onDemandInstanceId: od.id, instanceTypes: types, ...result });
-    deps.metric("spotSwaps", 1, { Outcome: result.outcome });
+    deps.metric("spotSwaps", 1, { Outcome: result.outcome }, { group: group.name, instanceType: od.instanceType ?? "", availabilityZone: od.availabilityZone });
     await deps.publish(swapEvent(group.name, od, result, deps.stack));
   }
   return outcomes;

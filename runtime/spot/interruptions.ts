@@ -10,10 +10,11 @@
  */
 import { paginateDescribeInstances, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
 import { z } from "zod";
-import { TAGS, type GuardEventInput, type MetricKey } from "../contract";
+import { TAGS, type GuardEventInput } from "../contract";
 import type { Log } from "../shared/observability";
 import type { Transition } from "./breaker";
 import type { BreakerStore } from "./breakerStore";
+import type { MetricSink } from "./metrics";
 import type { PoolRiskStore } from "./poolRisk";
 
 export const INTERRUPTION_WARNING = "EC2 Spot Instance Interruption Warning";
@@ -60,7 +61,7 @@ export interface SpotEventDeps {
   pools: PoolRiskStore;
   stack: string;
   publish: (event: Omit<GuardEventInput, "source">) => Promise<void>;
-  metric: (key: MetricKey, value: number, dimensions?: Record<string, string>) => void;
+  metric: MetricSink;
   log: Log;
   /** Seam for the Kubernetes node optimizer: called for instances that are EKS nodes. */
   onNodeInterruption?: (node: NodeInterruption) => Promise<void>;
@@ -155,9 +156,10 @@ export async function handleSpotEvent(raw: unknown, deps: SpotEventDeps): Promis
   if (recorded.status === "rejected") throw recorded.reason;
   const { counted, transitions, poolPoisoned } = recorded.value;
 
-  if (kind === "interruption" && counted) deps.metric("spotInterruptions", 1);
+  const detail = { instanceType: instance.instanceType, availabilityZone: instance.availabilityZone, environment: instance.environment ?? "untagged" };
+  if (kind === "interruption" && counted) deps.metric("spotInterruptions", 1, {}, detail);
   for (const t of transitions) {
-    deps.metric("spotBreakerTransitions", 1);
+    deps.metric("spotBreakerTransitions", 1, {}, { breaker: t.key, from: t.from, to: t.to });
     deps.log.warn("circuit breaker transition", { ...t, at: new Date(t.at).toISOString() });
   }
   deps.log.info(`spot ${kind} recorded`, { ...instance, counted, poolPoisoned, transitions: transitions.length });
