@@ -66,6 +66,7 @@ export class SpotResilience extends pulumi.ComponentResource {
   public readonly optimizerFunctionName?: pulumi.Output<string>;
   public readonly breakerTableName: pulumi.Output<string>;
   public readonly poolRiskTableName: pulumi.Output<string>;
+  private readonly settingsJson: string;
 
   constructor(name: string, args: SpotResilienceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("costguard:spot:SpotResilience", name, {}, opts);
@@ -88,6 +89,7 @@ export class SpotResilience extends pulumi.ComponentResource {
     this.breakerTable = table("breakers");
     this.poolRiskTable = table("pool-risk");
 
+    this.settingsJson = JSON.stringify(spotRuntimeSettings(args.settings));
     const common = {
       stack: args.stack,
       logRetentionDays: args.logRetentionDays,
@@ -96,7 +98,7 @@ export class SpotResilience extends pulumi.ComponentResource {
         [ENV.breakerTable]: this.breakerTable.name,
         [ENV.poolRiskTable]: this.poolRiskTable.name,
         [ENV.alertTopicArn]: args.alertTopicArn,
-        [ENV.settings]: JSON.stringify(spotRuntimeSettings(args.settings)),
+        [ENV.settings]: this.settingsJson,
       },
     };
     const tables = [this.breakerTable.arn, this.poolRiskTable.arn];
@@ -175,6 +177,30 @@ export class SpotResilience extends pulumi.ComponentResource {
       breakerTableName: this.breakerTableName,
       poolRiskTableName: this.poolRiskTableName,
     });
+  }
+
+  /**
+   * For another guard function (e.g. the Kubernetes node optimizer) that consults the advice in
+   * process with `spotStoresFromEnv()`: the env vars it needs and the IAM statements to read
+   * both tables and claim half-open probes. Pass the alert topic env var yourself.
+   */
+  advisorAccess(): { environment: Record<string, pulumi.Input<string>>; statements: PolicyStatement[] } {
+    return {
+      environment: {
+        [ENV.breakerTable]: this.breakerTable.name,
+        [ENV.poolRiskTable]: this.poolRiskTable.name,
+        [ENV.settings]: this.settingsJson,
+      },
+      statements: [
+        { Sid: "ReadAndClaimSpotBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: this.breakerTable.arn },
+        { Sid: "ReadSpotPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: this.poolRiskTable.arn },
+      ],
+    };
+  }
+
+  /** IAM statement letting a role (a fleet manager's) invoke the advice function. */
+  invokeAdviceStatement(): PolicyStatement {
+    return { Sid: "InvokeSpotAdvice", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.adviceFunctionArn };
   }
 }
 
