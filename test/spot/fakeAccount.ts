@@ -88,11 +88,14 @@ export class FakeAccount {
   autoscaling = new AutoScalingClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
   elbv2 = new ElasticLoadBalancingV2Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
   private seq = 0;
+  readonly restore: () => void;
 
-  constructor() {
-    const ec2 = mockClient(this.ec2);
-    const asg = mockClient(this.autoscaling);
-    const elb = mockClient(this.elbv2);
+  /** With `everyClient`, every client of these classes is mocked (for handlers that build their own). */
+  constructor(opts: { everyClient?: boolean } = {}) {
+    const ec2 = mockClient(opts.everyClient ? EC2Client : this.ec2);
+    const asg = mockClient(opts.everyClient ? AutoScalingClient : this.autoscaling);
+    const elb = mockClient(opts.everyClient ? ElasticLoadBalancingV2Client : this.elbv2);
+    this.restore = () => [ec2, asg, elb].forEach((m) => m.restore());
     const wrap =
       <I extends object>(name: string, fn: (input: I) => unknown) =>
       async (input: I) => {
