@@ -45,6 +45,15 @@ describe("pool risk against dynalite", () => {
     assert.equal(later.interruptions, 1);
   });
 
+  it("100 concurrent prod interruptions: all counted, poisoned until the latest one's expiry", async () => {
+    const w = await world();
+    const pool = { region, availabilityZone: "us-east-1a", instanceType: "m6i.large" };
+    await Promise.all(Array.from({ length: 100 }, (_, i) => w.pools.recordInterruption(pool, { environment: "prod", instanceId: `i-${i}`, at: w.now() - i * MINUTE_MS })));
+    const risk = await w.pools.get(pool);
+    assert.equal(risk.interruptions, 100);
+    assert.equal(risk.poisonedUntil, w.now() + 15 * DAY_MS);
+  });
+
   it("dev and lab interruptions do not poison", async () => {
     const w = await world();
     const pool = { region, availabilityZone: "us-east-1a", instanceType: "t3.large" };
