@@ -50,3 +50,6 @@ export const resetCircuitCommand: GuardctlCommand = {
     return `Circuit ${r.key}: ${r.previous} → ${r.state}. Spot launches of ${r.key} are allowed again (${count}).`;
   },
 };
+
+/** Every guardctl command of spot resilience, for guardctl to register. */
+export const spotCommands: GuardctlCommand[] = [resetCircuitCommand];
