@@ -14,6 +14,7 @@ import { CostGuard } from "./components/failsafe";
 import { CostAwareFargateService, ServiceNetwork } from "./components/fargateService";
 import type { GuardFunction } from "./components/guardFunction";
 import { SecurityEnforcer, WasteScanner } from "./components/hygiene";
+import { SpotResilience } from "./components/spot";
 import { NodeOptimizer } from "./components/nodeOptimizer";
 
 const config = readGuardConfig();
@@ -49,6 +50,16 @@ const failsafe = config.failsafe.enabled
 /** guardctl's status / stop-env / restore / emergency-stop invoke this function. */
 export const failsafeFunction = failsafe?.functionName;
 export const failsafeAuditTable = failsafe?.auditTable.name;
+
+// --- Spot resilience (SPEC S5) ---
+const spot = config.spot.enabled ? new SpotResilience("spot", { ...common, ...reporting, settings: config.spot }, opts) : undefined;
+/** Fleet managers invoke this function for spot/on-demand advice; guardctl reset-circuit too. */
+export const spotAdviceFunction = spot?.adviceFunctionName;
+export const spotAdviceFunctionArn = spot?.adviceFunctionArn;
+export const spotEventsFunction = spot?.eventsFunctionName;
+export const asgOptimizerFunction = spot?.optimizerFunctionName;
+export const spotBreakerTable = spot?.breakerTableName;
+export const spotPoolRiskTable = spot?.poolRiskTableName;
 
 // --- Hygiene (SPEC S6) ---
 const { enabled: wasteEnabled, ...waste } = config.wasteScanner;
@@ -124,7 +135,7 @@ const costReport = config.report.enabled
         maxCostExplorerRequests: config.report.maxCostExplorerRequests,
         monthlyBudgetUsd: config.monthlyBudgetUsd,
         // The tables the recommendations read: waste findings and failsafe history.
-        tables: { findings: wasteScanner?.table, audit: failsafe?.auditTable },
+        tables: { findings: wasteScanner?.table, breakers: spot?.breakerTable, audit: failsafe?.auditTable },
       },
       opts,
     )
@@ -135,6 +146,9 @@ const present = <T>(xs: (T | undefined)[]): T[] => xs.filter((x): x is T => x !=
 const guardFunctions: GuardFunction[] = present([
   alerts.notifier,
   failsafe?.function,
+  spot?.events,
+  spot?.advice,
+  spot?.optimizer,
   wasteScanner?.function,
   securityEnforcer?.function,
   nodeOptimizer?.fn,
@@ -146,8 +160,8 @@ const dashboard = new GuardDashboard(
     stack: config.stack,
     region: aws.config.requireRegion(),
     guardFunctions,
-    apiFunctions: [],
-    spotFunctions: [],
+    apiFunctions: present([spot?.advice]),
+    spotFunctions: present([spot?.events, spot?.advice, spot?.optimizer]),
     watchedQueues: config.dashboard.watchedQueues,
     environments: config.environments,
     untaggedMaxHourlyUsd: config.failsafe.untaggedMaxHourlyUsd,

@@ -225,6 +225,10 @@ export const GuardConfigSchema = z.strictObject({
       optimizerSchedule: scheduleExpression.default("rate(30 minutes)"),
       minOnDemandDefault: z.number().int().min(0).default(1),
     })
+    .refine((s) => s.breakerMaxCooldownMinutes >= s.breakerCooldownMinutes, {
+      path: ["breakerMaxCooldownMinutes"],
+      message: "must be at least breakerCooldownMinutes (the cap of the doubled cooldown)",
+    })
     .prefault({})
     .describe("Spot interruption handling, circuit breaker, pool risk and ASG optimizer (SPEC S5)"),
   wasteScanner: z

@@ -28,6 +28,12 @@ export const METRICS = {
   wasteUsdPerMonth: { name: "WasteUsdPerMonth", unit: "None", dimensions: [] },
   /** Yesterday's total cost from Cost Explorer, published by the daily report. */
   dailyCostUsd: { name: "DailyCostUsd", unit: "None", dimensions: [] },
+  /** Spot events (interruption warnings, rebalance recommendations) skipped as malformed or for an unknown instance. */
+  spotEventsSkipped: { name: "SpotEventsSkipped", unit: "Count", dimensions: [] },
+  /** Circuit-breaker transitions (closed/open/half-open); type and states are in the log line and alert event. */
+  spotBreakerTransitions: { name: "SpotBreakerTransitions", unit: "Count", dimensions: [] },
+  /** ASG on-demand → spot swaps; dimension Outcome (replaced|rolled-back). Emitted only when a swap runs. */
+  spotSwaps: { name: "SpotSwaps", unit: "Count", dimensions: ["Outcome"] },
 } as const satisfies Record<string, { name: string; unit: string; dimensions: readonly string[] }>;
 
 export type MetricKey = keyof typeof METRICS;
@@ -80,6 +86,9 @@ export const TAGS = {
   cleanupDue: "costguard:cleanup-due",
   /** On a snapshot costguard took before deleting a volume: the id of that volume. */
   backupOf: "costguard:backup-of",
+
+  /** Set on spot instances the ASG optimizer launches (value: the on-demand instance they replace). */
+  spotReplacementFor: "costguard:spot-replacement-for",
 } as const;
 
 /** The group name for inventory that carries no `Environment` tag. */

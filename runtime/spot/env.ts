@@ -1,0 +1,49 @@
+/**
+ * Environment of the spot functions (names from runtime/contract.ts), parsed with zod, and
+ * the stores built from it. Used by the three spot handlers.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { ENV } from "../contract";
+import { SpotAdvisor } from "./advice";
+import { BreakerStore } from "./breakerStore";
+import { PoolRiskStore } from "./poolRisk";
+import { SpotSettings } from "./settings";
+
+const settingsJson = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: "custom", message: `${ENV.settings} must be JSON` });
+    return z.NEVER;
+  }
+});
+
+export const SpotEnv = z.object({
+  [ENV.stack]: z.string().min(1),
+  [ENV.breakerTable]: z.string().min(1),
+  [ENV.poolRiskTable]: z.string().min(1),
+  [ENV.alertTopicArn]: z.string().min(1),
+  [ENV.settings]: settingsJson.pipe(SpotSettings).default(SpotSettings.parse({})),
+  AWS_REGION: z.string().min(1),
+});
+export type SpotEnv = z.infer<typeof SpotEnv>;
+
+export interface SpotStores {
+  env: SpotEnv;
+  settings: SpotSettings;
+  breakers: BreakerStore;
+  pools: PoolRiskStore;
+  advisor: SpotAdvisor;
+}
+
+export function spotStoresFromEnv(processEnv: NodeJS.ProcessEnv = process.env): SpotStores {
+  const env = SpotEnv.parse(processEnv);
+  const settings = env[ENV.settings];
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const breakers = new BreakerStore(doc, env[ENV.breakerTable], settings.breaker);
+  const pools = new PoolRiskStore(doc, env[ENV.poolRiskTable], { poisonDays: settings.poolPoisonDays, poisoningEnvironments: settings.poisoningEnvironments });
+  const advisor = new SpotAdvisor({ breakers, pools, region: env.AWS_REGION });
+  return { env, settings, breakers, pools, advisor };
+}

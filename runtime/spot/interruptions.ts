@@ -1,0 +1,185 @@
+/**
+ * Interruption signals (SPEC S5): EventBridge `EC2 Spot Instance Interruption Warning` and
+ * `EC2 Instance Rebalance Recommendation` events → instance lookup → breaker and pool risk →
+ * metrics, alert event, and (for Kubernetes nodes) the drainer hook.
+ *
+ * Rebalance recommendations are recorded as a signal (a counter on the breaker item, a log
+ * line) but do not count toward the breaker threshold and do not poison pools: AWS sends
+ * them early and often, many are never followed by an interruption, and counting them would
+ * open circuits on noise. An interruption warning is the fact that counts.
+ */
+import { paginateDescribeInstances, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
+import { z } from "zod";
+import { TAGS, type GuardEventInput } from "../contract";
+import type { Log } from "../shared/observability";
+import type { Transition } from "./breaker";
+import type { BreakerStore } from "./breakerStore";
+import type { MetricSink } from "./metrics";
+import type { PoolRiskStore } from "./poolRisk";
+
+export const INTERRUPTION_WARNING = "EC2 Spot Instance Interruption Warning";
+export const REBALANCE_RECOMMENDATION = "EC2 Instance Rebalance Recommendation";
+
+export const SpotEvent = z.object({
+  source: z.literal("aws.ec2"),
+  "detail-type": z.enum([INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION]),
+  id: z.string().optional(),
+  region: z.string().min(1),
+  time: z.string().datetime().optional(),
+  detail: z.object({
+    "instance-id": z.string().regex(/^i-[0-9a-f]+$/, "must be an EC2 instance id"),
+    "instance-action": z.string().optional(),
+  }),
+});
+export type SpotEvent = z.infer<typeof SpotEvent>;
+
+/** What the Kubernetes drainer gets for a node of an EKS cluster. */
+export interface NodeInterruption {
+  kind: "interruption" | "rebalance";
+  instanceId: string;
+  clusterName: string;
+  instanceType: string;
+  availabilityZone: string;
+  autoScalingGroup?: string;
+  /** When the instance will be reclaimed (two minutes after the warning); undefined for rebalance. */
+  deadline?: Date;
+}
+
+export interface InstanceFacts {
+  instanceId: string;
+  instanceType: string;
+  availabilityZone: string;
+  environment?: string;
+  autoScalingGroup?: string;
+  clusterName?: string;
+  lifecycle: "spot" | "on-demand";
+}
+
+export interface SpotEventDeps {
+  ec2: EC2Client;
+  breakers: BreakerStore;
+  pools: PoolRiskStore;
+  stack: string;
+  publish: (event: Omit<GuardEventInput, "source">) => Promise<void>;
+  metric: MetricSink;
+  log: Log;
+  /** Seam for the Kubernetes node optimizer: called for instances that are EKS nodes. */
+  onNodeInterruption?: (node: NodeInterruption) => Promise<void>;
+  now?: () => number;
+}
+
+export type SpotEventResult =
+  | { outcome: "skipped"; reason: string }
+  | { outcome: "recorded"; kind: "interruption" | "rebalance"; instance: InstanceFacts; counted: boolean; transitions: Transition[]; poolPoisoned: boolean };
+
+/** Cluster name from the tags EKS managed, self-managed and Karpenter nodes carry. */
+export function clusterNameFromTags(tags: Record<string, string>): string | undefined {
+  if (tags["eks:cluster-name"]) return tags["eks:cluster-name"];
+  if (tags["aws:eks:cluster-name"]) return tags["aws:eks:cluster-name"];
+  const key = Object.keys(tags).find((k) => k.startsWith("kubernetes.io/cluster/") && (tags[k] === "owned" || tags[k] === "shared"));
+  return key?.slice("kubernetes.io/cluster/".length);
+}
+
+export async function describeInstance(ec2: EC2Client, instanceId: string): Promise<InstanceFacts | undefined> {
+  let found: Instance | undefined;
+  try {
+    for await (const page of paginateDescribeInstances({ client: ec2 }, { InstanceIds: [instanceId] })) {
+      found ??= page.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+    }
+  } catch (err) {
+    if ((err as { name?: string }).name === "InvalidInstanceID.NotFound" || (err as { name?: string }).name === "InvalidInstanceID.Malformed") return undefined;
+    throw err;
+  }
+  if (!found?.InstanceType || !found.Placement?.AvailabilityZone) return undefined;
+  const tags = Object.fromEntries((found.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ""]));
+  return {
+    instanceId,
+    instanceType: found.InstanceType,
+    availabilityZone: found.Placement.AvailabilityZone,
+    environment: tags[TAGS.environment],
+    autoScalingGroup: tags["aws:autoscaling:groupName"],
+    clusterName: clusterNameFromTags(tags),
+    lifecycle: found.InstanceLifecycle === "spot" ? "spot" : "on-demand",
+  };
+}
+
+export async function handleSpotEvent(raw: unknown, deps: SpotEventDeps): Promise<SpotEventResult> {
+  const now = (deps.now ?? Date.now)();
+  const parsed = SpotEvent.safeParse(raw);
+  if (!parsed.success) {
+    const reason = `malformed spot event: ${parsed.error.issues.map((i) => `${i.path.join(".") || "event"} ${i.message}`).join("; ")}`;
+    deps.log.warn(reason, { event: JSON.stringify(raw)?.slice(0, 1000) });
+    deps.metric("spotEventsSkipped", 1);
+    return { outcome: "skipped", reason };
+  }
+  const event = parsed.data;
+  const instanceId = event.detail["instance-id"];
+  const kind = event["detail-type"] === INTERRUPTION_WARNING ? "interruption" : "rebalance";
+  const instance = await describeInstance(deps.ec2, instanceId);
+  if (!instance) {
+    const reason = `unknown instance ${instanceId} in ${kind} event ${event.id ?? ""}`.trim();
+    deps.log.warn(reason);
+    deps.metric("spotEventsSkipped", 1);
+    return { outcome: "skipped", reason };
+  }
+  const at = event.time ? Date.parse(event.time) : now;
+
+  // The drain is the time-critical part (two-minute notice): start it before the bookkeeping.
+  const drain =
+    instance.clusterName && deps.onNodeInterruption
+      ? deps.onNodeInterruption({
+          kind,
+          instanceId,
+          clusterName: instance.clusterName,
+          instanceType: instance.instanceType,
+          availabilityZone: instance.availabilityZone,
+          autoScalingGroup: instance.autoScalingGroup,
+          deadline: kind === "interruption" ? new Date(at + 2 * 60_000) : undefined,
+        })
+      : Promise.resolve();
+
+  const record = async () => {
+    if (kind === "rebalance") {
+      const step = await deps.breakers.recordRebalance(instance.instanceType, instance.availabilityZone, at);
+      return { counted: false, transitions: step.written ? step.transitions : [], poolPoisoned: false };
+    }
+    const pool = { region: event.region, availabilityZone: instance.availabilityZone, instanceType: instance.instanceType };
+    const [step, risk] = await Promise.all([
+      deps.breakers.recordInterruption(instance.instanceType, instance.availabilityZone, instanceId, at),
+      deps.pools.recordInterruption(pool, { environment: instance.environment, instanceId, at }),
+    ]);
+    return { counted: step.counted, transitions: step.written ? step.transitions : [], poolPoisoned: risk.poisoned };
+  };
+
+  const [drained, recorded] = await Promise.allSettled([drain, record()]);
+  if (drained.status === "rejected") deps.log.error("handing the node to the drainer failed", { instanceId, error: String(drained.reason) });
+  if (recorded.status === "rejected") throw recorded.reason;
+  const { counted, transitions, poolPoisoned } = recorded.value;
+
+  const detail = { instanceType: instance.instanceType, availabilityZone: instance.availabilityZone, environment: instance.environment ?? "untagged" };
+  if (kind === "interruption" && counted) deps.metric("spotInterruptions", 1, {}, detail);
+  for (const t of transitions) {
+    deps.metric("spotBreakerTransitions", 1, {}, { breaker: t.key, from: t.from, to: t.to });
+    deps.log.warn("circuit breaker transition", { ...t, at: new Date(t.at).toISOString() });
+  }
+  deps.log.info(`spot ${kind} recorded`, { ...instance, counted, poolPoisoned, transitions: transitions.length });
+
+  if (kind === "interruption" && counted) {
+    const opened = transitions.some((t) => t.to === "open");
+    await deps.publish({
+      kind: "spot",
+      severity: opened || poolPoisoned ? "warning" : "info",
+      title: `Spot interruption: ${instance.instanceType} in ${instance.availabilityZone}`,
+      stack: deps.stack,
+      lines: [
+        `${instanceId} (${instance.environment ?? "untagged"}${instance.autoScalingGroup ? `, ASG ${instance.autoScalingGroup}` : ""}${instance.clusterName ? `, EKS ${instance.clusterName}` : ""}) gets two minutes' notice.`,
+        ...transitions.map((t) => `Circuit ${t.key}: ${t.from} → ${t.to} (${t.reason}).`),
+        ...(poolPoisoned ? [`Pool ${event.region}/${instance.availabilityZone}/${instance.instanceType} poisoned: new launches there use on-demand.`] : []),
+      ],
+      fields: { "instance type": instance.instanceType, "availability zone": instance.availabilityZone },
+    });
+  }
+  // A drainer failure is retried (recording is idempotent per instance id).
+  if (drained.status === "rejected") throw drained.reason;
+  return { outcome: "recorded", kind, instance, counted, transitions, poolPoisoned };
+}

@@ -1,0 +1,64 @@
+/**
+ * The asgOptimizer Lambda end to end: env vars as the component sets them, breaker and pool
+ * tables on dynalite (AWS_ENDPOINT_URL_DYNAMODB), EC2/Auto Scaling through the stateful fake,
+ * SNS mocked.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { mockClient } from "aws-sdk-client-mock";
+import { ENV } from "../../runtime/contract";
+import { FakeAccount } from "./fakeAccount";
+import { startDynalite, type LocalDynamo } from "./localDynamo";
+
+let db: LocalDynamo;
+const sns = mockClient(SNSClient);
+const fake = new FakeAccount({ everyClient: true });
+
+before(async () => {
+  db = await startDynalite();
+  await db.createTable("o-breakers");
+  await db.createTable("o-pools");
+  sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+  const e = await (db.client.config.endpoint as unknown as () => Promise<{ hostname: string; port: number }>)();
+  Object.assign(process.env, {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_ENDPOINT_URL_DYNAMODB: `http://${e.hostname}:${e.port}`,
+    [ENV.stack]: "dev",
+    [ENV.alertTopicArn]: "arn:aws:sns:us-east-1:123456789012:alerts",
+    [ENV.breakerTable]: "o-breakers",
+    [ENV.poolRiskTable]: "o-pools",
+    [ENV.settings]: JSON.stringify({ minOnDemandDefault: 1 }),
+  });
+  // Instant health so the real clock never has to wait.
+  fake.behaviour.statusOkAfter = 1;
+  fake.behaviour.inServiceAfter = 1;
+});
+after(async () => {
+  fake.restore();
+  sns.restore();
+  await db.close();
+});
+
+describe("asgOptimizer handler", () => {
+  it("swaps in a healthy pool, and leaves a group alone while its type's circuit is open", async () => {
+    const { handler } = require("../../runtime/handlers/asgOptimizer") as typeof import("../../runtime/handlers/asgOptimizer");
+    const { BreakerStore } = require("../../runtime/spot/breakerStore") as typeof import("../../runtime/spot/breakerStore");
+    const { BreakerSettings } = require("../../runtime/spot/settings") as typeof import("../../runtime/spot/settings");
+    fake.addGroup("web", { n: 2, type: "m5.large" });
+    fake.addGroup("api", { n: 2, type: "c5.large" });
+    const breakers = new BreakerStore(db.doc, "o-breakers", BreakerSettings.parse({}));
+    for (const id of ["i-1", "i-2", "i-3"]) await breakers.recordInterruption("c5.large", "us-east-1a", id, Date.now());
+
+    const out = await handler({ source: "aws.events", "detail-type": "Scheduled Event" }, { getRemainingTimeInMillis: () => 900_000 });
+    const byGroup = Object.fromEntries(out.groups.map((g) => [g.group, g]));
+    assert.equal(byGroup.web!.outcome, "replaced");
+    assert.equal(byGroup.api!.outcome, "skipped");
+    assert.match((byGroup.api as { reason: string }).reason, /no compatible type .* circuit c5\.large is open/);
+    assert.equal(fake.group("web").desired, 2);
+    assert.equal([...fake.instances.values()].filter((i) => i.lifecycle === "spot" && i.state === "running").length, 1);
+    assert.equal(sns.commandCalls(PublishCommand).length, 1);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * The Lambda entry points end to end: env vars as the component sets them, DynamoDB on
+ * dynalite (through the SDK's AWS_ENDPOINT_URL_DYNAMODB), EC2 and SNS mocked.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { mockClient } from "aws-sdk-client-mock";
+import { ENV } from "../../runtime/contract";
+import { startDynalite, type LocalDynamo } from "./localDynamo";
+
+let db: LocalDynamo;
+const sns = mockClient(SNSClient);
+const ec2 = mockClient(EC2Client);
+const env = process.env;
+
+before(async () => {
+  db = await startDynalite();
+  await db.createTable("h-breakers");
+  await db.createTable("h-pools");
+  sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+  ec2.on(DescribeInstancesCommand).callsFake((input: { InstanceIds?: string[] }) => ({
+    Reservations: [
+      { Instances: [{ InstanceId: input.InstanceIds![0], InstanceType: "c5.large", InstanceLifecycle: "spot", Placement: { AvailabilityZone: "us-east-1a" }, Tags: [{ Key: "Environment", Value: "prod" }] }] },
+    ],
+  }));
+});
+after(async () => {
+  sns.restore();
+  ec2.restore();
+  await db.close();
+});
+
+function setEnv() {
+  const endpoint = (db.client.config.endpoint as unknown as () => Promise<{ hostname: string; port: number }>)();
+  return endpoint.then((e) =>
+    Object.assign(env, {
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_ENDPOINT_URL_DYNAMODB: `http://${e.hostname}:${e.port}`,
+      [ENV.stack]: "dev",
+      [ENV.alertTopicArn]: "arn:aws:sns:us-east-1:123456789012:alerts",
+      [ENV.breakerTable]: "h-breakers",
+      [ENV.poolRiskTable]: "h-pools",
+      [ENV.settings]: JSON.stringify({ breaker: { threshold: 2 }, poisoningEnvironments: ["staging"] }),
+    }),
+  );
+}
+
+describe("spot handlers", () => {
+  it("spotAdvice answers on-demand when its configuration is missing", async () => {
+    const { handler } = require("../../runtime/handlers/spotAdvice") as typeof import("../../runtime/handlers/spotAdvice");
+    const a = (await handler({ instanceType: "m5.large", availabilityZone: "us-east-1a" })) as { capacity: string; reason: string };
+    assert.equal(a.capacity, "on-demand");
+    assert.match(a.reason, /COSTGUARD_BREAKER_TABLE/);
+  });
+
+  it("spotEvents records interruptions with the configured settings; spotAdvice then advises and resets", async () => {
+    await setEnv();
+    const events = require("../../runtime/handlers/spotEvents") as typeof import("../../runtime/handlers/spotEvents");
+    const advice = require("../../runtime/handlers/spotAdvice") as typeof import("../../runtime/handlers/spotAdvice");
+    const warning = (id: string) => ({ source: "aws.ec2", "detail-type": "EC2 Spot Instance Interruption Warning", region: "us-east-1", time: new Date().toISOString(), detail: { "instance-id": id } });
+
+    const ask = { instanceType: "c5.large", availabilityZone: "us-east-1a", environment: "prod" };
+    assert.equal(((await advice.handler(ask)) as { capacity: string }).capacity, "spot");
+    await events.handler(warning("i-0abc"));
+    await events.handler(warning("i-0abd"));
+    // threshold 2 from COSTGUARD_SETTINGS; prod does not poison here (only staging does).
+    const open = (await advice.handler(ask)) as { capacity: string; reason: string };
+    assert.equal(open.capacity, "on-demand");
+    assert.match(open.reason, /circuit c5\.large is open/);
+    assert.equal(sns.commandCalls(PublishCommand).length, 2);
+
+    const reset = await advice.handler({ command: "reset-circuit", instanceType: "c5.large" });
+    assert.deepEqual(reset, { command: "reset-circuit", key: "c5.large", previous: "open", state: "closed", interruptions: 2 });
+    assert.equal(((await advice.handler(ask)) as { capacity: string }).capacity, "spot");
+    assert.match(String(sns.commandCalls(PublishCommand).at(-1)!.args[0].input.Subject), /Circuit c5\.large reset by an operator/);
+
+    const bad = (await advice.handler({ instanceType: "large", availabilityZone: "mars" })) as { capacity: string; reason: string };
+    assert.equal(bad.capacity, "on-demand");
+    assert.match(bad.reason, /instanceType must be an EC2 instance type/);
+    assert.match(String(((await advice.handler({ command: "stop-env", environment: "dev" })) as { error: string }).error), /handles "reset-circuit" only/);
+  });
+});

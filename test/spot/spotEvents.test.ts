@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { mockClient } from "aws-sdk-client-mock";
+import type { GuardEventInput } from "../../runtime/contract";
+import { memoryLog } from "../../runtime/shared/observability";
+import { BreakerStore } from "../../runtime/spot/breakerStore";
+import { handleSpotEvent, type NodeInterruption, type SpotEventDeps } from "../../runtime/spot/interruptions";
+import { PoolRiskStore } from "../../runtime/spot/poolRisk";
+import { BreakerSettings } from "../../runtime/spot/settings";
+import { startDynalite, type LocalDynamo } from "./localDynamo";
+
+let db: LocalDynamo;
+let n = 0;
+before(async () => {
+  db = await startDynalite();
+});
+after(async () => db.close());
+
+const NOW = Date.parse("2026-11-23T10:00:00Z");
+
+interface FakeInstance {
+  type: string;
+  az: string;
+  tags: Record<string, string>;
+}
+
+async function world(instances: Record<string, FakeInstance>) {
+  const ec2 = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+  mockClient(ec2)
+    .on(DescribeInstancesCommand)
+    .callsFake((input: { InstanceIds?: string[] }) => {
+      const id = input.InstanceIds![0]!;
+      const i = instances[id];
+      if (!i) throw Object.assign(new Error(`The instance ID '${id}' does not exist`), { name: "InvalidInstanceID.NotFound" });
+      return {
+        Reservations: [
+          { Instances: [{ InstanceId: id, InstanceType: i.type, InstanceLifecycle: "spot", Placement: { AvailabilityZone: i.az }, Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })) }] },
+        ],
+      };
+    });
+  const tables = { breakers: `events-b-${++n}`, pools: `events-p-${n}` };
+  await db.createTable(tables.breakers);
+  await db.createTable(tables.pools);
+  const breakers = new BreakerStore(db.doc, tables.breakers, BreakerSettings.parse({}), { now: () => NOW });
+  const pools = new PoolRiskStore(db.doc, tables.pools, { poisonDays: 15, poisoningEnvironments: ["prod"], now: () => NOW });
+  const events: Omit<GuardEventInput, "source">[] = [];
+  const metrics: string[] = [];
+  const drained: NodeInterruption[] = [];
+  const log = memoryLog();
+  const deps: SpotEventDeps = {
+    ec2,
+    breakers,
+    pools,
+    stack: "test",
+    publish: async (e) => void events.push(e),
+    metric: (key) => void metrics.push(key),
+    log,
+    onNodeInterruption: async (node) => void drained.push(node),
+    now: () => NOW,
+  };
+  return { deps, breakers, pools, events, metrics, drained, log };
+}
+
+const warning = (id: string, type = "EC2 Spot Instance Interruption Warning") => ({
+  version: "0",
+  id: `evt-${id}`,
+  "detail-type": type,
+  source: "aws.ec2",
+  account: "123456789012",
+  time: "2026-11-23T09:59:00Z",
+  region: "us-east-1",
+  resources: [`arn:aws:ec2:us-east-1b:instance/${id}`],
+  detail: { "instance-id": id, "instance-action": "terminate" },
+});
+
+const prod = (type = "m5.large"): FakeInstance => ({ type, az: "us-east-1b", tags: { Environment: "prod", "aws:autoscaling:groupName": "web" } });
+
+describe("spot events", () => {
+  it("records a prod interruption in the breaker and poisons its pool, with a metric and an alert", async () => {
+    const w = await world({ "i-0a1": prod() });
+    const r = await handleSpotEvent(warning("i-0a1"), w.deps);
+    assert.equal(r.outcome, "recorded");
+    assert.equal((await w.breakers.get("m5.large")).interruptions, 1);
+    const risk = await w.pools.get({ region: "us-east-1", availabilityZone: "us-east-1b", instanceType: "m5.large" });
+    assert.equal(risk.poisoned, true);
+    assert.deepEqual(w.metrics, ["spotInterruptions"]);
+    assert.equal(w.events.length, 1);
+    assert.equal(w.events[0]!.severity, "warning", "a poisoned pool is worth a warning");
+    assert.match(w.events[0]!.title, /Spot interruption: m5\.large in us-east-1b/);
+    assert.match(w.events[0]!.lines!.join("\n"), /i-0a1 \(prod, ASG web\)/);
+    assert.deepEqual(w.drained, [], "not an EKS node");
+  });
+
+  it("opens the circuit at the third interruption and says so", async () => {
+    const w = await world({ "i-1": prod(), "i-2": prod(), "i-3": { ...prod(), tags: { Environment: "dev" } } });
+    for (const id of ["i-1", "i-2", "i-3"]) await handleSpotEvent(warning(id), w.deps);
+    assert.equal((await w.breakers.get("m5.large")).state, "open");
+    assert.deepEqual(w.metrics.filter((m) => m === "spotBreakerTransitions"), ["spotBreakerTransitions"]);
+    assert.match(w.events[2]!.lines!.join("\n"), /Circuit m5\.large: closed → open \(3 interruptions within 15 min/);
+  });
+
+  it("does not poison the pool for a dev interruption", async () => {
+    const w = await world({ "i-d": { type: "t3.large", az: "us-east-1a", tags: { Environment: "dev" } } });
+    await handleSpotEvent(warning("i-d"), w.deps);
+    assert.equal((await w.pools.get({ region: "us-east-1", availabilityZone: "us-east-1a", instanceType: "t3.large" })).poisoned, false);
+    assert.equal(w.events[0]!.severity, "info");
+  });
+
+  it("records a rebalance recommendation as a signal only", async () => {
+    const w = await world({ "i-0e1": prod() });
+    const r = await handleSpotEvent(warning("i-0e1", "EC2 Instance Rebalance Recommendation"), w.deps);
+    assert.equal(r.outcome, "recorded");
+    const b = await w.breakers.get("m5.large");
+    assert.equal(b.rebalanceSignals, 1);
+    assert.equal(b.interruptions, 0);
+    assert.equal((await w.pools.get({ region: "us-east-1", availabilityZone: "us-east-1b", instanceType: "m5.large" })).poisoned, false);
+    assert.deepEqual(w.metrics, []);
+    assert.deepEqual(w.events, []);
+  });
+
+  it("counts and skips malformed events and unknown instances", async () => {
+    const w = await world({});
+    const bad = await handleSpotEvent({ source: "aws.ec2", "detail-type": "EC2 Spot Instance Interruption Warning", detail: {} }, w.deps);
+    assert.equal(bad.outcome, "skipped");
+    assert.match((bad as { reason: string }).reason, /malformed spot event: region .*detail\.instance-id/);
+    const unknown = await handleSpotEvent(warning("i-0ff"), w.deps);
+    assert.match((unknown as { reason: string }).reason, /unknown instance i-0ff/);
+    assert.deepEqual(w.metrics, ["spotEventsSkipped", "spotEventsSkipped"]);
+    assert.deepEqual(w.events, []);
+  });
+
+  it("hands an EKS node to the drainer with the two-minute deadline", async () => {
+    const w = await world({ "i-0c1": { type: "m6g.large", az: "us-east-1c", tags: { Environment: "prod", "eks:cluster-name": "main" } } });
+    await handleSpotEvent(warning("i-0c1"), w.deps);
+    assert.equal(w.drained.length, 1);
+    assert.deepEqual({ ...w.drained[0], deadline: w.drained[0]!.deadline!.toISOString() }, {
+      kind: "interruption",
+      instanceId: "i-0c1",
+      clusterName: "main",
+      instanceType: "m6g.large",
+      availabilityZone: "us-east-1c",
+      autoScalingGroup: undefined,
+      deadline: "2026-11-23T10:01:00.000Z",
+    });
+  });
+
+  it("records even when the drainer fails, then fails so the event is retried, and the retry counts nothing twice", async () => {
+    const w = await world({ "i-0c1": { type: "m6g.large", az: "us-east-1c", tags: { "kubernetes.io/cluster/main": "owned" } } });
+    let calls = 0;
+    w.deps.onNodeInterruption = async () => {
+      if (++calls === 1) throw new Error("API server unreachable");
+    };
+    await assert.rejects(handleSpotEvent(warning("i-0c1"), w.deps), /API server unreachable/);
+    assert.equal((await w.breakers.get("m6g.large")).interruptions, 1);
+    const retry = await handleSpotEvent(warning("i-0c1"), w.deps);
+    assert.equal(retry.outcome === "recorded" && retry.counted, false);
+    assert.equal(calls, 2, "the drain is attempted again");
+    assert.equal((await w.breakers.get("m6g.large")).interruptions, 1);
+    assert.equal(w.events.length, 1, "one alert");
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * Spot benchmarks (standalone; `npm run bench` runs every file here):
+ *   1. record-interruption against dynalite with 100 concurrent writers: all on one instance
+ *      type (every write contends for one item) versus each on its own type (no contention),
+ *      and the store's writes versus a naive version-checked read-modify-write for every
+ *      interruption (what the store does only for state changes); throughput and latency
+ *      percentiles per call.
+ *   2. compatible-type selection over a catalog-sized list of instance types.
+ *
+ *   npx tsx tools/bench/spot.ts
+ */
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Architecture, InstanceSpec, PriceBook } from "../../runtime/pricing/types";
+import { recordInterruption } from "../../runtime/spot/breaker";
+import { BreakerStore } from "../../runtime/spot/breakerStore";
+import { rankCompatibleTypes } from "../../runtime/spot/compatible";
+import { BreakerSettings } from "../../runtime/spot/settings";
+
+const WRITERS = 100;
+const ROUNDS = 3;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function recordBench(): Promise<string[]> {
+  const dynalite = require("dynalite") as (opts: object) => import("node:http").Server;
+  const server = dynalite({ createTableMs: 0 });
+  // Idle keep-alive sockets must outlive the client's reuse of them (else ECONNRESET under load).
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  await client.send(
+    new CreateTableCommand({ TableName: "bench", AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" }),
+  );
+  const store = new BreakerStore(doc, "bench", BreakerSettings.parse({}));
+
+  const settings = BreakerSettings.parse({});
+  const naive = (type: string, instanceId: string, at: number) => store.mutate(type, (r, now) => recordInterruption(r, { instanceId, at }, now, settings));
+  const scenario = async (label: string, typeFor: (round: number, writer: number) => string, opts: { rounds?: number; write?: typeof naive } = {}) => {
+    const rounds = opts.rounds ?? ROUNDS;
+    const write = opts.write ?? ((type: string, id: string, at: number) => store.recordInterruption(type, "us-east-1a", id, at));
+    const latencies: number[] = [];
+    let attempts = 0;
+    const started = performance.now();
+    for (let round = 0; round < rounds; round++) {
+      await Promise.all(
+        Array.from({ length: WRITERS }, async (_, w) => {
+          const t0 = performance.now();
+          const r = await write(typeFor(round, w), `i-${round.toString(16)}${w.toString(16).padStart(6, "0")}`, Date.now());
+          latencies.push(performance.now() - t0);
+          attempts += r.attempts;
+        }),
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    const calls = WRITERS * rounds;
+    return { label, calls, perSecond: calls / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), attemptsPerCall: attempts / calls };
+  };
+
+  const contended = await scenario("100 writers, one type", (round) => `m5.r${round}`);
+  const spread = await scenario("100 writers, 100 types", (round, w) => `m5.r${round}w${w}`);
+  // Slow by design (every write contends): one round is enough to see it.
+  const naiveContended = await scenario("naive RMW, one type", () => "m5.naive", { rounds: 1, write: naive });
+  client.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+
+  const row = (r: typeof contended) =>
+    `| ${r.label.padEnd(24)} | ${String(r.calls).padStart(5)} | ${r.perSecond.toFixed(0).padStart(8)} | ${r.p50.toFixed(1).padStart(8)} | ${r.p99.toFixed(1).padStart(8)} | ${r.attemptsPerCall.toFixed(1).padStart(8)} |`;
+  return [
+    `record-interruption against dynalite (${ROUNDS} rounds of ${WRITERS} concurrent writers; naive: 1 round)`,
+    "| scenario                 | calls | calls/s  | p50 ms   | p99 ms   | tries/call |",
+    "|--------------------------|-------|----------|----------|----------|----------|",
+    row(contended),
+    row(spread),
+    row(naiveContended),
+    `one hot item vs spread: ${(spread.perSecond / contended.perSecond).toFixed(1)}× lower throughput, ${(contended.p99 / spread.p99).toFixed(1)}× higher p99 (all counted, none lost)`,
+    `store vs naive RMW on one hot item: ${(contended.perSecond / naiveContended.perSecond).toFixed(1)}× the throughput, p99 ${(naiveContended.p99 / contended.p99).toFixed(1)}× lower`,
+  ];
+}
+
+/** A catalog-sized synthetic list: ~60 families × ~14 sizes ≈ 840 types, as AWS lists per region. */
+function catalogSizedPriceBook(): PriceBook {
+  const sizes: [string, number][] = [["nano", 0.25], ["micro", 0.5], ["small", 1], ["medium", 2], ["large", 2], ["xlarge", 4], ["2xlarge", 8], ["4xlarge", 16], ["8xlarge", 32], ["12xlarge", 48], ["16xlarge", 64], ["24xlarge", 96], ["32xlarge", 128], ["metal", 96]];
+  const specs = new Map<string, InstanceSpec & { price: number }>();
+  const ratios = [2, 4, 8];
+  for (let f = 0; f < 60; f++) {
+    const family = `${"cmrtxzi"[f % 7]}${5 + (f % 4)}${["", "a", "g", "i", "n", "d"][f % 6]}${f >= 42 ? "e" : ""}${f}`;
+    const architecture: Architecture = family.includes("g") ? "arm64" : "x86_64";
+    for (const [size, vcpu] of sizes) {
+      const memoryGiB = Math.max(0.5, vcpu * ratios[f % 3]!);
+      specs.set(`${family}.${size}`, { instanceType: `${family}.${size}`, vcpu: Math.max(1, vcpu), memoryGiB, architecture, price: 0.01 * vcpu * (1 + (f % 5) / 10) });
+    }
+  }
+  const no = () => {
+    throw new Error("not used");
+  };
+  return {
+    ec2OnDemandHourly: (_r, t) => specs.get(t)?.price,
+    ec2SpotHourly: (_r, t) => (specs.get(t)?.price ?? 0) * 0.35,
+    instanceSpec: (t) => specs.get(t),
+    instanceTypes: () => [...specs.keys()],
+    ebsGbMonth: no,
+    snapshotGbMonth: no,
+    publicIpv4Hourly: no,
+    natGatewayHourly: no,
+    natGatewayPerGb: no,
+    loadBalancerHourly: no,
+    rdsHourly: no,
+    rdsStorageGbMonth: no,
+    fargateHourly: no,
+  };
+}
+
+function selectionBench(): string[] {
+  const prices = catalogSizedPriceBook();
+  const types = prices.instanceTypes("us-east-1");
+  const sources = types.filter((_, i) => i % 4 === 0);
+  for (const t of sources.slice(0, 20)) rankCompatibleTypes(prices, { region: "us-east-1", instanceType: t }); // warm up
+  const started = performance.now();
+  let found = 0;
+  for (const t of sources) found += rankCompatibleTypes(prices, { region: "us-east-1", instanceType: t }).length;
+  const ms = performance.now() - started;
+  return [
+    "",
+    `compatible-type selection over ${types.length} instance types`,
+    "| source types | total ms | µs per selection | compatible found (mean) |",
+    "|--------------|----------|------------------|-------------------------|",
+    `| ${String(sources.length).padStart(12)} | ${ms.toFixed(1).padStart(8)} | ${((ms * 1000) / sources.length).toFixed(0).padStart(16)} | ${(found / sources.length).toFixed(1).padStart(23)} |`,
+  ];
+}
+
+async function main() {
+  const lines = [...(await recordBench()), ...selectionBench()];
+  console.log(lines.join("\n"));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
