@@ -12,7 +12,7 @@ import { GuardDashboard } from "./components/dashboard";
 import { DebugAccess } from "./components/debugAccess";
 import { CostGuard } from "./components/failsafe";
 import { CostAwareFargateService, ServiceNetwork } from "./components/fargateService";
-import type { GuardFunction } from "./components/guardFunction";
+import { sharedDeadLetterQueue, type GuardFunction } from "./components/guardFunction";
 import { SecurityEnforcer, WasteScanner } from "./components/hygiene";
 import { SpotResilience } from "./components/spot";
 import { NodeOptimizer } from "./components/nodeOptimizer";
@@ -28,7 +28,9 @@ const provider = new aws.Provider("aws", {
   },
 });
 const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
-const common = { stack: config.stack, logRetentionDays: config.logRetentionDays, architecture: config.lambdaArchitecture };
+const deadLetterQueue = sharedDeadLetterQueue("guard-dlq", { provider });
+/** What every guard function of the stack shares. */
+const common = { stack: config.stack, logRetentionDays: config.logRetentionDays, architecture: config.lambdaArchitecture, deadLetterQueue };
 
 // --- Alerts (SPEC S4) ---
 const alerts = new AlertChannel(
@@ -42,6 +44,8 @@ const reporting = { alertTopicArn: alerts.topicArn, publishStatements: alerts.pu
 export const alertTopicArn = alerts.topicArn;
 export const slackNotifierFunction = alerts.notifier.functionName;
 export const slackWebhookParameter = alerts.slackWebhookParameterName;
+/** Failed asynchronous invocations of every guard function land here. */
+export const deadLetterQueueUrl = deadLetterQueue.url;
 
 // --- Failsafe (SPEC S2) ---
 const failsafe = config.failsafe.enabled

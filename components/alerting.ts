@@ -32,6 +32,8 @@ export interface AlertChannelArgs {
   logRetentionDays: number;
   /** Architecture of the notifier function. */
   architecture: "arm64" | "x86_64";
+  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
+  deadLetterQueue?: aws.sqs.Queue;
 }
 
 export class AlertChannel extends pulumi.ComponentResource {
@@ -139,6 +141,7 @@ export class AlertChannel extends pulumi.ComponentResource {
         stack: args.stack,
         logRetentionDays: args.logRetentionDays,
         architecture: args.architecture,
+        deadLetterQueue: args.deadLetterQueue,
         timeoutSeconds: 60,
         environment: { [ENV.slackWebhookParameter]: this.slackWebhookParameterName },
         statements: [{ Sid: "ReadWebhookUrl", Effect: "Allow", Action: "ssm:GetParameter", Resource: parameterArn }],

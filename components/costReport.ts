@@ -25,6 +25,8 @@ export interface CostReportArgs {
   logRetentionDays: number;
   /** Architecture of the function. */
   architecture: "arm64" | "x86_64";
+  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
+  deadLetterQueue?: aws.sqs.Queue;
   /** EventBridge schedule of the daily run (default 09:00 UTC). */
   schedule: string;
   /** Days a stored report is kept before the lifecycle rule deletes it. */
@@ -135,6 +137,7 @@ export class CostReport extends pulumi.ComponentResource {
         stack: args.stack,
         logRetentionDays: args.logRetentionDays,
         architecture: args.architecture,
+        deadLetterQueue: args.deadLetterQueue,
         memoryMb: 256,
         timeoutSeconds: 120,
         environment,

@@ -134,7 +134,8 @@ export class GuardDashboard extends pulumi.ComponentResource {
       { name: UNTAGGED, maxHourlyUsd: args.untaggedMaxHourlyUsd },
     ];
     const fnNames = args.guardFunctions.map((f) => f.functionName);
-    const dlqNames = args.guardFunctions.map((f) => f.deadLetterQueue.name);
+    // Functions may share one queue (sharedDeadLetterQueue): show and alarm on each queue once.
+    const dlqNames = [...new Set(args.guardFunctions.map((f) => f.deadLetterQueue))].map((q) => q.name);
 
     const body = pulumi
       .all([pulumi.all(fnNames), pulumi.all(dlqNames), pulumi.all((args.spotFunctions ?? []).map((f) => f.logGroup.name))])

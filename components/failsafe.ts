@@ -29,6 +29,8 @@ export interface CostGuardArgs {
   logRetentionDays: number;
   /** Architecture of the function. */
   architecture: "arm64" | "x86_64";
+  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
+  deadLetterQueue?: aws.sqs.Queue;
   /** Escape hatch: adjust each table's args before it is created. */
   transformTable?: (name: "samples" | "state" | "audit", args: aws.dynamodb.TableArgs) => aws.dynamodb.TableArgs;
 }
@@ -182,6 +184,7 @@ export class CostGuard extends pulumi.ComponentResource {
         stack: args.stack,
         logRetentionDays: args.logRetentionDays,
         architecture: args.architecture,
+        deadLetterQueue: args.deadLetterQueue,
         // Large inventories page through thousands of records; the check must end before the next one.
         memoryMb: 256,
         timeoutSeconds: 110,

@@ -229,6 +229,8 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
       new aws.cloudwatch.MetricAlarm(
         `${name}-${metric.key}-alarm`,
         {
+          // Named like the guard's own alarms (`<stack>-costguard-…`) so they sort together.
+          name: `${args.stack}-costguard-service-${s.name}-${metric.key}`,
           alarmDescription: `costguard ${args.stack}: service ${s.name} ${metric.key} above ${metric.threshold}% for 10 minutes`,
           namespace: "AWS/ECS",
           metricName: metric.name,

@@ -61,6 +61,18 @@ export function bundleHandler(handler: string, opts: BundleOptions = {}): string
   return code;
 }
 
+/** Args of the encrypted SQS queue that receives a function's failed async invocations. */
+const DEAD_LETTER_QUEUE_ARGS: aws.sqs.QueueArgs = { sqsManagedSseEnabled: true, messageRetentionSeconds: 14 * 24 * 3600 };
+
+/**
+ * One dead-letter queue for every guard function of a stack. CloudWatch bills alarms per metric
+ * they read (10 free), so one shared queue keeps the dead-letter alarm at one metric instead of
+ * one per function. A dead-lettered message names its function in its attributes.
+ */
+export function sharedDeadLetterQueue(name: string, opts?: pulumi.CustomResourceOptions): aws.sqs.Queue {
+  return new aws.sqs.Queue(name, DEAD_LETTER_QUEUE_ARGS, opts);
+}
+
 export interface GuardFunctionArgs {
   /** Which handler in runtime/handlers/ to run. */
   handler: HandlerName;
@@ -80,6 +92,8 @@ export interface GuardFunctionArgs {
   timeoutSeconds?: number;
   /** arm64 (cheaper per GB-second) or x86_64. */
   architecture?: "arm64" | "x86_64";
+  /** Dead-letter queue shared by the stack's functions (see sharedDeadLetterQueue); unset: one of its own. */
+  deadLetterQueue?: aws.sqs.Queue;
   /** Cap on concurrent executions; unset means unreserved. */
   reservedConcurrency?: number;
   /** Escape hatch: adjust the function's args before it is created. */
@@ -102,11 +116,7 @@ export class GuardFunction extends pulumi.ComponentResource {
 
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, parent);
 
-    this.deadLetterQueue = new aws.sqs.Queue(
-      `${name}-dlq`,
-      { sqsManagedSseEnabled: true, messageRetentionSeconds: 14 * 24 * 3600 },
-      parent,
-    );
+    this.deadLetterQueue = args.deadLetterQueue ?? new aws.sqs.Queue(`${name}-dlq`, DEAD_LETTER_QUEUE_ARGS, parent);
 
     this.role = new aws.iam.Role(
       `${name}-role`,

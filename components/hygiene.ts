@@ -21,6 +21,8 @@ interface HygieneCommonArgs {
   logRetentionDays: number;
   /** Architecture of the function. */
   architecture: "arm64" | "x86_64";
+  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
+  deadLetterQueue?: aws.sqs.Queue;
   /** EventBridge schedule expression of the runs. */
   schedule: string;
   /** ARN of the alert topic the summaries go to. */
@@ -157,6 +159,7 @@ export class WasteScanner extends pulumi.ComponentResource {
         stack: args.stack,
         logRetentionDays: args.logRetentionDays,
         architecture: args.architecture,
+        deadLetterQueue: args.deadLetterQueue,
         // Large accounts: 10,000 volumes + 10,000 snapshots peak near 200 MB of heap (tools/bench/hygiene.ts).
         memoryMb: 512,
         timeoutSeconds: 300,
@@ -216,6 +219,7 @@ export class SecurityEnforcer extends pulumi.ComponentResource {
         stack: args.stack,
         logRetentionDays: args.logRetentionDays,
         architecture: args.architecture,
+        deadLetterQueue: args.deadLetterQueue,
         timeoutSeconds: 120,
         environment: { [ENV.enforcerTable]: this.table.name, [ENV.alertTopicArn]: args.alertTopicArn, [ENV.settings]: JSON.stringify(settings) },
         statements: [...enforcerStatements(this.table.arn, args.mode, scopeOf(this)), ...args.publishStatements],

@@ -33,6 +33,8 @@ export interface NodeOptimizerArgs {
   logRetentionDays: number;
   /** Architecture of the function. */
   architecture?: "arm64" | "x86_64";
+  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
+  deadLetterQueue?: aws.sqs.Queue;
   /** ARN of the alert topic drain and rebalance outcomes are announced on. */
   alertTopicArn: pulumi.Input<string>;
   /** IAM statements that let the function publish to the alert topic. */
@@ -103,6 +105,7 @@ export class NodeOptimizer extends pulumi.ComponentResource {
         stack: args.stack,
         logRetentionDays: args.logRetentionDays,
         architecture: args.architecture,
+        deadLetterQueue: args.deadLetterQueue,
         // The client-node bundle is large: more memory also means more CPU for a fast cold start
         // within the two-minute notice.
         memoryMb: 256,

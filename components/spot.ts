@@ -32,6 +32,8 @@ export interface SpotResilienceArgs {
   logRetentionDays: number;
   /** Architecture of the functions. */
   architecture: "arm64" | "x86_64";
+  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
+  deadLetterQueue?: aws.sqs.Queue;
 }
 
 /** The runtime settings (COSTGUARD_SETTINGS) the handlers parse, from the stack's spot config. */
@@ -94,6 +96,7 @@ export class SpotResilience extends pulumi.ComponentResource {
       stack: args.stack,
       logRetentionDays: args.logRetentionDays,
       architecture: args.architecture,
+      deadLetterQueue: args.deadLetterQueue,
       environment: {
         [ENV.breakerTable]: this.breakerTable.name,
         [ENV.poolRiskTable]: this.poolRiskTable.name,

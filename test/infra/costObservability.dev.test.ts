@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
-import { assertAlarmsWired, assertBudgetNotifications, assertReportBucket, dashboardWidgets, ofType, one, reportFunction, topicArn } from "./costObservability.shared";
+import { alarmMetrics, assertAlarmsWired, assertBudgetNotifications, assertReportBucket, dashboardWidgets, ofType, one, reportFunction, topicArn } from "./costObservability.shared";
 
 describe("dev stack: budgets, cost report, dashboard and alarms", () => {
   let run: ProgramRun;
@@ -37,8 +37,12 @@ describe("dev stack: budgets, cost report, dashboard and alarms", () => {
     const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm");
     assert.ok(alarms.length <= 10, `${alarms.length} alarms`);
     // Metric-math alarms are billed per metric they read; the free tier is 10 alarm metrics.
-    const metrics = alarms.reduce((n, a) => n + (a.inputs.metricQueries as { metric?: unknown }[]).filter((q) => q.metric).length, 0);
+    // The guard's own alarms keep within it; a declared service's CPU/memory alarms are the workload's.
+    const guardAlarms = alarms.filter((a) => !String(a.inputs.name).startsWith("dev-costguard-service-"));
+    const metrics = guardAlarms.reduce((n, a) => n + alarmMetrics(a), 0);
     assert.ok(metrics <= 10, `${metrics} alarm metrics`);
+    const dlq = alarms.find((a) => a.inputs.name === "dev-costguard-dead-letter-queues")!;
+    assert.equal(alarmMetrics(dlq), 1, "every guard function shares one dead-letter queue");
     const guard = alarms.find((a) => a.inputs.name === "dev-costguard-guard-errors")!;
     assert.deepEqual((guard.inputs.metricQueries as { metric: { dimensions?: unknown } }[])[0]!.metric.dimensions, undefined, "dev watches account-wide Lambda errors");
   });

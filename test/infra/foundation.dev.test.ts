@@ -47,6 +47,15 @@ describe("dev stack: foundation", () => {
     for (const lg of ofType(run, "aws:cloudwatch/logGroup:LogGroup")) assert.equal(lg.inputs.retentionInDays, 7, `${lg.name} retention from Pulumi.dev.yaml`);
   });
 
+  it("sends every function's failed invocations to one shared, encrypted dead-letter queue", () => {
+    const queue = one(run, "aws:sqs/queue:Queue", "guard-dlq");
+    const fns = ofType(run, "aws:lambda/function:Function");
+    assert.ok(fns.length >= 5, "every capability's functions are in the dev stack");
+    for (const fn of fns) assert.equal((fn.inputs.deadLetterConfig as { targetArn: string }).targetArn, queue.state.arn, fn.name);
+    assert.equal(ofType(run, "aws:sqs/queue:Queue").filter((q) => q.name.endsWith("-dlq")).length, 1);
+    assert.match(String(run.outputs.deadLetterQueueUrl), /^https:\/\/sqs\.us-east-1\.amazonaws\.com\/123456789012\//);
+  });
+
   it("gives the Slack notifier only what it needs: read its parameter, write its logs, dead-letter", () => {
     const st = statementsOf(run, "alerts-slack");
     assert.deepEqual(st.map((s) => actions(s)).flat().sort(), ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage", "ssm:GetParameter"]);
