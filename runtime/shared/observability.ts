@@ -25,17 +25,21 @@ export function emitMetric(
   key: MetricKey,
   value: number,
   dimensions: Record<string, string> = {},
+  /** Detail kept in the log line (queryable in Logs Insights) without becoming a dimension. */
+  metadata: Record<string, string> = {},
 ): void {
   const def = METRICS[key];
   const unit = def.unit === "Count" ? MetricUnit.Count : MetricUnit.NoUnit;
   const single = metrics.singleMetric();
-  // Powertools adds the service dimension by default; the contract's dimensions replace it.
-  single.setDefaultDimensions({});
+  // Powertools adds a `service` dimension by default; the contract's dimensions replace it
+  // (an extra dimension would be another billed custom metric no dashboard or alarm reads).
+  single.clearDefaultDimensions();
   for (const name of def.dimensions) {
     const v = dimensions[name];
     if (v === undefined) throw new Error(`metric ${def.name} needs dimension ${name}`);
     single.addDimension(name, v);
   }
+  for (const [k, v] of Object.entries(metadata)) single.addMetadata(k, v);
   single.addMetric(def.name, unit, value);
   single.publishStoredMetrics();
 }
