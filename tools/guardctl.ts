@@ -20,6 +20,8 @@ import { parseArgs } from "node:util";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { AdminCommand } from "../runtime/contract";
 import type { ActionCommandResult, StatusResult } from "../runtime/failsafe/commands";
+import { reportNowCommand } from "./guardctl/report";
+import { resetCircuitCommand } from "./guardctl/spot";
 
 export class UsageError extends Error {}
 
@@ -29,7 +31,7 @@ export interface CommandSpec {
   /** Stack output that holds the name of the function to invoke. */
   output: string;
   /** Positional arguments and flags → the payload sent to the function. Throws UsageError. */
-  payload(args: string[], flags: { dryRun: boolean }): AdminCommand;
+  payload(args: string[], flags: { dryRun: boolean; az?: string }): AdminCommand;
   /** The function's (successful) answer → text for the terminal. */
   render(response: unknown): string;
 }
@@ -42,6 +44,22 @@ const oneEnvironment = (command: "stop-env" | "restore") => (args: string[], fla
 const noArguments = (command: string, args: string[]) => {
   if (args.length) throw new UsageError(`${command} takes no arguments (got ${args.join(" ")})`);
 };
+
+/** Adapts a capability's own command definition (tools/guardctl/<capability>.ts) to a COMMANDS entry. */
+function fromDefinition(def: { usage: string; output: string; payload(args: string[]): AdminCommand; render(result: unknown): string }): CommandSpec {
+  return {
+    usage: def.usage,
+    output: def.output,
+    payload: (args, flags) => {
+      try {
+        return def.payload(flags.az !== undefined ? [...args, "--az", flags.az] : args);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    },
+    render: (r) => def.render(r),
+  };
+}
 
 export const COMMANDS: Record<string, CommandSpec> = {
   status: {
@@ -68,6 +86,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
     payload: (args, flags) => (noArguments("emergency-stop", args), { command: "emergency-stop", ...(flags.dryRun ? { dryRun: true } : {}) }),
     render: (r) => renderActions(r as ActionCommandResult),
   },
+  "reset-circuit": fromDefinition(resetCircuitCommand),
+  "report-now": fromDefinition(reportNowCommand),
 };
 
 /** A plain text table with padded columns. */
@@ -144,7 +164,7 @@ export async function guardctl(argv: string[], deps: GuardctlDeps): Promise<numb
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { stack: { type: "string" }, function: { type: "string" }, "dry-run": { type: "boolean", default: false }, json: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
+      options: { stack: { type: "string" }, function: { type: "string" }, az: { type: "string" }, "dry-run": { type: "boolean", default: false }, json: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
     });
   } catch (e) {
     err(`${(e as Error).message}\n${USAGE}`);
@@ -162,7 +182,7 @@ export async function guardctl(argv: string[], deps: GuardctlDeps): Promise<numb
   }
   let payload: AdminCommand;
   try {
-    payload = spec.payload(args, { dryRun: parsed.values["dry-run"] ?? false });
+    payload = spec.payload(args, { dryRun: parsed.values["dry-run"] ?? false, az: parsed.values.az });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`${e.message}\nusage: npm run guardctl -- ${spec.usage}`);

@@ -116,7 +116,9 @@ describe("guardctl against a mocked deployment", () => {
   });
 
   it("takes new commands from a COMMANDS entry", () => {
-    assert.deepEqual(Object.keys(COMMANDS).sort(), ["emergency-stop", "restore", "status", "stop-env"]);
-    for (const spec of Object.values(COMMANDS)) assert.equal(spec.output, "failsafeFunction");
+    assert.deepEqual(Object.keys(COMMANDS).sort(), ["emergency-stop", "report-now", "reset-circuit", "restore", "status", "stop-env"]);
+    for (const name of ["status", "stop-env", "restore", "emergency-stop"]) assert.equal(COMMANDS[name]!.output, "failsafeFunction");
+    assert.equal(COMMANDS["reset-circuit"]!.output, "spotAdviceFunction");
+    assert.equal(COMMANDS["report-now"]!.output, "costReportFunction");
   });
 });
