@@ -55,8 +55,11 @@ const failsafe = config.failsafe.enabled
 export const failsafeFunction = failsafe?.functionName;
 export const failsafeAuditTable = failsafe?.auditTable.name;
 
-// --- Spot resilience (SPEC S5) ---
-const spot = config.spot.enabled ? new SpotResilience("spot", { ...common, ...reporting, settings: config.spot }, opts) : undefined;
+// --- Spot resilience and the Kubernetes node optimizer (SPEC S5) ---
+// Spot events hand EKS nodes to the node optimizer, which consults the spot advice: the node
+// optimizer's function name is fixed up front so that neither has to wait for the other.
+const nodeDrainer = config.nodeOptimizer && { functionName: `costguard-${config.stack}-node-optimizer`, drainDeadlineSeconds: config.nodeOptimizer.drainDeadlineSeconds };
+const spot = config.spot.enabled ? new SpotResilience("spot", { ...common, ...reporting, settings: config.spot, nodeDrainer }, opts) : undefined;
 /** Fleet managers invoke this function for spot/on-demand advice; guardctl reset-circuit too. */
 export const spotAdviceFunction = spot?.adviceFunctionName;
 export const spotAdviceFunctionArn = spot?.adviceFunctionArn;
@@ -64,6 +67,16 @@ export const spotEventsFunction = spot?.eventsFunctionName;
 export const asgOptimizerFunction = spot?.optimizerFunctionName;
 export const spotBreakerTable = spot?.breakerTableName;
 export const spotPoolRiskTable = spot?.poolRiskTableName;
+
+// Only when a cluster is configured (costguard:nodeOptimizer); the dev stack has none.
+const nodeOptimizer = config.nodeOptimizer
+  ? new NodeOptimizer(
+      "nodeOptimizer",
+      { ...common, ...reporting, settings: config.nodeOptimizer, functionName: nodeDrainer?.functionName, advisor: spot?.advisorAccess() },
+      opts,
+    )
+  : undefined;
+export const nodeOptimizerFunction = nodeOptimizer?.functionName;
 
 // --- Hygiene (SPEC S6) ---
 const { enabled: wasteEnabled, ...waste } = config.wasteScanner;
@@ -75,13 +88,6 @@ export const wasteScannerFunction = wasteScanner?.functionName;
 export const wasteFindingsTable = wasteScanner?.tableName;
 export const securityEnforcerFunction = securityEnforcer?.functionName;
 export const enforcerTable = securityEnforcer?.tableName;
-
-// --- Kubernetes node optimizer (SPEC S5) ---
-// Only when a cluster is configured (costguard:nodeOptimizer); the dev stack has none.
-const nodeOptimizer = config.nodeOptimizer
-  ? new NodeOptimizer("nodeOptimizer", { ...common, ...reporting, settings: config.nodeOptimizer }, opts)
-  : undefined;
-export const nodeOptimizerFunction = nodeOptimizer?.functionName;
 
 // --- Fargate services and debug access (SPEC S9) ---
 const serviceNetwork = config.services.length ? new ServiceNetwork("services", { stack: config.stack, isProduction: config.isProduction }, opts) : undefined;

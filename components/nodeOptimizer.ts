@@ -39,6 +39,10 @@ export interface NodeOptimizerArgs {
   alertTopicArn: pulumi.Input<string>;
   /** IAM statements that let the function publish to the alert topic. */
   publishStatements: PolicyStatement[];
+  /** Spot advice (circuit breaker + pool risk) consulted before choosing spot: SpotResilience.advisorAccess(). */
+  advisor?: { environment: Record<string, pulumi.Input<string>>; statements: PolicyStatement[] };
+  /** Fixed function name, so the spot-events function can be told whom to hand nodes to before this exists. */
+  functionName?: string;
 }
 
 export class NodeOptimizer extends pulumi.ComponentResource {
@@ -111,8 +115,9 @@ export class NodeOptimizer extends pulumi.ComponentResource {
         memoryMb: 256,
         // A rebalance waits for a node and drains another; a drain alone fits the notice.
         timeoutSeconds: rebalance ? 900 : 120,
-        environment: { [ENV.alertTopicArn]: args.alertTopicArn, [ENV.settings]: settings.apply((v) => JSON.stringify(v)) },
-        statements,
+        environment: { [ENV.alertTopicArn]: args.alertTopicArn, [ENV.settings]: settings.apply((v) => JSON.stringify(v)), ...args.advisor?.environment },
+        statements: [...statements, ...(args.advisor?.statements ?? [])],
+        transform: args.functionName ? (fnArgs) => ({ ...fnArgs, name: args.functionName }) : undefined,
       },
       parent,
     );

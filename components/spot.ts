@@ -34,6 +34,12 @@ export interface SpotResilienceArgs {
   architecture: "arm64" | "x86_64";
   /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
   deadLetterQueue?: aws.sqs.Queue;
+  /**
+   * The Kubernetes node optimizer, when a cluster is configured: interruptions of its nodes are
+   * handed to it to cordon and drain within the notice. Its function name is fixed in advance
+   * (the node optimizer also reads this component's tables, so neither can wait for the other).
+   */
+  nodeDrainer?: { functionName: string; drainDeadlineSeconds: number };
 }
 
 /** The runtime settings (COSTGUARD_SETTINGS) the handlers parse, from the stack's spot config. */
@@ -105,6 +111,11 @@ export class SpotResilience extends pulumi.ComponentResource {
       },
     };
     const tables = [this.breakerTable.arn, this.poolRiskTable.arn];
+    const drainer = args.nodeDrainer && {
+      name: args.nodeDrainer.functionName,
+      deadline: args.nodeDrainer.drainDeadlineSeconds,
+      arn: pulumi.interpolate`arn:aws:lambda:${aws.getRegionOutput({}, parent).region}:${aws.getCallerIdentityOutput({}, parent).accountId}:function:${args.nodeDrainer.functionName}`,
+    };
 
     this.events = new GuardFunction(
       `${name}-events`,
@@ -117,7 +128,10 @@ export class SpotResilience extends pulumi.ComponentResource {
           { Sid: "LookUpInterruptedInstance", Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*" },
           { Sid: "RecordInterruptions", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: tables },
           ...args.publishStatements,
+          ...(drainer ? [{ Sid: "HandNodesToTheDrainer", Effect: "Allow" as const, Action: "lambda:InvokeFunction", Resource: drainer.arn }] : []),
         ],
+        // Waiting for a drain needs the drain's deadline plus a cold start of the drainer.
+        ...(drainer ? { timeoutSeconds: Math.min(drainer.deadline + 40, 900), environment: { ...common.environment, [ENV.nodeOptimizerFunction]: drainer.name } } : {}),
       },
       parent,
     );
@@ -192,7 +206,8 @@ export class SpotResilience extends pulumi.ComponentResource {
       environment: {
         [ENV.breakerTable]: this.breakerTable.name,
         [ENV.poolRiskTable]: this.poolRiskTable.name,
-        [ENV.settings]: this.settingsJson,
+        // Under its own name: the consulting function has a COSTGUARD_SETTINGS of its own.
+        [ENV.spotSettings]: this.settingsJson,
       },
       statements: [
         { Sid: "ReadAndClaimSpotBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: this.breakerTable.arn },

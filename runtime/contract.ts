@@ -64,6 +64,9 @@ export const ENV = {
   powertoolsMetricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
   /** Name of the node optimizer function, for callers that hand it node interruptions (InvokedNodeDrainer). */
   nodeOptimizerFunction: "COSTGUARD_NODE_OPTIMIZER_FUNCTION",
+  /** Spot settings (breaker, pool risk) for a function that consults the spot advice in process
+   * but has its own COSTGUARD_SETTINGS (the node optimizer). */
+  spotSettings: "COSTGUARD_SPOT_SETTINGS",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -14,6 +14,7 @@ import { NodeDrainer, realClock, summarizeDrain, type Clock, type DrainOutcome }
 import { EksTokenSource } from "../k8s/eksToken";
 import { ClientNodeKube, type KubeNodes } from "../k8s/kubeApi";
 import { clusterKubeConfig } from "../k8s/kubeConfig";
+import { spotStoresFromEnv } from "../spot/env";
 import { Rebalancer, type CapacityAdvisor, type RebalanceResult } from "../k8s/rebalance";
 import { NodeOptimizerEvent, NodeOptimizerRuntimeSettings } from "../k8s/settings";
 import { publishEvent } from "../shared/events";
@@ -123,7 +124,8 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env): NodeOptimizerDe
     settings,
     kube,
     asg: new SdkAsgGateway(new AutoScalingClient({ region }), ec2),
-    advisor: unwiredAdvisor,
+    // The spot advice (circuit breaker + pool risk) when spot resilience is deployed beside it.
+    advisor: env[ENV.breakerTable] ? spotStoresFromEnv(env, { settingsVar: ENV.spotSettings }).advisor : unwiredAdvisor,
     sns: new SNSClient({ region }),
     topicArn: e[ENV.alertTopicArn],
     stack: e[ENV.stack],

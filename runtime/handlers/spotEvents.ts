@@ -1,7 +1,9 @@
 /** Lambda entry point: EC2 spot interruption warnings and rebalance recommendations (SPEC S5). */
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { ENV } from "../contract";
+import { InvokedNodeDrainer } from "../k8s/remoteDrainer";
 import { publishEvent } from "../shared/events";
 import { createLogger, createMetrics } from "../shared/observability";
 import { spotStoresFromEnv } from "../spot/env";
@@ -22,9 +24,20 @@ export function buildDeps(): SpotEventDeps {
     publish: (event) => publishEvent(sns, env[ENV.alertTopicArn], event),
     metric: emfSink(metrics),
     log: createLogger("costguard-spotEvents"),
-    // Seam for the Kubernetes node optimizer: pass its drainer here to cordon and drain EKS
-    // nodes within the two-minute notice (called for instances carrying an EKS cluster tag).
-    onNodeInterruption: undefined,
+    // EKS nodes are handed to the Kubernetes node optimizer (when one is deployed) to cordon and
+    // drain within the two-minute notice; this function has no Kubernetes access of its own.
+    onNodeInterruption: drainerFrom(process.env),
+  };
+}
+
+/** The node drainer named by COSTGUARD_NODE_OPTIMIZER_FUNCTION, if any. */
+export function drainerFrom(env: NodeJS.ProcessEnv): SpotEventDeps["onNodeInterruption"] {
+  const functionName = env[ENV.nodeOptimizerFunction];
+  if (!functionName) return undefined;
+  const drainer = new InvokedNodeDrainer(new LambdaClient({}), functionName);
+  return async (node) => {
+    const outcome = await drainer.onNodeInterruption(node.instanceId);
+    console.log(JSON.stringify({ message: "node drain finished", instanceId: node.instanceId, outcome }));
   };
 }
 

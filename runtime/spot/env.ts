@@ -20,13 +20,17 @@ const settingsJson = z.string().transform((text, ctx) => {
   }
 });
 
+/** Which variable carries the spot settings: the spot functions' own, or COSTGUARD_SPOT_SETTINGS. */
+type SettingsVar = typeof ENV.settings | typeof ENV.spotSettings;
+
+// The settings arrive under `settings`, copied from whichever variable carries them.
 export const SpotEnv = z.object({
   [ENV.stack]: z.string().min(1),
   [ENV.breakerTable]: z.string().min(1),
   [ENV.poolRiskTable]: z.string().min(1),
   [ENV.alertTopicArn]: z.string().min(1),
-  [ENV.settings]: settingsJson.pipe(SpotSettings).default(SpotSettings.parse({})),
   AWS_REGION: z.string().min(1),
+  settings: settingsJson.pipe(SpotSettings).default(SpotSettings.parse({})),
 });
 export type SpotEnv = z.infer<typeof SpotEnv>;
 
@@ -38,9 +42,10 @@ export interface SpotStores {
   advisor: SpotAdvisor;
 }
 
-export function spotStoresFromEnv(processEnv: NodeJS.ProcessEnv = process.env): SpotStores {
-  const env = SpotEnv.parse(processEnv);
-  const settings = env[ENV.settings];
+export function spotStoresFromEnv(processEnv: NodeJS.ProcessEnv = process.env, opts: { settingsVar?: SettingsVar } = {}): SpotStores {
+  const settingsVar = opts.settingsVar ?? ENV.settings;
+  const env = SpotEnv.parse({ ...processEnv, settings: processEnv[settingsVar] });
+  const settings = env.settings;
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   const breakers = new BreakerStore(doc, env[ENV.breakerTable], settings.breaker);
   const pools = new PoolRiskStore(doc, env[ENV.poolRiskTable], { poisonDays: settings.poolPoisonDays, poisoningEnvironments: settings.poisoningEnvironments });

@@ -84,8 +84,10 @@ describe("NodeOptimizer under mocks (dev stack + example cluster)", () => {
     );
     assert.deepEqual(change.Condition, { StringEquals: { "aws:ResourceTag/kubernetes.io/cluster/shop-prod": "owned" } });
     assert.ok(bySid.has("PublishAlerts"));
-    // Nothing else can mutate: every other statement is a describe, a publish, or the function's own logs/DLQ.
-    const mutating = statements.flatMap((s) => [s.Action].flat()).filter((a) => !/^(autoscaling:Describe|ec2:Describe|sns:Publish|logs:|sqs:SendMessage)/.test(a));
+    // Nothing else can mutate: every other statement is a describe, a publish, the function's own
+    // logs/DLQ, or the spot advice's breaker claims (checked in their own test below).
+    const adviceSids = ["ReadAndClaimSpotBreakers", "ReadSpotPoolRisk"];
+    const mutating = statements.filter((s) => !adviceSids.includes(s.Sid ?? "")).flatMap((s) => [s.Action].flat()).filter((a) => !/^(autoscaling:Describe|ec2:Describe|sns:Publish|logs:|sqs:SendMessage)/.test(a));
     assert.deepEqual(mutating.sort(), (change.Action as string[]).sort());
     assert.ok(!statements.some((s) => [s.Action].flat().some((a) => a.startsWith("eks:"))), "no EKS API call is needed at run time");
   });
@@ -98,6 +100,27 @@ describe("NodeOptimizer under mocks (dev stack + example cluster)", () => {
   });
 
   it("exports the function name for the spot-events handler and operators", () => {
-    assert.match(String(run.outputs.nodeOptimizerFunction), /nodeOptimizer/);
+    assert.equal(run.outputs.nodeOptimizerFunction, "costguard-dev-node-optimizer");
+  });
+
+  it("hands interrupted EKS nodes from the spot-events function to the drainer, with time to wait for it", () => {
+    const events = one("aws:lambda/function:Function", (r) => String(r.inputs.description).includes("spot interruption warnings"));
+    const env = (events.inputs.environment as { variables: Record<string, string> }).variables;
+    assert.equal(env.COSTGUARD_NODE_OPTIMIZER_FUNCTION, "costguard-dev-node-optimizer");
+    assert.ok((events.inputs.timeout as number) > 90, "waits longer than the drain deadline");
+    const policy = one("aws:iam/rolePolicy:RolePolicy", (r) => r.name === "spot-events-policy");
+    const invoke = (JSON.parse(policy.inputs.policy as string) as { Statement: Statement[] }).Statement.find((st) => st.Action === "lambda:InvokeFunction")!;
+    assert.equal(invoke.Resource, "arn:aws:lambda:us-east-1:123456789012:function:costguard-dev-node-optimizer");
+  });
+
+  it("lets the node optimizer consult the spot advice: breaker and pool-risk tables and spot settings", () => {
+    const fn = one("aws:lambda/function:Function", (r) => String(r.inputs.description).includes("rebalance on-demand nodes"));
+    const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+    const breakers = one("aws:dynamodb/table:Table", (r) => r.name === "spot-breakers");
+    assert.equal(env.COSTGUARD_BREAKER_TABLE, breakers.state.name);
+    assert.ok(JSON.parse(env.COSTGUARD_SPOT_SETTINGS!).breaker, "spot settings under their own variable");
+    const policy = one("aws:iam/rolePolicy:RolePolicy", (r) => r.name === "nodeOptimizer-policy");
+    const st = (JSON.parse(policy.inputs.policy as string) as { Statement: Statement[] }).Statement.find((x) => x.Sid === "ReadAndClaimSpotBreakers")!;
+    assert.equal(st.Resource, breakers.state.arn);
   });
 });

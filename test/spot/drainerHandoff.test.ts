@@ -1,0 +1,39 @@
+/** The spot-events handler hands an EKS node to the node optimizer function (and only when one is deployed). */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { drainerFrom } from "../../runtime/handlers/spotEvents";
+
+describe("spot events → node drainer", () => {
+  it("does nothing when no node optimizer is deployed", () => {
+    assert.equal(drainerFrom({}), undefined);
+  });
+
+  it("invokes the named node optimizer with a drain of the interrupted instance and waits for its outcome", async () => {
+    const lambda = mockClient(LambdaClient);
+    const calls: { fn: string; payload: unknown; type?: string }[] = [];
+    lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; InvocationType?: string; Payload: Uint8Array }) => {
+      calls.push({ fn: input.FunctionName, type: input.InvocationType, payload: JSON.parse(new TextDecoder().decode(input.Payload)) });
+      return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ action: "drain", outcome: { nodeName: "ip-10-0-0-1", evicted: 3, skipped: 1, failed: 0, deadlineReached: false } })) };
+    });
+    try {
+      const drain = drainerFrom({ COSTGUARD_NODE_OPTIMIZER_FUNCTION: "costguard-dev-node-optimizer" })!;
+      await drain({ kind: "interruption", instanceId: "i-0abc", clusterName: "shop", instanceType: "m5.large", availabilityZone: "us-east-1a" });
+      assert.deepEqual(calls, [{ fn: "costguard-dev-node-optimizer", type: "RequestResponse", payload: { action: "drain", instanceId: "i-0abc" } }]);
+    } finally {
+      lambda.restore();
+    }
+  });
+
+  it("fails (so EventBridge retries) when the drainer refuses", async () => {
+    const lambda = mockClient(LambdaClient);
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: new TextEncoder().encode('{"errorMessage":"boom"}') });
+    try {
+      const drain = drainerFrom({ COSTGUARD_NODE_OPTIMIZER_FUNCTION: "costguard-dev-node-optimizer" })!;
+      await assert.rejects(drain({ kind: "interruption", instanceId: "i-0abc", clusterName: "shop", instanceType: "m5.large", availabilityZone: "us-east-1a" }), /failed to drain i-0abc/);
+    } finally {
+      lambda.restore();
+    }
+  });
+});
