@@ -28,7 +28,7 @@ describe("spot events → node drainer", () => {
 
   it("fails (so EventBridge retries) when the drainer refuses", async () => {
     const lambda = mockClient(LambdaClient);
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: new TextEncoder().encode('{"errorMessage":"boom"}') });
+    lambda.on(InvokeCommand).callsFake(async () => ({ StatusCode: 200, FunctionError: "Unhandled", Payload: new TextEncoder().encode(`{"errorMessage":"boom"}`) }));
     try {
       const drain = drainerFrom({ COSTGUARD_NODE_OPTIMIZER_FUNCTION: "costguard-dev-node-optimizer" })!;
       await assert.rejects(drain({ kind: "interruption", instanceId: "i-0abc", clusterName: "shop", instanceType: "m5.large", availabilityZone: "us-east-1a" }), /failed to drain i-0abc/);
