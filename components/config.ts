@@ -65,6 +65,16 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
       return `${key} must be ${article(issue.expected)} (got ${gotText})`;
     case "invalid_value":
       return `${key} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")} (got ${gotText})`;
+    case "too_small":
+    case "too_big": {
+      // Keep messages written in the schema; replace zod's generic "Too small: …" wording.
+      if (!/^Too (small|big)/.test(issue.message)) return `${key} ${issue.message} (got ${gotText})`;
+      const small = issue.code === "too_small";
+      const bound = small ? issue.minimum : issue.maximum;
+      const word = small ? (issue.inclusive ? "at least" : "more than") : issue.inclusive ? "at most" : "less than";
+      const unit = issue.origin === "array" ? " entries" : issue.origin === "string" ? " characters" : "";
+      return `${key} must be ${word} ${String(bound)}${unit} (got ${gotText})`;
+    }
     default:
       return `${key} ${issue.message} (got ${gotText})`;
   }

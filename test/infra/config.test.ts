@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parseGuardConfig } from "../../components/config";
-import { pulumiYamlConfigBlock, renderPulumiYaml } from "../../tools/configDocs";
+import { pulumiYamlConfigBlock, renderPulumiYaml, renderReadme } from "../../tools/configDocs";
 
 const parse = (values: Record<string, string>, stack = "dev", secretKeys: string[] = []) => parseGuardConfig(values, stack, { secretKeys });
 
@@ -66,6 +66,15 @@ describe("stack config validation", () => {
     assert.equal(r.config.project, "2024");
   });
 
+  it("words bounds plainly", () => {
+    const r = parse({ failsafe: JSON.stringify({ maxActionsPerRun: 0 }), enforcer: JSON.stringify({ authorizationTags: [] }) });
+    assert.ok(!r.ok);
+    assert.deepEqual(r.problems.sort(), [
+      "costguard:enforcer.authorizationTags must list at least one tag (got [])",
+      "costguard:failsafe.maxActionsPerRun must be at least 1 (got 0)",
+    ]);
+  });
+
   it("rejects an unknown top-level key", () => {
     const r = parse({ montlyBudgetUsd: "5" });
     assert.ok(!r.ok);
@@ -75,6 +84,15 @@ describe("stack config validation", () => {
   it("Pulumi.yaml declares exactly the schema's keys, types and defaults", () => {
     const file = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
     assert.equal(file, renderPulumiYaml(file), "Pulumi.yaml is out of step with components/configSchema.ts: run `npm run config-docs -- --write`");
-    assert.match(pulumiYamlConfigBlock(), /failsafe:\n    description:/);
+    assert.match(pulumiYamlConfigBlock(), /failsafe:\n {4}description:/);
+  });
+});
+
+describe("README config table", () => {
+  it("lists every key and nested field with its default, as generated from the schema", () => {
+    const file = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    assert.equal(file, renderReadme(file), "README.md's config table is out of step: run `npm run config-docs -- --write`");
+    assert.match(file, /\| `costguard:failsafe\.schedule` \| string \| `"rate\(2 minutes\)"` \|/);
+    assert.match(file, /\| `costguard:environments\.dev` \| object \| `\{"maxHourlyUsd":8,/);
   });
 });

@@ -81,7 +81,13 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const region = values["aws:region"] ?? "us-east-1";
 
   // The program's own @pulumi/pulumi: mocks must be set on the instance it will use.
-  const pulumi = require(require.resolve("@pulumi/pulumi", { paths: [programDir] })) as typeof import("@pulumi/pulumi");
+  let pulumiPath: string;
+  try {
+    pulumiPath = require.resolve("@pulumi/pulumi", { paths: [programDir] });
+  } catch {
+    throw new Error(`cannot find @pulumi/pulumi from ${programDir}: run \`npm install\` in the program's directory first`);
+  }
+  const pulumi = require(pulumiPath) as typeof import("@pulumi/pulumi");
   pulumi.runtime.setAllConfig(values, secretKeys);
   const mocks = new RecordingMocks(region);
   await pulumi.runtime.setMocks(mocks, project, opts.stack, true);
