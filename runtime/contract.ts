@@ -74,6 +74,11 @@ export const TAGS = {
   unauthorizedSince: "costguard:unauthorized-since",
   /** ISO date a waste finding is due for clean-up (mark-for-op). */
   cleanupDue: "costguard:cleanup-due",
+  /**
+   * Expected usage the cost estimator cannot read from inputs, as `key=value` pairs, e.g.
+   * `invocationsPerMonth=300 costExplorerRequestsPerRun=5` (keys: runtime/pricing/usage.ts).
+   */
+  estimate: "costguard:estimate",
 } as const;
 
 /** The group name for inventory that carries no `Environment` tag. */

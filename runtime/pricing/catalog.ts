@@ -9,7 +9,7 @@
 import { EC2_FAMILIES, SIZE_FACTOR, SPOT_DISCOUNT } from "./data/ec2";
 import * as svc from "./data/services";
 import { REGIONS, SOURCES, type Region } from "./data/sources";
-import type { Architecture, InstanceSpec, LoadBalancerKind, PriceBook, PriceSource } from "./types";
+import { HOURS_PER_MONTH, type Architecture, type InstanceSpec, type LoadBalancerKind, type PriceBook, type PriceSource } from "./types";
 
 export { HOURS_PER_MONTH } from "./types";
 export { ALWAYS_FREE } from "./data/services";
@@ -54,6 +54,9 @@ export interface CatalogPriceBook extends PriceBook {
   budgetMonth(): number;
   ecrStorageGbMonth(region: string): number;
   route53HostedZoneMonth(): number;
+  auroraAcuHourly(region: string): number;
+  eksClusterHourly(region: string): number;
+  vpcInterfaceEndpointHourly(region: string): number;
 }
 
 function regionOf(region: string): Region {
@@ -162,7 +165,10 @@ export const catalog: CatalogPriceBook = {
   s3StandardGbMonth: (region) => svc.S3.standardGbMonth[regionOf(region)],
   s3PerPut: () => svc.S3.perThousandPuts / 1000,
   costExplorerPerRequest: () => svc.COST_EXPLORER.perRequest,
-  budgetMonth: () => round((svc.BUDGETS.perBudgetDay * 730) / 24, 4),
+  budgetMonth: () => (svc.BUDGETS.perBudgetDay * HOURS_PER_MONTH) / 24,
   ecrStorageGbMonth: () => svc.ECR.storageGbMonth,
   route53HostedZoneMonth: () => svc.ROUTE53.hostedZoneMonth,
+  auroraAcuHourly: (region) => round(svc.AURORA_ACU_HOURLY * svc.REGION_FACTOR[regionOf(region)], 5),
+  eksClusterHourly: () => svc.EKS_CLUSTER_HOURLY,
+  vpcInterfaceEndpointHourly: (region) => svc.VPC_INTERFACE_ENDPOINT_HOURLY[regionOf(region)],
 };

@@ -84,6 +84,9 @@ export const RDS_STORAGE_GB_MONTH: Record<string, number> = { gp2: 0.115, gp3: 0
 /** Automated backup storage beyond the size of the database, $ per GB-month. */
 export const RDS_BACKUP_GB_MONTH = 0.095;
 
+/** Aurora Serverless v2, $ per ACU-hour (us-east-1). */
+export const AURORA_ACU_HOURLY = 0.12;
+
 /** ElastiCache on-demand node $/h (us-east-1), Redis OSS and Memcached. */
 export const ELASTICACHE_HOURLY: Record<string, number> = {
   "cache.t3.micro": 0.017, "cache.t3.small": 0.034, "cache.t3.medium": 0.068,
@@ -138,6 +141,10 @@ export const COST_EXPLORER = { perRequest: 0.01 };
 export const BUDGETS = { freeBudgets: 2, perBudgetDay: 0.02 };
 export const ECR = { storageGbMonth: 0.1 };
 export const ROUTE53 = { hostedZoneMonth: 0.5 };
+/** EKS control plane (standard support), $ per cluster-hour. */
+export const EKS_CLUSTER_HOURLY = 0.1;
+/** Interface VPC endpoint, $ per endpoint per AZ-hour (gateway endpoints are free). */
+export const VPC_INTERFACE_ENDPOINT_HOURLY = usAndEu(0.01, 0.011);
 
 /**
  * AWS's Always Free allowances (per account and month, not the 12-month trial), as far as the

@@ -1,0 +1,138 @@
+/**
+ * What pricing one resource needs to know about the others: which schedule or topic invokes a
+ * function, which function writes to a log group, which launch template an Auto Scaling group
+ * uses, which task definition a service runs. Built once per stack.
+ */
+import type { CatalogPriceBook } from "./catalog";
+import type { ResourceToPrice } from "./estimate";
+import { runsPerMonth } from "./schedule";
+import { ESTIMATE_TAG, parseHint, type UsageAssumptions, type UsageHint } from "./usage";
+
+export type Obj = Record<string, unknown>;
+export const obj = (v: unknown): Obj => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
+export const num = (v: unknown): number | undefined => {
+  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+  return typeof n === "number" && Number.isFinite(n) ? n : undefined;
+};
+export const fmt = (n: number): string =>
+  Number.isInteger(n) ? n.toLocaleString("en-US") : Math.abs(n) < 1 ? String(Number(n.toPrecision(2))) : n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+
+/** Last segment of an ARN (`...:function:name`, `...:table/name`). */
+function arnName(arn: string): string {
+  return arn.split(":").pop()!.split("/").pop()!;
+}
+
+export interface Invocations {
+  perMonth: number;
+  basis: string;
+  /** True when a schedule drives the function (the duration assumption then matters most). */
+  scheduled: boolean;
+}
+
+export class PricingContext {
+  readonly notes: string[] = [];
+  private readonly hints = new Map<ResourceToPrice, UsageHint>();
+
+  constructor(
+    readonly resources: ResourceToPrice[],
+    readonly region: string,
+    readonly book: CatalogPriceBook,
+    readonly usage: UsageAssumptions,
+  ) {}
+
+  ofType(...types: string[]): ResourceToPrice[] {
+    return this.resources.filter((r) => types.includes(r.type));
+  }
+
+  /** Names a resource is known by: physical name, ARN, id, logical name. */
+  identities(r: ResourceToPrice): string[] {
+    const s = { ...r.inputs, ...r.state };
+    const ids = [str(s.name), str(s.arn), str(s.id), str(s.bucket), str(s.family), r.name].filter((v): v is string => !!v);
+    if (str(s.arn)) ids.push(arnName(s.arn as string));
+    return ids;
+  }
+
+  /** The physical name, as the provider would report it. */
+  physicalName(r: ResourceToPrice): string {
+    const s = { ...r.inputs, ...r.state };
+    return str(s.name) ?? (str(s.arn) ? arnName(s.arn as string) : r.name);
+  }
+
+  find(types: string[], ref: unknown): ResourceToPrice | undefined {
+    const key = str(ref);
+    if (!key) return undefined;
+    const short = key.includes(":") ? arnName(key) : key;
+    return this.ofType(...types).find((r) => {
+      const ids = this.identities(r);
+      return ids.includes(key) || ids.includes(short);
+    });
+  }
+
+  /** The resource's `costguard:estimate` tag, parsed (problems become notes). */
+  hint(r: ResourceToPrice): UsageHint {
+    const cached = this.hints.get(r);
+    if (cached) return cached;
+    const tags = { ...obj(r.state?.tagsAll), ...obj(r.inputs.tagsAll), ...obj(r.inputs.tags) };
+    const text = str(tags[ESTIMATE_TAG]);
+    let hint: UsageHint = {};
+    if (text) {
+      const parsed = parseHint(text);
+      hint = parsed.hint;
+      for (const p of parsed.problems) this.notes.push(`${r.name}: ${ESTIMATE_TAG} tag: ${p}`);
+    }
+    this.hints.set(r, hint);
+    return hint;
+  }
+
+  /** How often a function runs: declared, from its schedules, from its topic subscriptions, or assumed. */
+  invocations(fn: ResourceToPrice): Invocations {
+    const declared = this.hint(fn).invocationsPerMonth;
+    if (declared !== undefined) return { perMonth: declared, basis: `${fmt(declared)} invocations/month (declared)`, scheduled: false };
+    const ids = this.identities(fn);
+    let perMonth = 0;
+    const parts: string[] = [];
+    for (const target of this.ofType("aws:cloudwatch/eventTarget:EventTarget")) {
+      if (!ids.includes(str(target.inputs.arn) ?? "")) continue;
+      const rule = this.find(["aws:cloudwatch/eventRule:EventRule"], target.inputs.rule);
+      const expr = str(rule?.inputs.scheduleExpression);
+      const runs = expr ? runsPerMonth(expr) : undefined;
+      if (runs !== undefined) {
+        perMonth += runs;
+        parts.push(`${expr} = ${fmt(runs)}/month`);
+      }
+    }
+    for (const schedule of this.ofType("aws:scheduler/schedule:Schedule")) {
+      const expr = str(schedule.inputs.scheduleExpression);
+      const runs = expr ? runsPerMonth(expr) : undefined;
+      if (runs !== undefined && ids.includes(str(obj(schedule.inputs.target).arn) ?? "")) {
+        perMonth += runs;
+        parts.push(`${expr} = ${fmt(runs)}/month`);
+      }
+    }
+    if (parts.length) return { perMonth, basis: parts.join(" + "), scheduled: true };
+    const topics = this.ofType("aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.protocol === "lambda" && ids.includes(str(s.inputs.endpoint) ?? ""));
+    if (topics.length) {
+      const n = topics.length * this.usage.topicPublishesPerMonth;
+      return { perMonth: n, basis: `${topics.length} SNS subscription(s) × ${fmt(this.usage.topicPublishesPerMonth)} messages/month (assumed)`, scheduled: false };
+    }
+    const n = this.usage.eventDrivenInvocationsPerMonth;
+    return { perMonth: n, basis: `${fmt(n)} invocations/month (assumed: event-driven)`, scheduled: false };
+  }
+
+  /** Functions that write to a log group (explicit loggingConfig, or the default /aws/lambda/<name>). */
+  writersOf(logGroup: ResourceToPrice): ResourceToPrice[] {
+    const name = this.physicalName(logGroup);
+    return this.ofType("aws:lambda/function:Function").filter((fn) => {
+      const explicit = str(obj(fn.inputs.loggingConfig).logGroup);
+      return explicit ? explicit === name : name === `/aws/lambda/${this.physicalName(fn)}`;
+    });
+  }
+
+  /** Whether a Lambda event source mapping polls a queue. */
+  isPolled(queue: ResourceToPrice): boolean {
+    const ids = this.identities(queue);
+    return this.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").some((m) => ids.includes(str(m.inputs.eventSourceArn) ?? ""));
+  }
+}
