@@ -75,7 +75,9 @@ export const stackCostCap: StackValidationPolicy = {
     if (e.afterFreeTierMonthlyUsd > cfg.maxMonthlyUsd) over.push(`${usd(e.afterFreeTierMonthlyUsd)}/month after the free tier exceeds the cap of ${usd(cfg.maxMonthlyUsd)}`);
     if (cfg.maxListMonthlyUsd !== undefined && e.listMonthlyUsd > cfg.maxListMonthlyUsd) over.push(`${usd(e.listMonthlyUsd)}/month at list price exceeds the cap of ${usd(cfg.maxListMonthlyUsd)}`);
     if (!over.length) return;
-    const items = topItems(e, cfg.topItems).map((t) => `${t.resource} (${t.type}): ${usd(t.afterFreeTierUsd)} after free tier, ${usd(t.monthlyUsd)} list — ${t.what}`);
+    const items = topItems(e, cfg.topItems)
+      .filter((t) => t.afterFreeTierUsd > 0 || t.monthlyUsd >= 0.01)
+      .map((t) => `${t.resource} (${t.type}): ${usd(t.afterFreeTierUsd)} after free tier, ${usd(t.monthlyUsd)} list — ${t.what}`);
     const unpriced = e.unpriced.length ? ` ${e.unpriced.length} resource(s) could not be priced: ${e.unpriced.map((u) => u.resource).join(", ")}.` : "";
     report(`Estimated stack cost ${over.join("; ")}. Biggest items: ${items.join("; ")}.${unpriced} Remove or shrink them, or raise stack-cost-cap.maxMonthlyUsd for this stack.`);
   },
