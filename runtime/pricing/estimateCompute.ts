@@ -238,7 +238,8 @@ export function spotShare(strategies: unknown[], desired: number): { onDemand: n
 function fargateItems(r: ResourceToPrice, ctx: PricingContext, size: { cpu?: number; memGb?: number; arch: "x86_64" | "arm64"; assumed: boolean }, desired: number, strategies: unknown[], publicIp: boolean): Item[] {
   const cpu = size.cpu ?? 0.25;
   const mem = size.memGb ?? 0.5;
-  const { hours, note } = hoursOf(r, ctx);
+  const declared = ctx.hint(r).runningHoursPerMonth !== undefined;
+  const { hours, note } = (!declared && ctx.scheduledServiceHours(r, desired)) || hoursOf(r, ctx);
   const { onDemand, spot } = spotShare(strategies, desired);
   const items: Item[] = [];
   const sizeText = `${cpu} vCPU/${mem} GB ${size.arch}${size.assumed ? " (size assumed)" : ""}`;

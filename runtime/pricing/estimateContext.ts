@@ -5,7 +5,8 @@
  */
 import type { CatalogPriceBook } from "./catalog";
 import type { ResourceToPrice } from "./estimate";
-import { runsPerMonth } from "./schedule";
+import { averageCapacity, runsPerMonth } from "./schedule";
+import { HOURS_PER_MONTH } from "./types";
 import { ESTIMATE_TAG, parseHint, type UsageAssumptions, type UsageHint } from "./usage";
 
 export type Obj = Record<string, unknown>;
@@ -128,6 +129,32 @@ export class PricingContext {
       const explicit = str(obj(fn.inputs.loggingConfig).logGroup);
       return explicit ? explicit === name : name === `/aws/lambda/${this.physicalName(fn)}`;
     });
+  }
+
+  /**
+   * Hours/month an ECS service runs at its desired count when Application Auto Scaling
+   * scheduled actions scale it (e.g. to zero outside working hours); undefined when none do.
+   */
+  scheduledServiceHours(service: ResourceToPrice, desired: number): { hours: number; note: string } | undefined {
+    const names = [...this.identities(service), str(obj(service.state?.service).name)].filter((n): n is string => !!n);
+    const actions = this.ofType("aws:appautoscaling/scheduledAction:ScheduledAction").filter((a) => {
+      const id = str(a.inputs.resourceId);
+      return !!id && id.startsWith("service/") && names.some((n) => id.endsWith(`/${n}`));
+    });
+    if (!actions.length || desired <= 0) return undefined;
+    const avg = averageCapacity(
+      actions.map((a) => {
+        const target = obj(a.inputs.scalableTargetAction);
+        return { schedule: str(a.inputs.schedule) ?? "", capacity: num(target.maxCapacity) ?? num(target.minCapacity) ?? desired };
+      }),
+      desired,
+    );
+    if (avg === undefined) {
+      this.notes.push(`${service.name}: its scheduled scaling actions could not be read; priced as always on`);
+      return undefined;
+    }
+    const hours = (HOURS_PER_MONTH * avg) / desired;
+    return { hours, note: `${fmt(hours)} h (${actions.length} scheduled scaling actions)` };
   }
 
   /** Whether a Lambda event source mapping polls a queue. */

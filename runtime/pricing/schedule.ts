@@ -17,7 +17,12 @@ const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SE
 
 /** Number of values a cron field selects in [min, max]; names map to numbers. */
 function countField(field: string, min: number, max: number, names: string[] = [], nameBase = min): number {
-  if (field === "*" || field === "?") return max - min + 1;
+  return fieldValues(field, min, max, names, nameBase)?.size ?? NaN;
+}
+
+/** Values a cron field selects in [min, max], or undefined when it cannot be read. */
+function fieldValues(field: string, min: number, max: number, names: string[] = [], nameBase = min): Set<number> | undefined {
+  if (field === "*" || field === "?") return new Set(Array.from({ length: max - min + 1 }, (_, i) => min + i));
   const toNumber = (token: string): number => {
     const i = names.indexOf(token.toUpperCase());
     return i >= 0 ? i + nameBase : Number(token);
@@ -36,10 +41,10 @@ function countField(field: string, min: number, max: number, names: string[] = [
       lo = toNumber(range!);
       hi = stepText ? max : lo;
     }
-    if (!Number.isFinite(lo) || !Number.isFinite(hi) || !Number.isFinite(step) || step <= 0) return NaN;
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || !Number.isFinite(step) || step <= 0) return undefined;
     for (let v = lo; v <= hi; v += step) selected.add(v);
   }
-  return selected.size;
+  return selected;
 }
 
 /** Invocations per 730-hour month of an EventBridge schedule expression. */
@@ -65,4 +70,39 @@ export function runsPerMonth(expression: string): number | undefined {
   const monthShare = countField(month, 1, 12, MONTH_NAMES, 1) / 12;
   const runs = perDay * daysPerMonth * monthShare;
   return Number.isFinite(runs) ? runs : undefined;
+}
+
+export interface CapacityAction {
+  /** cron(...) or rate(...) schedule of the action. */
+  schedule: string;
+  /** Capacity the action sets. */
+  capacity: number;
+}
+
+/**
+ * Average capacity over a week when scheduled actions change it (e.g. scale-to-zero at night):
+ * simulates two weeks hour by hour (cron minute, day-of-month and month fields are ignored: the
+ * hour and weekday decide) and averages the second. Undefined when a schedule cannot be read.
+ */
+export function averageCapacity(actions: CapacityAction[], initial: number): number | undefined {
+  const fires: { hour: Set<number>; dow: Set<number>; minute: number; capacity: number }[] = [];
+  for (const a of actions) {
+    const cron = /^cron\((.+)\)$/.exec(a.schedule.trim());
+    const fields = cron?.[1]!.trim().split(/\s+/);
+    if (!fields || fields.length !== 6) return undefined;
+    const hour = fieldValues(fields[1]!, 0, 23);
+    const dow = fieldValues(fields[4]!, 1, 7, DAY_NAMES, 1);
+    const minute = Math.min(...(fieldValues(fields[0]!, 0, 59) ?? new Set([0])));
+    if (!hour || !dow) return undefined;
+    fires.push({ hour, dow, minute, capacity: a.capacity });
+  }
+  fires.sort((a, b) => a.minute - b.minute);
+  let capacity = initial;
+  let sum = 0;
+  for (let h = 0; h < 2 * 168; h++) {
+    const dow = (Math.floor(h / 24) % 7) + 1; // 1 = Sunday, as in EventBridge cron
+    for (const f of fires) if (f.dow.has(dow) && f.hour.has(h % 24)) capacity = f.capacity;
+    if (h >= 168) sum += capacity;
+  }
+  return sum / 168;
 }

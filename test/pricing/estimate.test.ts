@@ -199,3 +199,16 @@ describe("estimator: serverless and free tier", () => {
     assert.deepEqual(topItems(e, 2).map((t) => t.resource), ["nat", "ip"]);
   });
 });
+
+describe("estimator: schedules that scale services", () => {
+  it("prices a Fargate service scaled to zero outside weekday working hours for the hours it runs", () => {
+    const svc = res("awsx:ecs:FargateService", "hello", { desiredCount: 1, taskDefinitionArgs: { container: { name: "web", cpu: 256, memory: 512 } } }, { service: { name: "hello-1234567" } });
+    const stop = res("aws:appautoscaling/scheduledAction:ScheduledAction", "hello-stop", { resourceId: "service/cluster-1/hello-1234567", schedule: "cron(0 18 ? * MON-FRI *)", scalableTargetAction: { minCapacity: 0, maxCapacity: 0 } });
+    const start = res("aws:appautoscaling/scheduledAction:ScheduledAction", "hello-start", { resourceId: "service/cluster-1/hello-1234567", schedule: "cron(0 8 ? * MON-FRI *)", scalableTargetAction: { minCapacity: 1, maxCapacity: 1 } });
+    const e = est(svc, stop, start);
+    const hours = (50 * 730) / 168; // 10 h × 5 weekdays a week
+    near(e.listMonthlyUsd, (0.25 * 0.04048 + 0.5 * 0.004445) * hours);
+    assert.match(e.lineItems[0]!.basis, /217\.26 h \(2 scheduled scaling actions\)/);
+    assert.equal(e.freeResources, 2);
+  });
+});

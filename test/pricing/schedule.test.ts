@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { runsPerMonth } from "../../runtime/pricing/schedule";
+import { averageCapacity, runsPerMonth } from "../../runtime/pricing/schedule";
 
 const close = (actual: number | undefined, expected: number) => assert.ok(actual !== undefined && Math.abs(actual - expected) < 0.01, `${actual} ≠ ${expected}`);
 
@@ -25,5 +25,23 @@ describe("schedule expressions → runs per month", () => {
     assert.equal(runsPerMonth("every day"), undefined);
     assert.equal(runsPerMonth("cron(0 9 * *)"), undefined);
     assert.equal(runsPerMonth("rate(0 minutes)"), undefined);
+  });
+});
+
+describe("scheduled capacity → average capacity", () => {
+  it("weekday working hours 08:00-18:00 run 50 of 168 hours (217 h/month)", () => {
+    const avg = averageCapacity(
+      [
+        { schedule: "cron(0 18 ? * MON-FRI *)", capacity: 0 },
+        { schedule: "cron(0 8 ? * MON-FRI *)", capacity: 1 },
+      ],
+      1,
+    )!;
+    close(avg * 168, 50);
+    close(avg * 730, (50 * 730) / 168); // 217.26
+  });
+  it("keeps the capacity when nothing changes it, and refuses unreadable schedules", () => {
+    assert.equal(averageCapacity([], 3), 3);
+    assert.equal(averageCapacity([{ schedule: "at(2026-01-01T00:00:00)", capacity: 0 }], 1), undefined);
   });
 });
