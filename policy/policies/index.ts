@@ -8,6 +8,7 @@ import { ebsGp3 } from "./ebsGp3";
 import { ecrLifecyclePolicy } from "./ecrLifecyclePolicy";
 import { forbiddenResourceTypes } from "./forbiddenResourceTypes";
 import { iamLeastPrivilege } from "./iamLeastPrivilege";
+import { lambdaLogGroupRetention } from "./lambdaLogGroupRetention";
 import { logGroupRetention } from "./logGroupRetention";
 import { noOpenAdminPorts } from "./noOpenAdminPorts";
 import { noPlainSecrets } from "./noPlainSecrets";
@@ -26,6 +27,7 @@ export const policies: Policies = [
   allowedInstanceTypes,
   stackCostCap,
   logGroupRetention,
+  lambdaLogGroupRetention,
   ebsGp3,
   rdsSafety,
   noOpenAdminPorts,
@@ -43,6 +45,7 @@ export {
   ecrLifecyclePolicy,
   forbiddenResourceTypes,
   iamLeastPrivilege,
+  lambdaLogGroupRetention,
   logGroupRetention,
   noOpenAdminPorts,
   noPlainSecrets,

@@ -48,7 +48,7 @@ describe("policy runner", () => {
   it("every registered rule has a unique name, a description and a level", () => {
     const names = policies.map((p) => p.name);
     assert.equal(new Set(names).size, names.length);
-    assert.equal(names.length, 14);
+    assert.equal(names.length, 15);
     for (const p of policies) assert.ok(p.description.length > 20 && p.enforcementLevel, p.name);
   });
 });

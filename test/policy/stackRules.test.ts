@@ -1,7 +1,7 @@
 /** Stack rules over small stacks. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ecrLifecyclePolicy, s3BucketSecurity, stackCostCap } from "../../policy/policies";
+import { ecrLifecyclePolicy, lambdaLogGroupRetention, s3BucketSecurity, stackCostCap } from "../../policy/policies";
 import { provider, res, TAGS, violations } from "./helpers";
 
 describe("stack-cost-cap", () => {
@@ -55,5 +55,18 @@ describe("s3-bucket-security", () => {
     assert.match((await violations(s3BucketSecurity, [bucket, sse]))[0]!, /has no public access block/);
     assert.match((await violations(s3BucketSecurity, [bucket, block({ restrictPublicBuckets: false }), sse]))[0]!, /restrictPublicBuckets off/);
     assert.match((await violations(s3BucketSecurity, [bucket, block()]))[0]!, /declares no encryption/);
+  });
+});
+
+describe("lambda-log-group-retention", () => {
+  const fn = (name: string, inputs: Record<string, unknown>) => res("aws:lambda/function:Function", name, inputs);
+  it("flags a function whose log group Lambda would create without retention", async () => {
+    const v = await violations(lambdaLogGroupRetention, [fn("orphan", { name: "orphan-fn" }), res("aws:cloudwatch/logGroup:LogGroup", "other", { name: "/aws/lambda/other" })]);
+    assert.equal(v.length, 1);
+    assert.match(v[0]!, /"orphan" logs to a log group the stack does not declare/);
+  });
+  it("passes functions logging to a declared group, explicitly or by the default name", async () => {
+    const lg = (name: string) => res("aws:cloudwatch/logGroup:LogGroup", name, { name, retentionInDays: 7 });
+    assert.deepEqual(await violations(lambdaLogGroupRetention, [fn("a", { loggingConfig: { logGroup: "a-logs" } }), lg("a-logs"), fn("b", { name: "b-fn" }), lg("/aws/lambda/b-fn")]), []);
   });
 });
