@@ -96,7 +96,7 @@ export class PricingContext {
     const parts: string[] = [];
     for (const target of this.ofType("aws:cloudwatch/eventTarget:EventTarget")) {
       if (!ids.includes(str(target.inputs.arn) ?? "")) continue;
-      const rule = this.find(["aws:cloudwatch/eventRule:EventRule"], target.inputs.rule);
+      const rule = this.find(["aws:cloudwatch/eventRule:EventRule"], target.inputs.rule) ?? this.ruleNamedLike(target);
       const expr = str(rule?.inputs.scheduleExpression);
       const runs = expr ? runsPerMonth(expr) : undefined;
       if (runs !== undefined) {
@@ -120,6 +120,16 @@ export class PricingContext {
     }
     const n = this.usage.eventDrivenInvocationsPerMonth;
     return { perMonth: n, basis: `${fmt(n)} invocations/month (assumed: event-driven)`, scheduled: false };
+  }
+
+  /**
+   * The rule of a target whose `rule` input is unknown (autonamed rules at preview): the rule
+   * whose logical name prefixes the target's (`<rule>-target`, as GuardFunction names them).
+   */
+  private ruleNamedLike(target: ResourceToPrice): ResourceToPrice | undefined {
+    if (str(target.inputs.rule)) return undefined;
+    const candidates = this.ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => target.name.startsWith(`${r.name}-`));
+    return candidates.sort((a, b) => b.name.length - a.name.length)[0];
   }
 
   /** Functions that write to a log group (explicit loggingConfig, or the default /aws/lambda/<name>). */
@@ -155,6 +165,13 @@ export class PricingContext {
     }
     const hours = (HOURS_PER_MONTH * avg) / desired;
     return { hours, note: `${fmt(hours)} h (${actions.length} scheduled scaling actions)` };
+  }
+
+  /** Functions that name a resource (its physical name or ARN) in their environment variables. */
+  functionsUsing(r: ResourceToPrice): ResourceToPrice[] {
+    const ids = new Set([str(r.state?.name), str(r.inputs.name), str(r.state?.arn)].filter((v): v is string => !!v));
+    if (!ids.size) return [];
+    return this.ofType("aws:lambda/function:Function").filter((fn) => Object.values(obj(obj(fn.inputs.environment).variables)).some((v) => typeof v === "string" && ids.has(v)));
   }
 
   /** Whether a Lambda event source mapping polls a queue. */

@@ -146,10 +146,24 @@ function priceDynamoTable(r: ResourceToPrice, ctx: PricingContext): PriceResult 
   const storageGb = hint.storageGb ?? ctx.usage.dynamodbStorageGb;
   const items: Item[] = [item(r, "storage", storageGb * d.storageGbMonth, `${fmt(storageGb)} GB${hint.storageGb !== undefined ? " (declared)" : " (assumed)"} × $${d.storageGbMonth}/GB-month`, { meter: "dynamodbStorageGb", quantity: storageGb, unitUsd: d.storageGbMonth })];
   if (str(r.inputs.billingMode) === "PAY_PER_REQUEST") {
-    const writes = hint.writesPerMonth ?? ctx.usage.dynamodbWritesPerMonth;
-    const reads = hint.readsPerMonth ?? ctx.usage.dynamodbReadsPerMonth;
-    items.push(item(r, "on-demand writes", writes * d.onDemandWrite, `${fmt(writes)} writes/month${hint.writesPerMonth !== undefined ? " (declared)" : " (assumed)"} × $${(d.onDemandWrite * 1e6).toFixed(3)}/M`));
-    items.push(item(r, "on-demand reads", reads * d.onDemandRead, `${fmt(reads)} reads/month${hint.readsPerMonth !== undefined ? " (declared)" : " (assumed)"} × $${(d.onDemandRead * 1e6).toFixed(3)}/M`));
+    // Requests: declared, else from the functions that name the table (their invocations), else assumed.
+    const users = ctx.functionsUsing(r);
+    const invocations = users.reduce((n, fn) => n + ctx.invocations(fn).perMonth, 0);
+    const derived = (perInvocation: number) => `${fmt(invocations)} invocations of ${users.map((u) => u.name).join(", ")} × ${perInvocation} (assumed)`;
+    const [writes, writesWhy] =
+      hint.writesPerMonth !== undefined
+        ? [hint.writesPerMonth, "declared"]
+        : users.length
+          ? [invocations * ctx.usage.dynamodbWritesPerInvocation, derived(ctx.usage.dynamodbWritesPerInvocation)]
+          : [ctx.usage.dynamodbWritesPerMonth, "assumed"];
+    const [reads, readsWhy] =
+      hint.readsPerMonth !== undefined
+        ? [hint.readsPerMonth, "declared"]
+        : users.length
+          ? [invocations * ctx.usage.dynamodbReadsPerInvocation, derived(ctx.usage.dynamodbReadsPerInvocation)]
+          : [ctx.usage.dynamodbReadsPerMonth, "assumed"];
+    items.push(item(r, "on-demand writes", writes * d.onDemandWrite, `${fmt(writes)} writes/month (${writesWhy}) × $${(d.onDemandWrite * 1e6).toFixed(3)}/M`));
+    items.push(item(r, "on-demand reads", reads * d.onDemandRead, `${fmt(reads)} reads/month (${readsWhy}) × $${(d.onDemandRead * 1e6).toFixed(3)}/M`));
   } else {
     const wcu = num(r.inputs.writeCapacity) ?? 0;
     const rcu = num(r.inputs.readCapacity) ?? 0;

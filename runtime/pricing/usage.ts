@@ -33,9 +33,12 @@ export interface UsageAssumptions {
   polledQueueRequestsPerMonth: number;
   /** Publishes/month of an SNS topic. */
   topicPublishesPerMonth: number;
-  /** Writes and reads/month of an on-demand DynamoDB table. */
+  /** Writes and reads/month of an on-demand DynamoDB table no function in the stack names. */
   dynamodbWritesPerMonth: number;
   dynamodbReadsPerMonth: number;
+  /** Writes and reads per invocation of a function that names the table in its environment. */
+  dynamodbWritesPerInvocation: number;
+  dynamodbReadsPerInvocation: number;
   /** GB stored in a DynamoDB table, an S3 bucket, an ECR repository. */
   dynamodbStorageGb: number;
   s3StorageGb: number;
@@ -57,8 +60,10 @@ export const DEFAULT_USAGE: UsageAssumptions = {
   idleQueueRequestsPerMonth: 1_000,
   polledQueueRequestsPerMonth: 650_000,
   topicPublishesPerMonth: 1_000,
-  dynamodbWritesPerMonth: 100_000,
-  dynamodbReadsPerMonth: 100_000,
+  dynamodbWritesPerMonth: 10_000,
+  dynamodbReadsPerMonth: 10_000,
+  dynamodbWritesPerInvocation: 2,
+  dynamodbReadsPerInvocation: 4,
   dynamodbStorageGb: 0.1,
   s3StorageGb: 0.1,
   s3PutsPerMonth: 1_000,

@@ -212,3 +212,29 @@ describe("estimator: schedules that scale services", () => {
     assert.equal(e.freeResources, 2);
   });
 });
+
+describe("estimator: linking schedules at preview", () => {
+  it("finds a target's rule by name when the rule's name is not known yet (autonamed)", () => {
+    const fn = res("aws:lambda/function:Function", "check-fn", { architectures: ["arm64"] }, { arn: "arn:aws:lambda:us-east-1:123456789012:function:check-fn-1" });
+    const rule = res("aws:cloudwatch/eventRule:EventRule", "check-schedule", { scheduleExpression: "rate(1 hour)" });
+    const target = res("aws:cloudwatch/eventTarget:EventTarget", "check-schedule-target", { arn: "arn:aws:lambda:us-east-1:123456789012:function:check-fn-1" });
+    const requests = est(fn, rule, target).lineItems.find((i) => i.what === "requests")!;
+    assert.match(requests.basis, /rate\(1 hour\) = 730\/month/);
+  });
+});
+
+describe("estimator: DynamoDB requests from the functions that use a table", () => {
+  it("derives on-demand requests from the invocations of functions naming the table", () => {
+    const table = res("aws:dynamodb/table:Table", "samples", { billingMode: "PAY_PER_REQUEST" }, { name: "samples-1234567" });
+    const fn = res("aws:lambda/function:Function", "check", { environment: { variables: { COSTGUARD_SAMPLES_TABLE: "samples-1234567" } }, tags: { "costguard:estimate": "invocationsPerMonth=21900" } });
+    const e = est(table, fn);
+    const writes = e.lineItems.find((i) => i.what === "on-demand writes")!;
+    near(writes.monthlyUsd, 21_900 * 2 * 0.625e-6, "2 writes per invocation");
+    assert.match(writes.basis, /21,900 invocations of check × 2/);
+    near(e.lineItems.find((i) => i.what === "on-demand reads")!.monthlyUsd, 21_900 * 4 * 0.125e-6, "4 reads per invocation");
+  });
+  it("assumes 10,000 writes and reads for a table no function names", () => {
+    const e = est(res("aws:dynamodb/table:Table", "lonely", { billingMode: "PAY_PER_REQUEST" }));
+    near(e.lineItems.find((i) => i.what === "on-demand writes")!.monthlyUsd, 10_000 * 0.625e-6);
+  });
+});

@@ -76,7 +76,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     if (type.startsWith("aws:")) {
       const svc = serviceOf(type);
       state.arn ??= `arn:aws:${svc}:${this.region}:${MOCK_ACCOUNT}:${physical}`;
-      if ("name" in state || /Queue|Topic|Function|Table|Role|LogGroup|Cluster|Repository|Dashboard|Budget/.test(type)) state.name ??= physical;
+      if ("name" in state || /Queue|Topic|Function|Table|Role|LogGroup|Cluster|Repository|Dashboard|Budget|EventRule|Schedule/.test(type)) state.name ??= physical;
       const defaults = args.provider ? this.providerTags.get(providerKeyOfReference(args.provider)) : undefined;
       if (defaults) state.tagsAll = { ...defaults, ...((inputs.tags as Record<string, string> | undefined) ?? {}) };
     }
