@@ -73,6 +73,11 @@ describe("log-group-retention", () => {
     assert.match((await violations(logGroupRetention, [res("aws:cloudwatch/logGroup:LogGroup", "lg")]))[0]!, /keeps logs forever/);
     assert.deepEqual(await violations(logGroupRetention, [res("aws:cloudwatch/logGroup:LogGroup", "lg", { retentionInDays: 14 })]), []);
   });
+  it("checks the log group an awsx Fargate service creates", async () => {
+    const svc = (retentionInDays: number) => res("awsx:ecs:FargateService", "svc", { taskDefinitionArgs: { logGroup: { args: { retentionInDays } }, container: { name: "app", image: "nginx" } } });
+    assert.match((await violations(logGroupRetention, [svc(0)]))[0]!, /retentionInDays 0 \(kept forever\)/);
+    assert.deepEqual(await violations(logGroupRetention, [svc(14), res("awsx:ecs:FargateService", "default", { taskDefinitionArgs: { container: { name: "app", image: "nginx" } } })]), []);
+  });
   it("caps retention when configured", async () => {
     assert.match((await violations(logGroupRetention, [res("aws:cloudwatch/logGroup:LogGroup", "lg", { retentionInDays: 3653 })], { "log-group-retention": { maxRetentionDays: 400 } }))[0]!, /3653 days, more than the 400/);
   });
