@@ -20,9 +20,11 @@ export const num = (v: unknown): number | undefined => {
 export const fmt = (n: number): string =>
   Number.isInteger(n) ? n.toLocaleString("en-US") : Math.abs(n) < 1 ? String(Number(n.toPrecision(2))) : n.toLocaleString("en-US", { maximumFractionDigits: 2 });
 
-/** Last segment of an ARN (`...:function:name`, `...:table/name`). */
+/** Last segment of an ARN (`...:function:name`, `...:table/name`, `...:task-definition/family:3`). */
 function arnName(arn: string): string {
-  return arn.split(":").pop()!.split("/").pop()!;
+  const parts = arn.split(":");
+  if (parts.length > 6 && /^\d+$/.test(parts[parts.length - 1]!)) parts.pop(); // a revision
+  return parts.pop()!.split("/").pop()!;
 }
 
 export interface Invocations {

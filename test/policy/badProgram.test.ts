@@ -56,4 +56,11 @@ describe("npm run plan -- --program test/fixtures/bad-program", () => {
     // m5.4xlarge 560.64 + 8 GB root 0.64 + NAT 32.85 + 0.45 + EIP 3.65 + 100 GB gp2 10.00 + Lambda requests/compute
     assert.ok(Math.abs(doc.estimate.listMonthlyUsd - 608.23) < 0.01, String(doc.estimate.listMonthlyUsd));
   });
+
+  it("counts the provider's default tags from stack config (aws:defaultTags) as tags", () => {
+    const tagged = plan("--stack", "tagged");
+    assert.equal(tagged.status, 1, tagged.stderr);
+    assert.match(tagged.stdout, /✔ required-tags\s+mandatory\s+pass/);
+    assert.match(tagged.stdout, /7 mandatory violations: the plan fails\./);
+  });
 });
