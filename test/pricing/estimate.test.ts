@@ -238,3 +238,47 @@ describe("estimator: DynamoDB requests from the functions that use a table", () 
     near(e.lineItems.find((i) => i.what === "on-demand writes")!.monthlyUsd, 10_000 * 0.625e-6);
   });
 });
+
+describe("estimator: managed services", () => {
+  it("prices ElastiCache nodes, Secrets Manager secrets, advanced SSM parameters; standard ones are free", () => {
+    near(est(res("aws:elasticache/replicationGroup:ReplicationGroup", "redis", { nodeType: "cache.t4g.micro", numCacheClusters: 2 })).listMonthlyUsd, 2 * 0.016 * 730);
+    near(est(res("aws:secretsmanager/secret:Secret", "s")).listMonthlyUsd, 0.4);
+    near(est(res("aws:ssm/parameter:Parameter", "p", { tier: "Advanced" })).listMonthlyUsd, 0.05);
+    const standard = est(res("aws:ssm/parameter:Parameter", "p", { type: "SecureString" }));
+    assert.equal(standard.listMonthlyUsd, 0);
+    assert.equal(standard.freeResources, 1);
+  });
+
+  it("prices a queue polled by Lambda above an idle one, and SNS e-mail deliveries", () => {
+    const queue = res("aws:sqs/queue:Queue", "work", {}, { arn: "arn:aws:sqs:us-east-1:123456789012:work-1" });
+    const mapping = res("aws:lambda/eventSourceMapping:EventSourceMapping", "poll", { eventSourceArn: "arn:aws:sqs:us-east-1:123456789012:work-1" });
+    near(est(queue, mapping).listMonthlyUsd, 650_000 * 0.4e-6, "long polling");
+    near(est(queue).listMonthlyUsd, 1_000 * 0.4e-6, "idle");
+    const topic = res("aws:sns/topic:Topic", "t", {}, { arn: "arn:aws:sns:us-east-1:123456789012:t-1" });
+    const subs = [0, 1].map((i) => res("aws:sns/topicSubscription:TopicSubscription", `e${i}`, { protocol: "email", topic: "arn:aws:sns:us-east-1:123456789012:t-1" }));
+    const e = est(topic, ...subs);
+    near(e.listMonthlyUsd, 1_000 * 0.5e-6 + 2_000 * 2e-5);
+    near(e.afterFreeTierMonthlyUsd, 1_000 * 2e-5, "1,000 e-mails are free");
+  });
+
+  it("prices a log group no function writes to from the assumption, and one kept forever for 12 months of storage", () => {
+    const e = est(res("aws:cloudwatch/logGroup:LogGroup", "lg", { name: "app" }));
+    near(e.listMonthlyUsd, 0.1 * 0.5 + 0.1 * 12 * 0.03);
+    assert.match(e.lineItems[1]!.basis, /never expires: 12 months shown/);
+  });
+
+  it("prices an EKS control plane, a node group, an interface endpoint and S3 storage", () => {
+    near(est(res("aws:eks/cluster:Cluster", "k")).listMonthlyUsd, 73);
+    near(est(res("aws:eks/nodeGroup:NodeGroup", "ng", { instanceTypes: ["t3.medium"], capacityType: "SPOT", scalingConfig: { desiredSize: 2 } })).listMonthlyUsd, 2 * 0.0416 * 0.35 * 730 + 2 * 20 * 0.08);
+    near(est(res("aws:ec2/vpcEndpoint:VpcEndpoint", "ep", { vpcEndpointType: "Interface", subnetIds: ["a", "b", "c"] })).listMonthlyUsd, 3 * 0.01 * 730);
+    near(est(res("aws:ec2/vpcEndpoint:VpcEndpoint", "gw", { vpcEndpointType: "Gateway" })).listMonthlyUsd, 0);
+    near(est(res("aws:s3/bucket:Bucket", "b", { tags: { "costguard:estimate": "storageGb=10 requestsPerMonth=2000" } })).listMonthlyUsd, 10 * 0.023 + 2 * 0.005);
+  });
+
+  it("prices in eu-west-1 at Ireland's rates", () => {
+    const e = estimateStack([res("aws:ec2/natGateway:NatGateway", "nat"), res("aws:ec2/instance:Instance", "i", { instanceType: "t3.medium", rootBlockDevice: { volumeSize: 8, volumeType: "gp3" } })], { region: "eu-west-1" });
+    near(e.listMonthlyUsd, 0.048 * 730 + 10 * 0.048 + 0.0456 * 730 + 8 * 0.088);
+    assert.deepEqual(e.notes, []);
+    assert.match(estimateStack([res("aws:ec2/eip:Eip", "ip")], { region: "ap-south-1" }).notes[0]!, /ap-south-1 is not in the catalog: priced at us-east-1 rates/);
+  });
+});
