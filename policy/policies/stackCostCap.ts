@@ -50,7 +50,7 @@ function regionOf(resources: PolicyResource[], configured?: string): string {
 export function estimateOfStack(resources: PolicyResource[], cfg: Pick<StackCostCapConfig, "region" | "usage">): Estimate {
   const toPrice: ResourceToPrice[] = resources.map((r) => {
     const props = plain(r.props) as Props;
-    return { type: r.type, name: r.name, inputs: props, state: props };
+    return { type: r.type, name: r.name, inputs: props, state: props, key: r.urn, parent: r.parent?.urn };
   });
   return estimateStack(toPrice, { region: regionOf(resources, cfg.region), usage: cfg.usage });
 }

@@ -22,6 +22,10 @@ export interface ResourceToPrice {
   inputs: Record<string, unknown>;
   /** Inputs plus provider-computed values (ids, ARNs, tagsAll), when known. */
   state?: Record<string, unknown>;
+  /** Unique key (e.g. the URN) and the parent's key, when known: a component whose children are
+   *  in the list (awsx under the real engine) is priced through them, not twice. */
+  key?: string;
+  parent?: string;
 }
 
 /** Usage metered against an always-free allowance. */
@@ -116,7 +120,10 @@ export function estimateStack(resources: ResourceToPrice[], opts: EstimateOption
   const lineItems: LineItem[] = [];
   const unpriced: Unpriced[] = [];
   let freeResources = 0;
+  const parents = new Set(resources.map((r) => r.parent).filter(Boolean));
   for (const r of resources) {
+    // Remote components (awsx, eks) are single resources under mocks but have their children under the engine.
+    if (r.key && parents.has(r.key) && !r.type.startsWith("aws:")) continue;
     const result = priceResource(r, ctx);
     if (result.kind === "priced") lineItems.push(...result.items.map((i) => ({ ...i, afterFreeTierUsd: i.monthlyUsd })));
     else if (result.kind === "free") freeResources++;

@@ -52,3 +52,12 @@ describe("policy runner", () => {
     for (const p of policies) assert.ok(p.description.length > 20 && p.enforcementLevel, p.name);
   });
 });
+
+describe("policy runner: stack resources", () => {
+  it("links each resource to its parent, as the engine does", async () => {
+    let parentOfChild: string | undefined;
+    const spy = { name: "spy", description: "records parents", enforcementLevel: "advisory" as const, validateStack: (args: { resources: { name: string; parent?: { name: string } }[] }) => void (parentOfChild = args.resources.find((r) => r.name === "child")!.parent?.name) };
+    await runPolicies([res("costguard:x:Component", "comp"), res("aws:sqs/queue:Queue", "child", {}, { parent: "costguard:x:Component::comp" })], { policies: [spy] });
+    assert.equal(parentOfChild, "comp");
+  });
+});

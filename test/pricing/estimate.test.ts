@@ -282,3 +282,13 @@ describe("estimator: managed services", () => {
     assert.match(estimateStack([res("aws:ec2/eip:Eip", "ip")], { region: "ap-south-1" }).notes[0]!, /ap-south-1 is not in the catalog: priced at us-east-1 rates/);
   });
 });
+
+describe("estimator: components with their children (the real engine)", () => {
+  it("prices an awsx Vpc through its NAT gateway children when they are present, not twice", () => {
+    const vpc = { ...res("awsx:ec2:Vpc", "vpc", { natGateways: { strategy: "Single" } }), key: "urn:vpc" };
+    const nat = { ...res("aws:ec2/natGateway:NatGateway", "vpc-1"), key: "urn:nat", parent: "urn:vpc" };
+    const ip = { ...res("aws:ec2/eip:Eip", "vpc-1"), key: "urn:eip", parent: "urn:vpc" };
+    near(est(vpc, nat, ip).listMonthlyUsd, 32.85 + 0.45 + 3.65);
+    near(est(vpc).listMonthlyUsd, 32.85 + 0.45 + 3.65, "alone (mocks), the component is priced from its inputs");
+  });
+});

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { PolicyProviderResource } from "@pulumi/policy";
 import { policies, POLICY_PACK_NAME } from "../../policy/policies";
 import { estimateStack, topItems, usd, type Estimate } from "../../runtime/pricing/estimate";
-import { loadStackConfig, type ProgramRun } from "./runProgram";
+import { loadStackConfig, resourceKey, type ProgramRun } from "./runProgram";
 import { readPackConfig, runPolicies, type PackConfigFile, type PolicyRunResult, type RunnerResource } from "./policyRunner";
 
 export interface Analysis {
@@ -44,6 +44,7 @@ export function runnerResources(run: ProgramRun, defaultProvider: PolicyProvider
     inputs: r.inputs,
     state: r.state,
     provider: r.provider ? (providers.get(providerKey(r.provider)) ?? defaultProvider) : r.type.startsWith("aws:") ? defaultProvider : undefined,
+    parent: run.parents.get(resourceKey(r.type, r.name)),
   }));
 }
 

@@ -24,6 +24,8 @@ export interface RunnerResource {
   /** Outputs, as AnalyzeStack sees them (defaults to the inputs). */
   state?: Record<string, unknown>;
   provider?: PolicyProviderResource;
+  /** `type::name` of the parent resource, when it has one (components). */
+  parent?: string;
 }
 
 export type PackConfigFile = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
@@ -165,6 +167,12 @@ export async function runPolicies(resources: RunnerResource[], opts: { policies:
     const remediated = finalInputs.get(r);
     const props = unknownCheckingProxy({ ...(r.state ?? r.inputs), ...(remediated && remediated !== r.inputs ? remediated : {}) });
     return { type: r.type, name: r.name, urn: urnOf(r), props, provider: r.provider, opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] }, dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined };
+  });
+  // Parents as resource objects, as the engine links them.
+  const byKey = new Map(resources.map((r, i) => [keyOf(r), stackResources[i]!]));
+  resources.forEach((r, i) => {
+    const parent = r.parent ? byKey.get(r.parent) : undefined;
+    if (parent) stackResources[i]!.parent = parent;
   });
   for (const p of opts.policies) {
     const { level, config } = settings.get(p.name)!;
