@@ -11,7 +11,7 @@ export const SSM_DEFAULTS: SsmInsteadOfSshConfig = { productionEnvironments: ["p
 
 export const ssmInsteadOfSshInProd: ResourceValidationPolicy = {
   name: "ssm-instead-of-ssh-in-prod",
-  description: "In production, no SSH ingress from anywhere and no EC2 key pairs: use SSM Session Manager.",
+  description: "In production, no SSH ingress from anywhere and no EC2 key pairs, and instances have an instance profile so SSM Session Manager reaches them.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -28,5 +28,9 @@ export const ssmInsteadOfSshInProd: ResourceValidationPolicy = {
     }
     const keyName = args.type === "aws:ec2/instance:Instance" || args.type === "aws:ec2/launchTemplate:LaunchTemplate" ? args.props.keyName : undefined;
     if (typeof keyName === "string" && keyName) report(`${args.type} "${args.name}" uses the SSH key pair "${keyName}" in ${env}: drop keyName and use SSM Session Manager.`);
+    // Session Manager needs the instance to have a role (AmazonSSMManagedInstanceCore).
+    if (args.type === "aws:ec2/instance:Instance" && !args.props.iamInstanceProfile) {
+      report(`${args.type} "${args.name}" has no instance profile in ${env}, so SSM Session Manager cannot reach it: attach one whose role has AmazonSSMManagedInstanceCore.`);
+    }
   },
 };

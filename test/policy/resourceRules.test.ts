@@ -146,9 +146,11 @@ describe("ssm-instead-of-ssh-in-prod", () => {
   it("flags any SSH ingress and key pairs in prod", async () => {
     const v = await violations(ssmInsteadOfSshInProd, [
       res("aws:ec2/securityGroup:SecurityGroup", "sg", { ...ssh, tags: { Environment: "prod" } }),
-      res("aws:ec2/instance:Instance", "i", { keyName: "ops", tags: { Environment: "prod" } }),
+      res("aws:ec2/instance:Instance", "i", { keyName: "ops", iamInstanceProfile: "ssm-profile", tags: { Environment: "prod" } }),
+      res("aws:ec2/instance:Instance", "no-profile", { tags: { Environment: "prod" } }),
     ]);
-    assert.equal(v.length, 2);
+    assert.equal(v.length, 3);
+    assert.match(v[2]!, /"no-profile" has no instance profile in prod/);
     assert.match(v[0]!, /allows SSH \(port 22\) in prod.*SSM Session Manager/);
     assert.match(v[1]!, /key pair "ops"/);
   });
