@@ -8,10 +8,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PolicyProviderResource } from "@pulumi/policy";
-import { policies, POLICY_PACK_NAME } from "../../policy/policies";
+import { policies, POLICY_PACK_NAME, stackCostCap } from "../../policy/policies";
 import { estimateStack, topItems, usd, type Estimate } from "../../runtime/pricing/estimate";
 import { loadStackConfig, resourceKey, type ProgramRun } from "./runProgram";
-import { readPackConfig, runPolicies, type PackConfigFile, type PolicyRunResult, type RunnerResource } from "./policyRunner";
+import { effectivePolicyConfig, readPackConfig, runPolicies, type PackConfigFile, type PolicyRunResult, type RunnerResource } from "./policyRunner";
 
 export interface Analysis {
   /** Text sections printed after the resource tree. */
@@ -83,7 +83,16 @@ function policySection(result: PolicyRunResult, configFile: string | undefined):
   return lines.join("\n");
 }
 
-function costSection(e: Estimate): string {
+function capsLine(e: Estimate, config: PackConfigFile): string | undefined {
+  const { level, config: cap } = effectivePolicyConfig(stackCostCap, config);
+  if (level === "disabled") return undefined;
+  const check = (value: number, limit: unknown, what: string) =>
+    typeof limit === "number" ? `${usd(limit)} ${what} ${value <= limit ? "✔" : `✖ (over by ${usd(value - limit)})`}` : undefined;
+  const parts = [check(e.afterFreeTierMonthlyUsd, cap.maxMonthlyUsd, "after free tier"), check(e.listMonthlyUsd, cap.maxListMonthlyUsd, "list")].filter(Boolean);
+  return parts.length ? `  Caps (stack-cost-cap, ${level}): ${parts.join(", ")}` : undefined;
+}
+
+function costSection(e: Estimate, config: PackConfigFile): string {
   const lines = [`Monthly cost estimate (${e.region}, list prices recorded ${e.priceDate}, 730 h/month):`];
   const items = [...e.lineItems].sort((a, b) => b.afterFreeTierUsd - a.afterFreeTierUsd || b.monthlyUsd - a.monthlyUsd);
   const shown = items.slice(0, TABLE_ROWS);
@@ -99,6 +108,8 @@ function costSection(e: Estimate): string {
     lines.push(`  ${`… ${rest.length} more items`.padEnd(w + ww + 2)}  ${usd(sum((x) => x.monthlyUsd)).padStart(9)}  ${usd(sum((x) => x.afterFreeTierUsd)).padStart(10)}`);
   }
   lines.push(`  ${"TOTAL".padEnd(w + ww + 2)}  ${usd(e.listMonthlyUsd).padStart(9)}  ${usd(e.afterFreeTierMonthlyUsd).padStart(10)}  per month (list / after AWS's always-free allowances)`);
+  const caps = capsLine(e, config);
+  if (caps) lines.push(caps);
   const top = topItems(e, 3).filter((t) => t.monthlyUsd > 0);
   if (top.length) lines.push(`  Biggest: ${top.map((t) => `${t.resource} ${usd(t.afterFreeTierUsd)} (${usd(t.monthlyUsd)} list)`).join(", ")}`);
   const free = e.freeTier.filter((f) => f.savedUsd > 0);
@@ -128,7 +139,7 @@ export async function analyzeRun(run: ProgramRun, opts: { programDir?: string })
     { region: run.region },
   );
   return {
-    sections: [policySection(policyResult, configFile), costSection(estimate)],
+    sections: [policySection(policyResult, configFile), costSection(estimate, config)],
     json: {
       policies: {
         config: configFile ?? null,
