@@ -38,5 +38,6 @@ describe("costguard dev stack under the policy pack", () => {
     assert.match(text, /✔ required-tags\s+mandatory\s+pass/);
     assert.match(text, /✔ stack-cost-cap\s+mandatory\s+pass/);
     assert.match(text, /TOTAL\s+\$\d+\.\d+\s+\$\d+\.\d+\s+per month \(list \/ after AWS's always-free allowances\)/);
+    assert.match(text, /Caps \(stack-cost-cap, mandatory\): \$1\.00 after free tier ✔, \$5\.00 list ✔/);
   });
 });
