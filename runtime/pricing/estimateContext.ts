@@ -37,16 +37,24 @@ export interface Invocations {
 export class PricingContext {
   readonly notes: string[] = [];
   private readonly hints = new Map<ResourceToPrice, UsageHint>();
+  private readonly byType = new Map<string, ResourceToPrice[]>();
+  private readonly invocationCache = new Map<ResourceToPrice, Invocations>();
 
   constructor(
     readonly resources: ResourceToPrice[],
     readonly region: string,
     readonly book: CatalogPriceBook,
     readonly usage: UsageAssumptions,
-  ) {}
+  ) {
+    for (const r of resources) {
+      const list = this.byType.get(r.type);
+      if (list) list.push(r);
+      else this.byType.set(r.type, [r]);
+    }
+  }
 
   ofType(...types: string[]): ResourceToPrice[] {
-    return this.resources.filter((r) => types.includes(r.type));
+    return types.flatMap((t) => this.byType.get(t) ?? []);
   }
 
   /** Names a resource is known by: physical name, ARN, id, logical name. */
@@ -91,6 +99,14 @@ export class PricingContext {
 
   /** How often a function runs: declared, from its schedules, from its topic subscriptions, or assumed. */
   invocations(fn: ResourceToPrice): Invocations {
+    const cached = this.invocationCache.get(fn);
+    if (cached) return cached;
+    const result = this.countInvocations(fn);
+    this.invocationCache.set(fn, result);
+    return result;
+  }
+
+  private countInvocations(fn: ResourceToPrice): Invocations {
     const declared = this.hint(fn).invocationsPerMonth;
     if (declared !== undefined) return { perMonth: declared, basis: `${fmt(declared)} invocations/month (declared)`, scheduled: false };
     const ids = this.identities(fn);
