@@ -67,7 +67,7 @@ export const DEFAULT_USAGE: UsageAssumptions = {
   dynamodbStorageGb: 0.1,
   s3StorageGb: 0.1,
   s3PutsPerMonth: 1_000,
-  ecrStorageGb: 0.5,
+  ecrStorageGb: 0.1,
   natGbPerMonth: 10,
   runningHoursPerMonth: 730,
   defaultRootVolumeGb: 8,
