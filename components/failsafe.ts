@@ -12,6 +12,10 @@ import { ENV, TAGS } from "../runtime/contract";
 import { FailsafeSettings } from "../runtime/failsafe/settings";
 import type { GuardConfig } from "./config";
 import type { EnvironmentSettings } from "./configSchema";
+import { runsPerMonth } from "../runtime/pricing/schedule";
+import { estimateTags } from "./estimateHints";
+
+type TableKind = "samples" | "state" | "audit";
 import { GuardFunction, type PolicyStatement } from "./guardFunction";
 
 export interface CostGuardArgs {
@@ -138,7 +142,17 @@ export class CostGuard extends pulumi.ComponentResource {
     super("costguard:failsafe:CostGuard", name, {}, opts);
     const parent = { parent: this };
 
-    const table = (kind: "samples" | "state" | "audit", sortKeyType: "S" | "N", ttl: boolean) => {
+    // What the check does per run, for the cost estimate: one sample per group (environments,
+    // untagged, global) and a window query per group; state is read per group and written only
+    // when it changes; the audit table only on a breach or an action (rare, counted as ~0).
+    const runs = runsPerMonth(args.failsafe.schedule) ?? 0;
+    const groups = Object.keys(args.environments).length + 2;
+    const usage: Record<TableKind, Record<string, number>> = {
+      samples: { storageGb: 0.01, writesPerMonth: Math.round(runs * groups), readsPerMonth: Math.round(runs * groups) },
+      state: { storageGb: 0.001, writesPerMonth: 1_000, readsPerMonth: Math.round(runs * groups) },
+      audit: { storageGb: 0.01, writesPerMonth: 1_000, readsPerMonth: 1_000 },
+    };
+    const table = (kind: TableKind, sortKeyType: "S" | "N", ttl: boolean) => {
       let tableArgs: aws.dynamodb.TableArgs = {
         billingMode: "PAY_PER_REQUEST",
         hashKey: "pk",
@@ -149,6 +163,7 @@ export class CostGuard extends pulumi.ComponentResource {
         ],
         ttl: ttl ? { attributeName: "expiresAt", enabled: true } : undefined,
         serverSideEncryption: { enabled: true },
+        tags: estimateTags(usage[kind]),
       };
       if (args.transformTable) tableArgs = args.transformTable(kind, tableArgs);
       return new aws.dynamodb.Table(`${name}-${kind}`, tableArgs, parent);

@@ -222,10 +222,13 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
     this.serviceName = this.fargate.service.name;
     this.serviceArn = this.fargate.service.arn;
 
-    for (const metric of [
+    // A service declared at desiredCount 0 never runs (its scheduled start restores 0 too): its
+    // alarms could never fire, yet each would be a billed alarm metric.
+    const alarmed = s.desiredCount > 0 ? [
       { key: "cpu", name: "CPUUtilization", threshold: args.cpuAlarmPercent },
       { key: "memory", name: "MemoryUtilization", threshold: args.memoryAlarmPercent },
-    ]) {
+    ] : [];
+    for (const metric of alarmed) {
       new aws.cloudwatch.MetricAlarm(
         `${name}-${metric.key}-alarm`,
         {

@@ -10,6 +10,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
+import { GUARD_TABLE_TAGS } from "./estimateHints";
 import { GuardFunction, type PolicyStatement } from "./guardFunction";
 
 type Statement = PolicyStatement;
@@ -139,6 +140,7 @@ export class WasteScanner extends pulumi.ComponentResource {
         attributes: [{ name: "pk", type: "S" }],
         // Resolved findings expire 90 days after they were resolved.
         ttl: { attributeName: "expiresAt", enabled: true },
+        tags: GUARD_TABLE_TAGS,
       },
       parent,
     );
@@ -198,6 +200,7 @@ export class SecurityEnforcer extends pulumi.ComponentResource {
       `${name}-table`,
       {
         billingMode: "PAY_PER_REQUEST",
+        tags: GUARD_TABLE_TAGS,
         hashKey: "pk",
         rangeKey: "sk",
         attributes: [

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
 import type { SpotSettingsInput } from "../runtime/spot/settings";
 import type { GuardConfig } from "./config";
+import { GUARD_TABLE_TAGS } from "./estimateHints";
 import { GuardFunction, type PolicyStatement } from "./guardFunction";
 
 export const INTERRUPTION_WARNING = "EC2 Spot Instance Interruption Warning";
@@ -91,6 +92,7 @@ export class SpotResilience extends pulumi.ComponentResource {
           attributes: [{ name: "pk", type: "S" }],
           // Expired items are deleted by DynamoDB (eventually); readers check expiry themselves.
           ttl: { attributeName: "expiresAt", enabled: true },
+          tags: GUARD_TABLE_TAGS,
         },
         parent,
       );

@@ -92,6 +92,12 @@ export const TAGS = {
 
   /** Set on spot instances the ASG optimizer launches (value: the on-demand instance they replace). */
   spotReplacementFor: "costguard:spot-replacement-for",
+
+  /**
+   * Expected usage the cost estimator cannot read from inputs, as `key=value` pairs, e.g.
+   * `invocationsPerMonth=300 costExplorerRequestsPerRun=5` (keys: runtime/pricing/usage.ts).
+   */
+  estimate: "costguard:estimate",
 } as const;
 
 /** The group name for inventory that carries no `Environment` tag. */

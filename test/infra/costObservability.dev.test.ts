@@ -70,7 +70,7 @@ describe("dev stack: budgets, cost report, dashboard and alarms", () => {
     assertReportBucket(run, 400);
   });
 
-  it("the report function makes one Cost Explorer request a run in dev, on its daily schedule", () => {
+  it("the report function makes one Cost Explorer request a run in dev, weekly on Mondays (Pulumi.dev.yaml)", () => {
     const { env, statements } = reportFunction(run);
     assert.deepEqual(JSON.parse(env.COSTGUARD_SETTINGS!), { maxCostExplorerRequests: 1, monthlyBudgetUsd: 1 });
     assert.ok(env.COSTGUARD_REPORT_BUCKET);
@@ -79,7 +79,7 @@ describe("dev stack: budgets, cost report, dashboard and alarms", () => {
     assert.deepEqual(ce.Action, ["ce:GetCostAndUsage", "ce:GetCostForecast"]);
     assert.match(statements.find((s) => s.Sid === "WriteReports")!.Resource as string, /\/reports\/cost\/\*$/);
     assert.ok(!statements.some((s) => [s.Action].flat().some((a) => a === "*" || a === "s3:*")));
-    assert.equal(one(run, "aws:cloudwatch/eventRule:EventRule", "cost-report-fn-daily").inputs.scheduleExpression, "cron(0 9 * * ? *)");
+    assert.equal(one(run, "aws:cloudwatch/eventRule:EventRule", "cost-report-fn-daily").inputs.scheduleExpression, "cron(0 9 ? * MON *)");
   });
 
   it("exports what guardctl and operators need", () => {

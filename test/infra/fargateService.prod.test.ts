@@ -9,6 +9,8 @@ import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
 const services = [
   { name: "web", image: "example/web:1.2.3", cpu: 1024, memory: 2048, port: 8080, desiredCount: 2 },
   { name: "batch", image: "example/batch:7", cpuArchitecture: "ARM64", healthCheck: { command: ["CMD", "/bin/ok"] } },
+  // Declared but not running: no alarm could ever fire, so none is billed.
+  { name: "standby", image: "example/standby:1", port: 80, desiredCount: 0 },
 ];
 
 let run: ProgramRun;
@@ -28,7 +30,7 @@ before(async () => {
 
 describe("Fargate services in the prod stack", () => {
   it("runs every task on on-demand FARGATE with a base, never on Spot", () => {
-    assert.equal(fargate().length, 2);
+    assert.equal(fargate().length, services.length);
     for (const svc of fargate()) {
       assert.deepEqual(svc.inputs.capacityProviderStrategies, [{ capacityProvider: "FARGATE", base: 1, weight: 1 }], svc.name);
     }
@@ -50,6 +52,11 @@ describe("Fargate services in the prod stack", () => {
     for (const svc of fargate()) assert.equal(svc.inputs.loadBalancers, undefined);
   });
 
+  it("puts no alarm on a service declared at desiredCount 0", () => {
+    assert.equal(all("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.startsWith("service-standby")).length, 0);
+    assert.ok(fargate().some((f) => f.name === "service-standby-service"), "the service itself is still declared");
+  });
+
   it("alarms at the configured CPU threshold on the prod alert topic", () => {
     const topicArn = all("aws:sns/topic:Topic")[0]!.state.arn as string;
     const alarms = all("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.startsWith("service-"));
@@ -64,7 +71,7 @@ describe("Fargate services in the prod stack", () => {
   it("keeps prod images and logs: repositories not force-deleted, 90-day log retention", () => {
     for (const repo of all("aws:ecr/repository:Repository")) assert.equal(repo.inputs.forceDelete, false);
     const logs = all("aws:cloudwatch/logGroup:LogGroup").filter((l) => l.name.startsWith("service-"));
-    assert.equal(logs.length, 2);
+    assert.equal(logs.length, services.length);
     for (const l of logs) assert.equal(l.inputs.retentionInDays, 90);
   });
 

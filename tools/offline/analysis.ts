@@ -1,8 +1,17 @@
 /**
  * The plan's analysis seam: what is said about a planned program beyond its resources.
  * The policy pack (results per rule) and the cost estimator (monthly table) plug in here.
+ *
+ * Policy config: `<program>/policy/config.<stack>.json` when present (costguard's own stacks
+ * have theirs), else every rule's defaults.
  */
-import type { ProgramRun } from "./runProgram";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { PolicyProviderResource } from "@pulumi/policy";
+import { policies, POLICY_PACK_NAME, stackCostCap } from "../../policy/policies";
+import { estimateStack, topItems, usd, type Estimate } from "../../runtime/pricing/estimate";
+import { loadStackConfig, resourceKey, type ProgramRun } from "./runProgram";
+import { effectivePolicyConfig, readPackConfig, runPolicies, type PackConfigFile, type PolicyRunResult, type RunnerResource } from "./policyRunner";
 
 export interface Analysis {
   /** Text sections printed after the resource tree. */
@@ -13,6 +22,133 @@ export interface Analysis {
   mandatoryViolations: number;
 }
 
-export async function analyzeRun(_run: ProgramRun, _opts: { programDir?: string }): Promise<Analysis> {
-  return { sections: [], json: {}, mandatoryViolations: 0 };
+const REPO_ROOT = path.join(__dirname, "..", "..");
+/** Line items shown in the cost table; the rest are summed in one line. */
+const TABLE_ROWS = 15;
+
+/** `urn::id` provider reference → `type::name` (the id is unknown at preview). */
+function providerKey(reference: string): string {
+  const parts = reference.split("::");
+  return `${(parts[parts.length - 3] ?? "").split("$").pop()}::${parts[parts.length - 2] ?? ""}`;
+}
+
+/** The planned resources as the engine hands them to the analyzer, each with its provider. */
+export function runnerResources(run: ProgramRun, defaultProvider: PolicyProviderResource): RunnerResource[] {
+  const providers = new Map<string, PolicyProviderResource>();
+  for (const r of run.resources) {
+    if (r.type.startsWith("pulumi:providers:")) providers.set(`${r.type}::${r.name}`, { type: r.type, name: r.name, urn: `urn:pulumi:${run.stack}::${run.project}::${r.type}::${r.name}`, props: r.inputs });
+  }
+  return run.resources.map((r) => ({
+    type: r.type,
+    name: r.name,
+    inputs: r.inputs,
+    state: r.state,
+    provider: r.provider ? (providers.get(providerKey(r.provider)) ?? defaultProvider) : r.type.startsWith("aws:") ? defaultProvider : undefined,
+    parent: run.parents.get(resourceKey(r.type, r.name)),
+  }));
+}
+
+/** The default AWS provider the engine would create from the stack's `aws:` config. */
+function defaultAwsProvider(run: ProgramRun, programDir: string): PolicyProviderResource {
+  let props: Record<string, unknown> = { region: run.region };
+  try {
+    const { values } = loadStackConfig(programDir, run.stack);
+    props = { region: run.region, defaultTags: values["aws:defaultTags"] };
+  } catch {
+    // the run already loaded the config; nothing more to learn
+  }
+  return { type: "pulumi:providers:aws", name: "default", urn: `urn:pulumi:${run.stack}::${run.project}::pulumi:providers:aws::default`, props };
+}
+
+export function policyConfigFile(programDir: string, stack: string): string | undefined {
+  const file = path.join(programDir, "policy", `config.${stack}.json`);
+  return fs.existsSync(file) ? file : undefined;
+}
+
+function policySection(result: PolicyRunResult, configFile: string | undefined): string {
+  const lines = [`Policy pack "${POLICY_PACK_NAME}" (${configFile ? `config ${path.relative(process.cwd(), configFile)}` : "default config"}):`];
+  for (const o of result.outcomes) {
+    const real = o.violations.filter((v) => !v.message.startsWith("can't run policy"));
+    const mark = o.level === "disabled" ? "-" : real.length === 0 ? "✔" : real.some((v) => v.level === "mandatory") ? "✖" : "⚠";
+    const status = o.level === "disabled" ? "disabled" : real.length ? `${real.length} violation${real.length > 1 ? "s" : ""}` : "pass";
+    lines.push(`  ${mark} ${o.name.padEnd(28)} ${o.level.padEnd(10)} ${status}`);
+    for (const v of o.violations) lines.push(`      ${v.level === "mandatory" ? "✖" : "⚠"} [${v.level}] ${v.message}`);
+  }
+  for (const r of result.remediations) lines.push(`  ↻ ${r.policy} remediated ${r.resource}: ${r.changed.join(", ")}`);
+  lines.push(
+    result.mandatoryViolations
+      ? `  ${result.mandatoryViolations} mandatory violation${result.mandatoryViolations > 1 ? "s" : ""}: the plan fails.`
+      : "  No mandatory violations.",
+  );
+  return lines.join("\n");
+}
+
+function capsLine(e: Estimate, config: PackConfigFile): string | undefined {
+  const { level, config: cap } = effectivePolicyConfig(stackCostCap, config);
+  if (level === "disabled") return undefined;
+  const check = (value: number, limit: unknown, what: string) =>
+    typeof limit === "number" ? `${usd(limit)} ${what} ${value <= limit ? "✔" : `✖ (over by ${usd(value - limit)})`}` : undefined;
+  const parts = [check(e.afterFreeTierMonthlyUsd, cap.maxMonthlyUsd, "after free tier"), check(e.listMonthlyUsd, cap.maxListMonthlyUsd, "list")].filter(Boolean);
+  return parts.length ? `  Caps (stack-cost-cap, ${level}): ${parts.join(", ")}` : undefined;
+}
+
+function costSection(e: Estimate, config: PackConfigFile): string {
+  const lines = [`Monthly cost estimate (${e.region}, list prices recorded ${e.priceDate}, 730 h/month):`];
+  const items = [...e.lineItems].sort((a, b) => b.afterFreeTierUsd - a.afterFreeTierUsd || b.monthlyUsd - a.monthlyUsd);
+  const shown = items.slice(0, TABLE_ROWS);
+  const w = Math.min(40, Math.max(8, ...shown.map((i) => i.resource.length)));
+  const ww = Math.min(34, Math.max(4, ...shown.map((i) => i.what.length)));
+  lines.push(`  ${"resource".padEnd(w)}  ${"what".padEnd(ww)}  ${"list".padStart(9)}  ${"after free".padStart(10)}  basis`);
+  for (const i of shown) {
+    lines.push(`  ${i.resource.slice(0, w).padEnd(w)}  ${i.what.slice(0, ww).padEnd(ww)}  ${usd(i.monthlyUsd).padStart(9)}  ${usd(i.afterFreeTierUsd).padStart(10)}  ${i.basis}`);
+  }
+  const rest = items.slice(TABLE_ROWS);
+  if (rest.length) {
+    const sum = (f: (x: (typeof rest)[number]) => number) => rest.reduce((s, x) => s + f(x), 0);
+    lines.push(`  ${`… ${rest.length} more items`.padEnd(w + ww + 2)}  ${usd(sum((x) => x.monthlyUsd)).padStart(9)}  ${usd(sum((x) => x.afterFreeTierUsd)).padStart(10)}`);
+  }
+  lines.push(`  ${"TOTAL".padEnd(w + ww + 2)}  ${usd(e.listMonthlyUsd).padStart(9)}  ${usd(e.afterFreeTierMonthlyUsd).padStart(10)}  per month (list / after AWS's always-free allowances)`);
+  const caps = capsLine(e, config);
+  if (caps) lines.push(caps);
+  const top = topItems(e, 3).filter((t) => t.monthlyUsd > 0);
+  if (top.length) lines.push(`  Biggest: ${top.map((t) => `${t.resource} ${usd(t.afterFreeTierUsd)} (${usd(t.monthlyUsd)} list)`).join(", ")}`);
+  const free = e.freeTier.filter((f) => f.savedUsd > 0);
+  if (free.length) lines.push(`  Free tier applied: ${free.map((f) => `${f.meter} ${formatQty(f.used)}/${formatQty(f.allowance)} (−${usd(f.savedUsd)})`).join(", ")}`);
+  lines.push(`  ${e.freeResources} resources cost nothing by themselves (IAM, rules, subscriptions, policies...).`);
+  if (e.unpriced.length) {
+    lines.push(`  Not priced (${e.unpriced.length}):`);
+    for (const u of e.unpriced) lines.push(`    ${u.resource} (${u.type}): ${u.reason}`);
+  } else lines.push("  Every resource with a price was priced.");
+  for (const n of e.notes) lines.push(`  Note: ${n}`);
+  lines.push("  Usage that inputs cannot say (invocations, log volume, requests) is assumed as shown in the basis; declare it with a costguard:estimate tag (runtime/pricing/usage.ts).");
+  return lines.join("\n");
+}
+
+function formatQty(n: number): string {
+  return n >= 1000 ? `${Math.round(n).toLocaleString("en-US")}` : String(Number(n.toPrecision(3)));
+}
+
+export async function analyzeRun(run: ProgramRun, opts: { programDir?: string }): Promise<Analysis> {
+  const programDir = path.resolve(opts.programDir ?? REPO_ROOT);
+  const configFile = policyConfigFile(programDir, run.stack);
+  const config: PackConfigFile = configFile ? readPackConfig(configFile) : {};
+  const resources = runnerResources(run, defaultAwsProvider(run, programDir));
+  const policyResult = await runPolicies(resources, { policies, config, stack: run.stack, project: run.project });
+  const estimate = estimateStack(
+    run.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, state: r.state })),
+    { region: run.region },
+  );
+  return {
+    sections: [policySection(policyResult, configFile), costSection(estimate, config)],
+    json: {
+      policies: {
+        config: configFile ?? null,
+        mandatoryViolations: policyResult.mandatoryViolations,
+        results: policyResult.outcomes.map((o) => ({ name: o.name, level: o.level, violations: o.violations })),
+        remediations: policyResult.remediations,
+      },
+      estimate,
+    },
+    mandatoryViolations: policyResult.mandatoryViolations,
+  };
 }

@@ -43,6 +43,14 @@ function serviceOf(type: string): string {
   return m ? (map[m[1]!] ?? m[1]!) : "unknown";
 }
 
+/** `urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>::<id>` → `<type>::<name>`. */
+function providerKeyOfReference(reference: string): string {
+  const parts = reference.split("::");
+  const name = parts[parts.length - 2] ?? "";
+  const type = (parts[parts.length - 3] ?? "").split("$").pop() ?? "";
+  return `${type}::${name}`;
+}
+
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
   private readonly providerTags = new Map<string, Record<string, string>>();
@@ -59,8 +67,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
     if (type.startsWith("pulumi:providers:")) {
       const dt = parseMaybeJson(inputs.defaultTags) as { tags?: Record<string, string> } | undefined;
-      // The provider reference later resources carry is `urn::id`; the urn is unknown here, so key by id.
-      if (dt?.tags) this.providerTags.set(id, dt.tags);
+      // The provider reference later resources carry is `urn::id`, and at preview the id is the
+      // unknown sentinel: key by the provider's type and name, which its urn carries.
+      if (dt?.tags) this.providerTags.set(`${type}::${name}`, dt.tags);
       this.record(args, inputs, state);
       return { id, state };
     }
@@ -68,9 +77,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     if (type.startsWith("aws:")) {
       const svc = serviceOf(type);
       state.arn ??= `arn:aws:${svc}:${this.region}:${MOCK_ACCOUNT}:${physical}`;
-      if ("name" in state || /Queue|Topic|Function|Table|Role|LogGroup|Cluster|Repository|Dashboard|Budget/.test(type)) state.name ??= physical;
-      const providerId = args.provider?.split("::").pop();
-      const defaults = providerId ? this.providerTags.get(providerId) : undefined;
+      if ("name" in state || /Queue|Topic|Function|Table|Role|LogGroup|Cluster|Repository|Dashboard|Budget|EventRule|Schedule/.test(type)) state.name ??= physical;
+      const defaults = args.provider ? this.providerTags.get(providerKeyOfReference(args.provider)) : undefined;
       if (defaults) state.tagsAll = { ...defaults, ...((inputs.tags as Record<string, string> | undefined) ?? {}) };
     }
     switch (type) {

@@ -1,0 +1,84 @@
+/**
+ * The stack's estimated monthly cost stays under a cap (SPEC S10, S12): priced by the shared
+ * estimator (runtime/pricing) from every resource's inputs; the violation lists the biggest
+ * items and what could not be priced.
+ */
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { estimateStack, topItems, usd, type Estimate, type ResourceToPrice, type UsageAssumptions } from "../../runtime/pricing/estimate";
+import { asObject, withDefaults, type Props } from "./common";
+
+export interface StackCostCapConfig {
+  /** Cap on the estimate after AWS's always-free allowances, $/month. */
+  maxMonthlyUsd: number;
+  /** Optional cap on the list-price estimate, $/month. */
+  maxListMonthlyUsd?: number;
+  /** Region to price in when no AWS provider says (default us-east-1). */
+  region?: string;
+  /** How many items the violation lists. */
+  topItems: number;
+  /** Overrides of the estimator's usage assumptions (see runtime/pricing/usage.ts). */
+  usage?: Partial<UsageAssumptions>;
+}
+
+export const COST_CAP_DEFAULTS: StackCostCapConfig = { maxMonthlyUsd: 1, topItems: 5 };
+
+/** Props without the unknown-checking proxy: unknown values (at preview) become undefined. */
+function plain(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => readSafely(value, i));
+  const out: Props = {};
+  for (const key of Object.keys(value)) out[key] = readSafely(value as Props, key);
+  return out;
+}
+function readSafely(container: Props | unknown[], key: string | number): unknown {
+  try {
+    return plain((container as Props)[key]);
+  } catch {
+    return undefined; // an unknown value: the estimator then uses its assumption for it
+  }
+}
+
+function regionOf(resources: PolicyResource[], configured?: string): string {
+  if (configured) return configured;
+  for (const r of resources) {
+    const region = r.type === "pulumi:providers:aws" ? readSafely(r.props, "region") : readSafely(asObject(r.provider?.props), "region");
+    if (typeof region === "string" && region) return region;
+  }
+  return "us-east-1";
+}
+
+export function estimateOfStack(resources: PolicyResource[], cfg: Pick<StackCostCapConfig, "region" | "usage">): Estimate {
+  const toPrice: ResourceToPrice[] = resources.map((r) => {
+    const props = plain(r.props) as Props;
+    return { type: r.type, name: r.name, inputs: props, state: props, key: r.urn, parent: r.parent?.urn };
+  });
+  return estimateStack(toPrice, { region: regionOf(resources, cfg.region), usage: cfg.usage });
+}
+
+export const stackCostCap: StackValidationPolicy = {
+  name: "stack-cost-cap",
+  description: "The stack's estimated monthly cost (after AWS's always-free allowances, and optionally at list price) stays under the cap.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      maxMonthlyUsd: { type: "number", default: COST_CAP_DEFAULTS.maxMonthlyUsd, description: "Cap on the estimate after the always-free allowances, $/month" },
+      maxListMonthlyUsd: { type: "number", description: "Cap on the estimate at list prices, $/month (unset: no list cap)" },
+      region: { type: "string", description: "Region to price in when the AWS provider does not say" },
+      topItems: { type: "integer", default: COST_CAP_DEFAULTS.topItems, description: "How many of the biggest items a violation lists" },
+      usage: { type: "object", description: "Overrides of the estimator's usage assumptions" },
+    },
+  },
+  validateStack: (args, report) => {
+    const cfg = withDefaults(COST_CAP_DEFAULTS, args.getConfig<Partial<StackCostCapConfig>>());
+    const e = estimateOfStack(args.resources, cfg);
+    const over: string[] = [];
+    if (e.afterFreeTierMonthlyUsd > cfg.maxMonthlyUsd) over.push(`${usd(e.afterFreeTierMonthlyUsd)}/month after the free tier exceeds the cap of ${usd(cfg.maxMonthlyUsd)}`);
+    if (cfg.maxListMonthlyUsd !== undefined && e.listMonthlyUsd > cfg.maxListMonthlyUsd) over.push(`${usd(e.listMonthlyUsd)}/month at list price exceeds the cap of ${usd(cfg.maxListMonthlyUsd)}`);
+    if (!over.length) return;
+    const items = topItems(e, cfg.topItems)
+      .filter((t) => t.afterFreeTierUsd > 0 || t.monthlyUsd >= 0.01)
+      .map((t) => `${t.resource} (${t.type}): ${usd(t.afterFreeTierUsd)} after free tier, ${usd(t.monthlyUsd)} list — ${t.what}`);
+    const unpriced = e.unpriced.length ? ` ${e.unpriced.length} resource(s) could not be priced: ${e.unpriced.map((u) => u.resource).join(", ")}.` : "";
+    report(`Estimated stack cost ${over.join("; ")}. Biggest items: ${items.join("; ")}.${unpriced} Remove or shrink them, or raise stack-cost-cap.maxMonthlyUsd for this stack.`);
+  },
+};

@@ -1,0 +1,174 @@
+/**
+ * The pricing catalog (SPEC S11): dated, sourced AWS list prices for us-east-1, us-west-2 and
+ * eu-west-1, implementing `PriceBook` plus the service prices the estimator needs.
+ *
+ * Regions outside those three are priced at us-east-1 rates (`isCatalogRegion` tells which);
+ * an estimate, not a bill. The figures live in data/ as readable tables; `sourceOf` says where
+ * each kind of figure came from and when it was recorded.
+ */
+import { EC2_FAMILIES, SIZE_FACTOR, SPOT_DISCOUNT } from "./data/ec2";
+import * as svc from "./data/services";
+import { REGIONS, SOURCES, type Region } from "./data/sources";
+import { HOURS_PER_MONTH, type Architecture, type InstanceSpec, type LoadBalancerKind, type PriceBook, type PriceSource } from "./types";
+
+export { HOURS_PER_MONTH } from "./types";
+export { ALWAYS_FREE } from "./data/services";
+export { CATALOG_DATE, REGIONS, SOURCES } from "./data/sources";
+export { SPOT_DISCOUNT } from "./data/ec2";
+
+export type PriceKind = keyof typeof SOURCES;
+
+export interface CloudWatchPrices {
+  alarmMonth: number;
+  highResolutionAlarmMonth: number;
+  compositeAlarmMonth: number;
+  dashboardMonth: number;
+  customMetricMonth: number;
+  logsIngestGb: number;
+  logsStorageGbMonth: number;
+}
+
+/** Everything the estimator prices beyond the PriceBook interface. */
+export interface CatalogPriceBook extends PriceBook {
+  isCatalogRegion(region: string): boolean;
+  sourceOf(kind: PriceKind): PriceSource;
+  /** ALB/NLB $ per capacity-unit hour. */
+  loadBalancerCapacityUnitHourly(region: string, kind: "application" | "network"): number;
+  ebsGp3ExtrasMonth(region: string, iops: number, throughputMbps: number): number;
+  ebsProvisionedIopsMonth(region: string, iops: number): number;
+  elasticacheHourly(region: string, nodeType: string): number | undefined;
+  lambda(region: string): { perRequest: number; gbSecond: Record<Architecture, number> };
+  dynamodb(region: string): { onDemandWrite: number; onDemandRead: number; wcuHour: number; rcuHour: number; storageGbMonth: number };
+  cloudwatch(region: string): CloudWatchPrices;
+  kmsKeyMonth(region: string): number;
+  kmsPerRequest(region: string): number;
+  secretsManagerSecretMonth(region: string): number;
+  ssmParameterMonth(region: string, tier: "Standard" | "Advanced" | "Intelligent-Tiering"): number;
+  sqsPerRequest(region: string, fifo: boolean): number;
+  snsPerPublish(region: string): number;
+  snsPerEmail(region: string): number;
+  s3StandardGbMonth(region: string): number;
+  s3PerPut(region: string): number;
+  costExplorerPerRequest(): number;
+  /** $ per budget-month beyond the free ones. */
+  budgetMonth(): number;
+  ecrStorageGbMonth(region: string): number;
+  route53HostedZoneMonth(): number;
+  auroraAcuHourly(region: string): number;
+  eksClusterHourly(region: string): number;
+  vpcInterfaceEndpointHourly(region: string): number;
+}
+
+function regionOf(region: string): Region {
+  return (REGIONS as readonly string[]).includes(region) ? (region as Region) : "us-east-1";
+}
+
+const round = (v: number, digits = 6) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+function splitType(instanceType: string): { family: string; size: string } | undefined {
+  const m = /^([a-z0-9-]+)\.([a-z0-9]+)$/.exec(instanceType);
+  return m ? { family: m[1]!, size: m[2]! } : undefined;
+}
+
+function ec2Hourly(region: string, instanceType: string): number | undefined {
+  const parts = splitType(instanceType);
+  const family = parts && EC2_FAMILIES[parts.family];
+  if (!parts || !family || !family.sizes[parts.size]) return undefined;
+  return round((family.largeHourly[regionOf(region)] * SIZE_FACTOR[parts.size]!) / SIZE_FACTOR.large!, 5);
+}
+
+function rdsEngineGroup(engine: string): keyof typeof svc.RDS_HOURLY {
+  if (engine.startsWith("aurora")) return "aurora";
+  if (engine.startsWith("postgres")) return "postgres";
+  return "mysql";
+}
+
+export const catalog: CatalogPriceBook = {
+  ec2OnDemandHourly: ec2Hourly,
+  ec2SpotHourly(region, instanceType) {
+    const od = ec2Hourly(region, instanceType);
+    return od === undefined ? undefined : round(od * (1 - SPOT_DISCOUNT), 5);
+  },
+  instanceSpec(instanceType): InstanceSpec | undefined {
+    const parts = splitType(instanceType);
+    const family = parts && EC2_FAMILIES[parts.family];
+    const size = parts && family?.sizes[parts.size];
+    if (!family || !size) return undefined;
+    return { instanceType, vcpu: size[0], memoryGiB: size[1], architecture: family.architecture };
+  },
+  instanceTypes(_region) {
+    return Object.entries(EC2_FAMILIES).flatMap(([family, f]) => Object.keys(f.sizes).map((size) => `${family}.${size}`));
+  },
+  ebsGbMonth(region, volumeType) {
+    return svc.EBS_GB_MONTH[volumeType]?.[regionOf(region)];
+  },
+  snapshotGbMonth: (region) => svc.SNAPSHOT_GB_MONTH[regionOf(region)],
+  publicIpv4Hourly: (region) => svc.PUBLIC_IPV4_HOURLY[regionOf(region)],
+  natGatewayHourly: (region) => svc.NAT_GATEWAY_HOURLY[regionOf(region)],
+  natGatewayPerGb: (region) => svc.NAT_GATEWAY_PER_GB[regionOf(region)],
+  loadBalancerHourly: (region, kind: LoadBalancerKind) => svc.LOAD_BALANCER_HOURLY[kind][regionOf(region)],
+  rdsHourly(region, instanceClass, engine, multiAz) {
+    const single = svc.RDS_HOURLY[rdsEngineGroup(engine)][instanceClass];
+    if (single === undefined) return undefined;
+    return round(single * svc.REGION_FACTOR[regionOf(region)] * (multiAz ? 2 : 1), 5);
+  },
+  rdsStorageGbMonth(region, storageType, multiAz) {
+    const base = svc.RDS_STORAGE_GB_MONTH[storageType] ?? svc.RDS_STORAGE_GB_MONTH.gp2!;
+    return round(base * svc.REGION_FACTOR[regionOf(region)] * (multiAz ? 2 : 1), 5);
+  },
+  fargateHourly(region, vcpu, memoryGb, opts = {}) {
+    const rates = svc.FARGATE[opts.architecture ?? "x86_64"];
+    const r = regionOf(region);
+    const onDemand = vcpu * rates.vcpuHour[r] + memoryGb * rates.gbHour[r];
+    return round(opts.spot ? onDemand * (1 - svc.FARGATE.spotDiscount) : onDemand, 9);
+  },
+
+  isCatalogRegion: (region) => (REGIONS as readonly string[]).includes(region),
+  sourceOf: (kind) => SOURCES[kind],
+  loadBalancerCapacityUnitHourly: (region, kind) => svc.LOAD_BALANCER_LCU_HOURLY[kind][regionOf(region)],
+  ebsGp3ExtrasMonth(region, iops, throughputMbps) {
+    const r = regionOf(region);
+    return Math.max(0, iops - 3000) * svc.EBS_EXTRAS.gp3IopsMonth[r] + Math.max(0, throughputMbps - 125) * svc.EBS_EXTRAS.gp3ThroughputMbpsMonth[r];
+  },
+  ebsProvisionedIopsMonth: (region, iops) => iops * svc.EBS_EXTRAS.ioIopsMonth[regionOf(region)],
+  elasticacheHourly(region, nodeType) {
+    const base = svc.ELASTICACHE_HOURLY[nodeType];
+    return base === undefined ? undefined : round(base * svc.REGION_FACTOR[regionOf(region)], 5);
+  },
+  lambda(region) {
+    const r = regionOf(region);
+    return { perRequest: svc.LAMBDA.perMillionRequests[r] / 1e6, gbSecond: { x86_64: svc.LAMBDA.gbSecond.x86_64[r], arm64: svc.LAMBDA.gbSecond.arm64[r] } };
+  },
+  dynamodb(region) {
+    const f = svc.REGION_FACTOR[regionOf(region)];
+    const d = svc.DYNAMODB;
+    return {
+      onDemandWrite: (d.onDemandPerMillionWrites * f) / 1e6,
+      onDemandRead: (d.onDemandPerMillionReads * f) / 1e6,
+      wcuHour: d.provisionedWcuHour * f,
+      rcuHour: d.provisionedRcuHour * f,
+      storageGbMonth: d.storageGbMonth * f,
+    };
+  },
+  cloudwatch(region) {
+    const r = regionOf(region);
+    const c = svc.CLOUDWATCH;
+    return { ...c, logsIngestGb: c.logsIngestGb[r], logsStorageGbMonth: c.logsStorageGbMonth[r] };
+  },
+  kmsKeyMonth: () => svc.KMS.keyMonth,
+  kmsPerRequest: () => svc.KMS.perTenThousandRequests / 1e4,
+  secretsManagerSecretMonth: () => svc.SECRETS_MANAGER.secretMonth,
+  ssmParameterMonth: (_region, tier) => (tier === "Advanced" ? svc.SSM.advancedParameterMonth : svc.SSM.standardParameterMonth),
+  sqsPerRequest: (_region, fifo) => (fifo ? svc.SQS.perMillionFifo : svc.SQS.perMillionStandard) / 1e6,
+  snsPerPublish: () => svc.SNS.perMillionPublishes / 1e6,
+  snsPerEmail: () => svc.SNS.perHundredThousandEmails / 1e5,
+  s3StandardGbMonth: (region) => svc.S3.standardGbMonth[regionOf(region)],
+  s3PerPut: () => svc.S3.perThousandPuts / 1000,
+  costExplorerPerRequest: () => svc.COST_EXPLORER.perRequest,
+  budgetMonth: () => (svc.BUDGETS.perBudgetDay * HOURS_PER_MONTH) / 24,
+  ecrStorageGbMonth: () => svc.ECR.storageGbMonth,
+  route53HostedZoneMonth: () => svc.ROUTE53.hostedZoneMonth,
+  auroraAcuHourly: (region) => round(svc.AURORA_ACU_HOURLY * svc.REGION_FACTOR[regionOf(region)], 5),
+  eksClusterHourly: () => svc.EKS_CLUSTER_HOURLY,
+  vpcInterfaceEndpointHourly: (region) => svc.VPC_INTERFACE_ENDPOINT_HOURLY[regionOf(region)],
+};

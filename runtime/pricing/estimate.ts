@@ -1,0 +1,166 @@
+/**
+ * The cost estimator (SPEC S11): prices a stack from its resources' inputs (Pulumi type tokens
+ * and inputs, as the offline plan and the policy engine see them) and says what it could not
+ * price. Output: line items (resource, what, $/month, basis), the list-price total, the total
+ * after AWS's always-free allowances (applied across the whole stack, cheapest usage first, so
+ * the after-free figure errs high), and the unpriced resources with the reason.
+ *
+ * Usage that inputs do not say (invocations, log volume, requests) comes from
+ * `UsageAssumptions` or a resource's `costguard:estimate` tag; see usage.ts.
+ */
+import { ALWAYS_FREE, catalog as defaultCatalog, CATALOG_DATE, type CatalogPriceBook } from "./catalog";
+import { PricingContext, priceResource } from "./estimateRules";
+import { DEFAULT_USAGE, type UsageAssumptions } from "./usage";
+
+export { ESTIMATE_TAG, DEFAULT_USAGE, type UsageAssumptions } from "./usage";
+
+export interface ResourceToPrice {
+  /** Pulumi type token, e.g. `aws:ec2/instance:Instance` or `awsx:ecs:FargateService`. */
+  type: string;
+  /** Logical name. */
+  name: string;
+  inputs: Record<string, unknown>;
+  /** Inputs plus provider-computed values (ids, ARNs, tagsAll), when known. */
+  state?: Record<string, unknown>;
+  /** Unique key (e.g. the URN) and the parent's key, when known: a component whose children are
+   *  in the list (awsx under the real engine) is priced through them, not twice. */
+  key?: string;
+  parent?: string;
+}
+
+/** Usage metered against an always-free allowance. */
+export type FreeMeter = keyof typeof FREE_ALLOWANCE;
+
+export const FREE_ALLOWANCE = {
+  cloudwatchAlarmMetrics: ALWAYS_FREE.cloudwatchAlarms,
+  cloudwatchDashboards: ALWAYS_FREE.cloudwatchDashboards,
+  cloudwatchCustomMetrics: ALWAYS_FREE.cloudwatchCustomMetrics,
+  cloudwatchLogsGb: ALWAYS_FREE.cloudwatchLogsGb,
+  lambdaRequests: ALWAYS_FREE.lambdaRequests,
+  lambdaGbSeconds: ALWAYS_FREE.lambdaGbSeconds,
+  sqsRequests: ALWAYS_FREE.sqsRequests,
+  snsPublishes: ALWAYS_FREE.snsPublishes,
+  snsEmails: ALWAYS_FREE.snsEmails,
+  kmsRequests: ALWAYS_FREE.kmsRequests,
+  dynamodbStorageGb: ALWAYS_FREE.dynamodbStorageGb,
+  dynamodbProvisionedWcu: ALWAYS_FREE.dynamodbProvisionedWcu,
+  dynamodbProvisionedRcu: ALWAYS_FREE.dynamodbProvisionedRcu,
+  budgets: ALWAYS_FREE.budgets,
+} as const;
+
+export interface LineItem {
+  /** Logical name of the resource. */
+  resource: string;
+  type: string;
+  /** What is billed, e.g. "t3.medium on-demand" or "requests". */
+  what: string;
+  /** $/month at list price. */
+  monthlyUsd: number;
+  /** $/month once the always-free allowances are applied. */
+  afterFreeTierUsd: number;
+  /** How the figure was computed, with every assumption named. */
+  basis: string;
+  /** Quantity metered against a free allowance, in the allowance's unit. */
+  usage?: { meter: FreeMeter; quantity: number; unitUsd: number };
+}
+
+export interface Unpriced {
+  resource: string;
+  type: string;
+  reason: string;
+}
+
+export interface Estimate {
+  region: string;
+  /** Date the catalog's prices were recorded. */
+  priceDate: string;
+  lineItems: LineItem[];
+  listMonthlyUsd: number;
+  afterFreeTierMonthlyUsd: number;
+  /** Allowances that applied: quantity used, allowance, $ saved. */
+  freeTier: { meter: FreeMeter; used: number; allowance: number; savedUsd: number }[];
+  unpriced: Unpriced[];
+  /** Resources that cost nothing by themselves (IAM, rules, policies, subnets...). */
+  freeResources: number;
+  /** Notes that apply to the whole estimate (region fallback, hint problems). */
+  notes: string[];
+}
+
+export interface EstimateOptions {
+  region: string;
+  priceBook?: CatalogPriceBook;
+  usage?: Partial<UsageAssumptions>;
+}
+
+/** Applies each free allowance across the stack, cheapest unit first (so the result errs high). */
+function applyFreeTier(items: LineItem[]): Estimate["freeTier"] {
+  const summary: Estimate["freeTier"] = [];
+  for (const meter of Object.keys(FREE_ALLOWANCE) as FreeMeter[]) {
+    const metered = items.filter((i) => i.usage?.meter === meter).sort((a, b) => a.usage!.unitUsd - b.usage!.unitUsd);
+    if (!metered.length) continue;
+    let left: number = FREE_ALLOWANCE[meter];
+    let used = 0;
+    let saved = 0;
+    for (const item of metered) {
+      const { quantity, unitUsd } = item.usage!;
+      used += quantity;
+      const free = Math.min(left, quantity);
+      left -= free;
+      item.afterFreeTierUsd = Math.max(0, (quantity - free) * unitUsd);
+      saved += item.monthlyUsd - item.afterFreeTierUsd;
+    }
+    summary.push({ meter, used, allowance: FREE_ALLOWANCE[meter], savedUsd: saved });
+  }
+  return summary;
+}
+
+export function estimateStack(resources: ResourceToPrice[], opts: EstimateOptions): Estimate {
+  const book = opts.priceBook ?? defaultCatalog;
+  const ctx = new PricingContext(resources, opts.region, book, { ...DEFAULT_USAGE, ...opts.usage });
+  const lineItems: LineItem[] = [];
+  const unpriced: Unpriced[] = [];
+  let freeResources = 0;
+  const parents = new Set(resources.map((r) => r.parent).filter(Boolean));
+  for (const r of resources) {
+    // Remote components (awsx, eks) are single resources under mocks but have their children under the engine.
+    if (r.key && parents.has(r.key) && !r.type.startsWith("aws:")) continue;
+    const result = priceResource(r, ctx);
+    if (result.kind === "priced") lineItems.push(...result.items.map((i) => ({ ...i, afterFreeTierUsd: i.monthlyUsd })));
+    else if (result.kind === "free") freeResources++;
+    else if (result.kind === "unpriced") unpriced.push({ resource: r.name, type: r.type, reason: result.reason });
+  }
+  const freeTier = applyFreeTier(lineItems);
+  const sum = (f: (i: LineItem) => number) => lineItems.reduce((s, i) => s + f(i), 0);
+  const notes = [...ctx.notes];
+  if (!book.isCatalogRegion(opts.region)) notes.unshift(`${opts.region} is not in the catalog: priced at us-east-1 rates`);
+  return {
+    region: opts.region,
+    priceDate: CATALOG_DATE,
+    lineItems,
+    listMonthlyUsd: sum((i) => i.monthlyUsd),
+    afterFreeTierMonthlyUsd: sum((i) => i.afterFreeTierUsd),
+    freeTier,
+    unpriced,
+    freeResources,
+    notes,
+  };
+}
+
+/** Line items by resource, most expensive first (after free tier, then list). */
+export function topItems(estimate: Estimate, n: number): { resource: string; type: string; monthlyUsd: number; afterFreeTierUsd: number; what: string }[] {
+  const byResource = new Map<string, { resource: string; type: string; monthlyUsd: number; afterFreeTierUsd: number; what: string[] }>();
+  for (const i of estimate.lineItems) {
+    const key = `${i.type}::${i.resource}`;
+    const entry = byResource.get(key) ?? { resource: i.resource, type: i.type, monthlyUsd: 0, afterFreeTierUsd: 0, what: [] };
+    entry.monthlyUsd += i.monthlyUsd;
+    entry.afterFreeTierUsd += i.afterFreeTierUsd;
+    entry.what.push(i.what);
+    byResource.set(key, entry);
+  }
+  return [...byResource.values()]
+    .sort((a, b) => b.afterFreeTierUsd - a.afterFreeTierUsd || b.monthlyUsd - a.monthlyUsd)
+    .slice(0, n)
+    .map((e) => ({ ...e, what: e.what.join(" + ") }));
+}
+
+export const usd = (v: number): string => (v !== 0 && Math.abs(v) < 0.01 ? `$${v.toFixed(4)}` : `$${v.toFixed(2)}`);
