@@ -5,6 +5,7 @@ import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balan
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Context } from "aws-lambda";
 import { ENV } from "../contract";
+import { catalog } from "../pricing/catalog";
 import type { PriceBook } from "../pricing/types";
 import { publishEvent } from "../shared/events";
 import { createLogger, createMetrics } from "../shared/observability";
@@ -13,11 +14,8 @@ import { spotStoresFromEnv } from "../spot/env";
 import { emfSink } from "../spot/metrics";
 import { systemClock } from "../spot/wait";
 
-/**
- * The price book for choosing compatible types. Until the shared catalog (runtime/pricing) is
- * wired in here, only the on-demand instance's own type is launched as spot.
- */
-const prices: PriceBook | undefined = undefined;
+/** The price book for choosing compatible types: the shared catalog (runtime/pricing). */
+const prices: PriceBook = catalog;
 
 let deps: Omit<OptimizerDeps, "remainingMs"> | undefined;
 

@@ -12,6 +12,7 @@ import { AdminCommand, ENV } from "../contract";
 import { dynamoTableReader, type HistoryReaders } from "../report/history";
 import { runDailyReport, type ReportDeps, type ReportSettings } from "../report/run";
 import { createLogger, createMetrics, emitMetric } from "../shared/observability";
+import { catalog } from "../pricing/catalog";
 
 /** Runtime settings passed as JSON in COSTGUARD_SETTINGS by components/costReport.ts. */
 export const CostReportSettings = z.object({
@@ -75,9 +76,8 @@ function build(): { settings: ReportSettings; deps: ReportDeps } {
       s3: new S3Client({}),
       sns: new SNSClient({}),
       readers,
-      // The shared pricing catalog (runtime/pricing) plugs in here; without it the report
-      // shows spot cost but says the savings could not be priced.
-      priceBook: undefined,
+      // On-demand prices of the spot hours, for the savings spot brought.
+      priceBook: catalog,
       log: logger,
       emitDailyCost: (usd) => emitMetric(metrics, "dailyCostUsd", usd),
     },

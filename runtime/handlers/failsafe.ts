@@ -16,6 +16,7 @@ import type { FailsafeDeps } from "../failsafe/check";
 import { handleFailsafeEvent, type FailsafeResponse } from "../failsafe/commands";
 import { parseFailsafeSettings } from "../failsafe/settings";
 import { FailsafeStore } from "../failsafe/store";
+import { catalog } from "../pricing/catalog";
 import type { PriceBook } from "../pricing/types";
 import { createLogger, createMetrics, emitMetric } from "../shared/observability";
 
@@ -29,15 +30,8 @@ const Env = z.object({
   [ENV.auditTable]: z.string().min(1),
 });
 
-/**
- * The pricing catalog (SPEC S11) is built in runtime/pricing/ by the policy-pack work.
- * INTEGRATION: replace this with `import { catalog as priceBook } from "../pricing/catalog";`.
- */
-const priceBook: PriceBook = new Proxy({} as PriceBook, {
-  get: (_t, prop) => () => {
-    throw new Error(`the pricing catalog is not wired into the failsafe handler (PriceBook.${String(prop)})`);
-  },
-});
+/** The shared pricing catalog (SPEC S11): dated list prices for everything the inventory holds. */
+const priceBook: PriceBook = catalog;
 
 let deps: FailsafeDeps | undefined;
 

@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { ENV } from "../contract";
 import { createLogger, createMetrics, emitMetric } from "../shared/observability";
-import { INTERIM_PRICES } from "../waste/interimPrices";
+import { catalog } from "../pricing/catalog";
 import { runWasteScan, WasteSettings, type WasteScanDeps } from "../waste/scan";
 import { FindingsStore } from "../waste/store";
 
@@ -37,7 +37,7 @@ function build() {
     scan: {
       ec2,
       store: new FindingsStore(doc, env[ENV.findingsTable]),
-      prices: INTERIM_PRICES,
+      prices: catalog,
       log: logger,
       stack: env[ENV.stack],
       alerts: { sns: new SNSClient({ retryMode: "standard" }), topicArn: env[ENV.alertTopicArn] },
