@@ -43,10 +43,11 @@ after(async () => {
 });
 
 describe("asgOptimizer handler", () => {
-  it("swaps in a healthy pool, and leaves a group alone while its type's circuit is open", async () => {
+  it("swaps in a healthy pool, and steers around a type whose circuit is open to a compatible one (real catalog)", async () => {
     const { handler } = require("../../runtime/handlers/asgOptimizer") as typeof import("../../runtime/handlers/asgOptimizer");
     const { BreakerStore } = require("../../runtime/spot/breakerStore") as typeof import("../../runtime/spot/breakerStore");
     const { BreakerSettings } = require("../../runtime/spot/settings") as typeof import("../../runtime/spot/settings");
+    const { catalog } = require("../../runtime/pricing/catalog") as typeof import("../../runtime/pricing/catalog");
     fake.addGroup("web", { n: 2, type: "m5.large" });
     fake.addGroup("api", { n: 2, type: "c5.large" });
     const breakers = new BreakerStore(db.doc, "o-breakers", BreakerSettings.parse({}));
@@ -55,10 +56,18 @@ describe("asgOptimizer handler", () => {
     const out = await handler({ source: "aws.events", "detail-type": "Scheduled Event" }, { getRemainingTimeInMillis: () => 900_000 });
     const byGroup = Object.fromEntries(out.groups.map((g) => [g.group, g]));
     assert.equal(byGroup.web!.outcome, "replaced");
-    assert.equal(byGroup.api!.outcome, "skipped");
-    assert.match((byGroup.api as { reason: string }).reason, /no compatible type .* circuit c5\.large is open/);
+    assert.equal(byGroup.api!.outcome, "replaced");
     assert.equal(fake.group("web").desired, 2);
-    assert.equal([...fake.instances.values()].filter((i) => i.lifecycle === "spot" && i.state === "running").length, 1);
-    assert.equal(sns.commandCalls(PublishCommand).length, 1);
+    assert.equal(fake.group("api").desired, 2);
+    const spot = [...fake.instances.values()].filter((i) => i.lifecycle === "spot" && i.state === "running");
+    assert.equal(spot.length, 2);
+    const c5 = catalog.instanceSpec("c5.large")!;
+    const apiSpot = spot.filter((i) => i.type !== "m5.large" && catalog.instanceSpec(i.type)!.memoryGiB < 8);
+    assert.equal(apiSpot.length, 1, `spot types: ${spot.map((i) => i.type).join(", ")}`);
+    const chosen = catalog.instanceSpec(apiSpot[0]!.type)!;
+    assert.notEqual(chosen.instanceType, "c5.large", "the open circuit's type is avoided");
+    assert.equal(chosen.architecture, c5.architecture);
+    assert.ok(chosen.vcpu >= c5.vcpu && chosen.memoryGiB >= c5.memoryGiB);
+    assert.equal(sns.commandCalls(PublishCommand).length, 2);
   });
 });
