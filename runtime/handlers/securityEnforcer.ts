@@ -5,6 +5,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { ENV } from "../contract";
+import { jsonVariable } from "../shared/env";
 import { EnforcerStore } from "../enforcer/adapters";
 import { EnforcerSettings } from "../enforcer/decide";
 import { runEnforcer, type EnforcerDeps } from "../enforcer/run";
@@ -14,14 +15,7 @@ const Env = z.object({
   [ENV.stack]: z.string().min(1),
   [ENV.alertTopicArn]: z.string().startsWith("arn:"),
   [ENV.enforcerTable]: z.string().min(1),
-  [ENV.settings]: z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: `${ENV.settings} must be JSON` });
-      return z.NEVER;
-    }
-  }).pipe(EnforcerSettings),
+  [ENV.settings]: jsonVariable(ENV.settings, EnforcerSettings),
 });
 
 const logger = createLogger("costguard-securityEnforcer");

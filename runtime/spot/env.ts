@@ -6,19 +6,11 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { ENV } from "../contract";
+import { jsonVariable } from "../shared/env";
 import { SpotAdvisor } from "./advice";
 import { BreakerStore } from "./breakerStore";
 import { PoolRiskStore } from "./poolRisk";
 import { SpotSettings } from "./settings";
-
-const settingsJson = z.string().transform((text, ctx) => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    ctx.addIssue({ code: "custom", message: `${ENV.settings} must be JSON` });
-    return z.NEVER;
-  }
-});
 
 /** Which variable carries the spot settings: the spot functions' own, or COSTGUARD_SPOT_SETTINGS. */
 type SettingsVar = typeof ENV.settings | typeof ENV.spotSettings;
@@ -30,7 +22,7 @@ export const SpotEnv = z.object({
   [ENV.poolRiskTable]: z.string().min(1),
   [ENV.alertTopicArn]: z.string().min(1),
   AWS_REGION: z.string().min(1),
-  settings: settingsJson.pipe(SpotSettings).default(SpotSettings.parse({})),
+  settings: jsonVariable(ENV.settings, SpotSettings).default(SpotSettings.parse({})),
 });
 export type SpotEnv = z.infer<typeof SpotEnv>;
 
