@@ -76,7 +76,8 @@ const nodeOptimizer = config.nodeOptimizer
       opts,
     )
   : undefined;
-export const nodeOptimizerFunction = nodeOptimizer?.functionName;
+// null (not undefined) when no cluster is configured: Pulumi drops undefined outputs with a warning.
+export const nodeOptimizerFunction = nodeOptimizer?.functionName ?? null;
 
 // --- Hygiene (SPEC S6) ---
 const { enabled: wasteEnabled, ...waste } = config.wasteScanner;
