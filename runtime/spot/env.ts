@@ -15,15 +15,18 @@ import { SpotSettings } from "./settings";
 /** Which variable carries the spot settings: the spot functions' own, or COSTGUARD_SPOT_SETTINGS. */
 type SettingsVar = typeof ENV.settings | typeof ENV.spotSettings;
 
-// The settings arrive under `settings`, copied from whichever variable carries them.
-export const SpotEnv = z.object({
-  [ENV.stack]: z.string().min(1),
-  [ENV.breakerTable]: z.string().min(1),
-  [ENV.poolRiskTable]: z.string().min(1),
-  [ENV.alertTopicArn]: z.string().min(1),
-  AWS_REGION: z.string().min(1),
-  settings: jsonVariable(ENV.settings, SpotSettings).default(SpotSettings.parse({})),
-});
+// The settings arrive under `settings`, copied from whichever variable carries them (named in errors).
+function spotEnv(settingsVar: SettingsVar) {
+  return z.object({
+    [ENV.stack]: z.string().min(1),
+    [ENV.breakerTable]: z.string().min(1),
+    [ENV.poolRiskTable]: z.string().min(1),
+    [ENV.alertTopicArn]: z.string().min(1),
+    AWS_REGION: z.string().min(1),
+    settings: jsonVariable(settingsVar, SpotSettings).default(SpotSettings.parse({})),
+  });
+}
+export const SpotEnv = spotEnv(ENV.settings);
 export type SpotEnv = z.infer<typeof SpotEnv>;
 
 export interface SpotStores {
@@ -36,7 +39,7 @@ export interface SpotStores {
 
 export function spotStoresFromEnv(processEnv: NodeJS.ProcessEnv = process.env, opts: { settingsVar?: SettingsVar } = {}): SpotStores {
   const settingsVar = opts.settingsVar ?? ENV.settings;
-  const env = SpotEnv.parse({ ...processEnv, settings: processEnv[settingsVar] });
+  const env = spotEnv(settingsVar).parse({ ...processEnv, settings: processEnv[settingsVar] });
   const settings = env.settings;
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   const breakers = new BreakerStore(doc, env[ENV.breakerTable], settings.breaker);
