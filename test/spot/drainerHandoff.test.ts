@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { drainerFrom } from "../../runtime/handlers/spotEvents";
+import { spotStoresFromEnv } from "../../runtime/spot/env";
 
 describe("spot events → node drainer", () => {
   it("does nothing when no node optimizer is deployed", () => {
@@ -39,8 +40,7 @@ describe("spot events → node drainer", () => {
 });
 
 describe("spot advice settings for another function", () => {
-  it("reads COSTGUARD_SPOT_SETTINGS when asked, and names it when it is not JSON", async () => {
-    const { spotStoresFromEnv } = await import("../../runtime/spot/env");
+  it("reads COSTGUARD_SPOT_SETTINGS when asked, and names it when it is not JSON", () => {
     const base = { COSTGUARD_STACK: "dev", COSTGUARD_BREAKER_TABLE: "b", COSTGUARD_POOL_RISK_TABLE: "p", COSTGUARD_ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:1:t", AWS_REGION: "us-east-1", COSTGUARD_SETTINGS: '{"clusterName":"shop"}' };
     const stores = spotStoresFromEnv({ ...base, COSTGUARD_SPOT_SETTINGS: JSON.stringify({ breaker: { threshold: 7 } }) }, { settingsVar: "COSTGUARD_SPOT_SETTINGS" });
     assert.equal(stores.settings.breaker.threshold, 7, "the node optimizer's own COSTGUARD_SETTINGS is not read as spot settings");
