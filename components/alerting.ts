@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../runtime/contract";
-import { GuardFunction } from "./guardFunction";
+import { GuardFunction, type FunctionDefaults } from "./guardFunction";
 
 /** AWS services allowed to publish to the alert topic. */
 export const PUBLISHING_SERVICES = [
@@ -19,21 +19,13 @@ export const PUBLISHING_SERVICES = [
   "events.amazonaws.com",
 ] as const;
 
-export interface AlertChannelArgs {
-  /** Stack name, used in names and messages. */
-  stack: string;
+export interface AlertChannelArgs extends FunctionDefaults {
   /** E-mail addresses to subscribe (each must confirm the subscription). */
   emails: string[];
   /** Encrypt the topic with a customer-managed KMS key. */
   encrypt: boolean;
   /** Slack incoming-webhook URL as a secret; stored in SSM as SecureString, read at run time. */
   slackWebhookUrl?: pulumi.Input<string>;
-  /** Log retention of the notifier. */
-  logRetentionDays: number;
-  /** Architecture of the notifier function. */
-  architecture: "arm64" | "x86_64";
-  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
-  deadLetterQueue?: aws.sqs.Queue;
 }
 
 export class AlertChannel extends pulumi.ComponentResource {

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, type EnvName } from "../runtime/contract";
 import { REPORT_PREFIX } from "../runtime/report/keys";
 import type { CostReportSettings } from "../runtime/handlers/costReport";
-import { GuardFunction, type PolicyStatement } from "./guardFunction";
+import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
 /** A DynamoDB table the report reads (scan only). */
 export interface ReadableTable {
@@ -18,15 +18,7 @@ export interface ReadableTable {
   arn: pulumi.Input<string>;
 }
 
-export interface CostReportArgs {
-  /** Stack name, used in names and the report's title. */
-  stack: string;
-  /** Log retention of the function, in days. */
-  logRetentionDays: number;
-  /** Architecture of the function. */
-  architecture: "arm64" | "x86_64";
-  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
-  deadLetterQueue?: aws.sqs.Queue;
+export interface CostReportArgs extends FunctionDefaults, AlertReporting {
   /** EventBridge schedule of the daily run (default 09:00 UTC). */
   schedule: string;
   /** Days a stored report is kept before the lifecycle rule deletes it. */
@@ -35,10 +27,6 @@ export interface CostReportArgs {
   maxCostExplorerRequests: number;
   /** The stack's monthly budget, to compare the forecast with. */
   monthlyBudgetUsd?: number;
-  /** Alert topic the summary goes to. */
-  alertTopicArn: pulumi.Input<string>;
-  /** IAM statements that let the function publish to the alert topic. */
-  publishStatements: PolicyStatement[];
   /** Tables of other capabilities the recommendations read, when they exist. */
   tables?: { findings?: ReadableTable; breakers?: ReadableTable; audit?: ReadableTable };
   /** Escape hatch: adjust the bucket's args. */

@@ -16,25 +16,13 @@ import { runsPerMonth } from "../runtime/pricing/schedule";
 import { estimateTags } from "./estimateHints";
 
 type TableKind = "samples" | "state" | "audit";
-import { GuardFunction, type PolicyStatement } from "./guardFunction";
+import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
-export interface CostGuardArgs {
-  /** Stack name, used in names and messages. */
-  stack: string;
+export interface CostGuardArgs extends FunctionDefaults, AlertReporting {
   /** Thresholds and response of every environment (defaults merged with the stack's overrides). */
   environments: Record<string, EnvironmentSettings>;
   /** The stack's `failsafe` config section. */
   failsafe: GuardConfig["failsafe"];
-  /** ARN of the alert topic events go to. */
-  alertTopicArn: pulumi.Input<string>;
-  /** IAM statements that let the function publish to the alert topic (AlertChannel.publishStatements()). */
-  publishStatements: PolicyStatement[];
-  /** Log retention of the function, in days. */
-  logRetentionDays: number;
-  /** Architecture of the function. */
-  architecture: "arm64" | "x86_64";
-  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
-  deadLetterQueue?: aws.sqs.Queue;
   /** Escape hatch: adjust each table's args before it is created. */
   transformTable?: (name: "samples" | "state" | "audit", args: aws.dynamodb.TableArgs) => aws.dynamodb.TableArgs;
 }

@@ -25,6 +25,26 @@ export interface PolicyStatement {
   Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
 }
 
+/** What index.ts gives every capability component for its functions (its `common`). */
+export interface FunctionDefaults {
+  /** Stack name, used in names and messages. */
+  stack: string;
+  /** Retention of the functions' log groups, in days. */
+  logRetentionDays: number;
+  /** Architecture of the functions. */
+  architecture: "arm64" | "x86_64";
+  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
+  deadLetterQueue?: aws.sqs.Queue;
+}
+
+/** What a capability needs to report to the alert topic (index.ts's `reporting`). */
+export interface AlertReporting {
+  /** ARN of the alert topic the capability's events go to. */
+  alertTopicArn: pulumi.Input<string>;
+  /** IAM statements that let its functions publish there (AlertChannel.publishStatements()). */
+  publishStatements: PolicyStatement[];
+}
+
 export interface BundleOptions {
   /** Bundle AWS SDK v3 into the function (true) or use the Lambda runtime's copy (false). */
   bundleAwsSdk?: boolean;

@@ -11,25 +11,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
 import { GUARD_TABLE_TAGS } from "./estimateHints";
-import { GuardFunction, type PolicyStatement } from "./guardFunction";
+import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
 type Statement = PolicyStatement;
 
-interface HygieneCommonArgs {
-  /** Stack name, used in names and messages. */
-  stack: string;
-  /** Retention of the function's log group, in days. */
-  logRetentionDays: number;
-  /** Architecture of the function. */
-  architecture: "arm64" | "x86_64";
-  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
-  deadLetterQueue?: aws.sqs.Queue;
+interface HygieneCommonArgs extends FunctionDefaults, AlertReporting {
   /** EventBridge schedule expression of the runs. */
   schedule: string;
-  /** ARN of the alert topic the summaries go to. */
-  alertTopicArn: pulumi.Input<string>;
-  /** IAM statements that let the function publish to the alert topic (AlertChannel.publishStatements()). */
-  publishStatements: Statement[];
 }
 
 /** ARN prefix of this account's EC2 resources in the stack's region. */

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../runtime/contract";
 import type { NodeOptimizerRuntimeSettings } from "../runtime/k8s/settings";
 import type { NodeOptimizerSettings } from "./configSchema";
-import { GuardFunction, type PolicyStatement } from "./guardFunction";
+import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
 /** The RBAC rules of the optimizer's Kubernetes group: exactly what runtime/k8s/kubeApi.ts calls. */
 export const NODE_OPTIMIZER_RULES = [
@@ -24,21 +24,9 @@ export const NODE_OPTIMIZER_RULES = [
   { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
 ];
 
-export interface NodeOptimizerArgs {
+export interface NodeOptimizerArgs extends FunctionDefaults, AlertReporting {
   /** The `costguard:nodeOptimizer` settings (cluster, node groups, schedule, deadlines, group). */
   settings: NodeOptimizerSettings;
-  /** Stack name, for messages and the function's environment. */
-  stack: string;
-  /** Retention of the function's log group, in days. */
-  logRetentionDays: number;
-  /** Architecture of the function. */
-  architecture?: "arm64" | "x86_64";
-  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
-  deadLetterQueue?: aws.sqs.Queue;
-  /** ARN of the alert topic drain and rebalance outcomes are announced on. */
-  alertTopicArn: pulumi.Input<string>;
-  /** IAM statements that let the function publish to the alert topic. */
-  publishStatements: PolicyStatement[];
   /** Spot advice (circuit breaker + pool risk) consulted before choosing spot: SpotResilience.advisorAccess(). */
   advisor?: { environment: Record<string, pulumi.Input<string>>; statements: PolicyStatement[] };
   /** Fixed function name, so the spot-events function can be told whom to hand nodes to before this exists. */

@@ -15,26 +15,14 @@ import { ENV, TAGS } from "../runtime/contract";
 import type { SpotSettingsInput } from "../runtime/spot/settings";
 import type { GuardConfig } from "./config";
 import { GUARD_TABLE_TAGS } from "./estimateHints";
-import { GuardFunction, type PolicyStatement } from "./guardFunction";
+import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
 export const INTERRUPTION_WARNING = "EC2 Spot Instance Interruption Warning";
 export const REBALANCE_RECOMMENDATION = "EC2 Instance Rebalance Recommendation";
 
-export interface SpotResilienceArgs {
-  /** Stack name, used in names and messages. */
-  stack: string;
+export interface SpotResilienceArgs extends FunctionDefaults, AlertReporting {
   /** The stack's `spot` config section (thresholds, poisoning environments, optimizer). */
   settings: GuardConfig["spot"];
-  /** ARN of the alert topic the functions report to. */
-  alertTopicArn: pulumi.Input<string>;
-  /** IAM statements that let a function publish to the alert topic (AlertChannel.publishStatements()). */
-  publishStatements: PolicyStatement[];
-  /** Log retention of the functions, in days. */
-  logRetentionDays: number;
-  /** Architecture of the functions. */
-  architecture: "arm64" | "x86_64";
-  /** Stack-wide dead-letter queue every guard function shares (one alarm metric, not one per function). */
-  deadLetterQueue?: aws.sqs.Queue;
   /**
    * The Kubernetes node optimizer, when a cluster is configured: interruptions of its nodes are
    * handed to it to cordon and drain within the notice. Its function name is fixed in advance
