@@ -14,8 +14,10 @@ import type { GuardConfig } from "./config";
 import type { EnvironmentSettings } from "./configSchema";
 import { runsPerMonth } from "../runtime/pricing/schedule";
 import { estimateTags } from "./estimateHints";
+import { failsafeSettings } from "./failsafeSettings";
 
 type TableKind = "samples" | "state" | "audit";
+export { failsafeSettings } from "./failsafeSettings";
 import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
 export interface CostGuardArgs extends FunctionDefaults, AlertReporting {
@@ -53,17 +55,6 @@ export const INVENTORY_ACTIONS = [
   "ecs:DescribeTasks",
 ];
 
-/** The runtime settings the handler validates (COSTGUARD_SETTINGS). */
-export function failsafeSettings(environments: Record<string, EnvironmentSettings>, f: GuardConfig["failsafe"]): FailsafeSettings {
-  return {
-    environments,
-    global: { maxHourlyUsd: f.globalMaxHourlyUsd, spikePercent: f.globalSpikePercent, windowMinutes: f.globalWindowMinutes },
-    untagged: { maxHourlyUsd: f.untaggedMaxHourlyUsd },
-    stopUntagged: f.stopUntagged,
-    maxActionsPerRun: f.maxActionsPerRun,
-    sampleRetentionHours: f.sampleRetentionHours,
-  };
-}
 
 /**
  * The failsafe's IAM statements: inventory reads on "*", stop/start conditioned on the

@@ -18,46 +18,23 @@ import { burnRateByEnvironment } from "../../runtime/failsafe/burnRate";
 import { runCheck } from "../../runtime/failsafe/check";
 import { decide } from "../../runtime/failsafe/decide";
 import { PAGE_SIZES, readInventory } from "../../runtime/failsafe/inventory";
-import type { FailsafeSettings } from "../../runtime/failsafe/settings";
 import { FailsafeStore } from "../../runtime/failsafe/store";
+import { catalog } from "../../runtime/pricing/catalog";
 import type { PriceBook } from "../../runtime/pricing/types";
+import { DEFAULT_ENVIRONMENTS, GuardConfigSchema } from "../../components/configSchema";
+import { failsafeSettings } from "../../components/failsafeSettings";
 import { memoryLog } from "../../runtime/shared/observability";
 
 const ENVS = ["dev", "staging", "prod"];
 const N = { instances: 5000, volumes: 2000, services: 200, tasksPerService: 2, asgSize: 50, asgShare: 0.6, spotShare: 0.2, dbs: 30, lbs: 30, nats: 6, eips: 50 };
 const TYPES = ["t3.medium", "m5.large", "m5.xlarge", "c5.xlarge"];
 const AZS = ["us-east-1a", "us-east-1b", "us-east-1c"];
-const PRICE: Record<string, number> = { "t3.medium": 0.0416, "m5.large": 0.096, "m5.xlarge": 0.192, "c5.xlarge": 0.17 };
+// On-demand list prices, used to shape the mocked spot price history (35 % of on-demand).
+const PRICE: Record<string, number> = Object.fromEntries(TYPES.map((t) => [t, catalog.ec2OnDemandHourly("us-east-1", t) ?? 0]));
 
-// A fixed price book for the benchmark (the real catalog lives in runtime/pricing/).
-const prices: PriceBook = {
-  ec2OnDemandHourly: (_r, t) => PRICE[t],
-  ec2SpotHourly: (_r, t) => (PRICE[t] ?? 0) * 0.3,
-  instanceSpec: () => undefined,
-  instanceTypes: () => TYPES,
-  ebsGbMonth: () => 0.08,
-  snapshotGbMonth: () => 0.05,
-  publicIpv4Hourly: () => 0.005,
-  natGatewayHourly: () => 0.045,
-  natGatewayPerGb: () => 0.045,
-  loadBalancerHourly: () => 0.0225,
-  rdsHourly: () => 0.068,
-  rdsStorageGbMonth: () => 0.115,
-  fargateHourly: (_r, v, m, o) => (v * 0.04048 + m * 0.004445) * (o?.spot ? 0.3 : 1),
-};
-
-const settings: FailsafeSettings = {
-  environments: {
-    dev: { maxHourlyUsd: 8, spikePercent: 3, windowMinutes: 20, response: "stop", priority: 1, dryRun: false },
-    staging: { maxHourlyUsd: 5, spikePercent: 1.5, windowMinutes: 30, response: "stop", priority: 2, dryRun: false },
-    prod: { maxHourlyUsd: 2, spikePercent: 0.5, windowMinutes: 60, response: "notify", priority: 3, dryRun: false },
-  },
-  global: { maxHourlyUsd: 25, spikePercent: 1, windowMinutes: 60 },
-  untagged: { maxHourlyUsd: 5 },
-  stopUntagged: true,
-  maxActionsPerRun: 20,
-  sampleRetentionHours: 48,
-};
+// What a stack ships with: the real pricing catalog and the default settings of the config schema.
+const prices: PriceBook = catalog;
+const settings = failsafeSettings(DEFAULT_ENVIRONMENTS, GuardConfigSchema.shape.failsafe.parse(undefined));
 
 // --- the synthetic account ---------------------------------------------------------------
 const tags = (env: string, extra: Record<string, string> = {}) => Object.entries({ Environment: env, ...extra }).map(([Key, Value]) => ({ Key, Value }));
