@@ -145,7 +145,7 @@ const costReport = config.report.enabled
         retentionDays: config.report.retentionDays,
         maxCostExplorerRequests: config.report.maxCostExplorerRequests,
         monthlyBudgetUsd: config.monthlyBudgetUsd,
-        // The tables the recommendations read: waste findings and failsafe history.
+        // The tables the recommendations read: waste findings, spot circuit breakers, failsafe history.
         tables: { findings: wasteScanner?.table, breakers: spot?.breakerTable, audit: failsafe?.auditTable },
       },
       opts,

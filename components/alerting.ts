@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../runtime/contract";
-import { GuardFunction, type FunctionDefaults } from "./guardFunction";
+import { GuardFunction, type FunctionDefaults, type PolicyStatement } from "./guardFunction";
 
 /** AWS services allowed to publish to the alert topic. */
 export const PUBLISHING_SERVICES = [
@@ -151,8 +151,8 @@ export class AlertChannel extends pulumi.ComponentResource {
   }
 
   /** IAM statement letting a guard function publish its events to the topic (and use the key). */
-  publishStatements(): { Effect: "Allow"; Action: string | string[]; Resource: pulumi.Input<string>; Sid: string }[] {
-    const statements: { Effect: "Allow"; Action: string | string[]; Resource: pulumi.Input<string>; Sid: string }[] = [
+  publishStatements(): PolicyStatement[] {
+    const statements: PolicyStatement[] = [
       { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: this.topic.arn },
     ];
     if (this.key) statements.push({ Sid: "EncryptAlerts", Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: this.key.arn });
