@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { handler } from "../../runtime/handlers/failsafe";
-import { startDynamo, defaultSettings, type LocalDynamo } from "./helpers";
+import { startDynamo, defaultSettings, type FailsafeDynamo } from "./helpers";
 
 describe("failsafe Lambda handler", () => {
-  let d: LocalDynamo;
+  let d: FailsafeDynamo;
   const saved = { ...process.env };
   before(async () => {
     d = await startDynamo();

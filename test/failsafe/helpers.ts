@@ -2,13 +2,11 @@
  * Shared test helpers for the failsafe: a small fixed PriceBook, SPEC S2 default settings,
  * dynalite tables, and a recorder for metrics.
  */
-import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { PriceBook } from "../../runtime/pricing/types";
 import type { FailsafeSettings } from "../../runtime/failsafe/settings";
 import { FailsafeStore, type TableNames } from "../../runtime/failsafe/store";
 import type { MetricKey } from "../../runtime/contract";
+import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 const RDS: Record<string, number> = { "db.t3.medium": 0.068, "db.m5.large": 0.171 };
 const ON_DEMAND: Record<string, number> = { "t3.micro": 0.0104, "t3.medium": 0.0416, "m5.large": 0.096, "m5.xlarge": 0.192, "c5.xlarge": 0.17 };
@@ -47,51 +45,21 @@ export function defaultSettings(overrides: Partial<FailsafeSettings> = {}): Fail
   };
 }
 
-export interface LocalDynamo {
-  client: DynamoDBClient;
-  doc: DynamoDBDocumentClient;
+/** dynalite with the failsafe's three tables (fresh names per call) and a store over them. */
+export interface FailsafeDynamo extends LocalDynamo {
   tables: TableNames;
   store(retentionHours?: number): FailsafeStore;
-  close(): Promise<void>;
 }
 
 let tableSeq = 0;
 
 /** Starts dynalite on a free port and creates the failsafe's three tables. */
-export async function startDynamo(): Promise<LocalDynamo> {
-  const server = require("dynalite")({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  const client = new DynamoDBClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+export async function startDynamo(): Promise<FailsafeDynamo> {
+  const db = await startDynalite();
   const n = ++tableSeq;
   const tables: TableNames = { samples: `samples-${n}`, state: `state-${n}`, audit: `audit-${n}` };
-  const create = (name: string, skType: "S" | "N") =>
-    client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: skType },
-        ],
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-      }),
-    );
-  await Promise.all([create(tables.samples, "N"), create(tables.state, "S"), create(tables.audit, "S")]);
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  return {
-    client,
-    doc,
-    tables,
-    store: (retentionHours = 48) => new FailsafeStore(doc, tables, retentionHours),
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  await Promise.all([db.createTable(tables.samples, { sortKey: "N" }), db.createTable(tables.state, { sortKey: "S" }), db.createTable(tables.audit, { sortKey: "S" })]);
+  return { ...db, tables, store: (retentionHours = 48) => new FailsafeStore(db.doc, tables, retentionHours) };
 }
 
 export function metricRecorder() {

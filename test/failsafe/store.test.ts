@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { StopAction } from "../../runtime/failsafe/model";
-import { startDynamo, type LocalDynamo } from "./helpers";
+import { startDynamo, type FailsafeDynamo } from "./helpers";
 
 const T = Date.parse("2026-11-23T12:00:00Z");
 
 describe("failsafe store (dynalite)", () => {
-  let d: LocalDynamo;
+  let d: FailsafeDynamo;
   before(async () => {
     d = await startDynamo();
   });

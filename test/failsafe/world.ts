@@ -3,14 +3,14 @@ import type { FailsafeDeps } from "../../runtime/failsafe/check";
 import type { FailsafeSettings } from "../../runtime/failsafe/settings";
 import { memoryLog } from "../../runtime/shared/observability";
 import { FakeAccount } from "./fakeAccount";
-import { defaultSettings, metricRecorder, startDynamo, testPrices, type LocalDynamo } from "./helpers";
+import { defaultSettings, metricRecorder, startDynamo, testPrices, type FailsafeDynamo } from "./helpers";
 
 export const T0 = Date.parse("2026-11-23T12:00:00Z");
 export const MINUTE = 60_000;
 
 export interface World {
   account: FakeAccount;
-  dynamo: LocalDynamo;
+  dynamo: FailsafeDynamo;
   deps: FailsafeDeps;
   metrics: ReturnType<typeof metricRecorder>;
   log: ReturnType<typeof memoryLog>;

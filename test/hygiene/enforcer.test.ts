@@ -8,7 +8,8 @@ import { EnforcerSettings, isAuthorized } from "../../runtime/enforcer/decide";
 import { runEnforcer } from "../../runtime/enforcer/run";
 import { memoryLog } from "../../runtime/shared/observability";
 import { FakeEc2 } from "./fakeEc2";
-import { HOUR, startDynalite, type LocalDynamo } from "./helpers";
+import { HOUR } from "./helpers";
+import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 const t0 = new Date("2026-11-01T06:00:00.000Z");
 const at = (hours: number) => new Date(t0.getTime() + hours * HOUR);
@@ -36,7 +37,7 @@ describe("security enforcer", () => {
     db = await startDynalite();
   });
   beforeEach(async () => {
-    await db.createTable(`enforcer-${++n}`, true);
+    await db.createTable(`enforcer-${++n}`, { sortKey: "S" });
     store = new EnforcerStore(db.doc, `enforcer-${n}`);
     sns = new SNSClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
     snsMock = mockClient(sns);

@@ -10,7 +10,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { handler as securityEnforcer } from "../../runtime/handlers/securityEnforcer";
 import { handler as wasteScanner } from "../../runtime/handlers/wasteScanner";
 import { FakeEc2 } from "./fakeEc2";
-import { startDynalite, type LocalDynamo } from "./helpers";
+import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 describe("handlers", () => {
   let db: LocalDynamo;
@@ -19,7 +19,7 @@ describe("handlers", () => {
   before(async () => {
     db = await startDynalite();
     await db.createTable("findings");
-    await db.createTable("enforcer", true);
+    await db.createTable("enforcer", { sortKey: "S" });
     const endpoint = await db.client.config.endpoint!();
     Object.assign(process.env, {
       AWS_REGION: "us-east-1",

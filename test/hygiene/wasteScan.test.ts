@@ -8,7 +8,8 @@ import { memoryLog } from "../../runtime/shared/observability";
 import { runWasteScan, WasteSettings } from "../../runtime/waste/scan";
 import { FindingsStore } from "../../runtime/waste/store";
 import { FakeEc2 } from "./fakeEc2";
-import { DAY, PRICES, startDynalite, type LocalDynamo } from "./helpers";
+import { DAY, PRICES } from "./helpers";
+import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 const t0 = new Date("2026-11-01T06:00:00.000Z");
 const at = (days: number) => new Date(t0.getTime() + days * DAY);

@@ -1,31 +1,26 @@
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoTableReader, readHistory } from "../../runtime/report/history";
+import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 import { FIXTURE_HISTORY } from "./fixtures/costExplorer";
 
-const dynalite = require("dynalite") as (opts: object) => { listen(port: number, cb: (err?: Error) => void): void; close(cb: () => void): void; address(): AddressInfo };
-
 describe("reading the other capabilities' tables (dynalite)", () => {
-  let server: ReturnType<typeof dynalite>;
+  let db: LocalDynamo;
   let doc: DynamoDBDocumentClient;
 
   before(async () => {
-    server = dynalite({ createTableMs: 0 });
-    await new Promise<void>((resolve, reject) => server.listen(0, (err) => (err ? reject(err) : resolve())));
-    const ddb = new DynamoDBClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${server.address().port}`, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
-    doc = DynamoDBDocumentClient.from(ddb);
+    db = await startDynalite();
+    doc = db.doc;
     for (const [table, key] of [["findings", "resourceId"], ["breakers", "instanceType"], ["audit", "time"]] as const) {
-      await ddb.send(new CreateTableCommand({ TableName: table, AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }], KeySchema: [{ AttributeName: key, KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" }));
+      await db.createTable(table, { partitionKey: key });
     }
     const put = (table: string, items: Record<string, unknown>[]) => doc.send(new BatchWriteCommand({ RequestItems: { [table]: items.map((Item) => ({ PutRequest: { Item } })) } }));
     await put("findings", FIXTURE_HISTORY.findings.filter((f) => "resourceId" in f));
     await put("breakers", FIXTURE_HISTORY.breakers);
     await put("audit", FIXTURE_HISTORY.audit);
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(() => db.close());
 
   it("scans every page and keeps the records the report understands", async () => {
     const readers = { findings: dynamoTableReader(doc, "findings"), breakers: dynamoTableReader(doc, "breakers"), audit: dynamoTableReader(doc, "audit") };

@@ -9,7 +9,7 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { ENV } from "../../runtime/contract";
 import { FakeAccount } from "./fakeAccount";
-import { startDynalite, type LocalDynamo } from "./localDynamo";
+import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 let db: LocalDynamo;
 const sns = mockClient(SNSClient);

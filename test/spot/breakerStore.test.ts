@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { BreakerStore } from "../../runtime/spot/breakerStore";
 import { BreakerSettings, MINUTE_MS } from "../../runtime/spot/settings";
-import { startDynalite, type LocalDynamo } from "./localDynamo";
+import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 const settings = BreakerSettings.parse({});
 let db: LocalDynamo;

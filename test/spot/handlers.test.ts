@@ -8,7 +8,7 @@ import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { ENV } from "../../runtime/contract";
-import { startDynalite, type LocalDynamo } from "./localDynamo";
+import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 let db: LocalDynamo;
 const sns = mockClient(SNSClient);

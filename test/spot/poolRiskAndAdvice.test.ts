@@ -5,7 +5,7 @@ import { SpotAdvisor } from "../../runtime/spot/advice";
 import { BreakerStore } from "../../runtime/spot/breakerStore";
 import { PoolRiskStore } from "../../runtime/spot/poolRisk";
 import { BreakerSettings, DAY_MS, MINUTE_MS } from "../../runtime/spot/settings";
-import { startDynalite, type LocalDynamo } from "./localDynamo";
+import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 const settings = BreakerSettings.parse({});
 const region = "us-east-1";

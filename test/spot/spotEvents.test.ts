@@ -8,7 +8,7 @@ import { BreakerStore } from "../../runtime/spot/breakerStore";
 import { handleSpotEvent, type NodeInterruption, type SpotEventDeps } from "../../runtime/spot/interruptions";
 import { PoolRiskStore } from "../../runtime/spot/poolRisk";
 import { BreakerSettings } from "../../runtime/spot/settings";
-import { startDynalite, type LocalDynamo } from "./localDynamo";
+import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 let db: LocalDynamo;
 let n = 0;

@@ -13,7 +13,8 @@ import { PAGE_SIZE, readInventory } from "../../runtime/waste/inventory";
 import { runWasteScan, WasteSettings } from "../../runtime/waste/scan";
 import { FindingsStore } from "../../runtime/waste/store";
 import { FakeEc2 } from "../../test/hygiene/fakeEc2";
-import { PRICES, startDynalite } from "../../test/hygiene/helpers";
+import { PRICES } from "../../test/hygiene/helpers";
+import { startDynalite } from "../../test/support/localDynamo";
 
 const VOLUMES = 10_000;
 const SNAPSHOTS = 10_000;

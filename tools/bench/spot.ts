@@ -9,15 +9,13 @@
  *
  *   npx tsx tools/bench/spot.ts
  */
-import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Architecture, InstanceSpec, PriceBook } from "../../runtime/pricing/types";
 import { recordInterruption } from "../../runtime/spot/breaker";
 import { BreakerStore } from "../../runtime/spot/breakerStore";
 import { rankCompatibleTypes } from "../../runtime/spot/compatible";
 import { BreakerSettings } from "../../runtime/spot/settings";
+import { startDynalite } from "../../test/support/localDynamo";
 
 const WRITERS = 100;
 const ROUNDS = 3;
@@ -27,18 +25,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function recordBench(): Promise<string[]> {
-  const dynalite = require("dynalite") as (opts: object) => import("node:http").Server;
-  const server = dynalite({ createTableMs: 0 });
-  // Idle keep-alive sockets must outlive the client's reuse of them (else ECONNRESET under load).
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  const client = new DynamoDBClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  await client.send(
-    new CreateTableCommand({ TableName: "bench", AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" }),
-  );
-  const store = new BreakerStore(doc, "bench", BreakerSettings.parse({}));
+  const db = await startDynalite();
+  await db.createTable("bench");
+  const store = new BreakerStore(db.doc, "bench", BreakerSettings.parse({}));
 
   const settings = BreakerSettings.parse({});
   const naive = (type: string, instanceId: string, at: number) => store.mutate(type, (r, now) => recordInterruption(r, { instanceId, at }, now, settings));
@@ -68,8 +57,7 @@ async function recordBench(): Promise<string[]> {
   const spread = await scenario("100 writers, 100 types", (round, w) => `m5.r${round}w${w}`);
   // Slow by design (every write contends): one round is enough to see it.
   const naiveContended = await scenario("naive RMW, one type", () => "m5.naive", { rounds: 1, write: naive });
-  client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await db.close();
 
   const row = (r: typeof contended) =>
     `| ${r.label.padEnd(24)} | ${String(r.calls).padStart(5)} | ${r.perSecond.toFixed(0).padStart(8)} | ${r.p50.toFixed(1).padStart(8)} | ${r.p99.toFixed(1).padStart(8)} | ${r.attemptsPerCall.toFixed(1).padStart(8)} |`;
