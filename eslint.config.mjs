@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "**/node_modules/**", ".bench/**", "docs/**"] },
+  { ignores: ["node_modules/**", "**/node_modules/**", ".bench/**", "docs/**", "dist/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
