@@ -14,6 +14,7 @@ import type { GuardConfig } from "./config";
 import type { EnvironmentSettings } from "./configSchema";
 import { runsPerMonth } from "../runtime/pricing/schedule";
 import { estimateTags } from "./estimateHints";
+import { guardTableArgs } from "./guardTable";
 import { failsafeSettings } from "./failsafeSettings";
 
 type TableKind = "samples" | "state" | "audit";
@@ -132,18 +133,7 @@ export class CostGuard extends pulumi.ComponentResource {
       audit: { storageGb: 0.01, writesPerMonth: 1_000, readsPerMonth: 1_000 },
     };
     const table = (kind: TableKind, sortKeyType: "S" | "N", ttl: boolean) => {
-      let tableArgs: aws.dynamodb.TableArgs = {
-        billingMode: "PAY_PER_REQUEST",
-        hashKey: "pk",
-        rangeKey: "sk",
-        attributes: [
-          { name: "pk", type: "S" },
-          { name: "sk", type: sortKeyType },
-        ],
-        ttl: ttl ? { attributeName: "expiresAt", enabled: true } : undefined,
-        serverSideEncryption: { enabled: true },
-        tags: estimateTags(usage[kind]),
-      };
+      let tableArgs: aws.dynamodb.TableArgs = { ...guardTableArgs({ sortKey: sortKeyType, ttl, tags: estimateTags(usage[kind]) }), serverSideEncryption: { enabled: true } };
       if (args.transformTable) tableArgs = args.transformTable(kind, tableArgs);
       return new aws.dynamodb.Table(`${name}-${kind}`, tableArgs, parent);
     };

@@ -10,7 +10,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
-import { GUARD_TABLE_TAGS } from "./estimateHints";
+import { guardTable } from "./guardTable";
 import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
 type Statement = PolicyStatement;
@@ -120,18 +120,8 @@ export class WasteScanner extends pulumi.ComponentResource {
   constructor(name: string, args: WasteScannerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("costguard:hygiene:WasteScanner", name, {}, opts);
     const parent = { parent: this };
-    this.table = new aws.dynamodb.Table(
-      `${name}-findings`,
-      {
-        billingMode: "PAY_PER_REQUEST",
-        hashKey: "pk",
-        attributes: [{ name: "pk", type: "S" }],
-        // Resolved findings expire 90 days after they were resolved.
-        ttl: { attributeName: "expiresAt", enabled: true },
-        tags: GUARD_TABLE_TAGS,
-      },
-      parent,
-    );
+    // Resolved findings expire 90 days after they were resolved.
+    this.table = guardTable(`${name}-findings`, {}, parent);
     this.tableName = this.table.name;
     const settings = {
       unattachedVolumeDays: args.unattachedVolumeDays,
@@ -184,22 +174,8 @@ export class SecurityEnforcer extends pulumi.ComponentResource {
   constructor(name: string, args: SecurityEnforcerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("costguard:hygiene:SecurityEnforcer", name, {}, opts);
     const parent = { parent: this };
-    this.table = new aws.dynamodb.Table(
-      `${name}-table`,
-      {
-        billingMode: "PAY_PER_REQUEST",
-        tags: GUARD_TABLE_TAGS,
-        hashKey: "pk",
-        rangeKey: "sk",
-        attributes: [
-          { name: "pk", type: "S" },
-          { name: "sk", type: "S" },
-        ],
-        // Audit records expire after 400 days; flags carry no expiry.
-        ttl: { attributeName: "expiresAt", enabled: true },
-      },
-      parent,
-    );
+    // Audit records expire after 400 days; flags carry no expiry.
+    this.table = guardTable(`${name}-table`, { sortKey: "S" }, parent);
     this.tableName = this.table.name;
     const settings = { authorizationTags: args.authorizationTags, mode: args.mode, graceHours: args.graceHours, maxActionsPerRun: args.maxActionsPerRun };
     this.function = new GuardFunction(

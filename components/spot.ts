@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
 import type { SpotSettingsInput } from "../runtime/spot/settings";
 import type { GuardConfig } from "./config";
-import { GUARD_TABLE_TAGS } from "./estimateHints";
+import { guardTable } from "./guardTable";
 import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
 export const INTERRUPTION_WARNING = "EC2 Spot Instance Interruption Warning";
@@ -71,21 +71,9 @@ export class SpotResilience extends pulumi.ComponentResource {
     const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
     const region = aws.getRegionOutput({}, parent).region;
 
-    const table = (suffix: string) =>
-      new aws.dynamodb.Table(
-        `${name}-${suffix}`,
-        {
-          billingMode: "PAY_PER_REQUEST",
-          hashKey: "pk",
-          attributes: [{ name: "pk", type: "S" }],
-          // Expired items are deleted by DynamoDB (eventually); readers check expiry themselves.
-          ttl: { attributeName: "expiresAt", enabled: true },
-          tags: GUARD_TABLE_TAGS,
-        },
-        parent,
-      );
-    this.breakerTable = table("breakers");
-    this.poolRiskTable = table("pool-risk");
+    // Breaker records and pool poisonings expire (expiresAt); readers check expiry themselves.
+    this.breakerTable = guardTable(`${name}-breakers`, {}, parent);
+    this.poolRiskTable = guardTable(`${name}-pool-risk`, {}, parent);
 
     this.settingsJson = JSON.stringify(spotRuntimeSettings(args.settings));
     const common = {
