@@ -22,12 +22,11 @@ describe("failsafe Lambda handler", () => {
   });
 
   it("answers status from its tables and rejects malformed commands", async () => {
-    const endpoint = await d.client.config.endpoint!();
     Object.assign(process.env, {
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",
-      AWS_ENDPOINT_URL_DYNAMODB: `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`,
+      AWS_ENDPOINT_URL_DYNAMODB: d.endpoint,
       POWERTOOLS_LOG_LEVEL: "SILENT",
       COSTGUARD_STACK: "dev",
       COSTGUARD_ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:alerts",

@@ -20,12 +20,11 @@ describe("handlers", () => {
     db = await startDynalite();
     await db.createTable("findings");
     await db.createTable("enforcer", { sortKey: "S" });
-    const endpoint = await db.client.config.endpoint!();
     Object.assign(process.env, {
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "x",
       AWS_SECRET_ACCESS_KEY: "x",
-      AWS_ENDPOINT_URL_DYNAMODB: `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`,
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
       COSTGUARD_STACK: "dev",
       COSTGUARD_ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:alerts",
       COSTGUARD_FINDINGS_TABLE: "findings",

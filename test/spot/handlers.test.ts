@@ -33,20 +33,17 @@ after(async () => {
 });
 
 function setEnv() {
-  const endpoint = (db.client.config.endpoint as unknown as () => Promise<{ hostname: string; port: number }>)();
-  return endpoint.then((e) =>
-    Object.assign(env, {
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_ENDPOINT_URL_DYNAMODB: `http://${e.hostname}:${e.port}`,
-      [ENV.stack]: "dev",
-      [ENV.alertTopicArn]: "arn:aws:sns:us-east-1:123456789012:alerts",
-      [ENV.breakerTable]: "h-breakers",
-      [ENV.poolRiskTable]: "h-pools",
-      [ENV.settings]: JSON.stringify({ breaker: { threshold: 2 }, poisoningEnvironments: ["staging"] }),
-    }),
-  );
+  Object.assign(env, {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+    [ENV.stack]: "dev",
+    [ENV.alertTopicArn]: "arn:aws:sns:us-east-1:123456789012:alerts",
+    [ENV.breakerTable]: "h-breakers",
+    [ENV.poolRiskTable]: "h-pools",
+    [ENV.settings]: JSON.stringify({ breaker: { threshold: 2 }, poisoningEnvironments: ["staging"] }),
+  });
 }
 
 describe("spot handlers", () => {
@@ -58,7 +55,7 @@ describe("spot handlers", () => {
   });
 
   it("spotEvents records interruptions with the configured settings; spotAdvice then advises and resets", async () => {
-    await setEnv();
+    setEnv();
     const events = require("../../runtime/handlers/spotEvents") as typeof import("../../runtime/handlers/spotEvents");
     const advice = require("../../runtime/handlers/spotAdvice") as typeof import("../../runtime/handlers/spotAdvice");
     const warning = (id: string) => ({ source: "aws.ec2", "detail-type": "EC2 Spot Instance Interruption Warning", region: "us-east-1", time: new Date().toISOString(), detail: { "instance-id": id } });
