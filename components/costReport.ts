@@ -118,7 +118,7 @@ export class CostReport extends pulumi.ComponentResource {
     }
 
     this.function = new GuardFunction(
-      `${name}-fn`,
+      `${name}-writer`,
       {
         handler: "costReport",
         description: "costguard: daily cost report (Cost Explorer → S3 + alert topic)",

@@ -60,9 +60,9 @@ export function assertReportBucket(run: ProgramRun, retentionDays: number): void
 }
 
 export function reportFunction(run: ProgramRun): { env: Record<string, string>; statements: { Sid?: string; Action: string | string[]; Resource: string | string[] }[] } {
-  const fn = one(run, "aws:lambda/function:Function", "cost-report-fn-fn");
+  const fn = one(run, "aws:lambda/function:Function", "cost-report-writer-fn");
   const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
-  const policy = JSON.parse(one(run, "aws:iam/rolePolicy:RolePolicy", "cost-report-fn-policy").inputs.policy as string) as { Statement: { Sid?: string; Action: string | string[]; Resource: string | string[] }[] };
+  const policy = JSON.parse(one(run, "aws:iam/rolePolicy:RolePolicy", "cost-report-writer-policy").inputs.policy as string) as { Statement: { Sid?: string; Action: string | string[]; Resource: string | string[] }[] };
   return { env, statements: policy.Statement };
 }
 
