@@ -134,7 +134,7 @@ export class CostReport extends pulumi.ComponentResource {
       parent,
     );
     this.functionName = this.function.functionName;
-    this.schedule = this.function.onSchedule("daily", args.schedule);
+    this.schedule = this.function.onSchedule("schedule", args.schedule);
 
     this.registerOutputs({ bucketName: this.bucketName, functionName: this.functionName });
   }

@@ -79,7 +79,7 @@ describe("dev stack: budgets, cost report, dashboard and alarms", () => {
     assert.deepEqual(ce.Action, ["ce:GetCostAndUsage", "ce:GetCostForecast"]);
     assert.match(statements.find((s) => s.Sid === "WriteReports")!.Resource as string, /\/reports\/cost\/\*$/);
     assert.ok(!statements.some((s) => [s.Action].flat().some((a) => a === "*" || a === "s3:*")));
-    assert.equal(one(run, "aws:cloudwatch/eventRule:EventRule", "cost-report-writer-daily").inputs.scheduleExpression, "cron(0 9 ? * MON *)");
+    assert.equal(one(run, "aws:cloudwatch/eventRule:EventRule", "cost-report-writer-schedule").inputs.scheduleExpression, "cron(0 9 ? * MON *)");
   });
 
   it("exports what guardctl and operators need", () => {
