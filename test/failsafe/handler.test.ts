@@ -23,10 +23,7 @@ describe("failsafe Lambda handler", () => {
 
   it("answers status from its tables and rejects malformed commands", async () => {
     Object.assign(process.env, {
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_ENDPOINT_URL_DYNAMODB: d.endpoint,
+      ...d.handlerEnv,
       POWERTOOLS_LOG_LEVEL: "SILENT",
       COSTGUARD_STACK: "dev",
       COSTGUARD_ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:alerts",

@@ -21,10 +21,7 @@ describe("handlers", () => {
     await db.createTable("findings");
     await db.createTable("enforcer", { sortKey: "S" });
     Object.assign(process.env, {
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: "x",
-      AWS_SECRET_ACCESS_KEY: "x",
-      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      ...db.handlerEnv,
       COSTGUARD_STACK: "dev",
       COSTGUARD_ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:alerts",
       COSTGUARD_FINDINGS_TABLE: "findings",

@@ -21,10 +21,7 @@ before(async () => {
   await db.createTable("o-pools");
   sns.on(PublishCommand).resolves({ MessageId: "m-1" });
   Object.assign(process.env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+    ...db.handlerEnv,
     [ENV.stack]: "dev",
     [ENV.alertTopicArn]: "arn:aws:sns:us-east-1:123456789012:alerts",
     [ENV.breakerTable]: "o-breakers",

@@ -22,7 +22,8 @@ export interface TableShape {
 export interface LocalDynamo {
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
-  endpoint: string;
+  /** What a handler under test needs in process.env to reach this server with the SDK's default client. */
+  handlerEnv: Record<string, string>;
   createTable(name: string, shape?: TableShape): Promise<void>;
   close(): Promise<void>;
 }
@@ -65,7 +66,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
   return {
     client,
     doc,
-    endpoint,
+    handlerEnv: { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_ENDPOINT_URL_DYNAMODB: endpoint },
     createTable,
     async close() {
       client.destroy();
