@@ -3,24 +3,14 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
 import { FailsafeSettings } from "../../runtime/failsafe/settings";
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+import { actions, statementsOf, type Statement } from "./helpers";
 
 describe("CostGuard component (dev stack)", () => {
   let run: ProgramRun;
   let statements: Statement[];
   before(async () => {
     run = await runProgram({ stack: "dev", config: { "costguard:environments": JSON.stringify({ dev: { dryRun: false }, qa: { maxHourlyUsd: 3, spikePercent: 5, windowMinutes: 30, response: "stop", priority: 1, dryRun: true } }) } });
-    const policy = run.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "failsafe-check-policy")!;
-    statements = JSON.parse(policy.inputs.policy as string).Statement;
+    statements = statementsOf(run, "failsafe-check");
   });
 
   it("is one CostGuard component with three tables, the function and its schedule", async () => {

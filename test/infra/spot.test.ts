@@ -3,27 +3,18 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
 import type { PlannedResource } from "../../tools/offline/mocks";
+import { actions, statementsOf } from "./helpers";
 
 let run: ProgramRun;
 before(async () => {
   run = await runProgram({ stack: "dev" });
 });
 
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
 const byName = (name: string): PlannedResource => {
   const r = run.resources.find((x) => x.name === name);
   assert.ok(r, `resource ${name} is declared`);
   return r;
 };
-const statements = (policyName: string): Statement[] => JSON.parse(byName(policyName).inputs.policy as string).Statement;
-const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
 describe("SpotResilience in the dev stack", () => {
   it("is one component holding the tables, rules and three functions", () => {
@@ -65,7 +56,7 @@ describe("SpotResilience in the dev stack", () => {
   });
 
   it("conditions every mutating Auto Scaling action of the optimizer on the opt-in tag", () => {
-    const all = statements("spot-optimizer-policy");
+    const all = statementsOf(run, "spot-optimizer");
     const mutating = all.filter((s) => actions(s).some((a) => a.startsWith("autoscaling:") && !a.startsWith("autoscaling:Describe")));
     assert.equal(mutating.length, 1);
     assert.deepEqual(mutating[0]!.Condition, { StringEquals: { "aws:ResourceTag/costguard:spot-optimize": "true" } });
@@ -74,7 +65,7 @@ describe("SpotResilience in the dev stack", () => {
   });
 
   it("lets the optimizer terminate and launch only instances carrying its marker, and pass roles only to EC2", () => {
-    const all = statements("spot-optimizer-policy");
+    const all = statementsOf(run, "spot-optimizer");
     const terminate = all.filter((s) => actions(s).includes("ec2:TerminateInstances"));
     assert.equal(terminate.length, 1);
     assert.deepEqual(terminate[0]!.Condition, { Null: { "aws:ResourceTag/costguard:spot-replacement-for": "false" } });
@@ -88,13 +79,13 @@ describe("SpotResilience in the dev stack", () => {
 
   it("grants no wildcard resource to any mutating action of the spot roles", () => {
     const readOnly = /^(ec2|autoscaling|elasticloadbalancing):Describe|^dynamodb:GetItem$/;
-    for (const policy of ["spot-events-policy", "spot-advice-policy", "spot-optimizer-policy"]) {
-      for (const s of statements(policy)) {
+    for (const fn of ["spot-events", "spot-advice", "spot-optimizer"]) {
+      for (const s of statementsOf(run, fn)) {
         const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
-        if (resources.includes("*")) assert.ok(actions(s).every((a) => readOnly.test(a)), `${policy} ${s.Sid} uses * only for reads`);
+        if (resources.includes("*")) assert.ok(actions(s).every((a) => readOnly.test(a)), `${fn} ${s.Sid} uses * only for reads`);
       }
     }
-    const events = statements("spot-events-policy");
+    const events = statementsOf(run, "spot-events");
     assert.ok(!events.some((s) => actions(s).some((a) => a.startsWith("autoscaling:") || a === "ec2:TerminateInstances")), "the events function changes no instance");
   });
 
