@@ -7,6 +7,7 @@ import { before, describe, it } from "node:test";
 import { loadStackConfig, runProgram, type ProgramRun } from "../../tools/offline/runProgram";
 import { MOCK_ACCOUNT, type PlannedResource } from "../../tools/offline/mocks";
 import * as path from "node:path";
+import { statementsOf } from "./helpers";
 
 const SSM_ARN = `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/api/db-password`;
 const SM_ARN = `arn:aws:secretsmanager:us-east-1:${MOCK_ACCOUNT}:secret:api/stripe-AbCdEf`;
@@ -39,8 +40,7 @@ const one = (type: string, name: string): PlannedResource => {
 const service = (name: string) => one("awsx:ecs:FargateService", `service-${name}-service`);
 type Container = { name: string; image: string; stopTimeout?: number; secrets: { name: string; valueFrom: string }[]; environment: { name: string; value: string }[]; healthCheck?: { command: string[] } };
 const container = (name: string) => (service(name).inputs.taskDefinitionArgs as { container: Container }).container;
-const execStatements = (name: string) =>
-  (JSON.parse(one("aws:iam/rolePolicy:RolePolicy", `service-${name}-exec-policy`).inputs.policy as string) as { Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[] }).Statement;
+const execStatements = (name: string) => statementsOf(run, `service-${name}-exec`);
 
 before(async () => {
   run = await runProgram({ stack: "dev", config: { "costguard:services": JSON.stringify([...devServices, ...extraServices]) } });
