@@ -1,21 +1,21 @@
 /**
- * What the report reads from the other capabilities' tables, as the minimal record shapes it
- * relies on. The tables are built by other capabilities (waste scanner, spot breaker,
- * failsafe audit); each reader is optional (its table name env var may be unset) and
- * tolerant: items that do not match the shape are skipped and counted, never fatal.
+ * What the report reads from the other capabilities' tables. It decodes the items exactly as
+ * their stores write them (each reader is optional: its table name env var may be unset) into
+ * the small records the recommendations use. Items that are not records (bookkeeping) are
+ * ignored; records that do not decode are skipped and counted, never fatal.
  *
- * Minimal shapes (extra attributes are ignored):
- *  - waste finding  (COSTGUARD_FINDINGS_TABLE): { kind: string, resourceId: string,
- *      monthlyUsd: number, status?: "open" | "resolved" | string, environment?: string,
- *      region?: string }                        (`monthlyCostUsd` is accepted for monthlyUsd)
- *  - circuit breaker (COSTGUARD_BREAKER_TABLE): { instanceType: string,
- *      state: "closed" | "open" | "half-open", availabilityZone?: string,
- *      interruptions?: number, openedAt?: ISO string, cooldownMinutes?: number }
- *  - audit record   (COSTGUARD_AUDIT_TABLE):    { time: ISO string, action: string,
- *      environment?: string, dryRun?: boolean, resourceId?: string, kind?: string }
+ *  - waste findings (COSTGUARD_FINDINGS_TABLE, runtime/waste/store.ts): items keyed
+ *    `finding#<kind>#<resourceId>` are StoredFindings; `seen#…` and `scan#last` are bookkeeping.
+ *  - circuit breakers (COSTGUARD_BREAKER_TABLE, runtime/spot/breakerStore.ts): pk is the
+ *    breaker key (`<type>` or `<type>@<az>`), with the stored state and counters.
+ *  - failsafe audit (COSTGUARD_AUDIT_TABLE, runtime/failsafe/store.ts): items of type "action"
+ *    carry the action's summary (environment, kind, id, outcome) in `detail`, `time` in epoch ms;
+ *    decision, command and restore records are not actions.
  */
 import { paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { parseBreakerKey } from "../spot/breaker";
+import { FINDING_KEY_PREFIX } from "../waste/store";
 
 export const WasteFinding = z
   .object({
@@ -29,36 +29,41 @@ export const WasteFinding = z
   .loose();
 export type WasteFinding = z.infer<typeof WasteFinding>;
 
-export const BreakerRecord = z
-  .object({
-    instanceType: z.string().min(1),
-    state: z.enum(["closed", "open", "half-open"]),
-    availabilityZone: z.string().optional(),
-    interruptions: z.number().int().nonnegative().optional(),
-    openedAt: z.string().optional(),
-    cooldownMinutes: z.number().optional(),
-  })
-  .loose();
-export type BreakerRecord = z.infer<typeof BreakerRecord>;
+export interface BreakerRecord {
+  instanceType: string;
+  availabilityZone?: string;
+  state: "closed" | "open" | "half-open";
+  interruptions?: number;
+}
 
-export const AuditRecord = z
-  .object({
-    time: z.string().datetime({ offset: true }),
-    action: z.string().min(1),
-    environment: z.string().optional(),
-    dryRun: z.boolean().optional(),
-    resourceId: z.string().optional(),
-    kind: z.string().optional(),
-  })
-  .loose();
-export type AuditRecord = z.infer<typeof AuditRecord>;
+const StoredBreaker = z.object({
+  pk: z.string().min(1),
+  state: z.enum(["closed", "open", "half-open"]),
+  interruptions: z.number().int().nonnegative().optional(),
+});
+
+export interface AuditRecord {
+  /** ISO time of the action. */
+  time: string;
+  /** The stop action's kind: stop-instance, scale-asg, scale-service, stop-db. */
+  action: string;
+  environment: string;
+  resourceId: string;
+  dryRun: boolean;
+}
+
+const StoredAuditAction = z.object({
+  type: z.literal("action"),
+  time: z.number(),
+  detail: z.object({ environment: z.string().min(1), kind: z.string().min(1), id: z.string().min(1), outcome: z.string().min(1) }),
+});
 
 /** Everything the recommendations read; a reader that is absent yields undefined. */
 export interface History {
   findings?: WasteFinding[];
   breakers?: BreakerRecord[];
   audit?: AuditRecord[];
-  /** Items skipped because they did not match the shapes above. */
+  /** Records skipped because they did not decode. */
   skipped: number;
 }
 
@@ -84,26 +89,47 @@ export function dynamoTableReader(ddb: DynamoDBDocumentClient, tableName: string
   };
 }
 
-function parseAll<T>(schema: z.ZodType<T>, items: Record<string, unknown>[], counter: { skipped: number }): T[] {
+/**
+ * Decodes the items that are records (`isRecord`): one that does not match `schema` is skipped
+ * and counted; `toRecord` may leave out a well-formed record the report has no use for.
+ */
+function decodeAll<T, S>(schema: z.ZodType<S>, items: Record<string, unknown>[], isRecord: (item: Record<string, unknown>) => boolean, toRecord: (stored: S) => T | undefined, counter: { skipped: number }): T[] {
   const out: T[] = [];
   for (const item of items) {
+    if (!isRecord(item)) continue;
     const r = schema.safeParse(item);
-    if (r.success) out.push(r.data);
-    else counter.skipped++;
+    if (!r.success) {
+      counter.skipped++;
+      continue;
+    }
+    const record = toRecord(r.data);
+    if (record) out.push(record);
   }
   return out;
 }
+
+const isFinding = (item: Record<string, unknown>) => String(item.pk).startsWith(FINDING_KEY_PREFIX);
+const isAuditAction = (item: Record<string, unknown>) => item.type === "action";
+const always = () => true;
 
 /** Reads the history; audit records older than `since` are dropped. */
 export async function readHistory(readers: HistoryReaders, since: string): Promise<History> {
   const counter = { skipped: 0 };
   const history: History = { skipped: 0 };
   if (readers.findings) {
-    const raw = (await readers.findings()).map((i) => ("monthlyUsd" in i ? i : { ...i, monthlyUsd: i.monthlyCostUsd }));
-    history.findings = parseAll(WasteFinding, raw, counter).filter((f) => f.status === undefined || f.status === "open");
+    history.findings = decodeAll(WasteFinding, await readers.findings(), isFinding, (f) => f, counter).filter((f) => f.status === undefined || f.status === "open");
   }
-  if (readers.breakers) history.breakers = parseAll(BreakerRecord, await readers.breakers(), counter);
-  if (readers.audit) history.audit = parseAll(AuditRecord, await readers.audit(), counter).filter((a) => new Date(a.time).toISOString() >= since);
+  if (readers.breakers) {
+    history.breakers = decodeAll(StoredBreaker, await readers.breakers(), always, (b) => ({ ...parseBreakerKey(b.pk), state: b.state, interruptions: b.interruptions }), counter);
+  }
+  if (readers.audit) {
+    // Failed attempts were alerted when they happened; the report counts what was done or would have been.
+    const toAction = (a: z.infer<typeof StoredAuditAction>): AuditRecord | undefined =>
+      a.detail.outcome === "applied" || a.detail.outcome === "dry-run"
+        ? { time: new Date(a.time).toISOString(), action: a.detail.kind, environment: a.detail.environment, resourceId: a.detail.id, dryRun: a.detail.outcome === "dry-run" }
+        : undefined;
+    history.audit = decodeAll(StoredAuditAction, await readers.audit(), isAuditAction, toAction, counter).filter((a) => a.time >= since);
+  }
   history.skipped = counter.skipped;
   return history;
 }

@@ -70,7 +70,9 @@ export function reconcileFindings(previous: StoredFinding[], current: Finding[],
 }
 
 const LAST_SCAN_KEY = "scan#last";
-const findingKey = (id: string) => `finding#${id}`;
+/** Key prefix of the items that are findings (the others are first-seen and last-scan bookkeeping). */
+export const FINDING_KEY_PREFIX = "finding#";
+const findingKey = (id: string) => `${FINDING_KEY_PREFIX}${id}`;
 const seenKey = (category: SeenCategory, id: string) => `seen#${category}#${id}`;
 
 export class FindingsStore {
