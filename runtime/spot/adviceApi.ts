@@ -38,7 +38,7 @@ export async function handleAdviceRequest(payload: unknown, deps: AdviceDeps): P
     if (cmd.data.command !== "reset-circuit") return { error: `this function handles "reset-circuit" only (got "${cmd.data.command}")` };
     const key = deps.breakers.keyFor(cmd.data.instanceType, cmd.data.availabilityZone);
     const step = await deps.breakers.reset(key, "guardctl");
-    const previous = step.transitions[0]?.from ?? effectiveState(step.record, Date.now(), deps.breakers.settings);
+    const previous = step.transitions[0]?.from ?? effectiveState(step.record, deps.breakers.now(), deps.breakers.settings);
     deps.log.info("circuit reset", { key, previous });
     if (step.transitions.length) {
       await deps.publish({ kind: "spot", severity: "info", title: `Circuit ${key} reset by an operator`, stack: deps.stack, lines: [`Was ${previous}; spot launches of ${key} are allowed again.`] });

@@ -14,8 +14,11 @@ const t0 = new Date("2026-11-01T06:00:00.000Z");
 const at = (days: number) => new Date(t0.getTime() + days * DAY);
 const old = new Date(t0.getTime() - 90 * DAY);
 
+/** The virtual time of the current run: the fake account stamps what it creates with it. */
+let clock = t0;
+
 function account(): FakeEc2 {
-  const ec2 = new FakeEc2();
+  const ec2 = new FakeEc2(undefined, () => clock);
   ec2.addresses = [{ allocationId: "eipalloc-idle", publicIp: "198.51.100.7", tags: {} }];
   ec2.volumes = [
     { id: "vol-loose", type: "gp3", size: 50, state: "available", tags: { Environment: "dev" } },
@@ -39,20 +42,25 @@ describe("clean-up", () => {
   after(() => db.close());
 
   const deps = (ec2: FakeEc2) => ({ ec2: ec2.client, store, prices: PRICES, log: memoryLog(), stack: "dev" });
+  /** One scan at a virtual time: the code under test and the fake account share that clock. */
+  const scanAt = (ec2: FakeEc2, settings: WasteSettings, when: Date) => {
+    clock = when;
+    return runWasteScan(deps(ec2), settings, when);
+  };
 
   it("off (the default) changes nothing", async () => {
     const ec2 = account();
     const off = WasteSettings.parse({ unattachedVolumeDays: 7, snapshotAgeDays: 30, stoppedInstanceDays: 14 });
     assert.equal(off.cleanup, "off");
-    for (const d of [0, 8, 30]) await runWasteScan(deps(ec2), off, at(d));
+    for (const d of [0, 8, 30]) await scanAt(ec2, off, at(d));
     assert.deepEqual(ec2.writes(), []);
   });
 
   it("dry-run says exactly what apply would do, and changes nothing", async () => {
     const ec2 = account();
     const dry = WasteSettings.parse({ unattachedVolumeDays: 7, snapshotAgeDays: 30, stoppedInstanceDays: 14, cleanup: "dry-run" });
-    await runWasteScan(deps(ec2), dry, t0);
-    const r = await runWasteScan(deps(ec2), dry, at(8));
+    await scanAt(ec2, dry, t0);
+    const r = await scanAt(ec2, dry, at(8));
     assert.deepEqual(ec2.writes(), []);
     assert.deepEqual(
       r.cleanup.results.map((s) => `${s.status}: ${s.description}`).sort(),
@@ -61,7 +69,7 @@ describe("clean-up", () => {
     assert.deepEqual(r.cleanup.skipped, [{ resourceId: "vol-keep", reason: "costguard:protect=true" }]);
 
     // The same plan under apply makes exactly those changes.
-    const applied = await runWasteScan(deps(ec2), { ...dry, cleanup: "apply" }, at(8));
+    const applied = await scanAt(ec2, { ...dry, cleanup: "apply" }, at(8));
     assert.deepEqual(applied.cleanup.results.map((s) => s.description).sort(), r.cleanup.results.map((s) => s.description).sort());
     assert.equal(ec2.writes().length, 3);
   });
@@ -69,40 +77,40 @@ describe("clean-up", () => {
   it("apply: marks, waits for the due date, re-checks, backs a volume up before deleting it, never touches protected ones", async () => {
     const ec2 = account();
     const apply = WasteSettings.parse({ unattachedVolumeDays: 7, snapshotAgeDays: 30, stoppedInstanceDays: 14, cleanup: "apply", cleanupGraceDays: 7 });
-    await runWasteScan(deps(ec2), apply, t0); // the EIP and the snapshot are waste at once; vol-loose is first seen unattached
+    await scanAt(ec2, apply, t0); // the EIP and the snapshot are waste at once; vol-loose is first seen unattached
     assert.equal(ec2.tagsOf("eipalloc-idle")["costguard:cleanup-due"], "2026-11-08");
     assert.equal(ec2.tagsOf("snap-orphan")["costguard:cleanup-due"], "2026-11-08");
     assert.equal(ec2.tagsOf("vol-loose")["costguard:cleanup-due"], undefined, "not waste yet");
 
-    const waiting = await runWasteScan(deps(ec2), apply, at(4));
+    const waiting = await scanAt(ec2, apply, at(4));
     assert.deepEqual(waiting.cleanup.results, [], "marked, not yet due: nothing happens");
     assert.equal(waiting.cleanup.waiting.length, 2);
 
-    const day8 = await runWasteScan(deps(ec2), apply, at(8));
+    const day8 = await scanAt(ec2, apply, at(8));
     assert.deepEqual(day8.cleanup.results.map((s) => `${s.status} ${s.step.op} ${s.step.resourceId}`).sort(), ["done delete-snapshot snap-orphan", "done mark vol-loose", "done release-address eipalloc-idle"]);
     assert.equal(ec2.addresses.length, 0);
     assert.ok(!ec2.snapshots.some((s) => s.id === "snap-orphan"));
     assert.equal(ec2.tagsOf("vol-loose")["costguard:cleanup-due"], "2026-11-16");
     assert.deepEqual(ec2.tagsOf("vol-keep"), { "costguard:protect": "true" }, "protected: not even tagged");
 
-    const due = await runWasteScan(deps(ec2), apply, at(15));
+    const due = await scanAt(ec2, apply, at(15));
     assert.deepEqual(due.cleanup.results.map((s) => `${s.status} ${s.step.op} ${s.step.resourceId}`), ["done snapshot-volume vol-loose"]);
     const backup = ec2.snapshots.find((s) => s.tags["costguard:backup-of"] === "vol-loose");
     assert.ok(backup, "a backup snapshot of the volume exists");
     assert.equal(backup.tags.Environment, "dev");
     assert.ok(ec2.volumes.some((v) => v.id === "vol-loose"), "the volume stays until its backup is complete");
 
-    const pending = await runWasteScan(deps(ec2), apply, at(16));
+    const pending = await scanAt(ec2, apply, at(16));
     assert.deepEqual(pending.cleanup.results, []);
     assert.match(pending.cleanup.waiting[0]!.reason, /backup snap-new\d+ not complete yet/);
 
     backup.state = "completed";
-    const done = await runWasteScan(deps(ec2), apply, at(17));
+    const done = await scanAt(ec2, apply, at(17));
     assert.deepEqual(done.cleanup.results.map((s) => s.description), [`delete volume vol-loose (backup ${backup.id} is complete)`]);
     assert.deepEqual(ec2.volumes.map((v) => v.id), ["vol-keep"]);
 
     // Much later the backup is an old unused snapshot: reported, but never deleted by costguard.
-    const later = await runWasteScan(deps(ec2), apply, at(60));
+    const later = await scanAt(ec2, apply, at(60));
     assert.ok(later.open.some((f) => f.resourceId === backup.id));
     assert.ok(later.cleanup.skipped.some((s) => s.resourceId === backup.id && /backup costguard took/.test(s.reason)));
     assert.ok(ec2.snapshots.some((s) => s.id === backup.id));
@@ -111,12 +119,12 @@ describe("clean-up", () => {
   it("a marked volume attached again before its due date is unmarked and kept", async () => {
     const ec2 = account();
     const apply = WasteSettings.parse({ unattachedVolumeDays: 7, snapshotAgeDays: 30, stoppedInstanceDays: 14, cleanup: "apply" });
-    await runWasteScan(deps(ec2), apply, t0);
-    await runWasteScan(deps(ec2), apply, at(8));
+    await scanAt(ec2, apply, t0);
+    await scanAt(ec2, apply, at(8));
     const v = ec2.volumes.find((x) => x.id === "vol-loose")!;
     assert.ok(v.tags["costguard:cleanup-due"]);
     Object.assign(v, { state: "in-use", instanceId: "i-1" });
-    await runWasteScan(deps(ec2), apply, at(20));
+    await scanAt(ec2, apply, at(20));
     assert.equal(v.tags["costguard:cleanup-due"], undefined);
     assert.ok(ec2.volumes.includes(v));
     assert.ok(!ec2.writes().some((w) => w.command === "DeleteVolume" || w.command === "CreateSnapshot"));
@@ -128,7 +136,7 @@ describe("clean-up", () => {
     ec2.snapshots[0]!.tags["costguard:cleanup-due"] = "2026-10-01";
     ec2.failures.set("ReleaseAddress", Object.assign(new Error("The address is in use"), { name: "InvalidIPAddress.InUse" }));
     const apply = WasteSettings.parse({ unattachedVolumeDays: 7, snapshotAgeDays: 30, stoppedInstanceDays: 14, cleanup: "apply" });
-    const r = await runWasteScan(deps(ec2), apply, t0);
+    const r = await scanAt(ec2, apply, t0);
     const byOp = Object.fromEntries(r.cleanup.results.map((s) => [s.step.op, s]));
     assert.equal(byOp["release-address"]!.status, "failed");
     assert.match(byOp["release-address"]!.error!, /InvalidIPAddress.InUse/);

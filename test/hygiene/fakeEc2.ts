@@ -60,8 +60,12 @@ export class FakeEc2 {
   failures = new Map<string, Error>();
   private nextId = 1;
 
-  /** Pass the EC2Client class to fake every client the code under test builds itself (handlers). */
-  constructor(target?: typeof EC2Client) {
+  /**
+   * Pass the EC2Client class to fake every client the code under test builds itself (handlers).
+   * `now` is the account's clock (snapshot start times): give it the same clock the code under
+   * test is given, so that ages computed from what EC2 says do not depend on today's date.
+   */
+  constructor(target?: typeof EC2Client, readonly now: () => Date = () => new Date()) {
     this.mock = target ? mockClient(target) : mockClient(this.client);
     const m = this.mock;
     const on = <I extends object, O>(cmd: new (input: I) => unknown, name: string, fn: (input: I) => O) =>
@@ -147,7 +151,7 @@ export class FakeEc2 {
       const v = this.volumes.find((x) => x.id === input.VolumeId)!;
       const tags: Tags = {};
       for (const t of input.TagSpecifications?.[0]?.Tags ?? []) tags[t.Key!] = t.Value ?? "";
-      const snap: FakeSnapshot = { id: `snap-new${this.nextId++}`, volumeId: v.id, size: v.size, startTime: new Date(), state: "pending", tags };
+      const snap: FakeSnapshot = { id: `snap-new${this.nextId++}`, volumeId: v.id, size: v.size, startTime: this.now(), state: "pending", tags };
       this.snapshots.push(snap);
       return { SnapshotId: snap.id, State: "pending" };
     });
