@@ -100,6 +100,17 @@ export const TAGS = {
   estimate: "costguard:estimate",
 } as const;
 
+/**
+ * Whether tags exempt a resource from every costguard action: `costguard:protect` = `true` in
+ * any letter case, as the IAM conditions compare it (`StringEqualsIgnoreCase`; IAM matches the
+ * tag key of `aws:ResourceTag/...` case-insensitively too). Every capability asks this one function.
+ */
+export function isProtected(tags: Record<string, string | undefined> | undefined): boolean {
+  if (!tags) return false;
+  const wanted = TAGS.protect.toLowerCase();
+  return Object.entries(tags).some(([key, value]) => key.toLowerCase() === wanted && value?.trim().toLowerCase() === "true");
+}
+
 /** The group name for inventory that carries no `Environment` tag. */
 export const UNTAGGED = "untagged";
 

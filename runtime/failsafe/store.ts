@@ -7,8 +7,8 @@
  *            (the values before a stop; written once, so a retry never overwrites them).
  * - audit:   pk = group or `decisions`, sk = `<iso time>#<run>#<seq>`; `expiresAt` (TTL).
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { isConditionalCheckFailed } from "../shared/lease";
 import type { EnvironmentState, Sample, StopAction } from "./model";
 
 export interface TableNames {
@@ -92,7 +92,7 @@ export class FailsafeStore {
       );
       return true;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException || (err as Error).name === "ConditionalCheckFailedException") return false;
+      if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
   }

@@ -11,8 +11,8 @@
  * counted) and a rebalance signal (an atomic ADD). Both bump the version, so a concurrent
  * read-modify-write retries instead of overwriting them.
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { isConditionalCheckFailed } from "../shared/lease";
 import {
   breakerExpiry,
   breakerKey,
@@ -43,14 +43,11 @@ export interface BreakerStoreOptions extends StoreClock {
 
 export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function isConditionalCheckFailed(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
-}
-
 export type Written<T extends Step> = T & { attempts: number; written: boolean };
 
 export class BreakerStore {
-  private readonly now: () => number;
+  /** The store's clock (injected in tests): whoever reads a record's effective state uses it too. */
+  readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly maxAttempts: number;

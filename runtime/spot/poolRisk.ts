@@ -9,7 +9,7 @@
  * value being earlier, and the counter is an atomic ADD, so concurrent writers lose nothing.
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { isConditionalCheckFailed } from "./breakerStore";
+import { isConditionalCheckFailed } from "../shared/lease";
 import { DAY_MS } from "./settings";
 
 export interface PoolRef {
