@@ -16,7 +16,11 @@ export interface AlarmThresholds {
   poolUtilisation: number;
   deadLetterMessages: number;
   serviceCpuPercent: number;
-  lambdaConcurrencyLimit: number;
+  /**
+   * Divide concurrency by this number; by default the alarm divides by the account's own quota
+   * (`SERVICE_QUOTA`, as Service Quotas reports it), which new accounts often have at 10, not 1000.
+   */
+  lambdaConcurrencyLimit?: number;
   /**
    * "functions": the guard-errors alarm reads each guard function's Errors (one alarm metric
    * each); "account": it reads the account-wide Lambda Errors metric (one alarm metric, but
@@ -149,16 +153,19 @@ export function alarmSpecs(input: AlarmInput): AlarmSpec[] {
       { id: "rate", expression: "IF(spot > 0, 100 * interruptions / spot, 0)", label: "spot interruption rate (%)", returnData: true },
     ],
   });
+  const quota = t.lambdaConcurrencyLimit === undefined ? "SERVICE_QUOTA(concurrent)" : String(t.lambdaConcurrencyLimit);
   specs.push({
     name: p("pool-utilisation"),
-    description: `Lambda concurrency (the pool every guard function draws from) is above ${t.poolUtilisation * 100} % of ${t.lambdaConcurrencyLimit} for 2 periods: guards may be throttled.`,
+    description: `Lambda concurrency (the pool every guard function draws from) is above ${t.poolUtilisation * 100} % of ${t.lambdaConcurrencyLimit ?? "the account's quota"} for 2 periods: guards may be throttled.`,
     comparisonOperator: "GreaterThanThreshold",
     threshold: t.poolUtilisation,
     evaluationPeriods: 2,
     treatMissingData: "notBreaching",
     queries: [
       { id: "concurrent", returnData: false, metric: { namespace: "AWS/Lambda", metricName: "ConcurrentExecutions", stat: "Maximum", period: 300 } },
-      { id: "utilisation", expression: `concurrent / ${t.lambdaConcurrencyLimit}`, label: "concurrency utilisation", returnData: true },
+      // AWS/Lambda ConcurrentExecutions (account-wide, Maximum) is the usage metric Service Quotas
+      // registers for the concurrency quota (L-B99A9384), so SERVICE_QUOTA() reads the real limit.
+      { id: "utilisation", expression: `concurrent / ${quota}`, label: "concurrency utilisation", returnData: true },
     ],
   });
   specs.push(

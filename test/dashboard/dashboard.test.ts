@@ -5,7 +5,7 @@ import { buildDashboardBody, type DashboardInput } from "../../components/dashbo
 import { GRID_COLUMNS, type Widget } from "../../components/widgets";
 import { METRIC_NAMESPACE, METRICS } from "../../runtime/contract";
 
-const THRESHOLDS = { oldestMessageAgeSeconds: 300, apiErrorsPer5Minutes: 5, spotInterruptionRatePercent: 20, poolUtilisation: 0.95, deadLetterMessages: 10, serviceCpuPercent: 80, lambdaConcurrencyLimit: 1000, guardErrorsScope: "functions" as const };
+const THRESHOLDS = { oldestMessageAgeSeconds: 300, apiErrorsPer5Minutes: 5, spotInterruptionRatePercent: 20, poolUtilisation: 0.95, deadLetterMessages: 10, serviceCpuPercent: 80, guardErrorsScope: "functions" as const };
 const ENVS = [
   { name: "dev", maxHourlyUsd: 8 },
   { name: "staging", maxHourlyUsd: 5 },
@@ -166,6 +166,10 @@ describe("alarms", () => {
     assert.equal(byName("queue-oldest-message-age").evaluationPeriods, 2);
     assert.equal(byName("pool-utilisation").threshold, 0.95);
     assert.equal(byName("pool-utilisation").evaluationPeriods, 2);
+    // The account's own quota, not an assumed 1000 (new accounts often have 10); a configured limit overrides it.
+    assert.equal(byName("pool-utilisation").queries.find((q) => q.returnData)!.expression, "concurrent / SERVICE_QUOTA(concurrent)");
+    const fixed = alarmSpecs({ ...alarmInput, thresholds: { ...alarmInput.thresholds, lambdaConcurrencyLimit: 10 } }).find((s) => s.name === "prod-costguard-pool-utilisation")!;
+    assert.equal(fixed.queries.find((q) => q.returnData)!.expression, "concurrent / 10");
     const rate = byName("spot-interruption-rate");
     assert.equal(rate.threshold, 15);
     assert.equal(rate.queries.find((q) => q.returnData)!.expression, "IF(spot > 0, 100 * interruptions / spot, 0)");
