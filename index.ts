@@ -105,7 +105,7 @@ const services = !serviceNetwork
             network: serviceNetwork,
             alertTopicArn: alerts.topicArn,
             cpuAlarmPercent: config.alarms.serviceCpuPercent,
-            memoryAlarmPercent: config.alarms.serviceCpuPercent,
+            memoryAlarmPercent: config.alarms.serviceMemoryPercent,
             logRetentionDays: config.logRetentionDays,
           },
           opts,
@@ -131,7 +131,8 @@ const budgets = new Budgets(
     emails: config.alertEmails,
     alertTopicArn: alerts.topicArn,
     anomalyThresholdUsd: config.anomalyThresholdUsd,
-    createAnomalyMonitor: config.createAnomalyMonitor,
+    anomalyMonitor: config.anomalyMonitor,
+    activateEnvironmentTag: config.activateCostAllocationTag,
   },
   opts,
 );
@@ -185,7 +186,7 @@ const dashboard = new GuardDashboard(
 );
 
 export const budgetName = budgets.budget.name;
-export const anomalyMonitorArn = budgets.anomalyMonitor?.arn;
+export const anomalyMonitorArn = budgets.anomalyMonitorArn ?? null;
 /** guardctl report-now invokes this function. */
 export const costReportFunction = costReport?.functionName;
 export const reportBucket = costReport?.bucketName;

@@ -43,7 +43,14 @@ const container = (name: string) => (service(name).inputs.taskDefinitionArgs as 
 const execStatements = (name: string) => statementsOf(run, `service-${name}-exec`);
 
 before(async () => {
-  run = await runProgram({ stack: "dev", config: { "costguard:services": JSON.stringify([...devServices, ...extraServices]) } });
+  run = await runProgram({
+    stack: "dev",
+    config: {
+      "costguard:services": JSON.stringify([...devServices, ...extraServices]),
+      // Distinct CPU and memory thresholds, so each alarm must read its own key.
+      "costguard:alarms": JSON.stringify({ guardErrorsScope: "account", serviceCpuPercent: 70, serviceMemoryPercent: 90 }),
+    },
+  });
 });
 
 describe("Fargate services in the dev stack", () => {
@@ -134,7 +141,7 @@ describe("Fargate services in the dev stack", () => {
       assert.deepEqual(mine.map((a) => a.inputs.metricName).sort(), ["CPUUtilization", "MemoryUtilization"]);
       for (const a of mine) {
         assert.deepEqual(a.inputs.alarmActions, [topicArn]);
-        assert.equal(a.inputs.threshold, 80, "alarms.serviceCpuPercent default");
+        assert.equal(a.inputs.threshold, a.inputs.metricName === "CPUUtilization" ? 70 : 90, "alarms.serviceCpuPercent / alarms.serviceMemoryPercent");
         assert.equal(a.inputs.namespace, "AWS/ECS");
         assert.equal(a.inputs.treatMissingData, "notBreaching", "scaled to zero is not an alarm");
       }
