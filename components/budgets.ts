@@ -6,8 +6,14 @@
  *
  * AWS limits: 10 notifications per budget, 10 e-mail subscribers per notification (checked
  * in config and again here). Budgets: the first two per account are free, then about
- * $0.02 per budget-day. Only one dimensional SERVICE anomaly monitor may exist per account:
- * when two stacks share an account, set `createAnomalyMonitor: false` on one of them.
+ * $0.02 per budget-day. Only one AWS-services (DIMENSIONAL/SERVICE) anomaly monitor may exist
+ * per account, and creating a second fails ("Limit exceeded on dimensional spend monitor
+ * creation"): when two stacks share an account, one creates it and the other subscribes to it
+ * by ARN, or does without.
+ *
+ * Budgets filtered on the `Environment` tag read $0 until that tag is an active cost-allocation
+ * tag: the component activates it when asked (management or standalone account), and warns
+ * otherwise.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -41,15 +47,31 @@ export interface BudgetsArgs {
   alertTopicArn: pulumi.Input<string>;
   /** Minimum total impact ($) of an anomaly worth an alert. */
   anomalyThresholdUsd: number;
-  /** Create the anomaly monitor (AWS allows one SERVICE monitor per account). Default true. */
-  createAnomalyMonitor?: boolean;
+  /**
+   * Anomaly alerts: "create" the account's AWS-services monitor (one per account), subscribe
+   * the alert topic to an existing monitor by its `arn`, or "none". Default "create".
+   */
+  anomalyMonitor?: AnomalyMonitorChoice;
+  /** Activate the `Environment` tag as a cost-allocation tag (only a management or standalone account may). Default false. */
+  activateEnvironmentTag?: boolean;
 }
+
+export type AnomalyMonitorChoice = "create" | "none" | { arn: pulumi.Input<string> };
+
+/** What AWS needs before an Environment-filtered budget can see any cost; said by the plan and the README. */
+export const INACTIVE_TAG_WARNING =
+  `per-environment budgets read $0 until "${TAGS.environment}" is an active cost-allocation tag: set costguard:activateCostAllocationTag: true ` +
+  `(from the management or a standalone account, once the tag has appeared on a resource; AWS then takes up to 24 hours and counts costs from activation on), ` +
+  `or activate it in Billing → Cost allocation tags`;
 
 export class Budgets extends pulumi.ComponentResource {
   public readonly budget: aws.budgets.Budget;
   public readonly environmentBudgets: Record<string, aws.budgets.Budget> = {};
   public readonly anomalyMonitor?: aws.costexplorer.AnomalyMonitor;
   public readonly anomalySubscription?: aws.costexplorer.AnomalySubscription;
+  /** ARN of the monitor the alert topic is subscribed to (created here or existing), if any. */
+  public readonly anomalyMonitorArn?: pulumi.Output<string>;
+  public readonly environmentTag?: aws.costexplorer.CostAllocationTag;
 
   constructor(name: string, args: BudgetsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("costguard:budgets:Budgets", name, {}, opts);
@@ -82,19 +104,31 @@ export class Budgets extends pulumi.ComponentResource {
       ]);
     }
 
-    if (args.createAnomalyMonitor ?? true) {
+    if (args.activateEnvironmentTag) {
+      this.environmentTag = new aws.costexplorer.CostAllocationTag(`${name}-environment-tag`, { tagKey: TAGS.environment, status: "Active" }, parent);
+    } else if (Object.keys(args.environmentBudgetsUsd).length) {
+      void pulumi.log.warn(INACTIVE_TAG_WARNING, this);
+    }
+
+    const choice = args.anomalyMonitor ?? "create";
+    if (choice === "create") {
       this.anomalyMonitor = new aws.costexplorer.AnomalyMonitor(
         `${name}-anomaly-monitor`,
         { name: `costguard-${args.stack}-services`, monitorType: "DIMENSIONAL", monitorDimension: "SERVICE" },
         parent,
       );
+      this.anomalyMonitorArn = this.anomalyMonitor.arn;
+    } else if (choice !== "none") {
+      this.anomalyMonitorArn = pulumi.output(choice.arn);
+    }
+    if (this.anomalyMonitorArn) {
       this.anomalySubscription = new aws.costexplorer.AnomalySubscription(
         `${name}-anomaly-subscription`,
         {
           name: `costguard-${args.stack}-anomalies`,
           // SNS subscribers need IMMEDIATE; the topic's e-mail subscribers get them from there.
           frequency: "IMMEDIATE",
-          monitorArnLists: [this.anomalyMonitor.arn],
+          monitorArnLists: [this.anomalyMonitorArn],
           subscribers: [{ type: "SNS", address: args.alertTopicArn }],
           thresholdExpression: {
             dimension: { key: "ANOMALY_TOTAL_IMPACT_ABSOLUTE", matchOptions: ["GREATER_THAN_OR_EQUAL"], values: [String(args.anomalyThresholdUsd)] },
@@ -103,6 +137,6 @@ export class Budgets extends pulumi.ComponentResource {
         parent,
       );
     }
-    this.registerOutputs({ budgetName: this.budget.name, anomalyMonitorArn: this.anomalyMonitor?.arn });
+    this.registerOutputs({ budgetName: this.budget.name, anomalyMonitorArn: this.anomalyMonitorArn });
   }
 }

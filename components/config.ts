@@ -9,13 +9,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { UNTAGGED } from "../runtime/contract";
+import type { AnomalyMonitorChoice } from "./budgets";
 import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, type GuardConfigParsed } from "./configSchema";
 
 export const CONFIG_NAMESPACE = "costguard";
 /** Keys that hold secrets: read with getSecret, never parsed into plain values. */
 export const SECRET_KEYS = ["slackWebhookUrl"] as const;
 
-export interface GuardConfig extends Omit<GuardConfigParsed, "environments" | "environment"> {
+export interface GuardConfig extends Omit<GuardConfigParsed, "environments" | "environment" | "createAnomalyMonitor" | "anomalyMonitorArn"> {
   /** Stack name (dev, prod, ...). */
   stack: string;
   /** Environment tag of costguard's own resources. */
@@ -26,6 +27,8 @@ export interface GuardConfig extends Omit<GuardConfigParsed, "environments" | "e
   environments: Record<string, EnvironmentSettings>;
   /** The Slack webhook URL as a Pulumi secret, when configured. */
   slackWebhookUrl?: pulumi.Output<string>;
+  /** Anomaly alerts: create the account's monitor, subscribe to an existing one, or none. */
+  anomalyMonitor: AnomalyMonitorChoice;
 }
 
 export class ConfigError extends Error {
@@ -162,11 +165,18 @@ export function parseGuardConfig(
       problems.push(`${CONFIG_NAMESPACE}:environmentBudgetsUsd names "${name}", which is not a configured environment (known: ${[...Object.keys(environments), UNTAGGED].join(", ")})`);
     }
   }
+  if (c.createAnomalyMonitor === true && c.anomalyMonitorArn) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:createAnomalyMonitor is true and ${CONFIG_NAMESPACE}:anomalyMonitorArn is set: choose one (AWS allows one AWS-services anomaly monitor per account; subscribe to the existing one, or create it)`,
+    );
+  }
   if (problems.length) return { ok: false, problems };
 
+  const { createAnomalyMonitor, anomalyMonitorArn, ...rest } = c;
+  const anomalyMonitor: AnomalyMonitorChoice = anomalyMonitorArn ? { arn: anomalyMonitorArn } : createAnomalyMonitor === false ? "none" : "create";
   return {
     ok: true,
-    config: { ...c, stack, environment, isProduction, environments, slackWebhookUrl: opts.slackWebhookUrl },
+    config: { ...rest, stack, environment, isProduction, environments, slackWebhookUrl: opts.slackWebhookUrl, anomalyMonitor },
   };
 }
 

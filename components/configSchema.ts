@@ -189,7 +189,19 @@ export const GuardConfigSchema = z.strictObject({
   monthlyBudgetUsd: usd("monthlyBudgetUsd").default(1).describe("Monthly cost budget of the account"),
   environmentBudgetsUsd: z.record(z.string(), usd("budget")).default({}).describe("Optional monthly budgets per Environment tag value"),
   anomalyThresholdUsd: usd("anomalyThresholdUsd").default(10).describe("Minimum impact ($) of a cost anomaly worth an alert"),
-  createAnomalyMonitor: z.boolean().default(true).describe("Create the Cost Anomaly Detection monitor (AWS allows one per account: turn off on all but one stack sharing an account)"),
+  createAnomalyMonitor: z
+    .boolean()
+    .optional()
+    .describe("Create the account's AWS-services Cost Anomaly Detection monitor (default true unless anomalyMonitorArn is set; AWS allows one such monitor per account)"),
+  anomalyMonitorArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:ce::\d{12}:anomalymonitor\/[0-9a-f-]{36}$/, "must be the ARN of a Cost Anomaly Detection monitor, such as arn:aws:ce::123456789012:anomalymonitor/0a1b2c3d-4e5f-6789-abcd-ef0123456789")
+    .optional()
+    .describe("Subscribe the alert topic to this existing anomaly monitor instead of creating one (another stack's, or one the account already has)"),
+  activateCostAllocationTag: z
+    .boolean()
+    .default(false)
+    .describe("Activate the Environment tag as a cost-allocation tag (management or standalone account only), so per-environment budgets and reports see costs"),
   // Each entry is validated after merging over DEFAULT_ENVIRONMENTS (config.ts), so that a
   // new environment must give every field while a known one may give only what differs.
   environments: z
@@ -287,8 +299,14 @@ export const GuardConfigSchema = z.strictObject({
       spotInterruptionRatePercent: z.number().positive().max(100).default(20),
       poolUtilisation: z.number().positive().max(1).default(0.95),
       deadLetterMessages: z.number().positive().default(10),
-      serviceCpuPercent: z.number().positive().max(100).default(80),
-      lambdaConcurrencyLimit: z.number().int().positive().default(1000).describe("The account's Lambda concurrency quota: the pool-utilisation alarm divides by it"),
+      serviceCpuPercent: z.number().positive().max(100).default(80).describe("Average CPU (%) of a Fargate service over 2 × 5 minutes that raises its CPU alarm"),
+      serviceMemoryPercent: z.number().positive().max(100).default(80).describe("Average memory (%) of a Fargate service over 2 × 5 minutes that raises its memory alarm"),
+      lambdaConcurrencyLimit: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe("Divide Lambda concurrency by this number instead of the account's quota as Service Quotas reports it (SERVICE_QUOTA): only where that quota is not available"),
       guardErrorsScope: z
         .enum(["functions", "account"])
         .default("functions")

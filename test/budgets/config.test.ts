@@ -39,7 +39,23 @@ describe("budget, report and alarm config", () => {
   it("alarm defaults follow SPEC S8", () => {
     const r = parse({});
     assert.ok(r.ok);
-    assert.deepEqual(r.config.alarms, { oldestMessageAgeSeconds: 300, apiErrorsPer5Minutes: 5, spotInterruptionRatePercent: 20, poolUtilisation: 0.95, deadLetterMessages: 10, serviceCpuPercent: 80, lambdaConcurrencyLimit: 1000, guardErrorsScope: "functions" });
-    assert.equal(r.config.createAnomalyMonitor, true);
+    assert.deepEqual(r.config.alarms, { oldestMessageAgeSeconds: 300, apiErrorsPer5Minutes: 5, spotInterruptionRatePercent: 20, poolUtilisation: 0.95, deadLetterMessages: 10, serviceCpuPercent: 80, serviceMemoryPercent: 80, guardErrorsScope: "functions" });
+    assert.equal(r.config.anomalyMonitor, "create");
+  });
+
+  it("anomaly alerts: create the account's one monitor by default, subscribe to an existing one by ARN, or none; never both", () => {
+    const arn = "arn:aws:ce::123456789012:anomalymonitor/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
+    const subscribed = parse({ anomalyMonitorArn: arn });
+    assert.ok(subscribed.ok);
+    assert.deepEqual(subscribed.config.anomalyMonitor, { arn });
+    const none = parse({ createAnomalyMonitor: "false" });
+    assert.ok(none.ok);
+    assert.equal(none.config.anomalyMonitor, "none");
+    const both = parse({ createAnomalyMonitor: "true", anomalyMonitorArn: arn });
+    assert.ok(!both.ok);
+    assert.match(both.problems.join("\n"), /createAnomalyMonitor is true and costguard:anomalyMonitorArn is set: choose one/);
+    const bad = parse({ anomalyMonitorArn: "arn:aws:ce::123:monitor/x" });
+    assert.ok(!bad.ok);
+    assert.match(bad.problems.join("\n"), /costguard:anomalyMonitorArn must be the ARN of a Cost Anomaly Detection monitor/);
   });
 });

@@ -5,8 +5,16 @@ import { assertAlarmsWired, assertBudgetNotifications, assertReportBucket, dashb
 
 describe("prod stack: budgets, cost report, dashboard and alarms", () => {
   let run: ProgramRun;
+  const warnings: string[] = [];
   before(async () => {
-    run = await runProgram({ stack: "prod" });
+    // Outside an engine, pulumi.log.warn writes to console.warn: what `pulumi preview` shows as a warning.
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+    try {
+      run = await runProgram({ stack: "prod" });
+    } finally {
+      console.warn = warn;
+    }
   });
 
   it("a $500 stack budget and one budget per configured environment, filtered on the Environment tag", () => {
@@ -21,8 +29,23 @@ describe("prod stack: budgets, cost report, dashboard and alarms", () => {
     for (const b of budgets) assertBudgetNotifications(b, topicArn(run), ["platform-alerts@example.com", "finops@example.com"]);
   });
 
-  it("anomaly alerts from $50 of impact", () => {
+  it("warns that the per-environment budgets read $0 until the Environment tag is an active cost-allocation tag", () => {
+    assert.equal(ofType(run, "aws:costexplorer/costAllocationTag:CostAllocationTag").length, 0, "activation is opt-in");
+    assert.ok(
+      warnings.some((w) => /per-environment budgets read \$0 until "Environment" is an active cost-allocation tag: set costguard:activateCostAllocationTag: true/.test(w)),
+      warnings.join("\n"),
+    );
+  });
+
+  it("creates the account's one AWS-services anomaly monitor and alerts from $50 of impact", () => {
+    const monitor = one(run, "aws:costexplorer/anomalyMonitor:AnomalyMonitor", "budgets-anomaly-monitor");
+    assert.equal(monitor.inputs.monitorType, "DIMENSIONAL");
+    assert.equal(monitor.inputs.monitorDimension, "SERVICE");
     const sub = one(run, "aws:costexplorer/anomalySubscription:AnomalySubscription", "budgets-anomaly-subscription");
+    assert.deepEqual(sub.inputs.subscribers, [{ type: "SNS", address: topicArn(run) }]);
+    assert.equal(sub.inputs.frequency, "IMMEDIATE");
+    assert.deepEqual(sub.inputs.monitorArnLists, [monitor.state.arn]);
+    assert.equal(run.outputs.anomalyMonitorArn, monitor.state.arn);
     assert.deepEqual((sub.inputs.thresholdExpression as { dimension: { key: string; values: string[] } }).dimension, {
       key: "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
       matchOptions: ["GREATER_THAN_OR_EQUAL"],
