@@ -1,20 +1,19 @@
 /**
  * GuardFunction: the one way a runtime handler becomes a Lambda.
  *
- * The handler `runtime/handlers/<name>.ts` is bundled with esbuild's buildSync into an
- * in-memory AssetArchive (no build artefacts on disk). The function gets a role holding only
+ * The handler `runtime/handlers/<name>.ts` is bundled with esbuild (components/bundle.ts,
+ * through a content-addressed cache) into an inline AssetArchive. The function gets a role holding only
  * the statements its capability passes in (plus its own logs and dead-letter queue), a log
  * group with retention, an encrypted SQS dead-letter queue, arm64, and env vars named in
  * runtime/contract.ts. aws.lambda.CallbackFunction is deliberately not used: it zips every
  * package in `dependencies` and attaches broad managed policies.
  */
-import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildSync } from "esbuild";
 import { ENV, METRIC_NAMESPACE, type EnvName, type HandlerName } from "../runtime/contract";
+import { bundleHandler } from "./bundle";
 
-export const HANDLERS_DIR = path.join(__dirname, "..", "runtime", "handlers");
+export { bundleHandler, HANDLERS_DIR, type BundleOptions } from "./bundle";
 
 /** One IAM statement, as plain data so tests and the policy pack can read it. */
 export interface PolicyStatement {
@@ -43,42 +42,6 @@ export interface AlertReporting {
   alertTopicArn: pulumi.Input<string>;
   /** IAM statements that let its functions publish there (AlertChannel.publishStatements()). */
   publishStatements: PolicyStatement[];
-}
-
-export interface BundleOptions {
-  /** Bundle AWS SDK v3 into the function (true) or use the Lambda runtime's copy (false). */
-  bundleAwsSdk?: boolean;
-  minify?: boolean;
-}
-
-const bundleCache = new Map<string, string>();
-
-/**
- * Bundles one handler to a single CommonJS file. Cached per process: the plan and tests build
- * the same handler for several stacks.
- */
-export function bundleHandler(handler: string, opts: BundleOptions = {}): string {
-  const { bundleAwsSdk = true, minify = true } = opts;
-  const key = `${handler}|${bundleAwsSdk}|${minify}`;
-  const cached = bundleCache.get(key);
-  if (cached !== undefined) return cached;
-  const result = buildSync({
-    entryPoints: [path.join(HANDLERS_DIR, `${handler}.ts`)],
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    write: false,
-    minify,
-    // Keep names readable in stack traces (Lambda logs are where people debug).
-    keepNames: true,
-    legalComments: "none",
-    external: bundleAwsSdk ? [] : ["@aws-sdk/*", "@smithy/*"],
-    logLevel: "silent",
-  });
-  const code = result.outputFiles[0]!.text;
-  bundleCache.set(key, code);
-  return code;
 }
 
 /** Args of the encrypted SQS queue that receives a function's failed async invocations. */

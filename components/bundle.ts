@@ -1,0 +1,141 @@
+/**
+ * Bundles a runtime handler into one CommonJS file with esbuild, through a content-addressed
+ * cache on disk, so that the plan and every test process do not rebuild the nine handlers
+ * (seconds each time) when nothing they read has changed.
+ *
+ * The cache key of a bundle is the hash of every file esbuild read for it (from its metafile),
+ * plus the build options, esbuild's version, package-lock.json and tsconfig.json (resolution
+ * can change without any file read changing). An index per (entry, options) lists the inputs
+ * and their hashes and names the output by its own hash; a lookup re-hashes the inputs and
+ * verifies the output's hash, so an edited source or a damaged cache file means a rebuild,
+ * never a stale or broken bundle. Files are written to a temporary name and renamed into
+ * place: concurrent test processes may build the same bundle at once, and each reader sees a
+ * whole file (same content, whoever wins).
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
+
+const REPO_ROOT = path.join(__dirname, "..");
+export const HANDLERS_DIR = path.join(REPO_ROOT, "runtime", "handlers");
+/** The Lambda runtime the functions deploy to is nodejs22.x: bundles target its Node version. */
+export const BUNDLE_TARGET = "node22";
+
+export interface BundleOptions {
+  /** Bundle AWS SDK v3 into the function (true) or use the Lambda runtime's copy (false). */
+  bundleAwsSdk?: boolean;
+  minify?: boolean;
+  /** Cache directory; default node_modules/.cache/costguard-bundles (or $COSTGUARD_BUNDLE_CACHE). */
+  cacheDir?: string;
+}
+
+/** What this process did, for tests and the bench. */
+export const bundleStats = { builds: 0, diskHits: 0, memoryHits: 0 };
+
+const memo = new Map<string, string>();
+const fileHashes = new Map<string, string>();
+
+const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+
+/** Hash of a file's content, or undefined when it is gone; memoised for the life of the process. */
+function hashFile(file: string): string | undefined {
+  let h = fileHashes.get(file);
+  if (h === undefined) {
+    try {
+      h = sha256(fs.readFileSync(file));
+    } catch {
+      return undefined;
+    }
+    fileHashes.set(file, h);
+  }
+  return h;
+}
+
+function writeAtomically(file: string, data: string): void {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+interface CacheIndex {
+  /** Input path (relative to the repository) → sha256 of its content. */
+  inputs: Record<string, string>;
+  /** sha256 of the bundle, which is also its file name under objects/. */
+  output: string;
+}
+
+function esbuildOptions(entry: string, opts: BundleOptions): BuildOptions {
+  const { bundleAwsSdk = true, minify = true } = opts;
+  return {
+    entryPoints: [entry],
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    platform: "node",
+    target: BUNDLE_TARGET,
+    format: "cjs",
+    write: false,
+    metafile: true,
+    minify,
+    // Keep names readable in stack traces (Lambda logs are where people debug).
+    keepNames: true,
+    legalComments: "none",
+    external: bundleAwsSdk ? [] : ["@aws-sdk/*", "@smithy/*"],
+    logLevel: "silent",
+  };
+}
+
+/** Bundles any entry file (an absolute path) through the cache. */
+export function bundleEntry(entry: string, opts: BundleOptions = {}): string {
+  const options = esbuildOptions(entry, opts);
+  const key = sha256(
+    JSON.stringify({ options, esbuild: esbuildVersion, lock: hashFile(path.join(REPO_ROOT, "package-lock.json")), tsconfig: hashFile(path.join(REPO_ROOT, "tsconfig.json")) }),
+  );
+  const cached = memo.get(key);
+  if (cached !== undefined) {
+    bundleStats.memoryHits++;
+    return cached;
+  }
+
+  const cacheDir = opts.cacheDir ?? process.env.COSTGUARD_BUNDLE_CACHE ?? path.join(REPO_ROOT, "node_modules", ".cache", "costguard-bundles");
+  const indexFile = path.join(cacheDir, `${path.basename(entry).replace(/\W/g, "_")}-${key.slice(0, 20)}.json`);
+  const objectFile = (hash: string) => path.join(cacheDir, "objects", `${hash}.js`);
+  try {
+    const index = JSON.parse(fs.readFileSync(indexFile, "utf8")) as CacheIndex;
+    const unchanged = Object.entries(index.inputs).every(([file, hash]) => hashFile(path.resolve(REPO_ROOT, file)) === hash);
+    if (unchanged) {
+      const code = fs.readFileSync(objectFile(index.output), "utf8");
+      if (sha256(code) === index.output) {
+        bundleStats.diskHits++;
+        memo.set(key, code);
+        return code;
+      }
+    }
+  } catch {
+    // no index yet, or an unreadable one: build
+  }
+
+  const result = buildSync(options);
+  bundleStats.builds++;
+  const code = result.outputFiles![0]!.text;
+  const inputs: Record<string, string> = {};
+  for (const input of Object.keys(result.metafile!.inputs)) {
+    const hash = hashFile(path.resolve(REPO_ROOT, input));
+    if (hash !== undefined) inputs[input] = hash; // virtual inputs ("(disabled):fs") are not files
+  }
+  const output = sha256(code);
+  try {
+    fs.mkdirSync(path.join(cacheDir, "objects"), { recursive: true });
+    writeAtomically(objectFile(output), code);
+    writeAtomically(indexFile, JSON.stringify({ inputs, output } satisfies CacheIndex));
+  } catch {
+    // a read-only or full disk only costs the next process a rebuild
+  }
+  memo.set(key, code);
+  return code;
+}
+
+/** Bundles `runtime/handlers/<handler>.ts` to a single CommonJS file (cached, see above). */
+export function bundleHandler(handler: string, opts: BundleOptions = {}): string {
+  return bundleEntry(path.join(HANDLERS_DIR, `${handler}.ts`), opts);
+}
