@@ -57,12 +57,12 @@ describe("Fargate services in the prod stack", () => {
     assert.ok(fargate().some((f) => f.name === "service-standby-service"), "the service itself is still declared");
   });
 
-  it("alarms at the configured CPU threshold on the prod alert topic", () => {
+  it("alarms at the configured CPU threshold and the default memory threshold on the prod alert topic", () => {
     const topicArn = all("aws:sns/topic:Topic")[0]!.state.arn as string;
     const alarms = all("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.startsWith("service-"));
     assert.equal(alarms.length, 4);
     for (const a of alarms) {
-      assert.equal(a.inputs.threshold, 70);
+      assert.equal(a.inputs.threshold, a.inputs.metricName === "CPUUtilization" ? 70 : 80, `${a.name}: alarms.serviceCpuPercent is 70, serviceMemoryPercent the default`);
       assert.deepEqual(a.inputs.alarmActions, [topicArn]);
       assert.deepEqual(a.inputs.okActions, [topicArn]);
     }
