@@ -44,6 +44,9 @@ export const STACK_CASES: StackCase[] = [
   { name: "scale-to-zero at() on 30 February", config: { "costguard:services": svc({ scaleToZero: { startSchedule: "at(2027-02-30T08:00:00)" } }) }, exit: 2, says: "at(2027-02-30T08:00:00) is not a real date and time" },
   { name: "scale-to-zero cron without ?", config: { "costguard:services": svc({ scaleToZero: { stopSchedule: "cron(0 18 * * MON-FRI *)" } }) }, exit: 2, says: 'costguard:services.0.scaleToZero.stopSchedule is not a valid Application Auto Scaling schedule: cron() must have "?" in exactly one' },
 
+  { name: "valid schedules of every form", config: { "costguard:failsafe": { schedule: "rate(1 minute)" }, "costguard:report": { schedule: "cron(0/15 8-18 ? * MON-FRI *)" }, "costguard:wasteScanner": { schedule: "cron(0 6 L * ? 2026-2030)" }, "costguard:enforcer": { schedule: "cron(30 2 ? JAN,JUL 6L *)" }, "costguard:spot": { optimizerSchedule: "cron(*/10 * 15W * ? *)" } }, exit: 0 },
+  { name: "valid scale-to-zero schedules", config: { "costguard:services": svc({ scaleToZero: { stopSchedule: "cron(0 18 ? * 2#1 *)", startSchedule: "at(2027-01-04T08:00:00)" } }) }, exit: 0 },
+
   // Keys in no known namespace, or misspelt.
   { name: "namespace typo", config: { "costgaurd:failsafe": { enabled: false } }, exit: 2, says: 'costgaurd:failsafe is in namespace "costgaurd", which nothing reads: did you mean costguard:failsafe?' },
   { name: "aws key typo", config: { "aws:regoin": "us-east-1" }, exit: 2, says: "aws:regoin is not an AWS provider setting: did you mean aws:region?" },

@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { validateStackConfig } from "../../components/config";
+import { AWS_PROVIDER_KEYS, AWS_REGIONS } from "../../components/stackConfigKeys";
 import { policies } from "../../policy/policies";
 import { loadPolicyConfig } from "../../tools/offline/policyConfig";
 import { POLICY_CASES, STACK_CASES, type StackCase } from "./badConfigs.cases";
@@ -76,5 +77,17 @@ describe("the table", () => {
   it("holds at least 60 bad-config cases, stack and policy", () => {
     const bad = STACK_CASES.filter((c) => c.exit === 2).length + POLICY_CASES.filter((c) => c.exit === 2).length;
     assert.ok(bad >= 60, `only ${bad} bad cases`);
+  });
+});
+
+describe("the lists config is checked against", () => {
+  it("knows every AWS region and AWS provider setting of the installed @pulumi/aws", () => {
+    const awsDir = path.dirname(require.resolve("@pulumi/aws/package.json"));
+    const enums = fs.readFileSync(path.join(awsDir, "types", "enums", "index.js"), "utf8");
+    const regions = new Set(enums.match(/"[a-z]{2}(-gov)?-[a-z]+-\d"/g)!.map((r) => r.slice(1, -1)));
+    assert.deepEqual([...AWS_REGIONS].sort(), [...regions].sort());
+    const vars = fs.readFileSync(path.join(awsDir, "config", "vars.d.ts"), "utf8");
+    const keys = [...vars.matchAll(/export declare const (\w+)/g)].map((m) => m[1]);
+    assert.deepEqual([...AWS_PROVIDER_KEYS].sort(), keys.sort());
   });
 });
