@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { parseGuardConfig } from "../../components/config";
 import { pulumiYamlConfigBlock, renderPulumiYaml, renderReadme } from "../../tools/configDocs";
+import { matchesDeclaredType } from "../../tools/offline/runProgram";
 
 const parse = (values: Record<string, string>, stack = "dev", secretKeys: string[] = []) => parseGuardConfig(values, stack, { secretKeys });
 
@@ -91,6 +92,14 @@ describe("stack config validation", () => {
     const declared = (yaml.load(file) as { config: Record<string, { default?: unknown; secret?: boolean }> }).config;
     for (const [key, decl] of Object.entries(declared)) assert.ok(decl.default !== undefined, `${key} is declared without a default: the CLI would require it`);
     for (const key of ["environment", "nodeOptimizer", "sshAllowedCidr", "slackWebhookUrl"]) assert.ok(!(key in declared), `${key} must not be declared`);
+    // What the CLI's project validation checks (workspace/project.go Validate, project.json).
+    for (const [key, decl] of Object.entries(declared as Record<string, { type?: string; items?: { type: string }; default?: unknown; value?: unknown; secret?: boolean }>)) {
+      if (decl.type === undefined) continue;
+      assert.ok(["string", "integer", "boolean", "array", "object"].includes(decl.type), `${key}: type ${decl.type} is not a Pulumi config type`);
+      if (decl.type === "array") assert.ok(decl.items, `${key}: an array needs items`);
+      assert.ok(matchesDeclaredType(decl.type, decl.items, decl.default), `${key}: its default is not of type ${decl.type}`);
+      assert.ok(!decl.secret, `${key}: a secret key cannot have a plain default`);
+    }
   });
 });
 

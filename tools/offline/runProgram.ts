@@ -75,7 +75,7 @@ interface Declared {
 }
 
 /** The CLI's ValidateConfigValue (sdk/go/common/workspace/project.go): scalars arrive as text. */
-function matchesDeclaredType(type: string, items: Declared["items"], value: unknown): boolean {
+export function matchesDeclaredType(type: string, items: Declared["items"], value: unknown): boolean {
   switch (type) {
     case "string":
       return typeof value === "string";
