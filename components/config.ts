@@ -11,6 +11,7 @@ import { z } from "zod";
 import { UNTAGGED } from "../runtime/contract";
 import type { AnomalyMonitorChoice } from "./budgets";
 import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, type GuardConfigParsed } from "./configSchema";
+import { checkStackConfigKeys, closest } from "./stackConfigKeys";
 
 export const CONFIG_NAMESPACE = "costguard";
 /** Keys that hold secrets: read with getSecret, never parsed into plain values. */
@@ -31,7 +32,11 @@ export interface GuardConfig extends Omit<GuardConfigParsed, "environments" | "e
   anomalyMonitor: AnomalyMonitorChoice;
 }
 
-export class ConfigError extends Error {
+/**
+ * Every problem of the stack config. A RunError, so that `pulumi preview` prints the message
+ * without the program's source and stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
   constructor(readonly problems: string[]) {
     super(`costguard stack config is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
@@ -56,19 +61,49 @@ function valueAt(raw: unknown, path: PropertyKey[]): unknown {
   return v;
 }
 
+type AnyDef = { def: { type: string; innerType?: AnyDef; element?: AnyDef; in?: AnyDef; shape?: Record<string, AnyDef> } };
+
+/** The field names of the schema's object at `path` (for "did you mean"), when it is one. */
+function knownKeysAt(path: PropertyKey[]): string[] {
+  let s = GuardConfigSchema as unknown as AnyDef;
+  const unwrap = () => {
+    while (s.def.innerType || s.def.in) s = (s.def.innerType ?? s.def.in)!;
+  };
+  for (const key of path) {
+    unwrap();
+    if (s.def.type === "array" && s.def.element) s = s.def.element;
+    else if (s.def.type === "object" && s.def.shape?.[String(key)]) s = s.def.shape[String(key)]!;
+    else return [];
+  }
+  unwrap();
+  return s.def.type === "object" && s.def.shape ? Object.keys(s.def.shape) : [];
+}
+
+const typeName = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`);
+
+/**
+ * A service's environment and secrets may hold a secret by mistake: nothing under them is ever
+ * echoed, nor the service (or service list) around them; only the type of what was given.
+ */
+function hiddenValue(path: PropertyKey[]): boolean {
+  if (path[0] !== "services") return false;
+  return path.length <= 2 || path[2] === "environment" || path[2] === "secrets";
+}
+
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const key = `${CONFIG_NAMESPACE}:${issue.path.map(String).join(".")}`;
   const got = valueAt(raw, issue.path);
-  // A service's environment and secrets may hold a secret by mistake: never echo them.
-  const hidden = issue.path[0] === "services" && (issue.path[2] === "environment" || issue.path[2] === "secrets") && issue.path.length > 3;
-  const gotText = hidden ? "a value not shown here in case it is secret" : got === undefined ? "nothing" : JSON.stringify(got);
+  const gotText =
+    got === undefined ? "nothing" : hiddenValue(issue.path) ? `${typeName(got)}, not shown in case it is secret` : JSON.stringify(got);
   switch (issue.code) {
     case "unrecognized_keys": {
       const where = issue.path.length ? key : `the ${CONFIG_NAMESPACE} namespace`;
-      return `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}: check the spelling against the README's config table`;
+      const known = knownKeysAt(issue.path);
+      const hints = issue.keys.map((k) => closest(k, known)).map((near, i) => (near ? ` ("${issue.keys[i]}": did you mean "${near}"?)` : "")).join("");
+      return `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${hints}: check the spelling against the README's config table`;
     }
     case "invalid_type":
-      return `${key} must be ${article(issue.expected)} (got ${gotText})`;
+      return `${key} must be ${article(issue.expected === "record" ? "object" : issue.expected)} (got ${gotText})`;
     case "invalid_value":
       return `${key} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")} (got ${gotText})`;
     case "too_small":
@@ -90,7 +125,27 @@ function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
-export type ParseResult = { ok: true; config: GuardConfig } | { ok: false; problems: string[] };
+export type ParseResult = { ok: true; config: GuardConfig; warnings: string[] } | { ok: false; problems: string[] };
+
+/** Why a Slack webhook URL has the wrong shape (never repeating it: it is a secret), or undefined. */
+export function webhookUrlProblem(value: string, allowedHosts: readonly string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "must be an https:// incoming-webhook URL such as https://hooks.slack.com/services/T…/B…/… (got text that is not a valid URL; it is not shown because it is secret)";
+  }
+  const host = url.hostname;
+  if (url.protocol !== "https:") return `must be an https:// URL (got a ${url.protocol.replace(/:$/, "")}:// URL; the rest is not shown because it is secret)`;
+  if (url.username || url.password) return `must not carry a user name or password (got a URL for ${host}; the rest is not shown because it is secret)`;
+  if (!allowedHosts.includes(host)) {
+    return `must point at one of ${allowedHosts.join(", ")} (got a URL for ${host || "no host"}; the rest is not shown because it is secret): add the host to ${CONFIG_NAMESPACE}:slackWebhookHosts if it is a relay you trust`;
+  }
+  if (host === "hooks.slack.com" && (url.port !== "" || !/^\/(services|workflows|triggers)\/[^/]+\/.+/.test(url.pathname))) {
+    return "must be a Slack incoming-webhook URL: https://hooks.slack.com/services/T…/B…/… with no port (got another URL on hooks.slack.com; it is not shown because it is secret)";
+  }
+  return undefined;
+}
 
 /**
  * Validates raw stack config (keys without the namespace, values as Pulumi stores them:
@@ -103,15 +158,14 @@ export function parseGuardConfig(
   opts: { secretKeys?: string[]; slackWebhookUrl?: pulumi.Output<string> } = {},
 ): ParseResult {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rawValues)) {
     if ((SECRET_KEYS as readonly string[]).includes(k)) {
       if (!opts.secretKeys?.includes(k)) {
         problems.push(`${CONFIG_NAMESPACE}:${k} must be stored as a secret: run \`pulumi config set --secret ${CONFIG_NAMESPACE}:${k} <value>\``);
-      } else if (!/^https:\/\/hooks\.slack\.com\/|^https:\/\//.test(v)) {
-        problems.push(`${CONFIG_NAMESPACE}:${k} must be an https:// incoming-webhook URL (got a value that is not; it is not shown because it is secret)`);
       }
-      continue;
+      continue; // its shape is checked below, against the configured hosts
     }
     // A string-typed key whose text happens to parse as JSON ("123", "true") stays a string.
     const decoded = decode(v);
@@ -139,8 +193,20 @@ export function parseGuardConfig(
   const isProduction = environment === "prod" || environment === "production";
 
   // Cross-field rules the schema alone cannot say.
-  if (isProduction && c.sshAllowedCidr?.endsWith("/0")) {
-    problems.push(`${CONFIG_NAMESPACE}:sshAllowedCidr must not open SSH to the whole internet in prod (got "${c.sshAllowedCidr}"): use SSM Session Manager, or a narrow CIDR`);
+  const webhook = rawValues.slackWebhookUrl;
+  const webhookProblem = webhook !== undefined && opts.secretKeys?.includes("slackWebhookUrl") ? webhookUrlProblem(webhook, c.slackWebhookHosts) : undefined;
+  if (webhookProblem) problems.push(`${CONFIG_NAMESPACE}:slackWebhookUrl ${webhookProblem}`);
+  // Production reaches instances through SSM Session Manager only: the prod policy pack
+  // (ssm-instead-of-ssh-in-prod) refuses any port-22 ingress, so config says the same.
+  if (isProduction && c.sshAllowedCidr !== undefined) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:sshAllowedCidr must not be set in production (got "${c.sshAllowedCidr}"): production has no SSH at all (the policy pack's ssm-instead-of-ssh-in-prod refuses port 22): use SSM Session Manager (aws ssm start-session) instead`,
+    );
+  }
+  if (isProduction && c.enforcer.enabled && c.enforcer.mode === "terminate" && c.enforcer.graceHours < 1) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:enforcer.graceHours must be at least 1 with mode "terminate" in production (got ${c.enforcer.graceHours}): an instance would be terminated the first time it is seen, before anyone can tag or explain it`,
+    );
   }
   for (const name of c.spot.poisoningEnvironments) {
     if (!environments[name]) problems.push(`${CONFIG_NAMESPACE}:spot.poisoningEnvironments names "${name}", which is not a configured environment (known: ${Object.keys(environments).join(", ")})`);
@@ -177,23 +243,44 @@ export function parseGuardConfig(
   return {
     ok: true,
     config: { ...rest, stack, environment, isProduction, environments, slackWebhookUrl: opts.slackWebhookUrl, anomalyMonitor },
+    warnings,
   };
+}
+
+/**
+ * Validates a whole stack config (`ns:key` → value, every namespace): the keys themselves
+ * (namespace typos, unknown `aws:` keys, `aws:region`) and the `costguard:` values. Problems of
+ * both kinds are reported together.
+ */
+export function validateStackConfig(
+  all: Record<string, string>,
+  stack: string,
+  opts: { secretKeys?: string[]; slackWebhookUrl?: pulumi.Output<string>; envRegion?: string } = {},
+): ParseResult {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const rawValues: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) if (k.startsWith(prefix)) rawValues[k.slice(prefix.length)] = v;
+  const keys = checkStackConfigKeys(all, { project: CONFIG_NAMESPACE, projectKeys: [...Object.keys(GuardConfigSchema.shape), ...SECRET_KEYS], envRegion: opts.envRegion });
+  const result = parseGuardConfig(rawValues, stack, { ...opts, secretKeys: opts.secretKeys?.map((k) => (k.startsWith(prefix) ? k.slice(prefix.length) : k)) });
+  if (!result.ok || keys.problems.length) return { ok: false, problems: [...keys.problems, ...(result.ok ? [] : result.problems)] };
+  return { ...result, warnings: [...keys.warnings, ...result.warnings] };
 }
 
 /** Reads and validates the running stack's config; throws ConfigError listing every problem. */
 export function readGuardConfig(): GuardConfig {
   const prefix = `${CONFIG_NAMESPACE}:`;
   const all = pulumi.runtime.allConfig();
-  const rawValues: Record<string, string> = {};
-  for (const [k, v] of Object.entries(all)) if (k.startsWith(prefix)) rawValues[k.slice(prefix.length)] = v;
 
   // isConfigSecret is exported by the SDK's runtime/config module but not typed.
   const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
   const secretKeys = SECRET_KEYS.filter((k) => isConfigSecret(prefix + k));
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
-  const slackWebhookUrl = rawValues.slackWebhookUrl !== undefined ? cfg.requireSecret("slackWebhookUrl") : undefined;
+  const slackWebhookUrl = all[`${prefix}slackWebhookUrl`] !== undefined ? cfg.requireSecret("slackWebhookUrl") : undefined;
 
-  const result = parseGuardConfig(rawValues, pulumi.getStack(), { secretKeys, slackWebhookUrl });
+  // The AWS provider also takes its region from the environment.
+  const envRegion = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined;
+  const result = validateStackConfig(all, pulumi.getStack(), { secretKeys, slackWebhookUrl, envRegion });
   if (!result.ok) throw new ConfigError(result.problems);
+  for (const w of result.warnings) void pulumi.log.warn(w);
   return result.config;
 }

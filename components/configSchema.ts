@@ -5,25 +5,53 @@
  * by tests. No @pulumi imports here, so tools can load it cheaply.
  */
 import { z } from "zod";
+import { eventBridgeScheduleProblem, scalingScheduleProblem } from "./scheduleExpression";
 import { secretLikeReason } from "./secretLike";
 
-const usd = (what: string) => z.number({ error: `${what} must be a number` }).positive(`must be a positive number`);
+/**
+ * Sane maxima: a value above them is a typo or a unit mistake (a failsafe limit of $1e9/h never
+ * fires), not a setting. The README's config table lists every bound.
+ */
+export const MAX_HOURLY_USD = 10_000;
+export const MAX_MONTHLY_USD = 1_000_000;
+const usd = (what: string, max: number) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .positive(`must be a positive number`)
+    .max(max, `must be at most ${max.toLocaleString("en-US")} (a larger value is a typo or a unit mistake)`);
 const percent = z.number().min(0, "must be 0 or more").max(1000, "must be at most 1000 (percent)");
-const minutes = z.number().int("must be a whole number of minutes").min(1, "must be at least 1 minute");
-/** EventBridge schedule expressions: rate(...) or cron(...) with six fields. */
-export const scheduleExpression = z
+const minutes = z.number().int("must be a whole number of minutes").min(1, "must be at least 1 minute").max(24 * 60, "must be at most 1440 minutes (one day)");
+const count = (max: number) => z.number().int().min(1).max(max);
+/** EventBridge schedule expressions, checked with EventBridge's own rules (scheduleExpression.ts). */
+export const scheduleExpression = z.string().superRefine((v, ctx) => {
+  const problem = eventBridgeScheduleProblem(v);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** CloudWatch Logs' retention periods in days (PutRetentionPolicy accepts exactly these). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** SQS queue names: 1-80 letters, digits, - and _, FIFO queues ending in .fifo. */
+const sqsQueueName = z
   .string()
-  .regex(
-    /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\((\S+ ){5}\S+\))$/,
-    'must be an EventBridge schedule such as "rate(2 minutes)" or "cron(0 9 * * ? *)"',
-  );
+  .regex(/^[A-Za-z0-9_-]{1,75}(\.fifo)?$|^[A-Za-z0-9_-]{76,80}$/, "must be an SQS queue name: 1-80 letters, digits, - or _ (a FIFO queue's ends in .fifo), not a URL or ARN");
+/**
+ * Auto Scaling group names as IAM resources take them: a wildcard would let the function change
+ * every group of the account, so names are listed one by one.
+ */
+export const autoScalingGroupName = z
+  .string()
+  .min(1, "must name an Auto Scaling group")
+  .max(255, "must be at most 255 characters (an Auto Scaling group name)")
+  .refine((v) => !/[*?]/.test(v), "must name one Auto Scaling group, not a pattern: a wildcard would let costguard change every group in the account")
+  .refine((v) => !/^arn:/.test(v) && !v.includes(":") && [...v].every((ch) => ch >= " "), "must be an Auto Scaling group name, not an ARN");
 
 export const EnvironmentSettings = z.strictObject({
-  maxHourlyUsd: usd("maxHourlyUsd").describe("Estimated $/h above which the environment is in breach"),
+  maxHourlyUsd: usd("maxHourlyUsd", MAX_HOURLY_USD).describe("Estimated $/h above which the environment is in breach"),
   spikePercent: percent.describe("Rise of the burn rate over the window, in % of the window's lowest sample"),
-  windowMinutes: minutes.max(24 * 60, "must be at most 1440 minutes").describe("Spike window"),
+  windowMinutes: minutes.describe("Spike window"),
   response: z.enum(["stop", "notify"]).describe("stop: stop the environment's workloads; notify: alert only"),
-  priority: z.number().int().min(1).describe("Lower is stopped first when several environments breach"),
+  priority: z.number().int().min(1).max(100).describe("Lower is stopped first when several environments breach"),
   dryRun: z.boolean().describe("Decide, record and notify, but change nothing"),
 });
 export type EnvironmentSettings = z.infer<typeof EnvironmentSettings>;
@@ -55,13 +83,11 @@ function sizesText(sizes: number[]): string {
   return sizes.length > 4 ? `${sizes[0]} to ${sizes[sizes.length - 1]} in steps of ${sizes[1]! - sizes[0]!}` : sizes.join(", ");
 }
 
-/** Application Auto Scaling schedules: cron(...) with six fields, rate(...) or at(...). */
-const scalingSchedule = z
-  .string()
-  .regex(
-    /^(cron\((\S+ ){5}\S+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\))$/,
-    'must be an Application Auto Scaling schedule such as "cron(0 19 ? * MON-FRI *)"',
-  );
+/** Application Auto Scaling schedules: cron(...), rate(...) or at(...), with the service's rules. */
+const scalingSchedule = z.string().superRefine((v, ctx) => {
+  const problem = scalingScheduleProblem(v);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 const timeZone = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat("en", { timeZone: tz });
@@ -155,7 +181,7 @@ export const NodeOptimizerSettings = z
   .strictObject({
     clusterName: z.string().min(1).describe("Name of the EKS cluster (public API endpoint)"),
     /** Auto Scaling groups of the cluster's managed/self-managed node groups that may be rebalanced. */
-    autoScalingGroups: z.array(z.string().min(1)).default([]).describe("Node groups' Auto Scaling groups the rebalance may change (empty: drain only)"),
+    autoScalingGroups: z.array(autoScalingGroupName).max(50).default([]).describe("Node groups' Auto Scaling groups the rebalance may change (empty: drain only)"),
     rebalance: z.boolean().default(true).describe("Run the scheduled on-demand → spot rebalance"),
     rebalanceSchedule: scheduleExpression.default("rate(1 hour)"),
     drainDeadlineSeconds: z.number().int().min(10).max(110, "must leave time within the 2-minute spot notice (max 110)").default(90),
@@ -182,13 +208,13 @@ export const GuardConfigSchema = z.strictObject({
   logRetentionDays: z
     .number()
     .int()
-    .refine((v) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365].includes(v), "must be one of CloudWatch's retention periods: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365")
+    .refine((v) => LOG_RETENTION_DAYS.includes(v), `must be one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(", ")}`)
     .default(14)
     .describe("Retention of every log group costguard creates"),
   lambdaArchitecture: z.enum(["arm64", "x86_64"]).default("arm64").describe("Architecture of the guard functions"),
-  monthlyBudgetUsd: usd("monthlyBudgetUsd").default(1).describe("Monthly cost budget of the account"),
-  environmentBudgetsUsd: z.record(z.string(), usd("budget")).default({}).describe("Optional monthly budgets per Environment tag value"),
-  anomalyThresholdUsd: usd("anomalyThresholdUsd").default(10).describe("Minimum impact ($) of a cost anomaly worth an alert"),
+  monthlyBudgetUsd: usd("monthlyBudgetUsd", MAX_MONTHLY_USD).default(1).describe("Monthly cost budget of the account"),
+  environmentBudgetsUsd: z.record(z.string(), usd("budget", MAX_MONTHLY_USD)).default({}).describe("Optional monthly budgets per Environment tag value"),
+  anomalyThresholdUsd: usd("anomalyThresholdUsd", 100_000).default(10).describe("Minimum impact ($) of a cost anomaly worth an alert"),
   createAnomalyMonitor: z
     .boolean()
     .optional()
@@ -213,10 +239,10 @@ export const GuardConfigSchema = z.strictObject({
       enabled: z.boolean().default(true),
       schedule: scheduleExpression.default("rate(2 minutes)"),
       maxActionsPerRun: z.number().int().min(1).max(500).default(20),
-      globalMaxHourlyUsd: usd("globalMaxHourlyUsd").default(25),
+      globalMaxHourlyUsd: usd("globalMaxHourlyUsd", MAX_HOURLY_USD).default(25),
       globalSpikePercent: percent.default(1.0),
       globalWindowMinutes: minutes.default(60),
-      untaggedMaxHourlyUsd: usd("untaggedMaxHourlyUsd").default(5),
+      untaggedMaxHourlyUsd: usd("untaggedMaxHourlyUsd", MAX_HOURLY_USD).default(5),
       stopUntagged: z.boolean().default(true).describe("On an untagged breach, stop untagged stand-alone instances"),
       sampleRetentionHours: z.number().int().min(2).max(24 * 31).default(48),
     })
@@ -225,17 +251,17 @@ export const GuardConfigSchema = z.strictObject({
   spot: z
     .strictObject({
       enabled: z.boolean().default(true),
-      breakerThreshold: z.number().int().min(1).default(3),
+      breakerThreshold: count(100).default(3),
       breakerWindowMinutes: minutes.default(15),
       breakerCooldownMinutes: minutes.default(30),
       breakerMaxCooldownMinutes: minutes.default(240),
       breakerQuietMinutes: minutes.default(30),
       breakerPerAz: z.boolean().default(false),
       poolPoisonDays: z.number().int().min(1).max(365).default(15),
-      poisoningEnvironments: z.array(z.string()).default(["prod"]),
+      poisoningEnvironments: z.array(z.string()).max(20).default(["prod"]),
       optimizerEnabled: z.boolean().default(true),
       optimizerSchedule: scheduleExpression.default("rate(30 minutes)"),
-      minOnDemandDefault: z.number().int().min(0).default(1),
+      minOnDemandDefault: z.number().int().min(0).max(1000).default(1),
     })
     .refine((s) => s.breakerMaxCooldownMinutes >= s.breakerCooldownMinutes, {
       path: ["breakerMaxCooldownMinutes"],
@@ -247,11 +273,11 @@ export const GuardConfigSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       schedule: scheduleExpression.default("cron(0 6 * * ? *)").describe("When the daily scan runs"),
-      unattachedVolumeDays: z.number().int().min(0).default(7).describe("Days a volume must be seen unattached before it is waste"),
-      snapshotAgeDays: z.number().int().min(1).default(30).describe("Age in days above which a snapshot no own AMI or launch template uses is waste"),
-      stoppedInstanceDays: z.number().int().min(1).default(14).describe("Days an instance must be stopped before its EBS cost is waste"),
+      unattachedVolumeDays: z.number().int().min(0).max(365).default(7).describe("Days a volume must be seen unattached before it is waste"),
+      snapshotAgeDays: z.number().int().min(1).max(3653).default(30).describe("Age in days above which a snapshot no own AMI or launch template uses is waste"),
+      stoppedInstanceDays: z.number().int().min(1).max(365).default(14).describe("Days an instance must be stopped before its EBS cost is waste"),
       cleanup: z.enum(["off", "dry-run", "apply"]).default("off").describe("Clean-up of findings: off, dry-run (report only) or apply"),
-      cleanupGraceDays: z.number().int().min(1).default(7).describe("Days between tagging a finding costguard:cleanup-due and acting on it"),
+      cleanupGraceDays: z.number().int().min(1).max(90).default(7).describe("Days between tagging a finding costguard:cleanup-due and acting on it"),
       cleanupMaxActionsPerRun: z.number().int().min(1).max(500).default(20).describe("Cap on clean-up actions per run"),
     })
     .prefault({})
@@ -266,8 +292,8 @@ export const GuardConfigSchema = z.strictObject({
         .default(["ManagedBy=costguard", "aws:autoscaling:groupName", "eks:cluster-name"])
         .describe("A running instance is authorised when it carries one of these tags (Key=Value or Key)"),
       mode: z.enum(["audit", "stop", "terminate"]).default("audit").describe("After the grace period: audit (flag only), stop or terminate"),
-      graceHours: z.number().min(0).default(24).describe("Hours between flagging an unauthorised instance and acting on it"),
-      maxActionsPerRun: z.number().int().min(1).default(20).describe("Cap on stop/terminate actions per run"),
+      graceHours: z.number().min(0).max(720, "must be at most 720 hours (30 days)").default(24).describe("Hours between flagging an unauthorised instance and acting on it"),
+      maxActionsPerRun: z.number().int().min(1).max(500).default(20).describe("Cap on stop/terminate actions per run"),
     })
     .prefault({})
     .describe("Enforcer for unauthorised running instances (SPEC S6)"),
@@ -275,7 +301,7 @@ export const GuardConfigSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       schedule: scheduleExpression.default("cron(0 9 * * ? *)"),
-      retentionDays: z.number().int().min(1).default(400),
+      retentionDays: z.number().int().min(1).max(3653).default(400),
       maxCostExplorerRequests: z
         .number()
         .int()
@@ -288,23 +314,24 @@ export const GuardConfigSchema = z.strictObject({
     .describe("Daily cost report (SPEC S7)"),
   dashboard: z
     .strictObject({
-      watchedQueues: z.array(z.string()).default([]).describe("SQS queue names whose depth and age the dashboard shows"),
+      watchedQueues: z.array(sqsQueueName).max(50).default([]).describe("SQS queue names whose depth and age the dashboard shows"),
     })
     .prefault({})
     .describe("CloudWatch dashboard (SPEC S8)"),
   alarms: z
     .strictObject({
-      oldestMessageAgeSeconds: z.number().positive().default(300),
-      apiErrorsPer5Minutes: z.number().positive().default(5),
+      oldestMessageAgeSeconds: z.number().positive().max(1_209_600, "must be at most 1209600 seconds (14 days, SQS's longest retention)").default(300),
+      apiErrorsPer5Minutes: z.number().positive().max(100_000).default(5),
       spotInterruptionRatePercent: z.number().positive().max(100).default(20),
       poolUtilisation: z.number().positive().max(1).default(0.95),
-      deadLetterMessages: z.number().positive().default(10),
+      deadLetterMessages: z.number().positive().max(100_000).default(10),
       serviceCpuPercent: z.number().positive().max(100).default(80).describe("Average CPU (%) of a Fargate service over 2 × 5 minutes that raises its CPU alarm"),
       serviceMemoryPercent: z.number().positive().max(100).default(80).describe("Average memory (%) of a Fargate service over 2 × 5 minutes that raises its memory alarm"),
       lambdaConcurrencyLimit: z
         .number()
         .int()
         .positive()
+        .max(1_000_000)
         .optional()
         .describe("Divide Lambda concurrency by this number instead of the account's quota as Service Quotas reports it (SERVICE_QUOTA): only where that quota is not available"),
       guardErrorsScope: z
@@ -316,7 +343,13 @@ export const GuardConfigSchema = z.strictObject({
     .describe("Alarm thresholds (SPEC S8)"),
   services: z.array(ServiceSettings).default([]).describe("Cost-aware Fargate services to run (SPEC S9)"),
   nodeOptimizer: NodeOptimizerSettings.optional().describe("EKS cluster whose nodes the node optimizer manages (SPEC S5)"),
-  sshAllowedCidr: z.cidrv4("must be an IPv4 CIDR such as 203.0.113.0/24").optional().describe("CIDR allowed SSH to debug instances; never 0.0.0.0/0 in prod"),
+  sshAllowedCidr: z.cidrv4("must be an IPv4 CIDR such as 203.0.113.0/24").optional().describe("CIDR allowed SSH to debug instances outside production; production uses SSM Session Manager only"),
+  slackWebhookHosts: z
+    .array(z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, "must be a host name such as hooks.slack.com"))
+    .min(1, "must list at least one host")
+    .max(10)
+    .default(["hooks.slack.com"])
+    .describe("Hosts the Slack webhook URL may point at (a Slack-compatible relay, or a test server)"),
 });
 export type GuardConfigInput = z.input<typeof GuardConfigSchema>;
 export type GuardConfigParsed = z.output<typeof GuardConfigSchema>;

@@ -1,8 +1,9 @@
 /**
  * DebugAccess (SPEC S9): how people get onto instances the guard launches. SSM Session
  * Manager through an instance profile with AmazonSSMManagedInstanceCore (no open port, no
- * key pair, every session logged by SSM); SSH only when a CIDR is configured, never from the
- * whole internet in prod (refused by config validation, and again here).
+ * key pair, every session logged by SSM); SSH only outside production, when a CIDR is
+ * configured. Production has no SSH at all, as the prod policy pack (ssm-instead-of-ssh-in-prod)
+ * requires: refused by config validation, and again here.
  *
  * The spot optimizer and the node optimizer launch instances with `instanceProfileName` (and
  * `securityGroupId` when SSH is on).
@@ -16,7 +17,7 @@ export const SSM_MANAGED_INSTANCE_CORE = "arn:aws:iam::aws:policy/AmazonSSMManag
 export interface DebugAccessArgs {
   /** Stack name, used in names. */
   stack: string;
-  /** True in production: SSH from a /0 CIDR is refused. */
+  /** True in production: SSH is refused (SSM Session Manager only). */
   isProduction: boolean;
   /** CIDR allowed SSH (port 22); no SSH security group when unset. */
   sshAllowedCidr?: string;
@@ -36,8 +37,8 @@ export class DebugAccess extends pulumi.ComponentResource {
   constructor(name: string, args: DebugAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("costguard:debug:DebugAccess", name, {}, opts);
     const parent = { parent: this };
-    if (args.sshAllowedCidr && args.isProduction && args.sshAllowedCidr.endsWith("/0")) {
-      throw new Error(`DebugAccess: SSH from ${args.sshAllowedCidr} is refused in prod: use SSM Session Manager, or a narrow CIDR`);
+    if (args.sshAllowedCidr && args.isProduction) {
+      throw new Error(`DebugAccess: SSH (from ${args.sshAllowedCidr}) is refused in prod, as the prod policy pack refuses port 22: use SSM Session Manager`);
     }
 
     this.role = new aws.iam.Role(

@@ -10,12 +10,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { DEFAULT_ENVIRONMENTS, GuardConfigSchema } from "../components/configSchema";
+import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, LOG_RETENTION_DAYS } from "../components/configSchema";
 
 export interface KeyDoc {
   key: string;
-  /** Pulumi project-config type, when Pulumi can express it (it has no float or object types). */
-  pulumiType?: "string" | "integer" | "boolean" | "array";
+  /** Pulumi project-config type, when Pulumi can express it (it has no float type). */
+  pulumiType?: "string" | "integer" | "boolean" | "array" | "object";
+  /** Item type of an array key. */
+  itemsType?: "string" | "object";
   typeText: string;
   defaultValue: unknown;
   description: string;
@@ -60,9 +62,15 @@ export function describeKeys(): KeyDoc[] {
       typeText = (inner as unknown as z.ZodEnum).options.map((o) => `"${String(o)}"`).join(" \\| ");
     } else if (t === "array") {
       const el = unwrap(inner.def.element!).inner.def.type;
-      pulumiType = el === "string" ? "array" : undefined;
+      const itemsType = el === "string" ? "string" : el === "object" ? "object" : undefined;
+      pulumiType = itemsType ? "array" : undefined;
       typeText = `array of ${el}`;
-    } else if (t === "record" || t === "object") typeText = "object";
+      docs.push({ key, pulumiType, itemsType, typeText, defaultValue, description: description ?? "" });
+      continue;
+    } else if (t === "record" || t === "object") {
+      pulumiType = "object";
+      typeText = "object";
+    }
     docs.push({ key, pulumiType, typeText, defaultValue, description: description ?? "" });
   }
   docs.push({ key: "slackWebhookUrl", pulumiType: "string", typeText: "secret string", defaultValue: undefined, description: "Slack incoming-webhook URL, set with `pulumi config set --secret`", secret: true });
@@ -73,18 +81,51 @@ function yamlScalar(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** The `config:` block of Pulumi.yaml, two-space indented under `config:`. */
+/**
+ * The `config:` block of Pulumi.yaml, two-space indented under `config:`.
+ *
+ * The Pulumi CLI (3.248, workspace/config.go) treats a key declared without `default` (or
+ * `value`) as required and stops `preview`/`up` before the program runs when a stack lacks it.
+ * So only keys with a default are declared: typed where Pulumi has the type (objects as
+ * `type: object`, which the CLI checks against the stack value), untyped for numbers (Pulumi has
+ * no float type). Optional keys without a default (and the secret webhook URL: a `secret: true`
+ * key cannot have a plain default) are left out, listed in a comment; the schema still
+ * validates them.
+ */
 export function pulumiYamlConfigBlock(): string {
   const lines: string[] = [];
+  const undeclared: string[] = [];
   for (const d of describeKeys()) {
+    if (d.defaultValue === undefined || d.secret) {
+      undeclared.push(d.key);
+      continue;
+    }
     lines.push(`  ${d.key}:`);
     if (d.pulumiType) lines.push(`    type: ${d.pulumiType}`);
-    if (d.pulumiType === "array") lines.push(`    items:\n      type: string`);
+    if (d.pulumiType === "array") lines.push(`    items:\n      type: ${d.itemsType}`);
     lines.push(`    description: ${yamlScalar(d.description || `see the README (${d.typeText})`)}`);
-    if (d.secret) lines.push(`    secret: true`);
-    if (d.pulumiType && d.defaultValue !== undefined) lines.push(`    default: ${yamlScalar(d.defaultValue)}`);
+    lines.push(`    default: ${yamlScalar(d.defaultValue)}`);
   }
+  lines.push(`  # Optional, no default, so not declared (a declared key without default is required): ${undeclared.join(", ")}.`);
   return lines.join("\n") + "\n";
+}
+
+type Check = { check: string; value?: number; inclusive?: boolean; minimum?: number; maximum?: number };
+const checksOf = (s: AnyZod): Check[] => (s.def.checks ?? []).map((c) => c._zod.def as unknown as Check);
+const num = (n: number) => n.toLocaleString("en-US");
+
+/** The bounds the schema enforces on a field, as README text (numbers, list lengths, special sets). */
+export function boundsText(key: string, schema: AnyZod): string {
+  if (key.endsWith("logRetentionDays")) return `one of ${LOG_RETENTION_DAYS.join(", ")}`;
+  if (/[sS]chedule$/.test(key)) return "EventBridge rate() or cron()";
+  const parts: string[] = [];
+  for (const c of checksOf(schema)) {
+    if (c.check === "greater_than") parts.push(`${c.inclusive ? "≥" : ">"} ${num(c.value!)}`);
+    if (c.check === "less_than") parts.push(`${c.inclusive ? "≤" : "<"} ${num(c.value!)}`);
+    if (c.check === "min_length" && schema.def.type === "array") parts.push(`≥ ${c.minimum} entries`);
+    if (c.check === "max_length" && schema.def.type === "array") parts.push(`≤ ${c.maximum} entries`);
+  }
+  return parts.join(", ");
 }
 
 function fieldRows(prefix: string, shape: Record<string, z.ZodType>): string[] {
@@ -95,7 +136,7 @@ function fieldRows(prefix: string, shape: Record<string, z.ZodType>): string[] {
     if (typeText === "array") typeText = `array of ${unwrap(inner.def.element!).inner.def.type}`;
     if (typeText === "number" && isInt(inner)) typeText = "integer";
     const def = defaultValue === undefined ? "—" : `\`${JSON.stringify(defaultValue)}\``;
-    return `| \`${prefix}.${k}\` | ${typeText} | ${def} | ${description ?? ""} |`;
+    return `| \`${prefix}.${k}\` | ${typeText} | ${def} | ${boundsText(k, inner)} | ${description ?? ""} |`;
   });
 }
 
@@ -107,15 +148,18 @@ export function readmeConfigTable(): string {
     const inner = field ? unwrap(field as unknown as AnyZod).inner : undefined;
     const nested = inner?.def.type === "object" ? (inner as unknown as z.ZodObject).shape : undefined;
     const def = nested ? "see fields" : d.defaultValue === undefined ? "—" : `\`${JSON.stringify(d.defaultValue)}\``;
-    rows.push(`| \`costguard:${d.key}\` | ${d.typeText} | ${def} | ${d.description} |`);
+    const recordValue = inner?.def.type === "record" ? unwrap((inner.def as unknown as { valueType: AnyZod }).valueType).inner : undefined;
+    const bounds = inner ? (recordValue ? boundsText(d.key, recordValue) : boundsText(d.key, inner)) : "";
+    rows.push(`| \`costguard:${d.key}\` | ${d.typeText} | ${def} | ${recordValue && bounds ? `each ${bounds}` : bounds} | ${d.description} |`);
     if (nested) rows.push(...fieldRows(`costguard:${d.key}`, nested as Record<string, z.ZodType>));
     if (d.key === "environments") {
       for (const [env, settings] of Object.entries(DEFAULT_ENVIRONMENTS)) {
-        rows.push(`| \`costguard:environments.${env}\` | object | \`${JSON.stringify(settings)}\` | SPEC S2 default for ${env} |`);
+        rows.push(`| \`costguard:environments.${env}\` | object | \`${JSON.stringify(settings)}\` |  | SPEC S2 default for ${env} |`);
       }
+      rows.push(...fieldRows("costguard:environments.<name>", EnvironmentSettings.shape as unknown as Record<string, z.ZodType>));
     }
   }
-  return ["| key | type | default | what it does |", "|---|---|---|---|", ...rows].join("\n") + "\n";
+  return ["| key | type | default | bounds | what it does |", "|---|---|---|---|---|", ...rows].join("\n") + "\n";
 }
 
 const README_START = "<!-- config-table:start (generated by npm run config-docs -- --write) -->\n";

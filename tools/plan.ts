@@ -6,11 +6,15 @@
  *   npm run plan -- --json                machine-readable
  *   npm run plan -- --program <dir>       any Pulumi TypeScript program (its Pulumi.<stack>.yaml)
  *
- * Exit codes: 0 ok, 1 mandatory policy violation, 2 config or program error, 64 bad usage.
+ * Exit codes: 0 ok, 1 mandatory policy violation, 2 config error (stack file, project file,
+ * stack config values, policy config), 3 the program failed, 64 bad usage. A config error is
+ * printed one line per problem, never with a stack trace.
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { analyzeRun, type Analysis } from "./offline/analysis";
+import { policies } from "../policy/policies";
+import { analyzeRun, policyConfigFile, type Analysis } from "./offline/analysis";
+import { loadPolicyConfig } from "./offline/policyConfig";
 import { resourceKey, runProgram, type ProgramRun } from "./offline/runProgram";
 
 const USAGE = "usage: npm run plan -- [--stack <name>] [--program <dir>] [--json]";
@@ -78,11 +82,18 @@ async function main(): Promise<number> {
 
   let run: ProgramRun;
   try {
+    // The policy config is checked first, as the engine checks it before the program runs.
+    const policyFile = policyConfigFile(programDir ?? path.join(__dirname, ".."), stack);
+    if (policyFile) loadPolicyConfig(policyFile, policies);
     run = await runProgram({ programDir, stack });
   } catch (err) {
-    const e = err as Error & { problems?: string[] };
-    console.error(e.name === "ConfigError" ? e.message : `the program failed under the offline plan: ${e.stack ?? e.message}`);
-    return 2;
+    const e = err as Error;
+    if (isConfigError(e)) {
+      console.error(e.message);
+      return 2;
+    }
+    console.error(`the program failed under the offline plan: ${e.stack ?? e.message}`);
+    return 3;
   }
   const analysis: Analysis = await analyzeRun(run, { programDir });
   const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
@@ -114,10 +125,16 @@ async function main(): Promise<number> {
   return analysis.mandatoryViolations > 0 ? 1 : 0;
 }
 
+/** Config errors (stack config, stack or project file, policy config) carry one line per problem. */
+function isConfigError(err: unknown): boolean {
+  return err instanceof Error && err.name === "ConfigError";
+}
+
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err);
-    process.exit(2);
+    // Never a stack trace for a config error; anything else is a bug in the plan itself.
+    console.error(isConfigError(err) ? (err as Error).message : `the offline plan failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(isConfigError(err) ? 2 : 3);
   },
 );

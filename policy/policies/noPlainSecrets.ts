@@ -4,30 +4,11 @@
  * environment carries only the parameter's name or ARN.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { secretLikeReason } from "../../components/secretLike";
 import { asArray, asObject, parseJsonMaybe, type Props } from "./common";
 
-const SECRET_NAME = /(^|_)(PASSWORD|PASSWD|SECRET|SECRET_KEY|CLIENT_SECRET|TOKEN|AUTH_TOKEN|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?|WEBHOOK(_URL)?|SIGNING_KEY)$/i;
-/** Names that hold a reference to a secret, not the secret. */
-const REFERENCE_NAME = /_(ARN|NAME|PARAMETER|PARAM|PATH|ID|SSM|SECRET_ID|KEY_ID)$/i;
-/** Values that are references: ARNs, parameter paths, dynamic references. */
-const REFERENCE_VALUE = /^(arn:aws[a-z-]*:(ssm|secretsmanager|kms):|\/|\{\{resolve:)/;
-const SECRET_VALUES: [RegExp, string][] = [
-  [/AKIA[0-9A-Z]{16}/, "an AWS access key id"],
-  [/hooks\.slack\.com\/services\//, "a Slack webhook URL"],
-  [/xox[abprs]-[0-9A-Za-z-]{10,}/, "a Slack token"],
-  [/gh[pousr]_[A-Za-z0-9]{30,}|github_pat_/, "a GitHub token"],
-  [/sk_live_[0-9A-Za-z]{10,}/, "a Stripe secret key"],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a private key"],
-  [/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, "a URL with a password"],
-];
-
-/** Why a name/value pair looks like a plain secret, or undefined. */
-export function secretReason(name: string, value: unknown): string | undefined {
-  if (typeof value !== "string" || value === "") return undefined;
-  for (const [re, what] of SECRET_VALUES) if (re.test(value)) return `its value looks like ${what}`;
-  if (SECRET_NAME.test(name) && !REFERENCE_NAME.test(name) && !REFERENCE_VALUE.test(value)) return "its name says it is a secret and its value is not a reference";
-  return undefined;
-}
+/** Why a name/value pair looks like a plain secret, or undefined: one definition with the stack config's. */
+export const secretReason = secretLikeReason;
 
 /** [where, name, value] of every environment entry a resource declares. */
 function environmentEntries(type: string, p: Props): [string, string, unknown][] {

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import * as yaml from "js-yaml";
 import { parseGuardConfig } from "../../components/config";
 import { pulumiYamlConfigBlock, renderPulumiYaml, renderReadme } from "../../tools/configDocs";
+import { matchesDeclaredType } from "../../tools/offline/runProgram";
 
 const parse = (values: Record<string, string>, stack = "dev", secretKeys: string[] = []) => parseGuardConfig(values, stack, { secretKeys });
 
@@ -39,16 +41,16 @@ describe("stack config validation", () => {
     const text = r.problems.join("\n");
     assert.match(text, /costguard:environments\.dev\.maxHourlyUsd must be a number \(got "eight"\)/);
     assert.match(text, /costguard:environments\.qa\.spikePercent must be a number \(got nothing\)/, "a new environment must give every field");
-    assert.match(text, /costguard:logRetentionDays must be one of CloudWatch's retention periods.*\(got 13\)/);
+    assert.match(text, /costguard:logRetentionDays must be one of CloudWatch Logs' retention periods.*\(got 13\)/);
     assert.match(text, /costguard:failsafe\.schedule must be an EventBridge schedule.*\(got "every 2 minutes"\)/);
     assert.match(text, /costguard:failsafe has unknown key "maxActionsPerRn"/);
     assert.match(text, /costguard:alertEmails\.1 must be an e-mail address \(got "not-an-email"\)/);
   });
 
-  it("refuses SSH from anywhere in prod but not in dev", () => {
+  it("refuses SSH in prod (the prod policy pack refuses port 22) but not in dev", () => {
     const prod = parse({ sshAllowedCidr: "0.0.0.0/0" }, "prod");
     assert.ok(!prod.ok);
-    assert.match(prod.problems[0]!, /costguard:sshAllowedCidr must not open SSH to the whole internet in prod \(got "0\.0\.0\.0\/0"\)/);
+    assert.match(prod.problems[0]!, /costguard:sshAllowedCidr must not be set in production \(got "0\.0\.0\.0\/0"\)/);
     assert.ok(parse({ sshAllowedCidr: "0.0.0.0/0" }, "dev").ok);
   });
 
@@ -84,7 +86,20 @@ describe("stack config validation", () => {
   it("Pulumi.yaml declares exactly the schema's keys, types and defaults", () => {
     const file = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
     assert.equal(file, renderPulumiYaml(file), "Pulumi.yaml is out of step with components/configSchema.ts: run `npm run config-docs -- --write`");
-    assert.match(pulumiYamlConfigBlock(), /failsafe:\n {4}description:/);
+    assert.match(pulumiYamlConfigBlock(), /failsafe:\n {4}type: object\n {4}description: .*\n {4}default: \{\}/);
+    // The CLI requires every declared key without a default: every declared key has one, and
+    // the optional ones without (and the secret webhook URL) are not declared.
+    const declared = (yaml.load(file) as { config: Record<string, { default?: unknown; secret?: boolean }> }).config;
+    for (const [key, decl] of Object.entries(declared)) assert.ok(decl.default !== undefined, `${key} is declared without a default: the CLI would require it`);
+    for (const key of ["environment", "nodeOptimizer", "sshAllowedCidr", "slackWebhookUrl"]) assert.ok(!(key in declared), `${key} must not be declared`);
+    // What the CLI's project validation checks (workspace/project.go Validate, project.json).
+    for (const [key, decl] of Object.entries(declared as Record<string, { type?: string; items?: { type: string }; default?: unknown; value?: unknown; secret?: boolean }>)) {
+      if (decl.type === undefined) continue;
+      assert.ok(["string", "integer", "boolean", "array", "object"].includes(decl.type), `${key}: type ${decl.type} is not a Pulumi config type`);
+      if (decl.type === "array") assert.ok(decl.items, `${key}: an array needs items`);
+      assert.ok(matchesDeclaredType(decl.type, decl.items, decl.default), `${key}: its default is not of type ${decl.type}`);
+      assert.ok(!decl.secret, `${key}: a secret key cannot have a plain default`);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * DebugAccess on its own under mocks: the component refuses SSH from the whole internet in prod
- * even when config validation was bypassed (defence in depth), and allows a narrow CIDR.
+ * DebugAccess on its own under mocks: the component refuses any SSH in prod even when config
+ * validation was bypassed (defence in depth; the prod policy pack refuses port 22 too), and
+ * allows SSH from the configured CIDR elsewhere.
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
@@ -14,18 +15,21 @@ before(async () => {
 });
 
 describe("DebugAccess", () => {
-  it("refuses a /0 SSH CIDR in prod", () => {
-    assert.throws(() => new DebugAccess("open", { stack: "prod", isProduction: true, sshAllowedCidr: "0.0.0.0/0" }), /SSH from 0\.0\.0\.0\/0 is refused in prod: use SSM Session Manager/);
+  it("refuses SSH in prod, from anywhere or from a narrow CIDR", () => {
+    for (const cidr of ["0.0.0.0/0", "198.51.100.7/32"]) {
+      assert.throws(() => new DebugAccess(`open-${cidr.length}`, { stack: "prod", isProduction: true, sshAllowedCidr: cidr }), /SSH \(from .*\) is refused in prod, as the prod policy pack refuses port 22: use SSM Session Manager/);
+    }
   });
 
-  it("allows a narrow CIDR in prod and a /0 outside prod", async () => {
-    const narrow = new DebugAccess("narrow", { stack: "prod", isProduction: true, sshAllowedCidr: "198.51.100.7/32" });
+  it("allows SSH from the configured CIDR outside prod, in the given VPC", async () => {
+    const narrow = new DebugAccess("narrow", { stack: "staging", isProduction: false, sshAllowedCidr: "198.51.100.7/32", vpcId: "vpc-0abc123" });
     const dev = new DebugAccess("dev", { stack: "dev", isProduction: false, sshAllowedCidr: "0.0.0.0/0" });
     const none = new DebugAccess("none", { stack: "prod", isProduction: true });
     await new Promise<void>((resolve) => pulumi.all([narrow.sshSecurityGroupId!, dev.sshSecurityGroupId!, none.instanceProfileName]).apply(() => resolve()));
     assert.equal(none.sshSecurityGroup, undefined);
     const ssh = mocks.resources.filter((r) => r.type === "aws:ec2/securityGroup:SecurityGroup").map((r) => [r.name, (r.inputs.ingress as { cidrBlocks: string[] }[])[0]!.cidrBlocks]);
     assert.deepEqual(ssh.sort(), [["dev-ssh", ["0.0.0.0/0"]], ["narrow-ssh", ["198.51.100.7/32"]]]);
+    assert.equal(mocks.resources.find((r) => r.name === "narrow-ssh")!.inputs.vpcId, "vpc-0abc123");
     assert.equal(mocks.resources.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 3);
   });
 });

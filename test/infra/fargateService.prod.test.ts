@@ -1,6 +1,6 @@
 /**
  * The prod stack under mocks with services added through config (prod declares none by
- * default) and SSH opened to a narrow CIDR.
+ * default). Production has no SSH (SSM Session Manager only).
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
@@ -23,7 +23,6 @@ before(async () => {
     config: {
       "costguard:services": JSON.stringify(services),
       "costguard:alarms": JSON.stringify({ serviceCpuPercent: 70 }),
-      "costguard:sshAllowedCidr": "203.0.113.0/24",
     },
   });
 });
@@ -75,15 +74,11 @@ describe("Fargate services in the prod stack", () => {
     for (const l of logs) assert.equal(l.inputs.retentionInDays, 90);
   });
 
-  it("opens SSH only from the configured CIDR, in the services' VPC", () => {
+  it("opens no SSH at all, and offers SSM Session Manager through the debug instance profile", () => {
     const groups = all("aws:ec2/securityGroup:SecurityGroup");
     const ssh = groups.filter((g) => ((g.inputs.ingress as { fromPort: number }[] | undefined) ?? []).some((r) => r.fromPort === 22));
-    assert.deepEqual(ssh.map((g) => g.name), ["debug-ssh"]);
-    assert.deepEqual(
-      (ssh[0]!.inputs.ingress as { fromPort: number; toPort: number; cidrBlocks: string[] }[]).map((r) => [r.fromPort, r.toPort, r.cidrBlocks]),
-      [[22, 22, ["203.0.113.0/24"]]],
-    );
-    assert.equal(ssh[0]!.inputs.vpcId, all("awsx:ec2:Vpc")[0]!.state.vpcId);
+    assert.deepEqual(ssh.map((g) => g.name), []);
+    assert.equal(run.outputs.debugSshSecurityGroupId, null);
     assert.ok(run.outputs.debugInstanceProfileName);
   });
 });

@@ -35,7 +35,7 @@ describe("service config validation", () => {
         },
       ]),
     );
-    assert.match(text, /costguard:services\.0\.environment\.DB_PASSWORD looks like a secret \(its name says it holds a secret\): store it in SSM Parameter Store \(SecureString\) or Secrets Manager and list it under "secrets"/);
+    assert.match(text, /costguard:services\.0\.environment\.DB_PASSWORD looks like a secret \(its name says it holds a secret and its value is not a reference\): store it in SSM Parameter Store \(SecureString\) or Secrets Manager and list it under "secrets"/);
     assert.match(text, /services\.0\.environment\.LEGACY looks like a secret \(its value looks like an AWS access key id\)/);
     assert.match(text, /services\.0\.environment\.DATABASE_URL looks like a secret \(its value looks like a URL with a password in it\)/);
     assert.doesNotMatch(text, /LOG_LEVEL/);
@@ -106,7 +106,7 @@ describe("service config validation", () => {
         { name: "lb", image: "l:1", loadBalancer: true, healthCheck: { command: ["CMD", "true"] } },
       ]),
     );
-    assert.match(text, /services\.0\.scaleToZero\.stopSchedule must be an Application Auto Scaling schedule such as "cron\(0 19 \? \* MON-FRI \*\)" \(got "every night"\)/);
+    assert.match(text, /services\.0\.scaleToZero\.stopSchedule must be an Application Auto Scaling schedule: cron\(six fields\), rate\(value unit\) or at\(yyyy-mm-ddThh:mm:ss\).* \(got "every night"\)/);
     assert.match(text, /services\.0\.scaleToZero\.timezone must be an IANA time zone such as "Europe\/Berlin" or "UTC" \(got "Mars\/Olympus_Mons"\)/);
     assert.match(text, /services\.1\.healthCheck\.command is required when the service has no port/);
     assert.match(text, /services\.2\.port is required with loadBalancer: true/);
@@ -124,11 +124,11 @@ describe("service config validation", () => {
 });
 
 describe("SSH for debug access", () => {
-  it("refuses SSH from the whole internet in prod, whatever the /0 address", () => {
-    for (const cidr of ["0.0.0.0/0", "10.0.0.0/0"]) {
-      assert.match(problemsOf(parseGuardConfig({ sshAllowedCidr: cidr }, "prod")), /costguard:sshAllowedCidr must not open SSH to the whole internet in prod/);
+  it("refuses any SSH in prod, as the prod policy pack does (SSM Session Manager only), and allows it elsewhere", () => {
+    for (const cidr of ["0.0.0.0/0", "10.0.0.0/0", "203.0.113.0/24"]) {
+      assert.match(problemsOf(parseGuardConfig({ sshAllowedCidr: cidr }, "prod")), /costguard:sshAllowedCidr must not be set in production .*use SSM Session Manager/);
     }
-    assert.ok(parseGuardConfig({ sshAllowedCidr: "203.0.113.0/24" }, "prod").ok);
+    assert.ok(parseGuardConfig({ sshAllowedCidr: "203.0.113.0/24" }, "dev").ok);
     assert.match(problemsOf(parseGuardConfig({ sshAllowedCidr: "203.0.113.0" }, "dev")), /costguard:sshAllowedCidr must be an IPv4 CIDR/);
   });
 });

@@ -11,9 +11,11 @@
  * - `args.notApplicable()` throws, and is caught and recorded; reading an unknown value throws
  *   `UnknownValueError`, reported as an advisory "can't run during preview", as the engine does.
  */
-import * as fs from "node:fs";
 import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import type { EnforcementLevel, Policies, PolicyProviderResource, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { loadPolicyConfig, parsePolicyConfigFile, type PackConfigFile } from "./policyConfig";
+
+export type { PackConfigFile } from "./policyConfig";
 
 export interface RunnerResource {
   type: string;
@@ -27,8 +29,6 @@ export interface RunnerResource {
   /** `type::name` of the parent resource, when it has one (components). */
   parent?: string;
 }
-
-export type PackConfigFile = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
 
 export interface Violation {
   policy: string;
@@ -63,10 +63,13 @@ const notApplicable = (reason?: string): never => {
   throw new NotApplicableError(reason);
 };
 
-export function readPackConfig(file: string): PackConfigFile {
-  const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error(`${file}: a policy config must be a JSON object of policy name → level or settings`);
-  return parsed as PackConfigFile;
+/**
+ * Reads a policy config file with the engine's rules (policyConfig.ts): an invalid level, a
+ * value of the wrong shape and, given the pack's policies, an unknown policy or setting or a
+ * wrong type throw a PolicyConfigError naming the file and the key.
+ */
+export function readPackConfig(file: string, policies?: Policies): PackConfigFile {
+  return policies ? loadPolicyConfig(file, policies) : parsePolicyConfigFile(file);
 }
 
 /** Level and config of a policy: file over schema defaults (`all` sets the level of every policy). */

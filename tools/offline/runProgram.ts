@@ -31,35 +31,138 @@ export interface RunOptions {
   secretKeys?: string[];
 }
 
-/** Placeholder for `secure:` values, which cannot be decrypted without the stack's secrets provider. */
-export const OFFLINE_SECRET_PLACEHOLDER = "https://offline-plan.invalid/secret";
+/**
+ * Placeholder for `secure:` values, which cannot be decrypted without the stack's secrets
+ * provider. Shaped like a Slack incoming-webhook URL so that config validation, which checks the
+ * webhook's shape, accepts it; no real webhook has this path.
+ */
+export const OFFLINE_SECRET_PLACEHOLDER = "https://hooks.slack.com/services/T00000000/B00000000/offline-plan-placeholder";
 
 export function resourceKey(type: string, name: string): string {
   return `${type}::${name}`;
 }
 
-/** Reads Pulumi.<stack>.yaml and converts values the way the engine passes them (strings, JSON). */
+/**
+ * A problem with the project or stack file itself (YAML, missing file, a required key absent),
+ * reported like the program's ConfigError: one line per problem, exit 2, no stack trace.
+ */
+export class StackFileError extends Error {
+  /** `file` names the file in a heading over the problems; without it, the one problem is the message. */
+  constructor(readonly file: string | undefined, readonly problems: string[]) {
+    super(file ? `${file} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}` : problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses YAML strictly (duplicate keys refused, as the Pulumi CLI does); one-line errors. */
+function loadYaml(file: string): unknown {
+  try {
+    return yaml.load(fs.readFileSync(file, "utf8"), { filename: path.basename(file) });
+  } catch (err) {
+    const e = err as yaml.YAMLException;
+    const where = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "";
+    throw new StackFileError(path.basename(file), [`is not valid YAML${where}: ${e.reason ?? e.message.split("\n")[0]}`]);
+  }
+}
+
+/** A project config declaration (Pulumi.yaml `config:` entry), as the CLI reads it. */
+interface Declared {
+  type?: string;
+  items?: { type: string; items?: Declared["items"] };
+  default?: unknown;
+  value?: unknown;
+  secret?: boolean;
+}
+
+/** The CLI's ValidateConfigValue (sdk/go/common/workspace/project.go): scalars arrive as text. */
+export function matchesDeclaredType(type: string, items: Declared["items"], value: unknown): boolean {
+  switch (type) {
+    case "string":
+      return typeof value === "string";
+    case "integer":
+      return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^[+-]?\d+$/.test(value));
+    case "boolean":
+      return typeof value === "boolean" || value === "true" || value === "false";
+    case "object":
+      return value !== null && typeof value === "object" && !Array.isArray(value);
+    default:
+      return Array.isArray(value) && items !== undefined && value.every((v) => matchesDeclaredType(items.type, items.items, v));
+  }
+}
+const fullTypeName = (type: string, items: Declared["items"]): string => (items ? `array<${fullTypeName(items.type, items.items)}>` : type);
+
+/**
+ * Reads Pulumi.<stack>.yaml and converts values the way the engine passes them (strings, JSON),
+ * after applying Pulumi.yaml's `config:` declarations as the CLI does before the program runs
+ * (workspace/config.go): a project key declared without `default`/`value` and absent from the
+ * stack file is an error; a declared default fills an absent key; an explicitly typed key's
+ * stack value must have that type; a `secret: true` key must be stored encrypted.
+ */
 export function loadStackConfig(programDir: string, stack: string): { project: string; values: Record<string, string>; secretKeys: string[] } {
   const projectFile = path.join(programDir, "Pulumi.yaml");
-  if (!fs.existsSync(projectFile)) throw new Error(`no Pulumi.yaml in ${programDir}: --program must name a Pulumi project directory`);
-  const project = (yaml.load(fs.readFileSync(projectFile, "utf8")) as { name: string }).name;
+  if (!fs.existsSync(projectFile)) throw new StackFileError("Pulumi.yaml", [`does not exist in ${programDir}: --program must name a Pulumi project directory`]);
+  const projectDoc = loadYaml(projectFile) as { name?: unknown; config?: Record<string, Declared | string | number | boolean | unknown[]> } | null;
+  if (!projectDoc || typeof projectDoc.name !== "string" || !projectDoc.name) throw new StackFileError("Pulumi.yaml", ["is missing a non-empty string 'name' attribute"]);
+  const project = projectDoc.name;
   const stackFile = path.join(programDir, `Pulumi.${stack}.yaml`);
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];
   if (!fs.existsSync(stackFile)) {
     const known = fs.readdirSync(programDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
-    throw new Error(`no stack config ${path.basename(stackFile)} in ${programDir} (stacks here: ${known.join(", ") || "none"})`);
+    throw new StackFileError(undefined, [
+      `no stack config ${path.basename(stackFile)} in ${programDir} (stacks here: ${known.join(", ") || "none"}): pass --stack with one of them, or create the file (pulumi stack init ${stack})`,
+    ]);
   }
-  const doc = (yaml.load(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | null) ?? {};
-  for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
+  const doc = loadYaml(stackFile) ?? {};
+  const name = path.basename(stackFile);
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new StackFileError(name, ["must be a YAML mapping with a `config:` section"]);
+  const config = (doc as { config?: unknown }).config ?? {};
+  if (typeof config !== "object" || Array.isArray(config) || config === null) throw new StackFileError(name, ["config: must be a mapping of `namespace:key` to values"]);
+  /** What the CLI would hand the type check: text for scalars, the structure for objects. */
+  const content: Record<string, unknown> = {};
+  for (const [rawKey, value] of Object.entries(config as Record<string, unknown>)) {
     const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
     if (value && typeof value === "object" && "secure" in (value as object)) {
       values[key] = OFFLINE_SECRET_PLACEHOLDER;
+      content[key] = OFFLINE_SECRET_PLACEHOLDER;
       secretKeys.push(key);
     } else {
-      values[key] = typeof value === "string" ? value : JSON.stringify(value);
+      values[key] = typeof value === "string" ? value : value === null ? "" : JSON.stringify(value);
+      content[key] = value !== null && typeof value === "object" ? value : values[key];
     }
   }
+
+  const problems: string[] = [];
+  const missing: string[] = [];
+  for (const [declaredKey, raw] of Object.entries(projectDoc.config ?? {})) {
+    const key = declaredKey.includes(":") ? declaredKey : `${project}:${declaredKey}`;
+    if (!key.startsWith(`${project}:`)) continue; // other namespaces carry a value, not a type
+    const decl: Declared = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as Declared) : { default: raw };
+    const hasDefault = decl.default !== undefined && decl.default !== null;
+    const hasValue = decl.value !== undefined && decl.value !== null;
+    if (!(key in values)) {
+      if (!hasDefault && !hasValue) missing.push(declaredKey);
+      else {
+        const v = hasDefault ? decl.default : decl.value;
+        values[key] = v !== null && typeof v === "object" ? JSON.stringify(v) : String(v);
+        content[key] = v !== null && typeof v === "object" ? v : values[key];
+      }
+      continue;
+    }
+    if (decl.type === undefined) continue;
+    if (decl.secret && !secretKeys.includes(key)) {
+      problems.push(`Stack '${stack}' with configuration key '${declaredKey}' must be encrypted as it's secret: run \`pulumi config set --secret ${key} <value>\``);
+    } else if (!matchesDeclaredType(decl.type, decl.items, content[key])) {
+      problems.push(`Stack '${stack}' with configuration key '${declaredKey}' must be of type '${fullTypeName(decl.type, decl.items)}' (Pulumi.yaml declares it so)`);
+    }
+  }
+  if (missing.length) {
+    const list = missing.sort().map((k) => `'${k}'`);
+    problems.unshift(
+      `Stack '${stack}' is missing configuration value${missing.length > 1 ? "s" : ""} ${list.length > 1 ? `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}` : list[0]}: Pulumi.yaml declares ${missing.length > 1 ? "them" : "it"} without a default, so \`pulumi preview\` stops before the program runs; set ${missing.length > 1 ? "them" : "it"} in ${name} or give ${missing.length > 1 ? "them" : "it"} a default`,
+    );
+  }
+  if (problems.length) throw new StackFileError(name, problems);
   return { project, values, secretKeys };
 }
 

@@ -91,7 +91,7 @@ describe("Slack notifier", () => {
     script = Array.from({ length: 10 }, () => ({ status: 500, body: "internal_error" }));
     await assert.rejects(notifySlack(snsEvent({ message: guardEvent }), deps()), (err: unknown) => {
       assert.ok(err instanceof WebhookError);
-      assert.match(err.message, /gave up after 5 attempts: Slack webhook answered 500: internal_error/);
+      assert.match(err.message, /gave up after 5 attempts: Slack webhook http:\/\/127\.0\.0\.1:\d+\/… answered 500: internal_error/);
       return true;
     });
     assert.equal(received.length, 5);
@@ -119,6 +119,22 @@ describe("Slack notifier", () => {
     const result = await notifySlack(snsEvent({ subject: "hello", message: "something <odd> happened" }), deps());
     assert.deepEqual(result.kinds, ["unrecognised"]);
     assert.match(texts()[0]!, /something <odd> happened/);
+  });
+
+  it("never writes the webhook URL's secret path in a log line or its error, only the host", async () => {
+    // An unreachable webhook (nothing listens on port 9, and port 99999 does not parse) fails
+    // every attempt: the 4 retry warnings and the final error must not carry the secret path.
+    for (const bad of ["https://127.0.0.1:9/services/T0SECRET/B0SECRET/s3cr3tW3bh00k", "https://hooks.slack.com:99999/services/T0SECRET/B0SECRET/s3cr3tW3bh00k"]) {
+      const log = memoryLog();
+      let thrown: unknown;
+      await notifySlack(snsEvent({ message: guardEvent }), { webhookUrl: async () => bad, post: { ...noSleep, timeoutMs: 2000 }, log }).catch((e: unknown) => (thrown = e));
+      assert.ok(thrown instanceof WebhookError, String(thrown));
+      const retries = log.lines.filter((l) => l.level === "warn" && /retrying/.test(l.message));
+      assert.equal(retries.length, 4);
+      const written = JSON.stringify(log.lines) + (thrown as Error).message + ((thrown as Error).stack ?? "");
+      assert.ok(!/s3cr3tW3bh00k|T0SECRET|B0SECRET/.test(written), `the secret path leaked: ${written}`);
+      assert.match(written, /127\.0\.0\.1|hooks\.slack\.com/, "the host is named, so the operator knows which webhook failed");
+    }
   });
 
   it("posts nothing and does not fail when the webhook parameter is not set", async () => {
