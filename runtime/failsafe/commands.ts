@@ -1,11 +1,12 @@
 /**
  * Operator commands (AdminCommand from runtime/contract.ts) and the event router the handler
- * calls. A scheduled event carries no `command` and runs the check. Malformed commands,
- * commands for another function and unknown environments get `{ ok: false, error }`, which
- * guardctl prints: nothing is retried for them.
+ * calls. Only a scheduled EventBridge event runs the check. Anything else that is not a
+ * well-formed failsafe command (a typo such as `{"Command":"status"}`, an unknown field, an
+ * unknown environment) gets `{ ok: false, error }`, which guardctl prints: nothing is retried.
  */
 import { AdminCommand, UNTAGGED } from "../contract";
 import { publishEvent } from "../shared/events";
+import { commandKeyHint, describeIssues, isPlainObject, isScheduledEvent, preview } from "../shared/invocation";
 import { describeAction, restoreSaved } from "./actions";
 import { runCheck, loadStates, summarize, trackedGroups, usd, type ActionSummary, type CheckResult, type FailsafeDeps } from "./check";
 import { GLOBAL, planStop, stoppableGroups } from "./decide";
@@ -59,18 +60,26 @@ export type FailsafeResponse = CheckResult | StatusResult | ActionCommandResult 
 
 const LAST_ACTIONS = 3;
 
+/** The shapes the failsafe accepts, named in every refusal. */
+export const FAILSAFE_ACCEPTS =
+  'an EventBridge "Scheduled Event" (source aws.events), or one of {"command":"status"}, {"command":"stop-env","environment":"<env>","dryRun"?:true}, {"command":"restore","environment":"<env>","dryRun"?:true}, {"command":"emergency-stop","dryRun"?:true}';
+
+/**
+ * Validates the event's shape first, then acts: a scheduled event runs the check, a well-formed
+ * command runs that command, anything else is refused without an AWS call (logged only).
+ */
 export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): Promise<FailsafeResponse> {
-  if (event === null || typeof event !== "object" || Array.isArray(event)) {
-    deps.log.warn("malformed failsafe event", { event: JSON.stringify(event)?.slice(0, 500) });
-    return { ok: false, error: `expected a JSON object (a scheduled event, or an admin command such as {"command":"status"}), got ${Array.isArray(event) ? "an array" : JSON.stringify(event)}` };
+  const refuse = (error: string): ErrorResult => {
+    deps.log.warn("failsafe event refused", { error, event: preview(event, 500) });
+    return { ok: false, error };
+  };
+  if (!isPlainObject(event)) return refuse(`expected a JSON object (${FAILSAFE_ACCEPTS}), got ${Array.isArray(event) ? "an array" : preview(event)}`);
+  if (!("command" in event)) {
+    if (isScheduledEvent(event)) return runCheck(deps);
+    return refuse(`not a scheduled event or a failsafe command${commandKeyHint(event)}: got ${preview(event)}; expected ${FAILSAFE_ACCEPTS}`);
   }
-  if (!("command" in event)) return runCheck(deps);
   const parsed = AdminCommand.safeParse(event);
-  if (!parsed.success) {
-    deps.log.warn("malformed admin command", { issues: parsed.error.issues.map((i) => i.message) });
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    return { ok: false, error: `malformed admin command (${problems}); expected one of status, stop-env <env>, restore <env>, emergency-stop` };
-  }
+  if (!parsed.success) return refuse(`malformed admin command (${describeIssues(parsed.error)}); expected one of status, stop-env <env>, restore <env>, emergency-stop`);
   const cmd = parsed.data;
   switch (cmd.command) {
     case "status":
@@ -82,7 +91,7 @@ export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): P
     case "restore":
       return restore(deps, cmd.environment, cmd.dryRun ?? false);
     default:
-      return { ok: false, error: `${cmd.command} is not a failsafe command: guardctl sends it to its own function` };
+      return refuse(`${cmd.command} is not a failsafe command: guardctl sends it to its own function`);
   }
 }
 

@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { ENV } from "../contract";
 import { jsonVariable } from "../shared/env";
+import { preview, refuseUnlessScheduled } from "../shared/invocation";
 import { createLogger, createMetrics, emitMetric } from "../shared/observability";
 import { catalog } from "../pricing/catalog";
 import { runWasteScan, WasteSettings, type WasteScanDeps } from "../waste/scan";
@@ -40,11 +41,20 @@ function build() {
   };
 }
 
-/** Scheduled invocation: the event carries nothing the scan needs. */
-export async function handler(_event: unknown) {
+/**
+ * Only its EventBridge schedule runs the waste scanner: anything else (a test invoke with {}, a
+ * mistyped command, another service's event) is refused before any AWS call.
+ */
+export async function handler(event: unknown) {
+  const refusal = refuseUnlessScheduled(event, "waste scanner");
+  if (refusal) {
+    logger.warn("event refused", { error: refusal.error, event: preview(event, 500) });
+    return refusal;
+  }
   deps ??= build();
   const result = await runWasteScan(deps.scan, deps.settings);
   return {
+    ok: true as const,
     region: result.region,
     openFindings: result.open.length,
     opened: result.opened.length,
