@@ -103,6 +103,17 @@ function globalSeriesExcluding(global: Sample[], excluded: string[], samples: Re
   return out;
 }
 
+/**
+ * After a restore an environment takes minutes to come back (instances pending, DB instances
+ * starting, tasks provisioning): the burn rate climbs from near zero to its usual level. That
+ * climb is not a spike, and its samples are no baseline for one: a restore starts a settling
+ * period of one window, samples taken in it never count, and the spike is measured again once
+ * two samples after it exist. The $/h limit applies throughout.
+ */
+export function settledAfterRestore(restoredAt: number | undefined, windowMinutes: number): number {
+  return restoredAt ? restoredAt + windowMinutes * 60_000 : 0;
+}
+
 export function findBreaches(input: Omit<DecisionInput, "inventory">): Breach[] {
   const { now, settings, burn, samples, states } = input;
   const breaches: Breach[] = [];
@@ -120,12 +131,9 @@ export function findBreaches(input: Omit<DecisionInput, "inventory">): Breach[] 
     }
     if (reasons.length) breaches.push({ group, reasons, usdPerHour: usd, maxHourlyUsd: max, spikePercent: rise, spikeThreshold: spike?.threshold });
   };
-  // After a restore, the ramp-up back to normal is not a spike: wait one window.
-  const restoreGrace = (restoredAt: number | undefined, windowMinutes: number) => (restoredAt ? restoredAt + windowMinutes * 60_000 : 0);
   for (const [env, t] of Object.entries(settings.environments)) {
     const usd = burn[env] ?? 0;
-    const grace = restoreGrace(states[env]?.restoredAt, t.windowMinutes);
-    check(env, usd, t.maxHourlyUsd, now < grace ? undefined : { threshold: t.spikePercent, windowMinutes: t.windowMinutes });
+    check(env, usd, t.maxHourlyUsd, { threshold: t.spikePercent, windowMinutes: t.windowMinutes, notBefore: settledAfterRestore(states[env]?.restoredAt, t.windowMinutes) });
   }
   check(UNTAGGED, burn[UNTAGGED] ?? 0, settings.untagged.maxHourlyUsd);
 
@@ -136,14 +144,11 @@ export function findBreaches(input: Omit<DecisionInput, "inventory">): Breach[] 
   const handled = breaches.filter((b) => b.group !== UNTAGGED).map((b) => b.group);
   const lastRestore = Math.max(0, ...Object.values(states).map((s) => s?.restoredAt ?? 0));
   const g = settings.global;
-  const globalGrace = restoreGrace(lastRestore || undefined, g.windowMinutes);
   const remaining = total - handled.reduce((sum, env) => sum + (burn[env] ?? 0), 0);
   const reasons: Breach["reasons"] = total > g.maxHourlyUsd ? ["limit"] : [];
-  let rise: number | undefined;
-  if (now >= globalGrace) {
-    rise = spikePercent(globalSeriesExcluding(withCurrent(GLOBAL, total), handled, samples, now, remaining), now, g.windowMinutes);
-    if (rise !== undefined && rise - g.spikePercent > EPSILON) reasons.push("spike");
-  }
+  // Any environment's ramp-up is part of the global series too.
+  const rise = spikePercent(globalSeriesExcluding(withCurrent(GLOBAL, total), handled, samples, now, remaining), now, g.windowMinutes, settledAfterRestore(lastRestore || undefined, g.windowMinutes));
+  if (rise !== undefined && rise - g.spikePercent > EPSILON) reasons.push("spike");
   if (reasons.length) breaches.push({ group: GLOBAL, reasons, usdPerHour: total, maxHourlyUsd: g.maxHourlyUsd, spikePercent: rise, spikeThreshold: g.spikePercent });
   return breaches;
 }

@@ -15,10 +15,20 @@ import { mockClient } from "aws-sdk-client-mock";
 type Tags = Record<string, string>;
 const toTags = (t: Tags) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 
-export interface FakeInstance { id: string; type: string; az: string; state: "running" | "stopped" | "terminated"; tags: Tags; spot?: boolean; publicIp?: string }
+export interface FakeInstance {
+  id: string;
+  type: string;
+  az: string;
+  /** pending until `readyAt` on the account's clock, as EC2 takes minutes to start an instance. */
+  state: "pending" | "running" | "stopped" | "terminated";
+  readyAt?: number;
+  tags: Tags;
+  spot?: boolean;
+  publicIp?: string;
+}
 export interface FakeAsg { name: string; min: number; max: number; desired: number; type: string; tags: Tags }
 export interface FakeService { cluster: string; name: string; desired: number; tags: Tags; cpu: number; memory: number }
-export interface FakeDb { id: string; cls: string; status: "available" | "stopped"; tags: Tags }
+export interface FakeDb { id: string; cls: string; status: "available" | "starting" | "stopped"; readyAt?: number; tags: Tags }
 
 const CLUSTER = "arn:aws:ecs:us-east-1:123456789012:cluster/main";
 
@@ -33,6 +43,13 @@ export class FakeAccount {
   readonly published: { Subject?: string; Message?: string }[] = [];
   private readonly failures = new Map<string, { times: number; error: () => Error }>();
   private seq = 0;
+  /** The account's clock (epoch ms): the world sets it to the time of each run. */
+  clock = 0;
+  /**
+   * How long a started or launched instance stays `pending` (and a started DB `starting`).
+   * 0 by default: scenarios about what happens while an environment comes back set it.
+   */
+  startDelayMs = 0;
 
   readonly clients = {
     ec2: new EC2Client({ region: "us-east-1" }),
@@ -53,6 +70,7 @@ export class FakeAccount {
     const on = <I extends Record<string, unknown>>(stub: { on: (c: never) => { callsFake: (f: (i: I) => unknown) => unknown } }, cmd: { name: string }, fn: (input: I) => unknown) =>
       stub.on(cmd as never).callsFake(async (input: I) => {
         this.calls.push({ command: cmd.name.replace(/Command$/, ""), input });
+        this.advance();
         const failure = this.failures.get(cmd.name.replace(/Command$/, ""));
         if (failure && failure.times > 0) {
           failure.times--;
@@ -75,7 +93,7 @@ export class FakeAccount {
       return { StoppingInstances: i.InstanceIds.map((InstanceId) => ({ InstanceId })) };
     });
     on(ec2, StartInstancesCommand, (i: { InstanceIds: string[] }) => {
-      for (const id of i.InstanceIds) this.instance(id).state = "running";
+      for (const id of i.InstanceIds) this.starting(this.instance(id));
       return { StartingInstances: i.InstanceIds.map((InstanceId) => ({ InstanceId })) };
     });
     on(ec2, DescribeVolumesCommand, (i: { MaxResults?: number; NextToken?: string }) => {
@@ -133,7 +151,8 @@ export class FakeAccount {
       return {};
     });
     on(rds, StartDBInstanceCommand, (i: { DBInstanceIdentifier: string }) => {
-      this.dbs.get(i.DBInstanceIdentifier)!.status = "available";
+      const db = this.dbs.get(i.DBInstanceIdentifier)!;
+      Object.assign(db, this.startDelayMs ? { status: "starting", readyAt: this.clock + this.startDelayMs } : { status: "available" });
       return {};
     });
 
@@ -153,9 +172,20 @@ export class FakeAccount {
 
   /** The ASG launches or terminates instances until it runs `desired` of them. */
   private reconcile(g: FakeAsg): void {
-    const members = [...this.instances.values()].filter((i) => i.tags["aws:autoscaling:groupName"] === g.name && i.state === "running");
+    const members = [...this.instances.values()].filter((i) => i.tags["aws:autoscaling:groupName"] === g.name && (i.state === "running" || i.state === "pending"));
     for (const extra of members.slice(g.desired)) extra.state = "terminated";
-    for (let n = members.length; n < g.desired; n++) this.addInstance({ type: g.type, tags: { ...g.tags, "aws:autoscaling:groupName": g.name } });
+    for (let n = members.length; n < g.desired; n++) this.starting(this.addInstance({ type: g.type, tags: { ...g.tags, "aws:autoscaling:groupName": g.name } }));
+  }
+
+  private starting(i: FakeInstance): void {
+    if (this.startDelayMs) Object.assign(i, { state: "pending", readyAt: this.clock + this.startDelayMs });
+    else i.state = "running";
+  }
+
+  /** Instances and DBs whose start time has come are up. */
+  private advance(): void {
+    for (const i of this.instances.values()) if (i.state === "pending" && (i.readyAt ?? 0) <= this.clock) i.state = "running";
+    for (const d of this.dbs.values()) if (d.status === "starting" && (d.readyAt ?? 0) <= this.clock) d.status = "available";
   }
 
   addInstance(x: Partial<FakeInstance> & { tags: Tags }): FakeInstance {

@@ -52,5 +52,10 @@ export async function startWorld(settings: FailsafeSettings = defaultSettings())
     emit: metrics.emit,
     now: () => T0,
   };
-  return { account, dynamo, deps, metrics, log, at: (time) => ({ ...deps, now: () => time }), close: () => dynamo.close() };
+  account.clock = T0;
+  const at = (time: number): FailsafeDeps => {
+    account.clock = time;
+    return { ...deps, now: () => time };
+  };
+  return { account, dynamo, deps, metrics, log, at, close: () => dynamo.close() };
 }
