@@ -38,6 +38,16 @@ export const STOP_ACTIONS = {
   databases: ["rds:StopDBInstance", "rds:StartDBInstance"],
 } as const;
 
+/** Only for spot instances EC2 cannot stop, in environments whose `unstoppableSpot` is terminate. */
+export const TERMINATE_ACTION = "ec2:TerminateInstances";
+
+/**
+ * What StartInstances needs of a customer-managed KMS key when the instance's EBS volumes are
+ * encrypted with it (EBS user guide, "Permissions for users"): EC2 creates a grant for the
+ * volume and uses the key on the caller's behalf. Without these, restore fails on such volumes.
+ */
+export const EBS_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"];
+
 /** Read-only calls of the inventory; they do not support resource-level permissions, hence "*". */
 export const INVENTORY_ACTIONS = [
   "ec2:DescribeInstances",
@@ -45,6 +55,7 @@ export const INVENTORY_ACTIONS = [
   "ec2:DescribeNatGateways",
   "ec2:DescribeAddresses",
   "ec2:DescribeSpotPriceHistory",
+  "ec2:DescribeSpotInstanceRequests",
   "autoscaling:DescribeAutoScalingGroups",
   "elasticloadbalancing:DescribeLoadBalancers",
   "elasticloadbalancing:DescribeTags",
@@ -95,11 +106,33 @@ export function failsafeStatements(opts: {
   if (opts.stopUntagged) {
     statements.push({ Sid: "StopStartUntaggedInstances", Effect: "Allow", Action: [...STOP_ACTIONS.instances], Resource: instanceArn, Condition: { Null: { [envTag]: "true" } } });
   }
+  // One-time spot instances cannot be stopped: terminating them is opt-in per environment, and
+  // the role can terminate nothing else (ec2:InstanceMarketType is a condition key of the instance).
+  const terminable = stoppable.filter((name) => opts.environments[name]!.unstoppableSpot === "terminate");
+  if (terminable.length) {
+    statements.push({
+      Sid: "TerminateUnstoppableSpotInstances",
+      Effect: "Allow",
+      Action: [TERMINATE_ACTION],
+      Resource: instanceArn,
+      Condition: { StringEquals: { [envTag]: terminable, "ec2:InstanceMarketType": "spot" } },
+    });
+  }
+  if (stoppable.length || opts.stopUntagged) {
+    // Restore starts instances; with volumes under a customer-managed key EC2 needs these, and
+    // only EC2 may use them on the role's behalf (the role cannot decrypt anything itself).
+    const keys = pulumi.interpolate`arn:aws:kms:${region}:${accountId}:key/*`;
+    const viaEc2 = { "kms:ViaService": pulumi.interpolate`ec2.${region}.amazonaws.com` };
+    statements.push(
+      { Sid: "UseEbsKeysThroughEc2ForRestore", Effect: "Allow", Action: EBS_KEY_ACTIONS, Resource: keys, Condition: { StringEquals: viaEc2 } },
+      { Sid: "GrantEbsKeysToVolumesForRestore", Effect: "Allow", Action: ["kms:CreateGrant"], Resource: keys, Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } } },
+    );
+  }
   statements.push(
     {
       Sid: "NeverTouchProtectedResources",
       Effect: "Deny",
-      Action: Object.values(STOP_ACTIONS).flat(),
+      Action: [...Object.values(STOP_ACTIONS).flat(), TERMINATE_ACTION],
       Resource: "*",
       Condition: { StringEqualsIgnoreCase: { [`aws:ResourceTag/${TAGS.protect}`]: "true" } },
     },

@@ -11,9 +11,10 @@ import { applyStops, describeAction, type ActionClients } from "./actions";
 import { burnRateByEnvironment, type BurnReport } from "./burnRate";
 import { decide, GLOBAL, type Breach, type Decision } from "./decide";
 import { readInventory, readSpotPrices, type InventoryClients } from "./inventory";
-import type { ActionResult, EnvironmentState, Sample } from "./model";
+import { isRunning, type ActionResult, type EnvironmentState, type Sample } from "./model";
 import type { FailsafeSettings } from "./settings";
 import type { FailsafeStore } from "./store";
+import { canonical, describeNotStoppable, trackNotStoppable } from "./notStoppable";
 
 export interface FailsafeDeps {
   clients: InventoryClients & ActionClients;
@@ -79,6 +80,12 @@ export function describeBreach(b: Breach): string {
 /** Groups whose state the failsafe keeps: configured environments and untagged. */
 export const trackedGroups = (settings: FailsafeSettings) => [...Object.keys(settings.environments), UNTAGGED];
 
+/** Empty refusal bookkeeping is the same as none: no write just to add `refused: {}`. */
+export function withoutEmpty(state: Partial<EnvironmentState>): Partial<EnvironmentState> {
+  const { refused, reported, ...rest } = state;
+  return { ...rest, ...(refused && Object.keys(refused).length ? { refused } : {}), ...(reported?.length ? { reported } : {}) };
+}
+
 export async function loadStates(store: FailsafeStore, groups: string[]): Promise<Record<string, EnvironmentState | undefined>> {
   const states = await Promise.all(groups.map((g) => store.getState(g)));
   return Object.fromEntries(groups.map((g, i) => [g, states[i]]));
@@ -110,8 +117,11 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   const actions = results.map(summarize);
   const failures = results.filter((r) => r.outcome === "failed");
 
-  // State: groups with an applied stop are stopped; breach reasons remembered to announce once.
+  // State: groups with an applied stop are stopped; breach reasons remembered to announce once;
+  // instances EC2 will not stop remembered (never asked again) and announced once per incident.
   const breachOf = new Map(decision.breaches.map((b) => [b.group, b]));
+  const running = new Set(inventory.instances.filter(isRunning).map((i) => i.id));
+  const notStoppableLines: string[] = [];
   let newBreach = false;
   await Promise.all(
     [...groups, GLOBAL].map(async (g) => {
@@ -121,7 +131,12 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
       if (reasons.length && !(before?.breaching ?? []).length) newBreach = true;
       const next: EnvironmentState = { ...(before ?? { environment: g, state: "active" }), breaching: reasons };
       if (applied && before?.state !== "stopped") Object.assign(next, { state: "stopped", stoppedAt: now, reason: breachOf.get(g) ? describeBreach(breachOf.get(g)!) : "emergency" });
-      if (JSON.stringify(next) !== JSON.stringify(before ?? {})) await store.putState(next);
+      if (g !== GLOBAL) {
+        const tracked = trackNotStoppable(before, g, results, decision.skipped, running);
+        Object.assign(next, { refused: tracked.refused, reported: tracked.reported });
+        if (tracked.newly.length) notStoppableLines.push(describeNotStoppable(g, tracked.newly));
+      }
+      if (canonical(withoutEmpty(next)) !== canonical(withoutEmpty(before ?? {}))) await store.putState(next);
     }),
   );
 
@@ -141,10 +156,11 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
     await store.audit({ group: a.environment, type: "action", time: now, runId, summary: `${a.outcome}: ${a.text}${a.error ? ` (${a.error})` : ""}`, detail: { ...a } });
   }
 
-  // Alert: a new breach, any change applied, or any failure. Repeated dry-run findings stay quiet.
+  // Alert: a new breach, any change applied, any failure, or instances newly found not
+  // stoppable. Repeated dry-run findings and already announced refusals stay quiet.
   const applied = actions.filter((a) => a.outcome === "applied");
-  if (newBreach || applied.length || failures.length) {
-    const critical = decision.mode === "emergency" || applied.length > 0 || failures.length > 0;
+  if (newBreach || applied.length || failures.length || notStoppableLines.length) {
+    const critical = decision.mode === "emergency" || applied.length > 0 || failures.length > 0 || notStoppableLines.length > 0;
     await publishEvent(deps.sns, deps.alertTopicArn, {
       kind: "failsafe",
       severity: critical ? "critical" : "warning",
@@ -157,6 +173,7 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
             : `Burn rate breach (notify only): ${decision.breaches.map((b) => b.group).join(", ")}`,
       lines: [
         ...decision.breaches.map(describeBreach),
+        ...notStoppableLines,
         ...actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`),
         ...(decision.deferred.length ? [`${decision.deferred.length} more actions deferred to the next run (cap ${settings.maxActionsPerRun})`] : []),
         ...(decision.notifyOnly.length ? [`notify only: ${decision.notifyOnly.join(", ")}`] : []),
@@ -169,7 +186,7 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   for (const g of groups) deps.emit("burnRate", burn[g]!, { Environment: g });
   deps.emit("runningInstances", report.instancesByLifecycle.spot, { Lifecycle: "spot" });
   deps.emit("runningInstances", report.instancesByLifecycle["on-demand"], { Lifecycle: "on-demand" });
-  deps.emit("failsafeActions", actions.filter((a) => a.outcome !== "failed").length);
+  deps.emit("failsafeActions", actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length);
   if (Object.keys(report.unpriced).length) deps.log.warn("inventory items without a price (counted as $0)", { unpriced: report.unpriced });
   if (failures.length) deps.log.error("some failsafe actions failed; the next run retries them", { failures: failures.map(summarize) });
 

@@ -9,10 +9,11 @@ import { publishEvent } from "../shared/events";
 import { commandKeyHint, describeIssues, isPlainObject, isScheduledEvent, preview } from "../shared/invocation";
 import { describeAction, restoreSaved } from "./actions";
 import { runCheck, loadStates, summarize, trackedGroups, usd, type ActionSummary, type CheckResult, type FailsafeDeps } from "./check";
-import { GLOBAL, planStop, stoppableGroups } from "./decide";
+import { GLOBAL, planStop, refusedInstances, stoppableGroups, type SkippedResource } from "./decide";
 import { readInventory, STOPPABLE_PARTS } from "./inventory";
 import { applyStops } from "./actions";
-import type { EnvironmentState } from "./model";
+import { isRunning, type ActionResult, type EnvironmentState } from "./model";
+import { describeNotStoppable, trackNotStoppable } from "./notStoppable";
 
 export interface GroupStatus {
   name: string;
@@ -95,6 +96,11 @@ export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): P
   }
 }
 
+function notStoppableText(skipped: readonly SkippedResource[], results: readonly ActionResult[]): string {
+  const n = skipped.filter((x) => x.notStoppable).length + results.filter((r) => r.outcome === "refused").length;
+  return n ? `; ${n} instance${n === 1 ? "" : "s"} EC2 cannot stop (listed as skipped, with what to do)` : "";
+}
+
 function unknownEnvironment(deps: FailsafeDeps, env: string): ErrorResult | undefined {
   const known = trackedGroups(deps.settings);
   if (known.includes(env)) return undefined;
@@ -152,16 +158,21 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
   const now = (deps.now ?? Date.now)();
   const runId = `${command}-${now}`;
   const inventory = await readInventory(deps.clients, deps.region, STOPPABLE_PARTS);
-  const plan = planStop(envs, inventory, settings, { forceDryRun: dryRun });
+  const states = await loadStates(store, envs);
+  const plan = planStop(envs, inventory, settings, { forceDryRun: dryRun, refused: refusedInstances(states) });
   const results = await applyStops(deps.clients, store, plan.actions, now);
   const actions = results.map(summarize);
   const failures = actions.filter((a) => a.outcome === "failed").length;
   const reallyDry = dryRun || envs.every((e) => settings.environments[e]?.dryRun);
 
+  const running = new Set(inventory.instances.filter(isRunning).map((i) => i.id));
+  const notStoppableLines: string[] = [];
   for (const env of envs) {
     if (reallyDry || settings.environments[env]?.dryRun) continue;
-    const before = await store.getState(env);
-    await store.putState({ ...(before ?? { environment: env }), environment: env, state: "stopped", stoppedAt: now, reason: `operator: ${command}` });
+    const before = states[env];
+    const tracked = trackNotStoppable(before, env, results, plan.skipped, running);
+    if (tracked.newly.length) notStoppableLines.push(describeNotStoppable(env, tracked.newly));
+    await store.putState({ ...(before ?? { environment: env }), environment: env, state: "stopped", stoppedAt: now, reason: `operator: ${command}`, refused: tracked.refused, reported: tracked.reported });
   }
   await store.audit({ group: "decisions", type: "command", time: now, runId, summary: `${command}${dryRun ? " (dry-run)" : ""}: ${envs.join(", ")}`, detail: { actions: actions.length, deferred: plan.deferred.length } });
   for (const a of actions) await store.audit({ group: a.environment, type: "action", time: now, runId, summary: `${a.outcome}: ${a.text}${a.error ? ` (${a.error})` : ""}`, detail: { ...a, operator: true } });
@@ -170,10 +181,10 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
     severity: reallyDry ? "info" : "critical",
     stack: deps.stack,
     title: `Operator ${command}${reallyDry ? " (dry-run)" : ""}: ${envs.join(", ")}`,
-    lines: actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`).slice(0, 40),
+    lines: [...notStoppableLines, ...actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`)].slice(0, 40),
     fields: { actions: String(actions.length), failed: String(failures), deferred: String(plan.deferred.length) },
   });
-  deps.emit("failsafeActions", actions.filter((a) => a.outcome !== "failed").length);
+  deps.emit("failsafeActions", actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length);
 
   const deferredText = plan.deferred.length ? `; ${plan.deferred.length} more over the per-run cap of ${settings.maxActionsPerRun}: the scheduled check continues (the environment is held stopped), or run the command again` : "";
   return {
@@ -185,7 +196,7 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
     deferred: plan.deferred.length,
     skipped: plan.skipped.map(({ environment, id, reason }) => ({ environment, id, reason })),
     failures,
-    message: `${reallyDry ? "would stop" : "stopped"} ${actions.filter((a) => a.outcome !== "failed").length} resources${failures ? `, ${failures} failed (run again to retry)` : ""}${deferredText}`,
+    message: `${reallyDry ? "would stop" : "stopped"} ${actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length} resources${failures ? `, ${failures} failed (run again to retry)` : ""}${notStoppableText(plan.skipped, results)}${deferredText}`,
   };
 }
 
@@ -201,7 +212,8 @@ async function restore(deps: FailsafeDeps, env: string, dryRun: boolean): Promis
   if (!dryRun) {
     const before = await store.getState(env);
     // Only back to active when nothing is left to restore; the restore time starts the spike grace.
-    if (failures === 0) await store.putState({ ...(before ?? { environment: env }), environment: env, state: "active", restoredAt: now, breaching: [] });
+    // A later stop is a new incident: what cannot be stopped is announced again then.
+    if (failures === 0) await store.putState({ ...(before ?? { environment: env }), environment: env, state: "active", restoredAt: now, breaching: [], reported: [] });
   }
   const actions: ActionSummary[] = results.map((r) => ({ environment: env, kind: r.action.kind, id: r.action.id, outcome: r.outcome, text: `restore: ${describeAction(r.action).replace(/^stop /, "start ").replace(/ to 0 \(was (.*)\)$/, " back to $1")}`, error: r.error }));
   if (!dryRun || results.length) {

@@ -9,7 +9,7 @@ describe("CostGuard component (dev stack)", () => {
   let run: ProgramRun;
   let statements: Statement[];
   before(async () => {
-    run = await runProgram({ stack: "dev", config: { "costguard:environments": JSON.stringify({ dev: { dryRun: false }, qa: { maxHourlyUsd: 3, spikePercent: 5, windowMinutes: 30, response: "stop", priority: 1, dryRun: true } }) } });
+    run = await runProgram({ stack: "dev", config: { "costguard:environments": JSON.stringify({ dev: { dryRun: false }, qa: { maxHourlyUsd: 3, spikePercent: 5, windowMinutes: 30, response: "stop", priority: 1, dryRun: true, unstoppableSpot: "terminate" } }) } });
     statements = statementsOf(run, "failsafe-check");
   });
 
@@ -57,10 +57,31 @@ describe("CostGuard component (dev stack)", () => {
     for (const a of mutating) assert.ok(covered.has(a), `${a} is allowed for stoppable environments`);
   });
 
-  it("denies every stop/start on resources tagged costguard:protect=true", () => {
+  it("denies every stop/start/terminate on resources tagged costguard:protect=true, in any letter case", () => {
     const deny = statements.find((s) => s.Effect === "Deny")!;
     assert.equal(deny.Condition!.StringEqualsIgnoreCase!["aws:ResourceTag/costguard:protect"], "true");
-    assert.ok(actions(deny).includes("ec2:StopInstances") && actions(deny).includes("ecs:UpdateService"));
+    for (const a of ["ec2:StopInstances", "ec2:StartInstances", "ec2:TerminateInstances", "ecs:UpdateService", "autoscaling:UpdateAutoScalingGroup", "rds:StopDBInstance"]) assert.ok(actions(deny).includes(a), a);
+  });
+
+  it("terminates only spot instances, only of environments whose unstoppableSpot is terminate", () => {
+    const terminate = statements.filter((s) => s.Effect === "Allow" && actions(s).includes("ec2:TerminateInstances"));
+    assert.equal(terminate.length, 1);
+    assert.deepEqual(actions(terminate[0]!), ["ec2:TerminateInstances"]);
+    assert.match(String(terminate[0]!.Resource), /^arn:aws:ec2:us-east-1:123456789012:instance\/\*$/);
+    assert.deepEqual(terminate[0]!.Condition, { StringEquals: { "aws:ResourceTag/Environment": ["qa"], "ec2:InstanceMarketType": "spot" } });
+  });
+
+  it("may use customer-managed EBS keys only through EC2, so that restore can start instances with encrypted volumes", () => {
+    const kms = statements.filter((s) => actions(s).some((a) => a.startsWith("kms:")));
+    assert.deepEqual(kms.flatMap(actions).sort(), ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"]);
+    for (const s of kms) {
+      assert.equal(s.Effect, "Allow");
+      assert.match(String(s.Resource), /^arn:aws:kms:us-east-1:123456789012:key\/\*$/, "this account's keys in this region, not *");
+      assert.deepEqual(s.Condition!.StringEquals, { "kms:ViaService": "ec2.us-east-1.amazonaws.com" }, `${s.Sid}: only when EC2 uses the key on the role's behalf`);
+    }
+    const grant = kms.find((s) => actions(s).includes("kms:CreateGrant"))!;
+    assert.deepEqual(actions(grant), ["kms:CreateGrant"]);
+    assert.deepEqual(grant.Condition!.Bool, { "kms:GrantIsForAWSResource": "true" }, "grants only for an AWS resource (the volume), never for a principal");
   });
 
   it("reads inventory on * with describe/list actions only, and its own tables with item actions only", () => {
