@@ -1,6 +1,6 @@
 /**
  * CostGuard (SPEC S2): the live burn-rate check and graduated failsafe. Three DynamoDB tables
- * (burn-rate samples with TTL, environment state and pre-stop values, audit with TTL), the
+ * (burn-rate samples with TTL, environment state, pre-stop values and the run lease, audit with TTL), the
  * failsafe function on a schedule, and a role whose stop/start permissions are conditioned on
  * the resource's Environment tag: only environments whose response is "stop" (and untagged
  * instances when allowed) can be touched, and never a resource tagged costguard:protect=true,
@@ -136,7 +136,8 @@ export function failsafeStatements(opts: {
       Resource: "*",
       Condition: { StringEqualsIgnoreCase: { [`aws:ResourceTag/${TAGS.protect}`]: "true" } },
     },
-    { Sid: "FailsafeTables", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], Resource: opts.tableArns },
+    // UpdateItem: the one-run-at-a-time lease (a conditional update in the state table).
+    { Sid: "FailsafeTables", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], Resource: opts.tableArns },
   );
   return statements;
 }
@@ -162,7 +163,8 @@ export class CostGuard extends pulumi.ComponentResource {
     const groups = Object.keys(args.environments).length + 2;
     const usage: Record<TableKind, Record<string, number>> = {
       samples: { storageGb: 0.01, writesPerMonth: Math.round(runs * groups), readsPerMonth: Math.round(runs * groups) },
-      state: { storageGb: 0.001, writesPerMonth: 1_000, readsPerMonth: Math.round(runs * groups) },
+      // Plus the lease: acquired and released by every run (two writes); alert claims are rare.
+      state: { storageGb: 0.001, writesPerMonth: 1_000 + Math.round(runs * 2), readsPerMonth: Math.round(runs * groups) },
       audit: { storageGb: 0.01, writesPerMonth: 1_000, readsPerMonth: 1_000 },
     };
     const table = (kind: TableKind, sortKeyType: "S" | "N", ttl: boolean) => {
@@ -171,7 +173,8 @@ export class CostGuard extends pulumi.ComponentResource {
       return new aws.dynamodb.Table(`${name}-${kind}`, tableArgs, parent);
     };
     this.samplesTable = table("samples", "N", true);
-    this.stateTable = table("state", "S", false);
+    // TTL for the lease and the alert claims (their `expiresAt`); status and saved values carry none.
+    this.stateTable = table("state", "S", true);
     this.auditTable = table("audit", "S", true);
 
     // The handler validates the same schema at run time; failing here stops a bad deploy at preview.

@@ -2,6 +2,7 @@
  * The scheduled check: inventory → burn rate → samples → decision → actions → state, audit,
  * event and metrics. One function the handler calls; every dependency is injected.
  */
+import { createHash } from "node:crypto";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { UNTAGGED, type MetricKey } from "../contract";
 import type { PriceBook } from "../pricing/types";
@@ -31,6 +32,8 @@ export interface FailsafeDeps {
   now?: () => number;
   /** Price spot instances from live spot price history (one extra paginated call). Default true. */
   spotPriceHistory?: boolean;
+  /** How an operator's command waits for the stack's lease (real time; injected in tests). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ActionSummary {
@@ -69,6 +72,14 @@ export const summarize = (r: ActionResult): ActionSummary => ({
 });
 
 export const usd = (n: number) => `$${n.toFixed(2)}/h`;
+
+/** The same decision (same breaches, actions, outcomes) is announced at most once in this time. */
+export const SAME_ALERT_QUIET_MS = 60 * 60_000;
+
+/** A short digest of a decision's content, the key of its alert claim. */
+export function digest(value: unknown): string {
+  return createHash("sha256").update(canonical(value)).digest("hex").slice(0, 32);
+}
 
 export function describeBreach(b: Breach): string {
   const parts: string[] = [];
@@ -122,6 +133,8 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   const breachOf = new Map(decision.breaches.map((b) => [b.group, b]));
   const running = new Set(inventory.instances.filter(isRunning).map((i) => i.id));
   const notStoppableLines: string[] = [];
+  /** When each group's current stop began: what makes one incident's alerts different from the next one's. */
+  const stoppedSince: Record<string, number | undefined> = {};
   let newBreach = false;
   await Promise.all(
     [...groups, GLOBAL].map(async (g) => {
@@ -136,6 +149,7 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
         Object.assign(next, { refused: tracked.refused, reported: tracked.reported });
         if (tracked.newly.length) notStoppableLines.push(describeNotStoppable(g, tracked.newly));
       }
+      stoppedSince[g] = next.state === "stopped" ? next.stoppedAt : undefined;
       if (canonical(withoutEmpty(next)) !== canonical(withoutEmpty(before ?? {}))) await store.putState(next);
     }),
   );
@@ -159,7 +173,27 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   // Alert: a new breach, any change applied, any failure, or instances newly found not
   // stoppable. Repeated dry-run findings and already announced refusals stay quiet.
   const applied = actions.filter((a) => a.outcome === "applied");
-  if (newBreach || applied.length || failures.length || notStoppableLines.length) {
+  // One alert per decision: a decision identical to one announced within the hour (a failure
+  // that repeats every run, a duplicate delivery that slipped past the lease) is not re-sent.
+  const decisionDigest = digest({
+    mode: decision.mode,
+    targets: decision.targets,
+    breaches: decision.breaches.map((b) => [b.group, b.reasons]),
+    actions: actions.map((a) => [a.kind, a.id, a.outcome, a.error?.split(":")[0]]),
+    notStoppable: notStoppableLines,
+    // A new incident is never "the same decision" as an earlier one.
+    incidents: decision.targets.map((g) => stoppedSince[g]),
+    newBreachAt: newBreach ? now : undefined,
+  });
+  // A failure that repeats (the next run retries it) is announced when first seen, then hourly.
+  const newFailures: ActionSummary[] = [];
+  for (const f of failures.map(summarize)) {
+    if (await store.claimAlert(digest({ failure: [f.environment, stoppedSince[f.environment], f.kind, f.id, f.error?.split(":")[0]] }), SAME_ALERT_QUIET_MS, now)) newFailures.push(f);
+  }
+  const shouldAlert = newBreach || applied.length > 0 || newFailures.length > 0 || notStoppableLines.length > 0;
+  if (shouldAlert && !(await store.claimAlert(decisionDigest, SAME_ALERT_QUIET_MS, now))) {
+    deps.log.info("this decision was announced less than an hour ago: no new alert", { digest: decisionDigest });
+  } else if (shouldAlert) {
     const critical = decision.mode === "emergency" || applied.length > 0 || failures.length > 0 || notStoppableLines.length > 0;
     await publishEvent(deps.sns, deps.alertTopicArn, {
       kind: "failsafe",

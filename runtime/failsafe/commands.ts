@@ -4,6 +4,7 @@
  * well-formed failsafe command (a typo such as `{"Command":"status"}`, an unknown field, an
  * unknown environment) gets `{ ok: false, error }`, which guardctl prints: nothing is retried.
  */
+import { randomUUID } from "node:crypto";
 import { AdminCommand, UNTAGGED } from "../contract";
 import { publishEvent } from "../shared/events";
 import { commandKeyHint, describeIssues, isPlainObject, isScheduledEvent, preview } from "../shared/invocation";
@@ -55,6 +56,8 @@ export interface ActionCommandResult {
 export interface ErrorResult {
   ok: false;
   error: string;
+  /** Another run held the stack's lease: nothing was done. */
+  busy?: true;
 }
 
 export type FailsafeResponse = CheckResult | StatusResult | ActionCommandResult | ErrorResult;
@@ -76,7 +79,7 @@ export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): P
   };
   if (!isPlainObject(event)) return refuse(`expected a JSON object (${FAILSAFE_ACCEPTS}), got ${Array.isArray(event) ? "an array" : preview(event)}`);
   if (!("command" in event)) {
-    if (isScheduledEvent(event)) return runCheck(deps);
+    if (isScheduledEvent(event)) return oneAtATime(deps, "check", () => runCheck(deps), false);
     return refuse(`not a scheduled event or a failsafe command${commandKeyHint(event)}: got ${preview(event)}; expected ${FAILSAFE_ACCEPTS}`);
   }
   const parsed = AdminCommand.safeParse(event);
@@ -86,13 +89,46 @@ export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): P
     case "status":
       return status(deps);
     case "stop-env":
-      return stopEnvironments(deps, "stop-env", [cmd.environment], cmd.dryRun ?? false);
+      return oneAtATime(deps, "stop-env", () => stopEnvironments(deps, "stop-env", [cmd.environment], cmd.dryRun ?? false));
     case "emergency-stop":
-      return stopEnvironments(deps, "emergency-stop", stoppableGroups(deps.settings), cmd.dryRun ?? false);
+      return oneAtATime(deps, "emergency-stop", () => stopEnvironments(deps, "emergency-stop", stoppableGroups(deps.settings), cmd.dryRun ?? false));
     case "restore":
-      return restore(deps, cmd.environment, cmd.dryRun ?? false);
+      return oneAtATime(deps, "restore", () => restore(deps, cmd.environment, cmd.dryRun ?? false));
     default:
       return refuse(`${cmd.command} is not a failsafe command: guardctl sends it to its own function`);
+  }
+}
+
+/** Longer than the function's timeout (110 s): a live run never loses the lease; a dead one frees it. */
+export const LEASE_MS = 120_000;
+/** An operator's command waits this many times this long for a running check (which takes seconds). */
+const LEASE_WAIT = { attempts: 40, delayMs: 500 };
+
+/**
+ * One run that changes things at a time per stack: the scheduled check, stop-env,
+ * emergency-stop and restore take the stack's lease (a conditional write with expiry in the
+ * state table). A second delivery of the same schedule finds it taken and does nothing; an
+ * operator's command waits for it (20 s at most), then says the failsafe is busy.
+ */
+async function oneAtATime<T>(deps: FailsafeDeps, what: string, work: () => Promise<T>, wait = true): Promise<T | ErrorResult> {
+  const lease = deps.store.lease(deps.now ?? Date.now);
+  const owner = `${what}#${randomUUID()}`;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let attempt = 1; ; attempt++) {
+    const held = await lease.acquire(owner, LEASE_MS);
+    if (held.acquired) {
+      try {
+        return await work();
+      } finally {
+        await lease.release(owner);
+      }
+    }
+    if (!wait || attempt >= LEASE_WAIT.attempts) {
+      const error = `another failsafe run (${held.holder}) holds the stack's lease until ${new Date(held.until).toISOString()}: this ${what} did nothing${wait ? "; run it again in a minute" : " (the next scheduled check takes over)"}`;
+      deps.log.info(error);
+      return { ok: false, busy: true, error };
+    }
+    await sleep(LEASE_WAIT.delayMs);
   }
 }
 

@@ -4,11 +4,13 @@
  *
  * - samples: pk = group, sk = epoch ms; `expiresAt` (TTL, epoch seconds).
  * - state:   pk = `env#<group>`, sk = `status` (EnvironmentState) or `saved#<kind>#<id>`
- *            (the values before a stop; written once, so a retry never overwrites them).
+ *            (the values before a stop; written once, so a retry never overwrites them);
+ *            pk = `lease#failsafe`, sk = `lease`: one run at a time per stack (runtime/shared/lease.ts);
+ *            pk = `once#failsafe-alert#<digest>`, sk = `once`: an alert already sent (expiresAt, TTL).
  * - audit:   pk = group or `decisions`, sk = `<iso time>#<run>#<seq>`; `expiresAt` (TTL).
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { isConditionalCheckFailed } from "../shared/lease";
+import { claimOnce, isConditionalCheckFailed, Lease } from "../shared/lease";
 import type { EnvironmentState, Sample, StopAction } from "./model";
 
 export interface TableNames {
@@ -110,6 +112,16 @@ export class FailsafeStore {
 
   async forgetSaved(action: StopAction): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.tables.state, Key: { pk: `env#${action.environment}`, sk: `saved#${action.kind}#${action.id}` } }));
+  }
+
+  /** The stack's one-run-at-a-time lease, in the state table (string sort key). */
+  lease(now: () => number): Lease {
+    return new Lease(this.db, this.tables.state, "failsafe", { sortKey: { sk: "lease" }, now });
+  }
+
+  /** True the first time an alert with this digest is claimed within `ttlMs`: send it then only. */
+  claimAlert(digest: string, ttlMs: number, now: number): Promise<boolean> {
+    return claimOnce(this.db, this.tables.state, `failsafe-alert#${digest}`, ttlMs, { sortKey: { sk: "once" }, now: () => now });
   }
 
   async audit(record: AuditRecord): Promise<void> {

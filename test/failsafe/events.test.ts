@@ -7,20 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { handleFailsafeEvent, type ErrorResult } from "../../runtime/failsafe/commands";
 import type { CheckResult } from "../../runtime/failsafe/check";
-import { startWorld, T0, type World } from "./world";
-
-/** What EventBridge sends for a schedule rule without an input override. */
-export const scheduledEvent = (time = T0) => ({
-  version: "0",
-  id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-  "detail-type": "Scheduled Event",
-  source: "aws.events",
-  account: "123456789012",
-  time: new Date(time).toISOString(),
-  region: "us-east-1",
-  resources: ["arn:aws:events:us-east-1:123456789012:rule/failsafe-check-schedule"],
-  detail: {},
-});
+import { scheduledEvent, startWorld, type World } from "./world";
 
 describe("failsafe: only a scheduled event or a well-formed command acts", () => {
   let w: World;

@@ -20,6 +20,8 @@ describe("CostGuard component (dev stack)", () => {
     assert.deepEqual(tables.map((t) => t.name).sort(), ["failsafe-audit", "failsafe-samples", "failsafe-state"]);
     const samples = tables.find((t) => t.name === "failsafe-samples")!;
     assert.deepEqual(samples.inputs.ttl, { attributeName: "expiresAt", enabled: true });
+    const state = tables.find((t) => t.name === "failsafe-state")!;
+    assert.deepEqual(state.inputs.ttl, { attributeName: "expiresAt", enabled: true }, "the lease and the alert claims expire");
     assert.equal(samples.inputs.billingMode, "PAY_PER_REQUEST");
     const rule = run.resources.find((r) => r.type === "aws:cloudwatch/eventRule:EventRule" && r.name === "failsafe-check-schedule")!;
     assert.equal(rule.inputs.scheduleExpression, "rate(2 minutes)");
@@ -90,7 +92,8 @@ describe("CostGuard component (dev stack)", () => {
     for (const a of actions(star[0]!)) assert.match(a, /^[a-z0-9]+:(Describe|List)/);
     const tables = statements.find((s) => s.Sid === "FailsafeTables")!;
     assert.equal([tables.Resource].flat().length, 3);
-    for (const a of actions(tables)) assert.match(a, /^dynamodb:(GetItem|PutItem|DeleteItem|Query)$/);
+    for (const a of actions(tables)) assert.match(a, /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|Query)$/);
+    assert.ok(actions(tables).includes("dynamodb:UpdateItem"), "the run lease is a conditional update");
     assert.ok(statements.some((s) => s.Sid === "PublishAlerts"));
   });
 });
