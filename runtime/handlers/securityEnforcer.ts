@@ -9,7 +9,7 @@ import { jsonVariable } from "../shared/env";
 import { preview, refuseUnlessScheduled } from "../shared/invocation";
 import { EnforcerStore } from "../enforcer/adapters";
 import { EnforcerSettings } from "../enforcer/decide";
-import { runEnforcer, type EnforcerDeps } from "../enforcer/run";
+import { runEnforcerExclusive, type EnforcerDeps } from "../enforcer/run";
 import { createLogger } from "../shared/observability";
 
 const Env = z.object({
@@ -47,7 +47,9 @@ export async function handler(event: unknown) {
     return refusal;
   }
   deps ??= build();
-  const { decision, failures } = await runEnforcer(deps.run, deps.settings);
+  const run = await runEnforcerExclusive(deps.run, deps.settings);
+  if (!run.ran) return { ok: false as const, busy: true as const, error: run.busy };
+  const { decision, failures } = run.result;
   return {
     ok: true as const,
     mode: deps.settings.mode,

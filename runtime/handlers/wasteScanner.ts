@@ -1,4 +1,5 @@
 /** Lambda entry point: the daily waste scan (SPEC S6), with optional clean-up. */
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -9,7 +10,7 @@ import { jsonVariable } from "../shared/env";
 import { preview, refuseUnlessScheduled } from "../shared/invocation";
 import { createLogger, createMetrics, emitMetric } from "../shared/observability";
 import { catalog } from "../pricing/catalog";
-import { runWasteScan, WasteSettings, type WasteScanDeps } from "../waste/scan";
+import { runWasteScanExclusive, WasteSettings, type WasteScanDeps } from "../waste/scan";
 import { FindingsStore } from "../waste/store";
 
 const Env = z.object({
@@ -31,6 +32,7 @@ function build() {
     settings: env[ENV.settings],
     scan: {
       ec2,
+      autoScaling: new AutoScalingClient({ retryMode: "standard" }),
       store: new FindingsStore(doc, env[ENV.findingsTable]),
       prices: catalog,
       log: logger,
@@ -52,7 +54,9 @@ export async function handler(event: unknown) {
     return refusal;
   }
   deps ??= build();
-  const result = await runWasteScan(deps.scan, deps.settings);
+  const run = await runWasteScanExclusive(deps.scan, deps.settings);
+  if (!run.ran) return { ok: false as const, busy: true as const, error: run.busy };
+  const { result } = run;
   return {
     ok: true as const,
     region: result.region,

@@ -65,7 +65,7 @@ describe("handlers", () => {
     }
     assert.deepEqual(ec2.calls, [], "no EC2 call");
     assert.equal(sns.calls().length, 0, "no alert");
-    ec2.mock.restore();
+    ec2.restore();
     sns.restore();
   });
 
@@ -86,7 +86,7 @@ describe("handlers", () => {
     assert.equal(emf.length, 1);
     assert.equal(emf[0].WasteUsdPerMonth, out.totalMonthlyUsd);
     assert.equal(emf[0]._aws.CloudWatchMetrics[0].Namespace, "CostGuard");
-    ec2.mock.restore();
+    ec2.restore();
     sns.restore();
   });
 
@@ -104,7 +104,7 @@ describe("handlers", () => {
     assert.deepEqual(out.flagged, ["i-rogue"]);
     assert.deepEqual(ec2.writes(), []);
     assert.equal(sns.commandCalls(PublishCommand).length, 1);
-    ec2.mock.restore();
+    ec2.restore();
     sns.restore();
   });
 });
