@@ -156,13 +156,13 @@ export class CostGuard extends pulumi.ComponentResource {
     super("costguard:failsafe:CostGuard", name, {}, opts);
     const parent = { parent: this };
 
-    // What the check does per run, for the cost estimate: one sample per group (environments,
-    // untagged, global) and a window query per group; state is read per group and written only
-    // when it changes; the audit table only on a breach or an action (rare, counted as ~0).
+    // What the check does per run, for the cost estimate: one samples item (every group's $/h)
+    // and one window query; state is read per group and written only when it changes, plus the
+    // lease; the audit table only on a breach or an action (rare, counted as ~0).
     const runs = runsPerMonth(args.failsafe.schedule) ?? 0;
     const groups = Object.keys(args.environments).length + 2;
     const usage: Record<TableKind, Record<string, number>> = {
-      samples: { storageGb: 0.01, writesPerMonth: Math.round(runs * groups), readsPerMonth: Math.round(runs * groups) },
+      samples: { storageGb: 0.01, writesPerMonth: Math.round(runs), readsPerMonth: Math.round(runs) },
       // Plus the lease: acquired and released by every run (two writes); alert claims are rare.
       state: { storageGb: 0.001, writesPerMonth: 1_000 + Math.round(runs * 2), readsPerMonth: Math.round(runs * groups) },
       audit: { storageGb: 0.01, writesPerMonth: 1_000, readsPerMonth: 1_000 },

@@ -118,9 +118,8 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   // Store this run's samples, then read each window (the current sample included).
   // Every group's samples over the longest window: the global spike is computed from them too.
   const longest = Math.max(settings.global.windowMinutes, ...Object.values(settings.environments).map((t) => t.windowMinutes));
-  await Promise.all([...groups.map((g) => store.putSample(g, { time: now, usdPerHour: burn[g]! })), store.putSample(GLOBAL, { time: now, usdPerHour: report.totalUsdPerHour })]);
-  const samples: Record<string, Sample[]> = {};
-  await Promise.all([...groups, GLOBAL].map(async (g) => void (samples[g] = await store.samplesSince(g, now - longest * 60_000))));
+  await store.putSamples(now, { ...Object.fromEntries(groups.map((g) => [g, burn[g]!])), [GLOBAL]: report.totalUsdPerHour });
+  const samples: Record<string, Sample[]> = await store.samplesSince(now - longest * 60_000);
   const states = await loadStates(store, [...groups, GLOBAL]);
 
   const decision = decide({ now, settings, burn, samples, inventory, states });

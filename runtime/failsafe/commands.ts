@@ -146,11 +146,10 @@ function unknownEnvironment(deps: FailsafeDeps, env: string): ErrorResult | unde
 export async function status(deps: FailsafeDeps): Promise<StatusResult> {
   const { settings, store } = deps;
   const groups = trackedGroups(settings);
-  const states = await loadStates(store, [...groups, GLOBAL]);
+  const [states, latest] = await Promise.all([loadStates(store, [...groups, GLOBAL]), store.latestSamples()]);
   const rows = await Promise.all(
     [...groups, GLOBAL].map(async (name): Promise<GroupStatus> => {
-      const [latest, saved, audit] = await Promise.all([
-        store.latestSample(name),
+      const [saved, audit] = await Promise.all([
         name === GLOBAL ? Promise.resolve([]) : store.savedActions(name),
         name === GLOBAL ? store.recentAudit("decisions", LAST_ACTIONS) : store.recentAudit(name, LAST_ACTIONS),
       ]);
@@ -163,8 +162,8 @@ export async function status(deps: FailsafeDeps): Promise<StatusResult> {
             : { maxHourlyUsd: env!.maxHourlyUsd, spikePercent: env!.spikePercent, windowMinutes: env!.windowMinutes, response: env!.response, dryRun: env!.dryRun };
       return {
         name,
-        usdPerHour: latest?.usdPerHour,
-        sampledAt: latest ? new Date(latest.time).toISOString() : undefined,
+        usdPerHour: latest?.usd[name],
+        sampledAt: latest?.usd[name] !== undefined ? new Date(latest.time).toISOString() : undefined,
         ...base,
         state: states[name]?.state ?? "active",
         breaching: states[name]?.breaching ?? [],
@@ -265,7 +264,7 @@ async function restore(deps: FailsafeDeps, env: string, dryRun: boolean): Promis
       fields: { restored: String(results.filter((r) => r.outcome === "restored").length), failed: String(failures) },
     });
   }
-  const burn = (await store.latestSample(env))?.usdPerHour;
+  const burn = (await store.latestSamples())?.usd[env];
   return {
     ok: true,
     command: "restore",
