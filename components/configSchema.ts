@@ -53,6 +53,10 @@ export const EnvironmentSettings = z.strictObject({
   response: z.enum(["stop", "notify"]).describe("stop: stop the environment's workloads; notify: alert only"),
   priority: z.number().int().min(1).max(100).describe("Lower is stopped first when several environments breach"),
   dryRun: z.boolean().describe("Decide, record and notify, but change nothing"),
+  unstoppableSpot: z
+    .enum(["report", "terminate"])
+    .optional()
+    .describe("Running spot instances of a one-time request, which EC2 cannot stop: report them once (default) or let the failsafe terminate them"),
 });
 export type EnvironmentSettings = z.infer<typeof EnvironmentSettings>;
 

@@ -1,6 +1,6 @@
 /**
  * CostGuard (SPEC S2): the live burn-rate check and graduated failsafe. Three DynamoDB tables
- * (burn-rate samples with TTL, environment state and pre-stop values, audit with TTL), the
+ * (burn-rate samples with TTL, environment state, pre-stop values and the run lease, audit with TTL), the
  * failsafe function on a schedule, and a role whose stop/start permissions are conditioned on
  * the resource's Environment tag: only environments whose response is "stop" (and untagged
  * instances when allowed) can be touched, and never a resource tagged costguard:protect=true,
@@ -38,6 +38,16 @@ export const STOP_ACTIONS = {
   databases: ["rds:StopDBInstance", "rds:StartDBInstance"],
 } as const;
 
+/** Only for spot instances EC2 cannot stop, in environments whose `unstoppableSpot` is terminate. */
+export const TERMINATE_ACTION = "ec2:TerminateInstances";
+
+/**
+ * What StartInstances needs of a customer-managed KMS key when the instance's EBS volumes are
+ * encrypted with it (EBS user guide, "Permissions for users"): EC2 creates a grant for the
+ * volume and uses the key on the caller's behalf. Without these, restore fails on such volumes.
+ */
+export const EBS_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"];
+
 /** Read-only calls of the inventory; they do not support resource-level permissions, hence "*". */
 export const INVENTORY_ACTIONS = [
   "ec2:DescribeInstances",
@@ -45,6 +55,7 @@ export const INVENTORY_ACTIONS = [
   "ec2:DescribeNatGateways",
   "ec2:DescribeAddresses",
   "ec2:DescribeSpotPriceHistory",
+  "ec2:DescribeSpotInstanceRequests",
   "autoscaling:DescribeAutoScalingGroups",
   "elasticloadbalancing:DescribeLoadBalancers",
   "elasticloadbalancing:DescribeTags",
@@ -95,15 +106,38 @@ export function failsafeStatements(opts: {
   if (opts.stopUntagged) {
     statements.push({ Sid: "StopStartUntaggedInstances", Effect: "Allow", Action: [...STOP_ACTIONS.instances], Resource: instanceArn, Condition: { Null: { [envTag]: "true" } } });
   }
+  // One-time spot instances cannot be stopped: terminating them is opt-in per environment, and
+  // the role can terminate nothing else (ec2:InstanceMarketType is a condition key of the instance).
+  const terminable = stoppable.filter((name) => opts.environments[name]!.unstoppableSpot === "terminate");
+  if (terminable.length) {
+    statements.push({
+      Sid: "TerminateUnstoppableSpotInstances",
+      Effect: "Allow",
+      Action: [TERMINATE_ACTION],
+      Resource: instanceArn,
+      Condition: { StringEquals: { [envTag]: terminable, "ec2:InstanceMarketType": "spot" } },
+    });
+  }
+  if (stoppable.length || opts.stopUntagged) {
+    // Restore starts instances; with volumes under a customer-managed key EC2 needs these, and
+    // only EC2 may use them on the role's behalf (the role cannot decrypt anything itself).
+    const keys = pulumi.interpolate`arn:aws:kms:${region}:${accountId}:key/*`;
+    const viaEc2 = { "kms:ViaService": pulumi.interpolate`ec2.${region}.amazonaws.com` };
+    statements.push(
+      { Sid: "UseEbsKeysThroughEc2ForRestore", Effect: "Allow", Action: EBS_KEY_ACTIONS, Resource: keys, Condition: { StringEquals: viaEc2 } },
+      { Sid: "GrantEbsKeysToVolumesForRestore", Effect: "Allow", Action: ["kms:CreateGrant"], Resource: keys, Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } } },
+    );
+  }
   statements.push(
     {
       Sid: "NeverTouchProtectedResources",
       Effect: "Deny",
-      Action: Object.values(STOP_ACTIONS).flat(),
+      Action: [...Object.values(STOP_ACTIONS).flat(), TERMINATE_ACTION],
       Resource: "*",
       Condition: { StringEqualsIgnoreCase: { [`aws:ResourceTag/${TAGS.protect}`]: "true" } },
     },
-    { Sid: "FailsafeTables", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], Resource: opts.tableArns },
+    // UpdateItem: the one-run-at-a-time lease (a conditional update in the state table).
+    { Sid: "FailsafeTables", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], Resource: opts.tableArns },
   );
   return statements;
 }
@@ -122,14 +156,15 @@ export class CostGuard extends pulumi.ComponentResource {
     super("costguard:failsafe:CostGuard", name, {}, opts);
     const parent = { parent: this };
 
-    // What the check does per run, for the cost estimate: one sample per group (environments,
-    // untagged, global) and a window query per group; state is read per group and written only
-    // when it changes; the audit table only on a breach or an action (rare, counted as ~0).
+    // What the check does per run, for the cost estimate: one samples item (every group's $/h)
+    // and one window query; state is read per group and written only when it changes, plus the
+    // lease; the audit table only on a breach or an action (rare, counted as ~0).
     const runs = runsPerMonth(args.failsafe.schedule) ?? 0;
     const groups = Object.keys(args.environments).length + 2;
     const usage: Record<TableKind, Record<string, number>> = {
-      samples: { storageGb: 0.01, writesPerMonth: Math.round(runs * groups), readsPerMonth: Math.round(runs * groups) },
-      state: { storageGb: 0.001, writesPerMonth: 1_000, readsPerMonth: Math.round(runs * groups) },
+      samples: { storageGb: 0.01, writesPerMonth: Math.round(runs), readsPerMonth: Math.round(runs) },
+      // Plus the lease: acquired and released by every run (two writes); alert claims are rare.
+      state: { storageGb: 0.001, writesPerMonth: 1_000 + Math.round(runs * 2), readsPerMonth: Math.round(runs * groups) },
       audit: { storageGb: 0.01, writesPerMonth: 1_000, readsPerMonth: 1_000 },
     };
     const table = (kind: TableKind, sortKeyType: "S" | "N", ttl: boolean) => {
@@ -138,7 +173,8 @@ export class CostGuard extends pulumi.ComponentResource {
       return new aws.dynamodb.Table(`${name}-${kind}`, tableArgs, parent);
     };
     this.samplesTable = table("samples", "N", true);
-    this.stateTable = table("state", "S", false);
+    // TTL for the lease and the alert claims (their `expiresAt`); status and saved values carry none.
+    this.stateTable = table("state", "S", true);
     this.auditTable = table("audit", "S", true);
 
     // The handler validates the same schema at run time; failing here stops a bad deploy at preview.

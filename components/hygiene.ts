@@ -1,11 +1,13 @@
 /**
  * Hygiene (SPEC S6): the daily WasteScanner and the hourly SecurityEnforcer.
  *
- * Each role holds destructive permissions only when its configured mode needs them, and
- * conditioned on costguard's own tags, so even a bug cannot reach further than the config:
- * the enforcer may stop/terminate only instances carrying `costguard:unauthorized-since` and
- * may write only that tag; the scanner may delete/release only resources carrying
- * `costguard:cleanup-due`; neither may touch `costguard:protect=true`.
+ * Each role holds destructive permissions only when its configured mode needs them. A tag that
+ * unlocks destruction is worth nothing if the role can put it on anything, so the roles may
+ * write costguard's tag only where IAM itself can see the resource is eligible, and the
+ * destructive action requires the same: a bug in the function, or a tag copied or typed by
+ * anyone, still cannot reach an arbitrary resource (see enforcerStatements and
+ * wasteScannerStatements). Neither role may change a resource tagged costguard:protect=true
+ * in any letter case (an explicit Deny), nor write any tag but its own.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,6 +16,7 @@ import { guardTable } from "./guardTable";
 import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
 type Statement = PolicyStatement;
+type Conditions = Record<string, Record<string, string | string[]>>;
 
 interface HygieneCommonArgs extends FunctionDefaults, AlertReporting {
   /** EventBridge schedule expression of the runs. */
@@ -31,59 +34,133 @@ function ec2Arn(scope: Ec2Scope, resource: string): pulumi.Output<string> {
   return pulumi.interpolate`arn:${scope.partition}:ec2:${scope.region}:${scope.accountId}:${resource}/*`;
 }
 
-const notProtected = { [`aws:ResourceTag/${TAGS.protect}`]: "true" };
+const resourceTag = (key: string) => `aws:ResourceTag/${key}`;
+
+/** Merges condition blocks: IAM ANDs every key of every operator. */
+function all(...blocks: Conditions[]): Conditions {
+  const out: Conditions = {};
+  for (const block of blocks) for (const [op, keys] of Object.entries(block)) out[op] = { ...out[op], ...keys };
+  return out;
+}
 
 /** Only these tag keys, and at least one (DeleteTags without keys would remove every tag). */
-function onlyTagKeys(...keys: string[]) {
-  return { "ForAllValues:StringEquals": { "aws:TagKeys": keys }, Null: { "aws:TagKeys": "false" }, StringNotEquals: notProtected };
+function onlyTagKeys(...keys: string[]): Conditions {
+  return { "ForAllValues:StringEquals": { "aws:TagKeys": keys }, Null: { "aws:TagKeys": "false" } };
 }
 
-function carrying(tag: string) {
-  return { Null: { [`aws:ResourceTag/${tag}`]: "false" }, StringNotEquals: notProtected };
+const carrying = (tag: string): Conditions => ({ Null: { [resourceTag(tag)]: "false" } });
+
+/** costguard:protect=true in any letter case: IAM compares the value ignoring case (and the key always does). */
+function neverProtected(sid: string, actions: string[]): Statement {
+  return { Sid: sid, Effect: "Deny", Action: actions, Resource: "*", Condition: { StringEqualsIgnoreCase: { [resourceTag(TAGS.protect)]: "true" } } };
 }
+
+/**
+ * "Carries none of the authorisation tags", as IAM can check it on the instance itself:
+ * `Key` rules → the tag is absent (Null), `Key=Value` rules → the tag is not that value
+ * (StringNotEquals, true when absent). The keys of one condition block are ANDed.
+ */
+export function unauthorizedConditions(authorizationTags: string[]): Conditions {
+  const absent = new Set<string>();
+  const notValues = new Map<string, string[]>();
+  for (const rule of authorizationTags) {
+    const i = rule.indexOf("=");
+    if (i < 0) absent.add(rule);
+    else notValues.set(rule.slice(0, i), [...(notValues.get(rule.slice(0, i)) ?? []), rule.slice(i + 1)]);
+  }
+  const out: Conditions = {};
+  if (absent.size) out.Null = Object.fromEntries([...absent].map((k) => [resourceTag(k), "true"]));
+  const values = [...notValues].filter(([k]) => !absent.has(k));
+  if (values.length) out.StringNotEquals = Object.fromEntries(values.map(([k, v]) => [resourceTag(k), v]));
+  return out;
+}
+
+/**
+ * Snapshots that something keeps on purpose: Data Lifecycle Manager and AWS Backup tag theirs
+ * (tags with the `aws:` prefix, which no one can write), and costguard's own backups carry
+ * `costguard:backup-of`, which this role can set only on a snapshot it is creating.
+ */
+const notKeptSnapshot: Conditions = {
+  Null: { [resourceTag("aws:dlm:lifecycle-policy-id")]: "true", [resourceTag("aws:backup:source-resource")]: "true", [resourceTag(TAGS.backupOf)]: "true" },
+};
 
 export type CleanupMode = "off" | "dry-run" | "apply";
 export type EnforcerMode = "audit" | "stop" | "terminate";
 
-/** The scanner's IAM statements: read-only unless clean-up is `apply`. */
+/**
+ * The scanner's IAM statements: read-only unless clean-up is `apply`. Then it may delete or
+ * release only what carries `costguard:cleanup-due`, and it may write that tag only (no
+ * other key). On snapshots, both the mark and the delete also require that no retention
+ * policy keeps the snapshot. EC2 itself refuses to delete an attached volume, to release an
+ * associated address and to delete a snapshot a registered AMI uses. What IAM cannot see (how
+ * long a volume has been unattached, whether its backup of this cycle is complete) is the
+ * function's part, from its own records.
+ */
 export function wasteScannerStatements(tableArn: pulumi.Input<string>, cleanup: CleanupMode, scope: Ec2Scope): Statement[] {
   const statements: Statement[] = [
     {
       Sid: "ReadInventory",
       Effect: "Allow",
       // EC2 Describe* calls support no resource-level permissions.
-      Action: ["ec2:DescribeAddresses", "ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:DescribeImages", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeInstances"],
+      Action: ["ec2:DescribeAddresses", "ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:DescribeImages", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeInstances", "autoscaling:DescribeLaunchConfigurations"],
       Resource: "*",
     },
-    { Sid: "FindingsTable", Effect: "Allow", Action: ["dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: tableArn },
+    // UpdateItem/GetItem: the one-run-at-a-time lease.
+    { Sid: "FindingsTable", Effect: "Allow", Action: ["dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tableArn },
   ];
   if (cleanup !== "apply") return statements;
   const volumes = ec2Arn(scope, "volume");
   const snapshots = pulumi.interpolate`arn:${scope.partition}:ec2:${scope.region}::snapshot/*`;
   const addresses = ec2Arn(scope, "elastic-ip");
+  const mark = onlyTagKeys(TAGS.cleanupDue);
   statements.push(
-    { Sid: "MarkForCleanup", Effect: "Allow", Action: ["ec2:CreateTags", "ec2:DeleteTags"], Resource: [volumes, snapshots, addresses], Condition: onlyTagKeys(TAGS.cleanupDue) },
+    { Sid: "MarkForCleanup", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: [volumes, addresses], Condition: mark },
+    { Sid: "MarkSnapshotsForCleanup", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: snapshots, Condition: all(mark, notKeptSnapshot) },
+    { Sid: "Unmark", Effect: "Allow", Action: ["ec2:DeleteTags"], Resource: [volumes, snapshots, addresses], Condition: mark },
     { Sid: "ReleaseMarkedAddresses", Effect: "Allow", Action: "ec2:ReleaseAddress", Resource: addresses, Condition: carrying(TAGS.cleanupDue) },
     { Sid: "DeleteMarkedVolumes", Effect: "Allow", Action: "ec2:DeleteVolume", Resource: volumes, Condition: carrying(TAGS.cleanupDue) },
-    { Sid: "DeleteMarkedSnapshots", Effect: "Allow", Action: "ec2:DeleteSnapshot", Resource: snapshots, Condition: carrying(TAGS.cleanupDue) },
+    { Sid: "DeleteMarkedSnapshots", Effect: "Allow", Action: "ec2:DeleteSnapshot", Resource: snapshots, Condition: all(carrying(TAGS.cleanupDue), notKeptSnapshot) },
     { Sid: "BackUpMarkedVolumes", Effect: "Allow", Action: "ec2:CreateSnapshot", Resource: volumes, Condition: carrying(TAGS.cleanupDue) },
     { Sid: "CreateBackupSnapshots", Effect: "Allow", Action: "ec2:CreateSnapshot", Resource: snapshots, Condition: { Null: { [`aws:RequestTag/${TAGS.backupOf}`]: "false" } } },
-    { Sid: "TagBackupSnapshots", Effect: "Allow", Action: "ec2:CreateTags", Resource: snapshots, Condition: { StringEquals: { "ec2:CreateAction": "CreateSnapshot" } } },
+    // At creation only, and only these keys: a backup can never be born marked for deletion.
+    {
+      Sid: "TagBackupSnapshots",
+      Effect: "Allow",
+      Action: "ec2:CreateTags",
+      Resource: snapshots,
+      Condition: { StringEquals: { "ec2:CreateAction": "CreateSnapshot" }, "ForAllValues:StringEquals": { "aws:TagKeys": [TAGS.backupOf, TAGS.environment] } },
+    },
+    neverProtected("NeverTouchProtectedResources", ["ec2:CreateTags", "ec2:DeleteTags", "ec2:ReleaseAddress", "ec2:DeleteVolume", "ec2:DeleteSnapshot", "ec2:CreateSnapshot"]),
   );
   return statements;
 }
 
-/** The enforcer's IAM statements: read-only in audit mode; Stop or Terminate only on flagged instances. */
-export function enforcerStatements(tableArn: pulumi.Input<string>, mode: EnforcerMode, scope: Ec2Scope): Statement[] {
+/**
+ * The enforcer's IAM statements: read-only in audit mode. In stop/terminate mode, the flag tag
+ * `costguard:unauthorized-since` is what Stop/Terminate require; the role may write it only on
+ * instances that carry none of the authorisation tags (the same rule the function applies,
+ * checked by IAM on the instance's own tags), and Stop/Terminate require that too. So neither
+ * a bug nor a flag tag copied onto an authorised instance can stop or terminate it: the most
+ * a bug could do is act on an unauthorised instance before its grace period is over (IAM has
+ * no clock to compare a tag with), which the function's own record of the flag prevents.
+ */
+export function enforcerStatements(tableArn: pulumi.Input<string>, mode: EnforcerMode, scope: Ec2Scope, authorizationTags: string[]): Statement[] {
   const statements: Statement[] = [
     { Sid: "ReadInstances", Effect: "Allow", Action: ["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute"], Resource: "*" },
-    { Sid: "EnforcerTable", Effect: "Allow", Action: ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: tableArn },
+    // UpdateItem/GetItem: the one-run-at-a-time lease.
+    { Sid: "EnforcerTable", Effect: "Allow", Action: ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tableArn },
   ];
   if (mode === "audit") return statements;
   const instances = ec2Arn(scope, "instance");
-  statements.push({ Sid: "FlagInstances", Effect: "Allow", Action: ["ec2:CreateTags", "ec2:DeleteTags"], Resource: instances, Condition: onlyTagKeys(TAGS.unauthorizedSince) });
-  if (mode === "stop") statements.push({ Sid: "StopFlaggedInstances", Effect: "Allow", Action: "ec2:StopInstances", Resource: instances, Condition: carrying(TAGS.unauthorizedSince) });
-  if (mode === "terminate") statements.push({ Sid: "TerminateFlaggedInstances", Effect: "Allow", Action: "ec2:TerminateInstances", Resource: instances, Condition: carrying(TAGS.unauthorizedSince) });
+  const unauthorized = unauthorizedConditions(authorizationTags);
+  const destroy = mode === "stop" ? "ec2:StopInstances" : "ec2:TerminateInstances";
+  statements.push(
+    { Sid: "FlagUnauthorizedInstances", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: instances, Condition: all(onlyTagKeys(TAGS.unauthorizedSince), unauthorized) },
+    // Removing the flag only ever takes a permission away.
+    { Sid: "UnflagInstances", Effect: "Allow", Action: ["ec2:DeleteTags"], Resource: instances, Condition: onlyTagKeys(TAGS.unauthorizedSince) },
+    { Sid: mode === "stop" ? "StopFlaggedUnauthorizedInstances" : "TerminateFlaggedUnauthorizedInstances", Effect: "Allow", Action: destroy, Resource: instances, Condition: all(carrying(TAGS.unauthorizedSince), unauthorized) },
+    neverProtected("NeverTouchProtectedInstances", ["ec2:CreateTags", "ec2:DeleteTags", destroy]),
+  );
   return statements;
 }
 
@@ -189,7 +266,7 @@ export class SecurityEnforcer extends pulumi.ComponentResource {
         deadLetterQueue: args.deadLetterQueue,
         timeoutSeconds: 120,
         environment: { [ENV.enforcerTable]: this.table.name, [ENV.alertTopicArn]: args.alertTopicArn, [ENV.settings]: JSON.stringify(settings) },
-        statements: [...enforcerStatements(this.table.arn, args.mode, scopeOf(this)), ...args.publishStatements],
+        statements: [...enforcerStatements(this.table.arn, args.mode, scopeOf(this), args.authorizationTags), ...args.publishStatements],
       },
       parent,
     );

@@ -135,17 +135,31 @@ export const GuardEvent = z.object({
 export type GuardEvent = z.infer<typeof GuardEvent>;
 export type GuardEventInput = z.input<typeof GuardEvent>;
 
+/** An Environment tag value as an operator types it (tag values are at most 256 characters). */
+const environmentName = z.string().min(1).max(256);
+
+/** A real calendar day `YYYY-MM-DD` (2026-13-45 and 2026-02-30 are not). */
+const calendarDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
+  .refine((d) => {
+    const t = new Date(`${d}T00:00:00Z`);
+    return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d;
+  }, "must be a real calendar date");
+
 /**
  * Operator commands sent to a deployed function by `guardctl` (Lambda Invoke with this
  * payload). Scheduled EventBridge invocations carry no `command` and mean "run the check".
+ * The failsafe's and the report's commands are strict: an unknown field is an error, never
+ * ignored (`dryrun: true` for `dryRun: true` must not turn a dry run into a real stop).
  */
 export const AdminCommand = z.discriminatedUnion("command", [
-  z.object({ command: z.literal("status") }),
-  z.object({ command: z.literal("stop-env"), environment: z.string().min(1), dryRun: z.boolean().optional() }),
-  z.object({ command: z.literal("restore"), environment: z.string().min(1), dryRun: z.boolean().optional() }),
-  z.object({ command: z.literal("emergency-stop"), dryRun: z.boolean().optional() }),
+  z.strictObject({ command: z.literal("status") }),
+  z.strictObject({ command: z.literal("stop-env"), environment: environmentName, dryRun: z.boolean().optional() }),
+  z.strictObject({ command: z.literal("restore"), environment: environmentName, dryRun: z.boolean().optional() }),
+  z.strictObject({ command: z.literal("emergency-stop"), dryRun: z.boolean().optional() }),
   z.object({ command: z.literal("reset-circuit"), instanceType: z.string().min(1), availabilityZone: z.string().optional() }),
-  z.object({ command: z.literal("report-now"), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }),
+  z.strictObject({ command: z.literal("report-now"), date: calendarDay.optional() }),
 ]);
 export type AdminCommand = z.infer<typeof AdminCommand>;
 

@@ -3,6 +3,7 @@
  *
  * Table (hash `pk`, range `sk`):
  *   pk "flag",               sk <instanceId>             { since, environment, instanceType }
+ *   pk "lease#enforcer",     sk "lease"                  one run at a time (runtime/shared/lease.ts)
  *   pk "audit#<YYYY-MM-DD>", sk <time>#<instanceId>#<event> { ... , expiresAt } (TTL)
  */
 import {
@@ -15,6 +16,7 @@ import {
   type EC2Client,
 } from "@aws-sdk/client-ec2";
 import { DeleteCommand, PutCommand, paginateQuery, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Lease } from "../shared/lease";
 import { TAGS } from "../contract";
 import type { InstanceRecord } from "./decide";
 
@@ -27,7 +29,7 @@ export async function listInstances(ec2: EC2Client): Promise<InstanceRecord[]> {
         if (!i.InstanceId) continue;
         const tags: Record<string, string> = {};
         for (const t of i.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
-        out.push({ id: i.InstanceId, state: i.State?.Name ?? "unknown", instanceType: i.InstanceType ?? "unknown", tags });
+        out.push({ id: i.InstanceId, state: i.State?.Name ?? "unknown", instanceType: i.InstanceType ?? "unknown", tags, launchTime: i.LaunchTime ? new Date(i.LaunchTime).toISOString() : undefined });
       }
     }
   }
@@ -90,6 +92,11 @@ export class EnforcerStore {
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
+
+  /** The enforcer's one-run-at-a-time lease, in its table (string sort key). */
+  lease(now: () => number): Lease {
+    return new Lease(this.doc, this.table, "enforcer", { sortKey: { sk: "lease" }, now });
+  }
 
   async flags(): Promise<Map<string, string>> {
     const flags = new Map<string, string>();

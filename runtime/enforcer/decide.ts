@@ -3,13 +3,15 @@
  * flag, which are past their grace period and must be stopped or terminated, which are
  * compliant again. No AWS calls here.
  *
- * Where a flag lives: in every mode costguard keeps it in its table (the audit trail); in
- * `stop` and `terminate` modes it is also the tag `costguard:unauthorized-since` on the
- * instance, which the role's Stop/Terminate permission requires. In `audit` mode nothing on
- * the instance changes.
+ * Where a flag lives: in every mode costguard keeps it in its table, and only that record
+ * counts. In `stop` and `terminate` modes it is also the tag `costguard:unauthorized-since` on
+ * the instance, which the role's Stop/Terminate permission requires; but a tag is never
+ * trusted for timing: "launch more like this" copies it, anyone can type one. The grace
+ * period starts when costguard first saw and flagged the instance id, and never before the
+ * instance's (last) launch time. In `audit` mode nothing on the instance changes.
  */
 import { z } from "zod";
-import { TAGS } from "../contract";
+import { isProtected, TAGS } from "../contract";
 
 export const EnforcerSettings = z.object({
   /** `Key=Value` (tag must have that value) or `Key` (tag must exist). */
@@ -27,6 +29,8 @@ export interface InstanceRecord {
   state: string;
   instanceType: string;
   tags: Record<string, string>;
+  /** ISO time EC2 last launched (or started) it. */
+  launchTime?: string;
 }
 
 export interface EnforcerInput {
@@ -40,7 +44,7 @@ export interface EnforcerInput {
 }
 
 export interface EnforcerDecision {
-  /** Flag these (new flags, or a removed tag put back with its original time). */
+  /** Flag these: new flags, a record moved to a later launch, or a tag that does not say what the record says. */
   flag: { id: string; since: string; isNew: boolean; tagMissing: boolean }[];
   /** Compliant again: drop the flag (and the tag, when present). */
   unflag: { id: string; since: string; hasTag: boolean }[];
@@ -81,18 +85,20 @@ export function decideEnforcement(input: EnforcerInput): EnforcerDecision {
 
   for (const i of input.instances) {
     seen.add(i.id);
-    const tagged = validTime(i.tags[TAGS.unauthorizedSince]);
+    const tag = i.tags[TAGS.unauthorizedSince];
     const stored = validTime(input.storedFlags.get(i.id));
-    // The earliest record wins: removing the tag does not restart the grace period.
-    const since = [tagged, stored].filter((s): s is string => s !== undefined).sort()[0];
+    const launched = validTime(i.launchTime);
+    // costguard's own record only (removing or copying the tag changes nothing), and never
+    // before the launch: an instance started again after a stop gets a new grace period.
+    const since = stored !== undefined && launched !== undefined && launched > stored ? launched : stored;
 
     if (isAuthorized(i.tags, settings.authorizationTags)) {
       // In audit mode costguard may not remove tags, so a leftover tag alone is no reason to unflag every hour.
-      const flagged = tagsOnInstances ? since !== undefined || i.tags[TAGS.unauthorizedSince] !== undefined : stored !== undefined;
-      if (flagged) d.unflag.push({ id: i.id, since: since ?? now.toISOString(), hasTag: i.tags[TAGS.unauthorizedSince] !== undefined });
+      const flagged = tagsOnInstances ? since !== undefined || tag !== undefined : stored !== undefined;
+      if (flagged) d.unflag.push({ id: i.id, since: since ?? now.toISOString(), hasTag: tag !== undefined });
       continue;
     }
-    if (i.tags[TAGS.protect]?.toLowerCase() === "true") {
+    if (isProtected(i.tags)) {
       d.exempt.push({ id: i.id, reason: `${TAGS.protect}=true` });
       continue;
     }
@@ -106,7 +112,9 @@ export function decideEnforcement(input: EnforcerInput): EnforcerDecision {
       d.flag.push({ id: i.id, since: now.toISOString(), isNew: true, tagMissing: tagsOnInstances });
       continue;
     }
-    if (stored === undefined || (tagsOnInstances && tagged === undefined)) d.flag.push({ id: i.id, since, isNew: false, tagMissing: tagsOnInstances && tagged === undefined });
+    // The tag must say what the record says (it is what the role's Stop/Terminate needs).
+    const tagWrong = tagsOnInstances && validTime(tag) !== since;
+    if (since !== stored || tagWrong) d.flag.push({ id: i.id, since, isNew: false, tagMissing: tagWrong });
     const dueAt = new Date(Date.parse(since) + graceMs);
     if (settings.mode === "audit" || now < dueAt) {
       d.waiting.push({ id: i.id, since, dueAt: dueAt.toISOString() });
@@ -123,6 +131,6 @@ export function decideEnforcement(input: EnforcerInput): EnforcerDecision {
 /** Instances whose termination protection must be looked up: unauthorised, running, not tag-protected. */
 export function needsProtectionCheck(instances: InstanceRecord[], rules: string[]): string[] {
   return instances
-    .filter((i) => (i.state === "running" || i.state === "pending") && !isAuthorized(i.tags, rules) && i.tags[TAGS.protect]?.toLowerCase() !== "true")
+    .filter((i) => (i.state === "running" || i.state === "pending") && !isAuthorized(i.tags, rules) && !isProtected(i.tags))
     .map((i) => i.id);
 }

@@ -3,6 +3,7 @@
  * unauthorised → decision → tags, stops/terminations, flags and audit records → one alert
  * when anything changed.
  */
+import { randomUUID } from "node:crypto";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { TAGS, UNTAGGED } from "../contract";
@@ -117,4 +118,16 @@ export async function runEnforcer(deps: EnforcerDeps, settings: EnforcerSettings
     published = true;
   }
   return { decision, audit, failures, published };
+}
+
+/** Longer than the function's timeout (120 s): a live run never loses it, a dead one frees it. */
+export const ENFORCER_LEASE_MS = 150_000;
+
+/** One run at a time (EventBridge delivers at least once): a second one does nothing and says why. */
+export async function runEnforcerExclusive(deps: EnforcerDeps, settings: EnforcerSettings, now = new Date()): Promise<{ ran: true; result: EnforcerResult } | { ran: false; busy: string }> {
+  const out = await deps.store.lease(() => now.getTime()).run(`enforcer#${randomUUID()}`, ENFORCER_LEASE_MS, () => runEnforcer(deps, settings, now));
+  if (out.ran) return out;
+  const busy = `another enforcer run (${out.busy.holder}) holds the lease until ${new Date(out.busy.until).toISOString()}: this run did nothing`;
+  deps.log.info(busy);
+  return { ran: false, busy };
 }

@@ -4,7 +4,7 @@
  * goes on; the next run plans it again because the resource is still running.
  */
 import { UpdateAutoScalingGroupCommand, type AutoScalingClient } from "@aws-sdk/client-auto-scaling";
-import { StartInstancesCommand, StopInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { UpdateServiceCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import { StartDBInstanceCommand, StopDBInstanceCommand, type RDSClient } from "@aws-sdk/client-rds";
 import type { ActionResult, StopAction } from "./model";
@@ -36,6 +36,9 @@ async function stop(clients: ActionClients, a: StopAction): Promise<void> {
     case "stop-db":
       await clients.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: a.id }));
       return;
+    case "terminate-instance":
+      await clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [a.id] }));
+      return;
   }
 }
 
@@ -53,7 +56,19 @@ async function start(clients: ActionClients, a: StopAction): Promise<void> {
     case "stop-db":
       await clients.rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: a.id }));
       return;
+    case "terminate-instance":
+      // Never saved for restore: a terminated instance cannot be brought back.
+      return;
   }
+}
+
+/**
+ * EC2's answer when it will never stop an instance (a one-time spot instance, an
+ * instance-store root): retrying is pointless, unlike throttling.
+ */
+export function isRefusal(err: unknown): boolean {
+  const e = err as { name?: string; Code?: string };
+  return e?.name === "UnsupportedOperation" || e?.Code === "UnsupportedOperation";
 }
 
 /** Applies stop actions in order. Dry-run actions are only reported. */
@@ -66,11 +81,17 @@ export async function applyStops(clients: ActionClients, store: FailsafeStore, a
     }
     try {
       // Saved before acting: if the stop succeeds and anything after fails, restore still knows.
-      await store.saveBeforeStop(action, now);
+      if (action.kind !== "terminate-instance") await store.saveBeforeStop(action, now);
       await stop(clients, action);
       results.push({ action, outcome: "applied" });
     } catch (err) {
-      results.push({ action, outcome: "failed", error: message(err) });
+      if (action.kind === "stop-instance" && isRefusal(err)) {
+        // Nothing was stopped: restore must not "start" it. The caller remembers the refusal.
+        await store.forgetSaved(action);
+        results.push({ action, outcome: "refused", error: message(err) });
+      } else {
+        results.push({ action, outcome: "failed", error: message(err) });
+      }
     }
   }
   return results;
@@ -131,5 +152,7 @@ export function describeAction(a: StopAction): string {
       return `scale service ${a.service} to 0 (was ${a.previous.desiredCount})`;
     case "stop-db":
       return `stop DB instance ${a.id}`;
+    case "terminate-instance":
+      return `terminate instance ${a.id} (${a.reason}; cannot be restored)`;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { TAGS, UNTAGGED } from "../contract";
 import { HOURS_PER_MONTH, type PriceBook } from "../pricing/types";
-import type { Inventory, Tags } from "./model";
+import { isRunning, type Inventory, type Tags } from "./model";
 
 export type CostKind = "ec2" | "ebs" | "nat" | "loadBalancer" | "publicIpv4" | "rds" | "fargate";
 
@@ -58,6 +58,7 @@ export function burnRateByEnvironment(inv: Inventory, prices: PriceBook, opts: P
   for (const i of inv.instances) {
     const group = groupOf(i.tags);
     instanceGroup.set(i.id, group);
+    if (!isRunning(i)) continue; // only its volumes and addresses are billed, counted below
     instancesByLifecycle[i.lifecycle]++;
     (groups[group] ??= { usdPerHour: 0, byKind: {}, runningInstances: 0 }).runningInstances++;
     let hourly: number | undefined;

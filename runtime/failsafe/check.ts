@@ -2,6 +2,7 @@
  * The scheduled check: inventory → burn rate → samples → decision → actions → state, audit,
  * event and metrics. One function the handler calls; every dependency is injected.
  */
+import { createHash } from "node:crypto";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { UNTAGGED, type MetricKey } from "../contract";
 import type { PriceBook } from "../pricing/types";
@@ -11,9 +12,10 @@ import { applyStops, describeAction, type ActionClients } from "./actions";
 import { burnRateByEnvironment, type BurnReport } from "./burnRate";
 import { decide, GLOBAL, type Breach, type Decision } from "./decide";
 import { readInventory, readSpotPrices, type InventoryClients } from "./inventory";
-import type { ActionResult, EnvironmentState, Sample } from "./model";
+import { isRunning, type ActionResult, type EnvironmentState, type Sample } from "./model";
 import type { FailsafeSettings } from "./settings";
 import type { FailsafeStore } from "./store";
+import { canonical, describeNotStoppable, trackNotStoppable } from "./notStoppable";
 
 export interface FailsafeDeps {
   clients: InventoryClients & ActionClients;
@@ -30,6 +32,8 @@ export interface FailsafeDeps {
   now?: () => number;
   /** Price spot instances from live spot price history (one extra paginated call). Default true. */
   spotPriceHistory?: boolean;
+  /** How an operator's command waits for the stack's lease (real time; injected in tests). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ActionSummary {
@@ -69,6 +73,14 @@ export const summarize = (r: ActionResult): ActionSummary => ({
 
 export const usd = (n: number) => `$${n.toFixed(2)}/h`;
 
+/** The same decision (same breaches, actions, outcomes) is announced at most once in this time. */
+export const SAME_ALERT_QUIET_MS = 60 * 60_000;
+
+/** A short digest of a decision's content, the key of its alert claim. */
+export function digest(value: unknown): string {
+  return createHash("sha256").update(canonical(value)).digest("hex").slice(0, 32);
+}
+
 export function describeBreach(b: Breach): string {
   const parts: string[] = [];
   if (b.reasons.includes("limit")) parts.push(`${usd(b.usdPerHour)} over the ${usd(b.maxHourlyUsd)} limit`);
@@ -78,6 +90,12 @@ export function describeBreach(b: Breach): string {
 
 /** Groups whose state the failsafe keeps: configured environments and untagged. */
 export const trackedGroups = (settings: FailsafeSettings) => [...Object.keys(settings.environments), UNTAGGED];
+
+/** Empty refusal bookkeeping is the same as none: no write just to add `refused: {}`. */
+export function withoutEmpty(state: Partial<EnvironmentState>): Partial<EnvironmentState> {
+  const { refused, reported, ...rest } = state;
+  return { ...rest, ...(refused && Object.keys(refused).length ? { refused } : {}), ...(reported?.length ? { reported } : {}) };
+}
 
 export async function loadStates(store: FailsafeStore, groups: string[]): Promise<Record<string, EnvironmentState | undefined>> {
   const states = await Promise.all(groups.map((g) => store.getState(g)));
@@ -100,9 +118,8 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   // Store this run's samples, then read each window (the current sample included).
   // Every group's samples over the longest window: the global spike is computed from them too.
   const longest = Math.max(settings.global.windowMinutes, ...Object.values(settings.environments).map((t) => t.windowMinutes));
-  await Promise.all([...groups.map((g) => store.putSample(g, { time: now, usdPerHour: burn[g]! })), store.putSample(GLOBAL, { time: now, usdPerHour: report.totalUsdPerHour })]);
-  const samples: Record<string, Sample[]> = {};
-  await Promise.all([...groups, GLOBAL].map(async (g) => void (samples[g] = await store.samplesSince(g, now - longest * 60_000))));
+  await store.putSamples(now, { ...Object.fromEntries(groups.map((g) => [g, burn[g]!])), [GLOBAL]: report.totalUsdPerHour });
+  const samples: Record<string, Sample[]> = await store.samplesSince(now - longest * 60_000);
   const states = await loadStates(store, [...groups, GLOBAL]);
 
   const decision = decide({ now, settings, burn, samples, inventory, states });
@@ -110,8 +127,13 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   const actions = results.map(summarize);
   const failures = results.filter((r) => r.outcome === "failed");
 
-  // State: groups with an applied stop are stopped; breach reasons remembered to announce once.
+  // State: groups with an applied stop are stopped; breach reasons remembered to announce once;
+  // instances EC2 will not stop remembered (never asked again) and announced once per incident.
   const breachOf = new Map(decision.breaches.map((b) => [b.group, b]));
+  const running = new Set(inventory.instances.filter(isRunning).map((i) => i.id));
+  const notStoppableLines: string[] = [];
+  /** When each group's current stop began: what makes one incident's alerts different from the next one's. */
+  const stoppedSince: Record<string, number | undefined> = {};
   let newBreach = false;
   await Promise.all(
     [...groups, GLOBAL].map(async (g) => {
@@ -121,7 +143,13 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
       if (reasons.length && !(before?.breaching ?? []).length) newBreach = true;
       const next: EnvironmentState = { ...(before ?? { environment: g, state: "active" }), breaching: reasons };
       if (applied && before?.state !== "stopped") Object.assign(next, { state: "stopped", stoppedAt: now, reason: breachOf.get(g) ? describeBreach(breachOf.get(g)!) : "emergency" });
-      if (JSON.stringify(next) !== JSON.stringify(before ?? {})) await store.putState(next);
+      if (g !== GLOBAL) {
+        const tracked = trackNotStoppable(before, g, results, decision.skipped, running);
+        Object.assign(next, { refused: tracked.refused, reported: tracked.reported });
+        if (tracked.newly.length) notStoppableLines.push(describeNotStoppable(g, tracked.newly));
+      }
+      stoppedSince[g] = next.state === "stopped" ? next.stoppedAt : undefined;
+      if (canonical(withoutEmpty(next)) !== canonical(withoutEmpty(before ?? {}))) await store.putState(next);
     }),
   );
 
@@ -141,10 +169,31 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
     await store.audit({ group: a.environment, type: "action", time: now, runId, summary: `${a.outcome}: ${a.text}${a.error ? ` (${a.error})` : ""}`, detail: { ...a } });
   }
 
-  // Alert: a new breach, any change applied, or any failure. Repeated dry-run findings stay quiet.
+  // Alert: a new breach, any change applied, any failure, or instances newly found not
+  // stoppable. Repeated dry-run findings and already announced refusals stay quiet.
   const applied = actions.filter((a) => a.outcome === "applied");
-  if (newBreach || applied.length || failures.length) {
-    const critical = decision.mode === "emergency" || applied.length > 0 || failures.length > 0;
+  // One alert per decision: a decision identical to one announced within the hour (a failure
+  // that repeats every run, a duplicate delivery that slipped past the lease) is not re-sent.
+  const decisionDigest = digest({
+    mode: decision.mode,
+    targets: decision.targets,
+    breaches: decision.breaches.map((b) => [b.group, b.reasons]),
+    actions: actions.map((a) => [a.kind, a.id, a.outcome, a.error?.split(":")[0]]),
+    notStoppable: notStoppableLines,
+    // A new incident is never "the same decision" as an earlier one.
+    incidents: decision.targets.map((g) => stoppedSince[g]),
+    newBreachAt: newBreach ? now : undefined,
+  });
+  // A failure that repeats (the next run retries it) is announced when first seen, then hourly.
+  const newFailures: ActionSummary[] = [];
+  for (const f of failures.map(summarize)) {
+    if (await store.claimAlert(digest({ failure: [f.environment, stoppedSince[f.environment], f.kind, f.id, f.error?.split(":")[0]] }), SAME_ALERT_QUIET_MS, now)) newFailures.push(f);
+  }
+  const shouldAlert = newBreach || applied.length > 0 || newFailures.length > 0 || notStoppableLines.length > 0;
+  if (shouldAlert && !(await store.claimAlert(decisionDigest, SAME_ALERT_QUIET_MS, now))) {
+    deps.log.info("this decision was announced less than an hour ago: no new alert", { digest: decisionDigest });
+  } else if (shouldAlert) {
+    const critical = decision.mode === "emergency" || applied.length > 0 || failures.length > 0 || notStoppableLines.length > 0;
     await publishEvent(deps.sns, deps.alertTopicArn, {
       kind: "failsafe",
       severity: critical ? "critical" : "warning",
@@ -157,6 +206,7 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
             : `Burn rate breach (notify only): ${decision.breaches.map((b) => b.group).join(", ")}`,
       lines: [
         ...decision.breaches.map(describeBreach),
+        ...notStoppableLines,
         ...actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`),
         ...(decision.deferred.length ? [`${decision.deferred.length} more actions deferred to the next run (cap ${settings.maxActionsPerRun})`] : []),
         ...(decision.notifyOnly.length ? [`notify only: ${decision.notifyOnly.join(", ")}`] : []),
@@ -169,7 +219,7 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   for (const g of groups) deps.emit("burnRate", burn[g]!, { Environment: g });
   deps.emit("runningInstances", report.instancesByLifecycle.spot, { Lifecycle: "spot" });
   deps.emit("runningInstances", report.instancesByLifecycle["on-demand"], { Lifecycle: "on-demand" });
-  deps.emit("failsafeActions", actions.filter((a) => a.outcome !== "failed").length);
+  deps.emit("failsafeActions", actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length);
   if (Object.keys(report.unpriced).length) deps.log.warn("inventory items without a price (counted as $0)", { unpriced: report.unpriced });
   if (failures.length) deps.log.error("some failsafe actions failed; the next run retries them", { failures: failures.map(summarize) });
 

@@ -1,17 +1,20 @@
 /**
  * Operator commands (AdminCommand from runtime/contract.ts) and the event router the handler
- * calls. A scheduled event carries no `command` and runs the check. Malformed commands,
- * commands for another function and unknown environments get `{ ok: false, error }`, which
- * guardctl prints: nothing is retried for them.
+ * calls. Only a scheduled EventBridge event runs the check. Anything else that is not a
+ * well-formed failsafe command (a typo such as `{"Command":"status"}`, an unknown field, an
+ * unknown environment) gets `{ ok: false, error }`, which guardctl prints: nothing is retried.
  */
+import { randomUUID } from "node:crypto";
 import { AdminCommand, UNTAGGED } from "../contract";
 import { publishEvent } from "../shared/events";
+import { commandKeyHint, describeIssues, isPlainObject, isScheduledEvent, preview } from "../shared/invocation";
 import { describeAction, restoreSaved } from "./actions";
 import { runCheck, loadStates, summarize, trackedGroups, usd, type ActionSummary, type CheckResult, type FailsafeDeps } from "./check";
-import { GLOBAL, planStop, stoppableGroups } from "./decide";
+import { GLOBAL, planStop, refusedInstances, stoppableGroups, type SkippedResource } from "./decide";
 import { readInventory, STOPPABLE_PARTS } from "./inventory";
 import { applyStops } from "./actions";
-import type { EnvironmentState } from "./model";
+import { isRunning, type ActionResult, type EnvironmentState } from "./model";
+import { describeNotStoppable, trackNotStoppable } from "./notStoppable";
 
 export interface GroupStatus {
   name: string;
@@ -53,37 +56,85 @@ export interface ActionCommandResult {
 export interface ErrorResult {
   ok: false;
   error: string;
+  /** Another run held the stack's lease: nothing was done. */
+  busy?: true;
 }
 
 export type FailsafeResponse = CheckResult | StatusResult | ActionCommandResult | ErrorResult;
 
 const LAST_ACTIONS = 3;
 
+/** The shapes the failsafe accepts, named in every refusal. */
+export const FAILSAFE_ACCEPTS =
+  'an EventBridge "Scheduled Event" (source aws.events), or one of {"command":"status"}, {"command":"stop-env","environment":"<env>","dryRun"?:true}, {"command":"restore","environment":"<env>","dryRun"?:true}, {"command":"emergency-stop","dryRun"?:true}';
+
+/**
+ * Validates the event's shape first, then acts: a scheduled event runs the check, a well-formed
+ * command runs that command, anything else is refused without an AWS call (logged only).
+ */
 export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): Promise<FailsafeResponse> {
-  if (event === null || typeof event !== "object" || Array.isArray(event)) {
-    deps.log.warn("malformed failsafe event", { event: JSON.stringify(event)?.slice(0, 500) });
-    return { ok: false, error: `expected a JSON object (a scheduled event, or an admin command such as {"command":"status"}), got ${Array.isArray(event) ? "an array" : JSON.stringify(event)}` };
+  const refuse = (error: string): ErrorResult => {
+    deps.log.warn("failsafe event refused", { error, event: preview(event, 500) });
+    return { ok: false, error };
+  };
+  if (!isPlainObject(event)) return refuse(`expected a JSON object (${FAILSAFE_ACCEPTS}), got ${Array.isArray(event) ? "an array" : preview(event)}`);
+  if (!("command" in event)) {
+    if (isScheduledEvent(event)) return oneAtATime(deps, "check", () => runCheck(deps), false);
+    return refuse(`not a scheduled event or a failsafe command${commandKeyHint(event)}: got ${preview(event)}; expected ${FAILSAFE_ACCEPTS}`);
   }
-  if (!("command" in event)) return runCheck(deps);
   const parsed = AdminCommand.safeParse(event);
-  if (!parsed.success) {
-    deps.log.warn("malformed admin command", { issues: parsed.error.issues.map((i) => i.message) });
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    return { ok: false, error: `malformed admin command (${problems}); expected one of status, stop-env <env>, restore <env>, emergency-stop` };
-  }
+  if (!parsed.success) return refuse(`malformed admin command (${describeIssues(parsed.error)}); expected one of status, stop-env <env>, restore <env>, emergency-stop`);
   const cmd = parsed.data;
   switch (cmd.command) {
     case "status":
       return status(deps);
     case "stop-env":
-      return stopEnvironments(deps, "stop-env", [cmd.environment], cmd.dryRun ?? false);
+      return oneAtATime(deps, "stop-env", () => stopEnvironments(deps, "stop-env", [cmd.environment], cmd.dryRun ?? false));
     case "emergency-stop":
-      return stopEnvironments(deps, "emergency-stop", stoppableGroups(deps.settings), cmd.dryRun ?? false);
+      return oneAtATime(deps, "emergency-stop", () => stopEnvironments(deps, "emergency-stop", stoppableGroups(deps.settings), cmd.dryRun ?? false));
     case "restore":
-      return restore(deps, cmd.environment, cmd.dryRun ?? false);
+      return oneAtATime(deps, "restore", () => restore(deps, cmd.environment, cmd.dryRun ?? false));
     default:
-      return { ok: false, error: `${cmd.command} is not a failsafe command: guardctl sends it to its own function` };
+      return refuse(`${cmd.command} is not a failsafe command: guardctl sends it to its own function`);
   }
+}
+
+/** Longer than the function's timeout (110 s): a live run never loses the lease; a dead one frees it. */
+export const LEASE_MS = 120_000;
+/** An operator's command waits this many times this long for a running check (which takes seconds). */
+const LEASE_WAIT = { attempts: 40, delayMs: 500 };
+
+/**
+ * One run that changes things at a time per stack: the scheduled check, stop-env,
+ * emergency-stop and restore take the stack's lease (a conditional write with expiry in the
+ * state table). A second delivery of the same schedule finds it taken and does nothing; an
+ * operator's command waits for it (20 s at most), then says the failsafe is busy.
+ */
+async function oneAtATime<T>(deps: FailsafeDeps, what: string, work: () => Promise<T>, wait = true): Promise<T | ErrorResult> {
+  const lease = deps.store.lease(deps.now ?? Date.now);
+  const owner = `${what}#${randomUUID()}`;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let attempt = 1; ; attempt++) {
+    const held = await lease.acquire(owner, LEASE_MS);
+    if (held.acquired) {
+      try {
+        return await work();
+      } finally {
+        await lease.release(owner);
+      }
+    }
+    if (!wait || attempt >= LEASE_WAIT.attempts) {
+      const error = `another failsafe run (${held.holder}) holds the stack's lease until ${new Date(held.until).toISOString()}: this ${what} did nothing${wait ? "; run it again in a minute" : " (the next scheduled check takes over)"}`;
+      deps.log.info(error);
+      return { ok: false, busy: true, error };
+    }
+    await sleep(LEASE_WAIT.delayMs);
+  }
+}
+
+function notStoppableText(skipped: readonly SkippedResource[], results: readonly ActionResult[]): string {
+  const n = skipped.filter((x) => x.notStoppable).length + results.filter((r) => r.outcome === "refused").length;
+  return n ? `; ${n} instance${n === 1 ? "" : "s"} EC2 cannot stop (listed as skipped, with what to do)` : "";
 }
 
 function unknownEnvironment(deps: FailsafeDeps, env: string): ErrorResult | undefined {
@@ -95,11 +146,10 @@ function unknownEnvironment(deps: FailsafeDeps, env: string): ErrorResult | unde
 export async function status(deps: FailsafeDeps): Promise<StatusResult> {
   const { settings, store } = deps;
   const groups = trackedGroups(settings);
-  const states = await loadStates(store, [...groups, GLOBAL]);
+  const [states, latest] = await Promise.all([loadStates(store, [...groups, GLOBAL]), store.latestSamples()]);
   const rows = await Promise.all(
     [...groups, GLOBAL].map(async (name): Promise<GroupStatus> => {
-      const [latest, saved, audit] = await Promise.all([
-        store.latestSample(name),
+      const [saved, audit] = await Promise.all([
         name === GLOBAL ? Promise.resolve([]) : store.savedActions(name),
         name === GLOBAL ? store.recentAudit("decisions", LAST_ACTIONS) : store.recentAudit(name, LAST_ACTIONS),
       ]);
@@ -112,8 +162,8 @@ export async function status(deps: FailsafeDeps): Promise<StatusResult> {
             : { maxHourlyUsd: env!.maxHourlyUsd, spikePercent: env!.spikePercent, windowMinutes: env!.windowMinutes, response: env!.response, dryRun: env!.dryRun };
       return {
         name,
-        usdPerHour: latest?.usdPerHour,
-        sampledAt: latest ? new Date(latest.time).toISOString() : undefined,
+        usdPerHour: latest?.usd[name],
+        sampledAt: latest?.usd[name] !== undefined ? new Date(latest.time).toISOString() : undefined,
         ...base,
         state: states[name]?.state ?? "active",
         breaching: states[name]?.breaching ?? [],
@@ -143,16 +193,21 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
   const now = (deps.now ?? Date.now)();
   const runId = `${command}-${now}`;
   const inventory = await readInventory(deps.clients, deps.region, STOPPABLE_PARTS);
-  const plan = planStop(envs, inventory, settings, { forceDryRun: dryRun });
+  const states = await loadStates(store, envs);
+  const plan = planStop(envs, inventory, settings, { forceDryRun: dryRun, refused: refusedInstances(states) });
   const results = await applyStops(deps.clients, store, plan.actions, now);
   const actions = results.map(summarize);
   const failures = actions.filter((a) => a.outcome === "failed").length;
   const reallyDry = dryRun || envs.every((e) => settings.environments[e]?.dryRun);
 
+  const running = new Set(inventory.instances.filter(isRunning).map((i) => i.id));
+  const notStoppableLines: string[] = [];
   for (const env of envs) {
     if (reallyDry || settings.environments[env]?.dryRun) continue;
-    const before = await store.getState(env);
-    await store.putState({ ...(before ?? { environment: env }), environment: env, state: "stopped", stoppedAt: now, reason: `operator: ${command}` });
+    const before = states[env];
+    const tracked = trackNotStoppable(before, env, results, plan.skipped, running);
+    if (tracked.newly.length) notStoppableLines.push(describeNotStoppable(env, tracked.newly));
+    await store.putState({ ...(before ?? { environment: env }), environment: env, state: "stopped", stoppedAt: now, reason: `operator: ${command}`, refused: tracked.refused, reported: tracked.reported });
   }
   await store.audit({ group: "decisions", type: "command", time: now, runId, summary: `${command}${dryRun ? " (dry-run)" : ""}: ${envs.join(", ")}`, detail: { actions: actions.length, deferred: plan.deferred.length } });
   for (const a of actions) await store.audit({ group: a.environment, type: "action", time: now, runId, summary: `${a.outcome}: ${a.text}${a.error ? ` (${a.error})` : ""}`, detail: { ...a, operator: true } });
@@ -161,10 +216,10 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
     severity: reallyDry ? "info" : "critical",
     stack: deps.stack,
     title: `Operator ${command}${reallyDry ? " (dry-run)" : ""}: ${envs.join(", ")}`,
-    lines: actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`).slice(0, 40),
+    lines: [...notStoppableLines, ...actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`)].slice(0, 40),
     fields: { actions: String(actions.length), failed: String(failures), deferred: String(plan.deferred.length) },
   });
-  deps.emit("failsafeActions", actions.filter((a) => a.outcome !== "failed").length);
+  deps.emit("failsafeActions", actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length);
 
   const deferredText = plan.deferred.length ? `; ${plan.deferred.length} more over the per-run cap of ${settings.maxActionsPerRun}: the scheduled check continues (the environment is held stopped), or run the command again` : "";
   return {
@@ -176,7 +231,7 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
     deferred: plan.deferred.length,
     skipped: plan.skipped.map(({ environment, id, reason }) => ({ environment, id, reason })),
     failures,
-    message: `${reallyDry ? "would stop" : "stopped"} ${actions.filter((a) => a.outcome !== "failed").length} resources${failures ? `, ${failures} failed (run again to retry)` : ""}${deferredText}`,
+    message: `${reallyDry ? "would stop" : "stopped"} ${actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length} resources${failures ? `, ${failures} failed (run again to retry)` : ""}${notStoppableText(plan.skipped, results)}${deferredText}`,
   };
 }
 
@@ -192,7 +247,8 @@ async function restore(deps: FailsafeDeps, env: string, dryRun: boolean): Promis
   if (!dryRun) {
     const before = await store.getState(env);
     // Only back to active when nothing is left to restore; the restore time starts the spike grace.
-    if (failures === 0) await store.putState({ ...(before ?? { environment: env }), environment: env, state: "active", restoredAt: now, breaching: [] });
+    // A later stop is a new incident: what cannot be stopped is announced again then.
+    if (failures === 0) await store.putState({ ...(before ?? { environment: env }), environment: env, state: "active", restoredAt: now, breaching: [], reported: [] });
   }
   const actions: ActionSummary[] = results.map((r) => ({ environment: env, kind: r.action.kind, id: r.action.id, outcome: r.outcome, text: `restore: ${describeAction(r.action).replace(/^stop /, "start ").replace(/ to 0 \(was (.*)\)$/, " back to $1")}`, error: r.error }));
   if (!dryRun || results.length) {
@@ -208,7 +264,7 @@ async function restore(deps: FailsafeDeps, env: string, dryRun: boolean): Promis
       fields: { restored: String(results.filter((r) => r.outcome === "restored").length), failed: String(failures) },
     });
   }
-  const burn = (await store.latestSample(env))?.usdPerHour;
+  const burn = (await store.latestSamples())?.usd[env];
   return {
     ok: true,
     command: "restore",

@@ -3,9 +3,9 @@
  * the graduated response, and the list of stop actions under the safety rails (dry-run per
  * environment, `costguard:protect=true`, the per-run cap, notify-only environments).
  */
-import { TAGS, UNTAGGED } from "../contract";
+import { isProtected, TAGS, UNTAGGED } from "../contract";
 import { groupOf } from "./burnRate";
-import type { EnvironmentState, Inventory, Sample, StopAction } from "./model";
+import { isRunning, type EnvironmentState, type InstanceRecord, type Inventory, type Sample, type StopAction } from "./model";
 import type { FailsafeSettings } from "./settings";
 
 export const GLOBAL = "global";
@@ -28,6 +28,8 @@ export interface SkippedResource {
   kind: StopAction["kind"];
   id: string;
   reason: string;
+  /** EC2 cannot stop it (as opposed to: costguard may not): announced once per incident. */
+  notStoppable?: boolean;
 }
 
 export interface Decision {
@@ -69,8 +71,6 @@ export interface DecisionInput {
   states: Record<string, EnvironmentState | undefined>;
 }
 
-const isProtected = (tags: Record<string, string>) => tags[TAGS.protect]?.toLowerCase() === "true";
-
 /** Groups the failsafe may stop: environments whose response is stop, and untagged when allowed. */
 export function stoppableGroups(settings: FailsafeSettings): string[] {
   const envs = Object.entries(settings.environments).filter(([, e]) => e.response === "stop").map(([n]) => n);
@@ -103,6 +103,17 @@ function globalSeriesExcluding(global: Sample[], excluded: string[], samples: Re
   return out;
 }
 
+/**
+ * After a restore an environment takes minutes to come back (instances pending, DB instances
+ * starting, tasks provisioning): the burn rate climbs from near zero to its usual level. That
+ * climb is not a spike, and its samples are no baseline for one: a restore starts a settling
+ * period of one window, samples taken in it never count, and the spike is measured again once
+ * two samples after it exist. The $/h limit applies throughout.
+ */
+export function settledAfterRestore(restoredAt: number | undefined, windowMinutes: number): number {
+  return restoredAt ? restoredAt + windowMinutes * 60_000 : 0;
+}
+
 export function findBreaches(input: Omit<DecisionInput, "inventory">): Breach[] {
   const { now, settings, burn, samples, states } = input;
   const breaches: Breach[] = [];
@@ -120,12 +131,9 @@ export function findBreaches(input: Omit<DecisionInput, "inventory">): Breach[] 
     }
     if (reasons.length) breaches.push({ group, reasons, usdPerHour: usd, maxHourlyUsd: max, spikePercent: rise, spikeThreshold: spike?.threshold });
   };
-  // After a restore, the ramp-up back to normal is not a spike: wait one window.
-  const restoreGrace = (restoredAt: number | undefined, windowMinutes: number) => (restoredAt ? restoredAt + windowMinutes * 60_000 : 0);
   for (const [env, t] of Object.entries(settings.environments)) {
     const usd = burn[env] ?? 0;
-    const grace = restoreGrace(states[env]?.restoredAt, t.windowMinutes);
-    check(env, usd, t.maxHourlyUsd, now < grace ? undefined : { threshold: t.spikePercent, windowMinutes: t.windowMinutes });
+    check(env, usd, t.maxHourlyUsd, { threshold: t.spikePercent, windowMinutes: t.windowMinutes, notBefore: settledAfterRestore(states[env]?.restoredAt, t.windowMinutes) });
   }
   check(UNTAGGED, burn[UNTAGGED] ?? 0, settings.untagged.maxHourlyUsd);
 
@@ -136,14 +144,11 @@ export function findBreaches(input: Omit<DecisionInput, "inventory">): Breach[] 
   const handled = breaches.filter((b) => b.group !== UNTAGGED).map((b) => b.group);
   const lastRestore = Math.max(0, ...Object.values(states).map((s) => s?.restoredAt ?? 0));
   const g = settings.global;
-  const globalGrace = restoreGrace(lastRestore || undefined, g.windowMinutes);
   const remaining = total - handled.reduce((sum, env) => sum + (burn[env] ?? 0), 0);
   const reasons: Breach["reasons"] = total > g.maxHourlyUsd ? ["limit"] : [];
-  let rise: number | undefined;
-  if (now >= globalGrace) {
-    rise = spikePercent(globalSeriesExcluding(withCurrent(GLOBAL, total), handled, samples, now, remaining), now, g.windowMinutes);
-    if (rise !== undefined && rise - g.spikePercent > EPSILON) reasons.push("spike");
-  }
+  // Any environment's ramp-up is part of the global series too.
+  const rise = spikePercent(globalSeriesExcluding(withCurrent(GLOBAL, total), handled, samples, now, remaining), now, g.windowMinutes, settledAfterRestore(lastRestore || undefined, g.windowMinutes));
+  if (rise !== undefined && rise - g.spikePercent > EPSILON) reasons.push("spike");
   if (reasons.length) breaches.push({ group: GLOBAL, reasons, usdPerHour: total, maxHourlyUsd: g.maxHourlyUsd, spikePercent: rise, spikeThreshold: g.spikePercent });
   return breaches;
 }
@@ -152,11 +157,29 @@ export function findBreaches(input: Omit<DecisionInput, "inventory">): Breach[] 
  * Stop actions for the given groups, in order, under the safety rails. Used by the scheduled
  * decision and by the operator's stop-env / emergency-stop commands.
  */
+/** Why EC2 cannot stop an instance, as far as the inventory tells; undefined when it can. */
+export function whyNotStoppable(i: Pick<InstanceRecord, "lifecycle" | "spotRequestType" | "rootDeviceType">): string | undefined {
+  if (i.lifecycle === "spot" && i.spotRequestType === "one-time") return "one-time spot instance: EC2 cannot stop it, only terminate it";
+  if (i.rootDeviceType === "instance-store") return "instance-store root device: EC2 cannot stop it, only terminate it";
+  return undefined;
+}
+
+export interface PlanOptions {
+  forceDryRun?: boolean;
+  /** Instances EC2 refused to stop in an earlier run → its answer: not asked again. */
+  refused?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Instances EC2 cannot stop (one-time spot, instance-store root, or an earlier refusal) are
+ * planned explicitly: a spot one is terminated where the environment's `unstoppableSpot` is
+ * `terminate`; otherwise it is skipped as not stoppable (it takes no place under the cap).
+ */
 export function planStop(
   groups: string[],
   inventory: DecisionInput["inventory"],
   settings: FailsafeSettings,
-  opts: { forceDryRun?: boolean } = {},
+  opts: PlanOptions = {},
 ): Pick<Decision, "actions" | "deferred" | "skipped"> {
   const all: StopAction[] = [];
   const skipped: SkippedResource[] = [];
@@ -179,8 +202,17 @@ export function planStop(
     }
     // Instances of an Auto Scaling group are stopped through their group (the group would replace them).
     for (const i of inventory.instances) {
-      if (groupOf(i.tags) !== group || i.autoScalingGroup) continue;
-      take(i.tags, { kind: "stop-instance", environment, id: i.id, dryRun });
+      if (groupOf(i.tags) !== group || i.autoScalingGroup || !isRunning(i)) continue;
+      const refusal = opts.refused?.get(i.id);
+      const why = refusal !== undefined ? `EC2 refused to stop it (${refusal})` : whyNotStoppable(i);
+      if (why === undefined || isProtected(i.tags)) {
+        take(i.tags, { kind: "stop-instance", environment, id: i.id, dryRun });
+      } else if (i.lifecycle === "spot" && settings.environments[group]?.unstoppableSpot === "terminate") {
+        all.push({ kind: "terminate-instance", environment, id: i.id, reason: why, dryRun });
+      } else {
+        const hint = i.lifecycle === "spot" && settings.environments[group] ? `; set costguard:environments.${group}.unstoppableSpot to "terminate" to let the failsafe terminate such instances` : "";
+        skipped.push({ environment, kind: "stop-instance", id: i.id, reason: `${why}${hint}`, notStoppable: true });
+      }
     }
     if (group !== UNTAGGED) {
       for (const db of inventory.dbInstances) {
@@ -194,6 +226,11 @@ export function planStop(
     }
   }
   return { actions: all.slice(0, settings.maxActionsPerRun), deferred: all.slice(settings.maxActionsPerRun), skipped };
+}
+
+/** Every instance EC2 refused to stop, from the groups' states. */
+export function refusedInstances(states: Record<string, EnvironmentState | undefined>): Map<string, string> {
+  return new Map(Object.values(states).flatMap((s) => Object.entries(s?.refused ?? {})));
 }
 
 /** The scheduled check's decision. */
@@ -213,7 +250,7 @@ export function decide(input: DecisionInput): Decision {
   if (emergency) for (const env of Object.keys(settings.environments)) if (!allowed.has(env) && !notifyOnly.includes(env)) notifyOnly.push(env);
 
   const targets = stopOrder(wanted, settings);
-  const plan = planStop(targets, input.inventory, settings);
+  const plan = planStop(targets, input.inventory, settings, { refused: refusedInstances(states) });
   const mode: Mode = emergency ? "emergency" : targets.length ? "environments" : breaches.length ? "notify" : "none";
   return { breaches, mode, targets, notifyOnly: notifyOnly.sort(), ...plan };
 }

@@ -3,11 +3,11 @@
  * API allows, so one check makes as few calls as the account's size permits.
  */
 import { AutoScalingClient, paginateDescribeAutoScalingGroups } from "@aws-sdk/client-auto-scaling";
-import { DescribeAddressesCommand, EC2Client, paginateDescribeInstances, paginateDescribeNatGateways, paginateDescribeSpotPriceHistory, paginateDescribeVolumes, type Tag } from "@aws-sdk/client-ec2";
+import { DescribeAddressesCommand, DescribeSpotInstanceRequestsCommand, EC2Client, paginateDescribeInstances, paginateDescribeNatGateways, paginateDescribeSpotPriceHistory, paginateDescribeVolumes, type Tag } from "@aws-sdk/client-ec2";
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, paginateListClusters, paginateListServices, paginateListTasks } from "@aws-sdk/client-ecs";
 import { DescribeTagsCommand, ElasticLoadBalancingV2Client, paginateDescribeLoadBalancers } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { RDSClient, paginateDescribeDBInstances } from "@aws-sdk/client-rds";
-import { emptyInventory, type Inventory, type Tags } from "./model";
+import { emptyInventory, isRunning, type Inventory, type Tags } from "./model";
 
 export interface InventoryClients {
   ec2: EC2Client;
@@ -32,6 +32,8 @@ export const PAGE_SIZES = {
   listTasks: 100,
   describeTasks: 100,
   describeSpotPriceHistory: 1000,
+  /** Spot request ids per DescribeSpotInstanceRequests call (kept well under the request size limit). */
+  describeSpotRequests: 100,
 } as const;
 
 /** Which parts to read: a stop or restore needs only the stoppable kinds. */
@@ -107,23 +109,56 @@ export async function readInventory(clients: InventoryClients, region: string, p
 }
 
 async function readInstances(ec2: EC2Client, inv: Inventory): Promise<void> {
-  const pages = paginateDescribeInstances({ client: ec2, pageSize: PAGE_SIZES.describeInstances }, { Filters: [{ Name: "instance-state-name", Values: ["running"] }] });
+  /** Stand-alone spot instance id → its spot request id. */
+  const spotRequestOf = new Map<string, string>();
+  // Stopped ones too: their volumes and Elastic IPs still cost money in their environment.
+  const states = ["pending", "running", "stopping", "stopped"] as const;
+  const pages = paginateDescribeInstances({ client: ec2, pageSize: PAGE_SIZES.describeInstances }, { Filters: [{ Name: "instance-state-name", Values: [...states] }] });
   for await (const page of pages) {
     for (const r of page.Reservations ?? []) {
       for (const i of r.Instances ?? []) {
         const tags = tagMap(i.Tags);
+        const autoScalingGroup = tags["aws:autoscaling:groupName"];
         inv.instances.push({
           id: i.InstanceId!,
           instanceType: i.InstanceType ?? "unknown",
           availabilityZone: i.Placement?.AvailabilityZone ?? "",
           lifecycle: i.InstanceLifecycle === "spot" ? "spot" : "on-demand",
+          state: states.find((x) => x === i.State?.Name) ?? "running",
           tags,
-          autoScalingGroup: tags["aws:autoscaling:groupName"],
+          autoScalingGroup,
           publicIp: i.PublicIpAddress,
+          rootDeviceType: i.RootDeviceType === "instance-store" ? "instance-store" : "ebs",
         });
+        // Stand-alone spot instances only: those of an Auto Scaling group are stopped through it.
+        if (i.InstanceLifecycle === "spot" && i.State?.Name === "running" && !autoScalingGroup && i.SpotInstanceRequestId) spotRequestOf.set(i.InstanceId!, i.SpotInstanceRequestId);
       }
     }
   }
+  if (spotRequestOf.size === 0) return;
+  const types = await readSpotRequestTypes(ec2, [...spotRequestOf.values()]);
+  for (const instance of inv.instances) {
+    const type = types.get(spotRequestOf.get(instance.id) ?? "");
+    if (type) instance.spotRequestType = type;
+  }
+}
+
+/**
+ * Whether each spot request is one-time or persistent (only persistent ones' instances can be
+ * stopped). A batch EC2 refuses (a request closed meanwhile makes the whole call fail) leaves
+ * its types unknown: the stop is then tried, and a refusal is remembered (actions.ts).
+ */
+async function readSpotRequestTypes(ec2: EC2Client, requestIds: string[]): Promise<Map<string, "one-time" | "persistent">> {
+  const types = new Map<string, "one-time" | "persistent">();
+  for (const batch of chunks(requestIds, PAGE_SIZES.describeSpotRequests)) {
+    try {
+      const out = await ec2.send(new DescribeSpotInstanceRequestsCommand({ SpotInstanceRequestIds: batch }));
+      for (const r of out.SpotInstanceRequests ?? []) if (r.SpotInstanceRequestId && (r.Type === "one-time" || r.Type === "persistent")) types.set(r.SpotInstanceRequestId, r.Type);
+    } catch (err) {
+      if (!/InvalidSpotInstanceRequestID/.test((err as Error).name ?? "")) throw err;
+    }
+  }
+  return types;
 }
 
 async function readVolumes(ec2: EC2Client, inv: Inventory): Promise<void> {
@@ -186,7 +221,7 @@ async function readEcs(ecs: ECSClient, inv: Inventory): Promise<void> {
 
 /** Current spot prices for the spot instances' types, keyed `type|az`; one paginated call. */
 export async function readSpotPrices(ec2: EC2Client, inv: Inventory, now: Date): Promise<Map<string, number>> {
-  const types = [...new Set(inv.instances.filter((i) => i.lifecycle === "spot").map((i) => i.instanceType))];
+  const types = [...new Set(inv.instances.filter((i) => i.lifecycle === "spot" && isRunning(i)).map((i) => i.instanceType))];
   const prices = new Map<string, number>();
   if (types.length === 0) return prices;
   const pages = paginateDescribeSpotPriceHistory(

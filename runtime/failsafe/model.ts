@@ -9,11 +9,23 @@ export interface InstanceRecord {
   instanceType: string;
   availabilityZone: string;
   lifecycle: "spot" | "on-demand";
+  /**
+   * Undefined means running. Stopped instances are read too, only so that their volumes and
+   * Elastic IPs keep their environment (a stopped instance's volume is not "untagged").
+   */
+  state?: "pending" | "running" | "stopping" | "stopped";
   tags: Tags;
   /** Auto Scaling group the instance belongs to (its `aws:autoscaling:groupName` tag). */
   autoScalingGroup?: string;
   /** Public IPv4 address (charged $0.005/h unless it is an Elastic IP, counted separately). */
   publicIp?: string;
+  /**
+   * For a spot instance, the type of its spot request when EC2 describes it. EC2 stops only
+   * instances of a persistent request; a one-time one (RunInstances' default) can only be terminated.
+   */
+  spotRequestType?: "one-time" | "persistent";
+  /** An instance-store root device cannot be stopped either. */
+  rootDeviceType?: "ebs" | "instance-store";
 }
 
 export interface VolumeRecord {
@@ -98,6 +110,9 @@ export interface Inventory {
   tasks: TaskRecord[];
 }
 
+/** Only running instances are billed for compute and may be stopped. */
+export const isRunning = (i: Pick<InstanceRecord, "state">) => (i.state ?? "running") === "running";
+
 export function emptyInventory(region: string): Inventory {
   return { region, instances: [], volumes: [], natGateways: [], loadBalancers: [], addresses: [], dbInstances: [], autoScalingGroups: [], services: [], tasks: [] };
 }
@@ -121,6 +136,13 @@ export interface EnvironmentState {
   reason?: string;
   /** Breach reasons at the last check, to announce a breach once rather than every run. */
   breaching?: string[];
+  /**
+   * Instances EC2 refused to stop (UnsupportedOperation) → its answer: never asked again, so a
+   * refusal does not take a place under the per-run cap run after run. Pruned to running ones.
+   */
+  refused?: Record<string, string>;
+  /** Instances already announced as not stoppable in the current incident: announced once. */
+  reported?: string[];
 }
 
 /** One stop action; the previous values let restore bring the resource back exactly. */
@@ -128,12 +150,15 @@ export type StopAction =
   | { kind: "stop-instance"; environment: string; id: string; dryRun: boolean }
   | { kind: "scale-asg"; environment: string; id: string; previous: { minSize: number; desiredCapacity: number }; dryRun: boolean }
   | { kind: "scale-service"; environment: string; id: string; cluster: string; service: string; previous: { desiredCount: number }; dryRun: boolean }
-  | { kind: "stop-db"; environment: string; id: string; dryRun: boolean };
+  | { kind: "stop-db"; environment: string; id: string; dryRun: boolean }
+  /** Only for spot instances EC2 cannot stop, where the environment's config allows it; not restorable. */
+  | { kind: "terminate-instance"; environment: string; id: string; reason: string; dryRun: boolean };
 
 export type StopActionKind = StopAction["kind"];
 
 export interface ActionResult {
   action: StopAction;
-  outcome: "applied" | "dry-run" | "failed";
+  /** refused: EC2 will never do it (UnsupportedOperation); failed: it may work next run (throttling). */
+  outcome: "applied" | "dry-run" | "failed" | "refused";
   error?: string;
 }

@@ -18,6 +18,8 @@ export const EnvironmentThresholds = z.object({
   /** Lower is acted on first when several environments breach. */
   priority: z.number().int().min(1),
   dryRun: z.boolean(),
+  /** Running spot instances EC2 cannot stop (one-time requests): report them (default) or terminate them. */
+  unstoppableSpot: z.enum(["report", "terminate"]).optional(),
 });
 export type EnvironmentThresholds = z.infer<typeof EnvironmentThresholds>;
 

@@ -2,13 +2,17 @@
  * The failsafe's DynamoDB tables. Single-item writes only (conditional where it matters), so
  * the code runs the same against DynamoDB and dynalite.
  *
- * - samples: pk = group, sk = epoch ms; `expiresAt` (TTL, epoch seconds).
+ * - samples: pk = `runs`, sk = epoch ms, `usd` = { group → $/h } of every group sampled by that
+ *            check; `expiresAt` (TTL, epoch seconds). One item per run (one write instead of one per
+ *            group), read with one query per run: it pays for the lease's two writes.
  * - state:   pk = `env#<group>`, sk = `status` (EnvironmentState) or `saved#<kind>#<id>`
- *            (the values before a stop; written once, so a retry never overwrites them).
+ *            (the values before a stop; written once, so a retry never overwrites them);
+ *            pk = `lease#failsafe`, sk = `lease`: one run at a time per stack (runtime/shared/lease.ts);
+ *            pk = `once#failsafe-alert#<digest>`, sk = `once`: an alert already sent (expiresAt, TTL).
  * - audit:   pk = group or `decisions`, sk = `<iso time>#<run>#<seq>`; `expiresAt` (TTL).
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { isConditionalCheckFailed } from "../shared/lease";
+import { claimOnce, isConditionalCheckFailed, Lease } from "../shared/lease";
 import type { EnvironmentState, Sample, StopAction } from "./model";
 
 export interface TableNames {
@@ -18,6 +22,8 @@ export interface TableNames {
 }
 
 const AUDIT_RETENTION_DAYS = 400;
+/** The partition of the samples table holding one item per check. */
+const SAMPLES_PK = "runs";
 
 export interface AuditRecord {
   group: string;
@@ -37,33 +43,38 @@ export class FailsafeStore {
     private readonly retentionHours: number,
   ) {}
 
-  async putSample(group: string, sample: Sample): Promise<void> {
+  /** The $/h of every group at one check, as one item. */
+  async putSamples(time: number, usdByGroup: Record<string, number>): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.tables.samples,
-        Item: { pk: group, sk: sample.time, usd: sample.usdPerHour, expiresAt: Math.floor(sample.time / 1000) + this.retentionHours * 3600 },
+        Item: { pk: SAMPLES_PK, sk: time, usd: usdByGroup, expiresAt: Math.floor(time / 1000) + this.retentionHours * 3600 },
       }),
     );
   }
 
-  /** Samples of a group since `from` (epoch ms), oldest first. TTL deletes lazily, so the range is explicit. */
-  async samplesSince(group: string, from: number): Promise<Sample[]> {
-    const out: Sample[] = [];
+  /** Every group's samples since `from` (epoch ms), oldest first. TTL deletes lazily, so the range is explicit. */
+  async samplesSince(from: number): Promise<Record<string, Sample[]>> {
+    const out: Record<string, Sample[]> = {};
     const pages = paginateQuery(
       { client: this.db },
-      { TableName: this.tables.samples, KeyConditionExpression: "pk = :g AND sk >= :from", ExpressionAttributeValues: { ":g": group, ":from": from } },
+      { TableName: this.tables.samples, KeyConditionExpression: "pk = :p AND sk >= :from", ExpressionAttributeValues: { ":p": SAMPLES_PK, ":from": from } },
     );
-    for await (const page of pages) for (const item of page.Items ?? []) out.push({ time: Number(item.sk), usdPerHour: Number(item.usd) });
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        for (const [group, usd] of Object.entries((item.usd ?? {}) as Record<string, unknown>)) (out[group] ??= []).push({ time: Number(item.sk), usdPerHour: Number(usd) });
+      }
+    }
     return out;
   }
 
-  /** The latest sample of a group, if any. */
-  async latestSample(group: string): Promise<Sample | undefined> {
+  /** The latest check's samples, if any: its time and each group's $/h. */
+  async latestSamples(): Promise<{ time: number; usd: Record<string, number> } | undefined> {
     const out = await this.db.send(
-      new QueryCommand({ TableName: this.tables.samples, KeyConditionExpression: "pk = :g", ExpressionAttributeValues: { ":g": group }, ScanIndexForward: false, Limit: 1 }),
+      new QueryCommand({ TableName: this.tables.samples, KeyConditionExpression: "pk = :p", ExpressionAttributeValues: { ":p": SAMPLES_PK }, ScanIndexForward: false, Limit: 1 }),
     );
     const item = out.Items?.[0];
-    return item ? { time: Number(item.sk), usdPerHour: Number(item.usd) } : undefined;
+    return item ? { time: Number(item.sk), usd: Object.fromEntries(Object.entries((item.usd ?? {}) as Record<string, unknown>).map(([g, v]) => [g, Number(v)])) } : undefined;
   }
 
   async getState(group: string): Promise<EnvironmentState | undefined> {
@@ -110,6 +121,16 @@ export class FailsafeStore {
 
   async forgetSaved(action: StopAction): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.tables.state, Key: { pk: `env#${action.environment}`, sk: `saved#${action.kind}#${action.id}` } }));
+  }
+
+  /** The stack's one-run-at-a-time lease, in the state table (string sort key). */
+  lease(now: () => number): Lease {
+    return new Lease(this.db, this.tables.state, "failsafe", { sortKey: { sk: "lease" }, now });
+  }
+
+  /** True the first time an alert with this digest is claimed within `ttlMs`: send it then only. */
+  claimAlert(digest: string, ttlMs: number, now: number): Promise<boolean> {
+    return claimOnce(this.db, this.tables.state, `failsafe-alert#${digest}`, ttlMs, { sortKey: { sk: "once" }, now: () => now });
   }
 
   async audit(record: AuditRecord): Promise<void> {

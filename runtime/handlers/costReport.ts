@@ -1,6 +1,8 @@
 /**
  * Lambda entry point of the daily cost report (SPEC S7): runs on its schedule (yesterday's
  * report) and serves the AdminCommand `report-now` (optional `date`) sent by guardctl.
+ * Anything else (null, "hello", 42, a mistyped command, 2026-13-45) is refused before the
+ * first paid Cost Explorer request.
  */
 import { CostExplorerClient } from "@aws-sdk/client-cost-explorer";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -11,6 +13,7 @@ import { z } from "zod";
 import { AdminCommand, ENV } from "../contract";
 import { dynamoTableReader, type HistoryReaders } from "../report/history";
 import { runDailyReport, type ReportDeps, type ReportSettings } from "../report/run";
+import { commandKeyHint, describeIssues, isPlainObject, isScheduledEvent, preview } from "../shared/invocation";
 import { createLogger, createMetrics, emitMetric } from "../shared/observability";
 import { catalog } from "../pricing/catalog";
 
@@ -38,14 +41,26 @@ const Env = z.object({
   [ENV.auditTable]: z.string().min(1).optional(),
 });
 
-/** A scheduled run carries no command; guardctl sends `{ command: "report-now", date? }`. */
-export function parseInvocation(event: unknown): { date?: string } {
-  if (event && typeof event === "object" && "command" in event) {
-    const cmd = AdminCommand.parse(event);
-    if (cmd.command !== "report-now") throw new Error(`the cost report function serves only report-now (got ${cmd.command})`);
-    return { date: cmd.date };
+/** The shapes the cost report function accepts, named in every refusal. */
+export const COST_REPORT_ACCEPTS = 'an EventBridge "Scheduled Event" (source aws.events), or {"command":"report-now","date"?:"YYYY-MM-DD"} with a day before today (UTC)';
+
+/**
+ * The event → what to run: a scheduled event reports on yesterday; guardctl's `report-now`
+ * on its date. Anything else throws, before any Cost Explorer request ($0.01 each) is made.
+ */
+export function parseInvocation(event: unknown, now: Date = new Date()): { date?: string } {
+  if (!isPlainObject(event)) throw new Error(`expected a JSON object (${COST_REPORT_ACCEPTS}), got ${Array.isArray(event) ? "an array" : preview(event)}`);
+  if (!("command" in event)) {
+    if (isScheduledEvent(event)) return {};
+    throw new Error(`not a scheduled event or a report-now command${commandKeyHint(event)}: got ${preview(event)}; expected ${COST_REPORT_ACCEPTS}`);
   }
-  return {};
+  const parsed = AdminCommand.safeParse(event);
+  if (!parsed.success) throw new Error(`malformed command (${describeIssues(parsed.error)}); expected ${COST_REPORT_ACCEPTS}`);
+  const cmd = parsed.data;
+  if (cmd.command !== "report-now") throw new Error(`the cost report function serves only report-now (got ${cmd.command})`);
+  // Cost Explorer has no full data for today: refuse here rather than fail after paying.
+  if (cmd.date !== undefined && cmd.date >= now.toISOString().slice(0, 10)) throw new Error(`report-now needs a day before today (got ${cmd.date}, today is ${now.toISOString().slice(0, 10)} UTC)`);
+  return { date: cmd.date };
 }
 
 const logger = createLogger("costguard-costReport");
@@ -89,8 +104,8 @@ export async function handler(event: unknown) {
   try {
     invocation = parseInvocation(event);
   } catch (err) {
-    // A malformed command is answered, not retried.
-    logger.error("malformed invocation", { error: (err as Error).message });
+    // Refused before any AWS call; answered, not retried.
+    logger.error("cost report event refused", { error: (err as Error).message, event: preview(event, 500) });
     return { ok: false, error: (err as Error).message };
   }
   deps ??= build();

@@ -6,9 +6,10 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { ENV } from "../contract";
 import { jsonVariable } from "../shared/env";
+import { preview, refuseUnlessScheduled } from "../shared/invocation";
 import { EnforcerStore } from "../enforcer/adapters";
 import { EnforcerSettings } from "../enforcer/decide";
-import { runEnforcer, type EnforcerDeps } from "../enforcer/run";
+import { runEnforcerExclusive, type EnforcerDeps } from "../enforcer/run";
 import { createLogger } from "../shared/observability";
 
 const Env = z.object({
@@ -35,11 +36,22 @@ function build() {
   };
 }
 
-/** Scheduled invocation: the event carries nothing the run needs. */
-export async function handler(_event: unknown) {
+/**
+ * Only its EventBridge schedule runs the security enforcer: anything else (a test invoke with {}, a
+ * mistyped command, another service's event) is refused before any AWS call.
+ */
+export async function handler(event: unknown) {
+  const refusal = refuseUnlessScheduled(event, "security enforcer");
+  if (refusal) {
+    logger.warn("event refused", { error: refusal.error, event: preview(event, 500) });
+    return refusal;
+  }
   deps ??= build();
-  const { decision, failures } = await runEnforcer(deps.run, deps.settings);
+  const run = await runEnforcerExclusive(deps.run, deps.settings);
+  if (!run.ran) return { ok: false as const, busy: true as const, error: run.busy };
+  const { decision, failures } = run.result;
   return {
+    ok: true as const,
     mode: deps.settings.mode,
     flagged: decision.flag.filter((f) => f.isNew).map((f) => f.id),
     acted: decision.act.map((a) => `${a.action} ${a.id}`),

@@ -1,4 +1,5 @@
 /** Lambda entry point: the daily waste scan (SPEC S6), with optional clean-up. */
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -6,9 +7,10 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { ENV } from "../contract";
 import { jsonVariable } from "../shared/env";
+import { preview, refuseUnlessScheduled } from "../shared/invocation";
 import { createLogger, createMetrics, emitMetric } from "../shared/observability";
 import { catalog } from "../pricing/catalog";
-import { runWasteScan, WasteSettings, type WasteScanDeps } from "../waste/scan";
+import { runWasteScanExclusive, WasteSettings, type WasteScanDeps } from "../waste/scan";
 import { FindingsStore } from "../waste/store";
 
 const Env = z.object({
@@ -30,6 +32,7 @@ function build() {
     settings: env[ENV.settings],
     scan: {
       ec2,
+      autoScaling: new AutoScalingClient({ retryMode: "standard" }),
       store: new FindingsStore(doc, env[ENV.findingsTable]),
       prices: catalog,
       log: logger,
@@ -40,11 +43,22 @@ function build() {
   };
 }
 
-/** Scheduled invocation: the event carries nothing the scan needs. */
-export async function handler(_event: unknown) {
+/**
+ * Only its EventBridge schedule runs the waste scanner: anything else (a test invoke with {}, a
+ * mistyped command, another service's event) is refused before any AWS call.
+ */
+export async function handler(event: unknown) {
+  const refusal = refuseUnlessScheduled(event, "waste scanner");
+  if (refusal) {
+    logger.warn("event refused", { error: refusal.error, event: preview(event, 500) });
+    return refusal;
+  }
   deps ??= build();
-  const result = await runWasteScan(deps.scan, deps.settings);
+  const run = await runWasteScanExclusive(deps.scan, deps.settings);
+  if (!run.ran) return { ok: false as const, busy: true as const, error: run.busy };
+  const { result } = run;
   return {
+    ok: true as const,
     region: result.region,
     openFindings: result.open.length,
     opened: result.opened.length,

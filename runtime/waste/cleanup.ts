@@ -1,24 +1,31 @@
 /**
  * Optional clean-up of waste findings, in Cloud Custodian's mark-for-op style:
  *
- *   1. a finding that may be cleaned up is marked: tag `costguard:cleanup-due=<date>` (today + grace);
- *   2. on a run on or after that date, if the scan still finds it, it is acted on:
- *      Elastic IP → released; snapshot → deleted; volume → snapshotted first (tagged
- *      `costguard:backup-of=<volume>`) and deleted on a later run once that snapshot is complete;
- *   3. a marked resource that is no longer waste (a volume attached again) is unmarked.
+ *   1. a finding that may be cleaned up is marked: tag `costguard:cleanup-due=<date>` (today +
+ *      grace) and costguard's own record of that mark (findings table);
+ *   2. on a run on or after that date, if the scan still finds it and the tag still says what
+ *      costguard recorded, it is acted on: Elastic IP → released; snapshot → deleted; volume →
+ *      snapshotted first (tagged `costguard:backup-of=<volume>`, the snapshot id recorded with
+ *      the mark) and deleted on a later run once that very snapshot is complete;
+ *   3. a marked resource that is no longer waste (a volume attached again) is unmarked, and its
+ *      record (backup included) forgotten: a later cycle starts from scratch.
  *
- * `costguard:protect=true` resources are never touched, not even tagged. `planCleanup` is pure;
- * `applyCleanup` runs the plan, or in dry-run only describes it.
+ * Never on a guess: a due date counts only with costguard's record of having set it (a tag
+ * copied, typed or moved by anyone else starts a new grace), and a volume is deleted only
+ * against the backup recorded in the current cycle (taken after the latest mark), never an
+ * older snapshot that merely carries the backup-of tag. `costguard:protect=true` resources are
+ * never touched, not even tagged. `planCleanup` is pure; `applyCleanup` runs the plan, or in
+ * dry-run only describes it.
  */
 import { CreateSnapshotCommand, CreateTagsCommand, DeleteSnapshotCommand, DeleteTagsCommand, DeleteVolumeCommand, ReleaseAddressCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { TAGS } from "../contract";
 import { isProtected } from "./filters";
-import type { Finding, Inventory, Tags } from "./types";
+import type { CleanupMark, Finding, Inventory, Tags } from "./types";
 
 export type CleanupMode = "off" | "dry-run" | "apply";
 
 export type CleanupStep =
-  | { op: "mark"; resourceId: string; dueDate: string }
+  | { op: "mark"; resourceId: string; dueDate: string; /** A cleanup-due value costguard has no record of setting. */ replacing?: string }
   | { op: "unmark"; resourceId: string }
   | { op: "release-address"; resourceId: string; publicIp: string }
   | { op: "snapshot-volume"; resourceId: string; environment?: string }
@@ -31,6 +38,8 @@ export interface CleanupPlan {
   waiting: { resourceId: string; reason: string }[];
   /** Left alone, with why. */
   skipped: { resourceId: string; reason: string }[];
+  /** Mark records to drop without touching the resource (gone, protected, or no longer waste and untagged). */
+  forget: string[];
 }
 
 export interface CleanupOptions {
@@ -48,7 +57,7 @@ function isoDate(d: Date): string {
 export function describeStep(s: CleanupStep): string {
   switch (s.op) {
     case "mark":
-      return `tag ${s.resourceId} ${TAGS.cleanupDue}=${s.dueDate}`;
+      return `tag ${s.resourceId} ${TAGS.cleanupDue}=${s.dueDate}${s.replacing !== undefined ? ` (replacing "${s.replacing}", which costguard did not set: a new grace period starts)` : ""}`;
     case "unmark":
       return `remove tag ${TAGS.cleanupDue} from ${s.resourceId} (no longer waste)`;
     case "release-address":
@@ -62,7 +71,13 @@ export function describeStep(s: CleanupStep): string {
   }
 }
 
-export function planCleanup(findings: Finding[], inv: Pick<Inventory, "addresses" | "volumes" | "snapshots">, opts: CleanupOptions, now: Date): CleanupPlan {
+export function planCleanup(
+  findings: Finding[],
+  inv: Pick<Inventory, "addresses" | "volumes" | "snapshots">,
+  opts: CleanupOptions,
+  now: Date,
+  marks: ReadonlyMap<string, CleanupMark> = new Map(),
+): CleanupPlan {
   const tagsById = new Map<string, Tags>();
   const publicIp = new Map<string, string>();
   for (const a of inv.addresses) {
@@ -72,16 +87,12 @@ export function planCleanup(findings: Finding[], inv: Pick<Inventory, "addresses
   }
   for (const v of inv.volumes) tagsById.set(v.id, v.tags);
   for (const s of inv.snapshots) tagsById.set(s.id, s.tags);
-  const backups = new Map<string, { id: string; state: string }[]>();
-  for (const s of inv.snapshots) {
-    const of = s.tags[TAGS.backupOf];
-    if (of) backups.set(of, [...(backups.get(of) ?? []), { id: s.id, state: s.state }]);
-  }
+  const snapshotById = new Map(inv.snapshots.map((s) => [s.id, s]));
 
   const today = isoDate(now);
   const dueDate = isoDate(new Date(now.getTime() + opts.graceDays * 86400_000));
-  const plan: CleanupPlan = { steps: [], waiting: [], skipped: [] };
-  const marks: CleanupStep[] = [];
+  const plan: CleanupPlan = { steps: [], waiting: [], skipped: [], forget: [] };
+  const marksToMake: CleanupStep[] = [];
   const actions: CleanupStep[] = [];
   const eligible = new Set<string>();
 
@@ -101,23 +112,25 @@ export function planCleanup(findings: Finding[], inv: Pick<Inventory, "addresses
       continue;
     }
     eligible.add(f.resourceId);
-    const due = tags[TAGS.cleanupDue];
-    if (!due || !DATE.test(due)) {
-      marks.push({ op: "mark", resourceId: f.resourceId, dueDate });
+    const tag = tags[TAGS.cleanupDue];
+    const mark = marks.get(f.resourceId);
+    // Only costguard's own mark counts: its record, and the tag still saying what it wrote.
+    if (!mark || tag !== mark.dueDate || !DATE.test(mark.dueDate)) {
+      marksToMake.push({ op: "mark", resourceId: f.resourceId, dueDate, ...(tag !== undefined ? { replacing: tag } : {}) });
       continue;
     }
-    if (due > today) {
-      plan.waiting.push({ resourceId: f.resourceId, reason: `due ${due}` });
+    if (mark.dueDate > today) {
+      plan.waiting.push({ resourceId: f.resourceId, reason: `due ${mark.dueDate}` });
       continue;
     }
     if (f.kind === "unattached-eip") actions.push({ op: "release-address", resourceId: f.resourceId, publicIp: publicIp.get(f.resourceId) ?? "" });
     else if (f.kind === "old-snapshot") actions.push({ op: "delete-snapshot", resourceId: f.resourceId });
     else {
-      const own = backups.get(f.resourceId) ?? [];
-      const done = own.find((b) => b.state === "completed");
-      const pending = own.find((b) => b.state === "pending");
-      if (done) actions.push({ op: "delete-volume", resourceId: f.resourceId, backupSnapshotId: done.id });
-      else if (pending) plan.waiting.push({ resourceId: f.resourceId, reason: `backup ${pending.id} not complete yet` });
+      // The backup of this cycle: the snapshot costguard recorded, of this volume, taken after the mark.
+      const backup = mark.backupSnapshotId ? snapshotById.get(mark.backupSnapshotId) : undefined;
+      const valid = backup && backup.volumeId === f.resourceId && backup.tags[TAGS.backupOf] === f.resourceId && Date.parse(backup.startTime) >= Date.parse(mark.markedAt);
+      if (valid && backup.state === "completed") actions.push({ op: "delete-volume", resourceId: f.resourceId, backupSnapshotId: backup.id });
+      else if (valid && backup.state === "pending") plan.waiting.push({ resourceId: f.resourceId, reason: `backup ${backup.id} not complete yet` });
       else actions.push({ op: "snapshot-volume", resourceId: f.resourceId, environment: tags[TAGS.environment] });
     }
   }
@@ -127,9 +140,11 @@ export function planCleanup(findings: Finding[], inv: Pick<Inventory, "addresses
   for (const [id, tags] of tagsById) {
     if (tags[TAGS.cleanupDue] !== undefined && !eligible.has(id) && !isProtected(tags) && !tags[TAGS.backupOf]) unmarks.push({ op: "unmark", resourceId: id });
   }
+  const unmarking = new Set(unmarks.map((u) => u.resourceId));
+  for (const id of marks.keys()) if (!eligible.has(id) && !unmarking.has(id)) plan.forget.push(id);
 
   // Unmarking first (it only ever makes things safer), then due actions, then new marks.
-  for (const step of [...unmarks, ...actions, ...marks]) {
+  for (const step of [...unmarks, ...actions, ...marksToMake]) {
     if (plan.steps.length < opts.maxActions) plan.steps.push(step);
     else plan.skipped.push({ resourceId: step.resourceId, reason: `action cap of ${opts.maxActions} per run reached (${describeStep(step)} next run)` });
   }

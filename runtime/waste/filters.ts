@@ -5,8 +5,8 @@
  * Thresholds are "longer than": a volume unattached for exactly 7 days is not yet waste.
  */
 import { HOURS_PER_MONTH } from "../pricing/types";
-import { TAGS, UNTAGGED } from "../contract";
-import type { AddressRecord, Finding, FindingKind, Inventory, StoppedInstanceRecord, Tags, VolumeRecord, WastePrices, WasteThresholds } from "./types";
+import { isProtected as isProtectedTag, TAGS, UNTAGGED } from "../contract";
+import type { AddressRecord, Finding, FindingKind, Inventory, SnapshotRecord, StoppedInstanceRecord, Tags, VolumeRecord, WastePrices, WasteThresholds } from "./types";
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -25,8 +25,20 @@ export function environmentOf(tags: Tags): string {
   return tags[TAGS.environment] || UNTAGGED;
 }
 
-export function isProtected(tags: Tags): boolean {
-  return tags[TAGS.protect]?.toLowerCase() === "true";
+/** `costguard:protect` = true in any letter case (one rule for every capability). */
+export const isProtected = (tags: Tags): boolean => isProtectedTag(tags);
+
+/**
+ * Who keeps a snapshot on purpose, from what AWS writes on it: Data Lifecycle Manager tags
+ * its snapshots `aws:dlm:lifecycle-policy-id`; AWS Backup tags its EBS recovery points
+ * `aws:backup:source-resource` (and describes them as created by AWS Backup). Their policies
+ * retire them: they are not waste, whatever their age.
+ */
+export function retainedBy(s: Pick<SnapshotRecord, "tags" | "description">): string | undefined {
+  const policy = s.tags["aws:dlm:lifecycle-policy-id"];
+  if (policy !== undefined) return `Data Lifecycle Manager policy ${policy}`;
+  if (s.tags["aws:backup:source-resource"] !== undefined || /created by (the )?AWS Backup|AWS Backup service/i.test(s.description ?? "")) return "AWS Backup";
+  return undefined;
 }
 
 function finding(kind: FindingKind, resourceId: string, region: string, tags: Tags, f: Pick<Finding, "since" | "monthlyUsd" | "upperBound" | "detail">): Finding {
@@ -91,12 +103,15 @@ export function findUnattachedVolumes(volumes: VolumeRecord[], unattachedSince: 
   return out;
 }
 
-/** Snapshots older than the threshold that no own AMI or launch template uses. Cost: size is an upper bound. */
+/**
+ * Snapshots older than the threshold that nothing uses (no own AMI, launch template version or
+ * launch configuration) and no retention policy keeps (DLM, AWS Backup). Cost: size is an upper bound.
+ */
 export function findOldSnapshots(inv: Pick<Inventory, "snapshots" | "snapshotUsers" | "region">, prices: WastePrices, t: WasteThresholds, now: Date): Finding[] {
   const perGb = prices.snapshotGbMonth(inv.region);
   const out: Finding[] = [];
   for (const s of inv.snapshots) {
-    if (s.state !== "completed" || inv.snapshotUsers.has(s.id)) continue;
+    if (s.state !== "completed" || inv.snapshotUsers.has(s.id) || retainedBy(s)) continue;
     const age = ageInDays(s.startTime, now);
     if (age === undefined || age <= t.snapshotAgeDays) continue;
     out.push(
@@ -104,7 +119,7 @@ export function findOldSnapshots(inv: Pick<Inventory, "snapshots" | "snapshotUse
         since: s.startTime,
         monthlyUsd: s.sizeGiB * perGb,
         upperBound: true,
-        detail: `${s.sizeGiB} GiB snapshot${s.volumeId ? ` of ${s.volumeId}` : ""}, used by no own AMI or launch template (billed on changed blocks: at most this)`,
+        detail: `${s.sizeGiB} GiB snapshot${s.volumeId ? ` of ${s.volumeId}` : ""}, used by no own AMI, launch template or launch configuration (billed on changed blocks: at most this)`,
       }),
     );
   }

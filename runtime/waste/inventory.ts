@@ -13,11 +13,12 @@ import {
   type EC2Client,
   type Tag,
 } from "@aws-sdk/client-ec2";
+import { paginateDescribeLaunchConfigurations, type AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { stoppedSinceFromReason } from "./filters";
 import type { AddressRecord, Inventory, SnapshotRecord, StoppedInstanceRecord, Tags, VolumeRecord } from "./types";
 
 /** Largest page each API accepts. */
-export const PAGE_SIZE = { volumes: 500, snapshots: 1000, images: 1000, instances: 1000, launchTemplates: 200, launchTemplateVersions: 200 } as const;
+export const PAGE_SIZE = { volumes: 500, snapshots: 1000, images: 1000, instances: 1000, launchTemplates: 200, launchTemplateVersions: 200, launchConfigurations: 100 } as const;
 
 export function tagsOf(tags: Tag[] | undefined): Tags {
   const out: Tags = {};
@@ -90,8 +91,12 @@ export async function listOwnSnapshots(ec2: EC2Client, counter = new CallCounter
   return out;
 }
 
-/** Snapshot id → the own AMI or launch template version that uses it. */
-export async function listSnapshotUsers(ec2: EC2Client, counter = new CallCounter()): Promise<Map<string, string>> {
+/**
+ * Snapshot id → the own AMI, launch template version or launch configuration that uses it.
+ * Without an Auto Scaling client, launch configurations are not read (and their snapshots
+ * could be taken for unused: the handler always passes one).
+ */
+export async function listSnapshotUsers(ec2: EC2Client, counter = new CallCounter(), autoScaling?: AutoScalingClient): Promise<Map<string, string>> {
   const users = new Map<string, string>();
   // Deprecated and disabled AMIs still need their snapshots.
   for await (const page of paginateDescribeImages({ client: ec2, pageSize: PAGE_SIZE.images }, { Owners: ["self"], IncludeDeprecated: true, IncludeDisabled: true })) {
@@ -113,6 +118,15 @@ export async function listSnapshotUsers(ec2: EC2Client, counter = new CallCounte
         for (const m of v.LaunchTemplateData?.BlockDeviceMappings ?? []) {
           if (m.Ebs?.SnapshotId && !users.has(m.Ebs.SnapshotId)) users.set(m.Ebs.SnapshotId, `launch template ${id} version ${v.VersionNumber}`);
         }
+      }
+    }
+  }
+  // Launch configurations (the older way Auto Scaling groups launch) name snapshots too.
+  if (autoScaling) {
+    for await (const page of paginateDescribeLaunchConfigurations({ client: autoScaling, pageSize: PAGE_SIZE.launchConfigurations }, {})) {
+      counter.calls++;
+      for (const lc of page.LaunchConfigurations ?? []) {
+        for (const m of lc.BlockDeviceMappings ?? []) if (m.Ebs?.SnapshotId && !users.has(m.Ebs.SnapshotId)) users.set(m.Ebs.SnapshotId, `launch configuration ${lc.LaunchConfigurationName}`);
       }
     }
   }
@@ -141,14 +155,14 @@ export async function listStoppedInstances(ec2: EC2Client, counter = new CallCou
 }
 
 /** The whole inventory of one region; the five listings run concurrently. */
-export async function readInventory(ec2: EC2Client): Promise<Inventory> {
+export async function readInventory(ec2: EC2Client, autoScaling?: AutoScalingClient): Promise<Inventory> {
   const counter = new CallCounter();
   const region = await ec2.config.region();
   const [addresses, volumes, snapshots, snapshotUsers, stoppedInstances] = await Promise.all([
     listAddresses(ec2, counter),
     listVolumes(ec2, counter),
     listOwnSnapshots(ec2, counter),
-    listSnapshotUsers(ec2, counter),
+    listSnapshotUsers(ec2, counter, autoScaling),
     listStoppedInstances(ec2, counter),
   ]);
   return { region, addresses, volumes, snapshots, snapshotUsers, stoppedInstances, apiCalls: counter.calls };

@@ -2,6 +2,8 @@
  * One run of the waste scanner: inventory → first-seen tracking → findings → store (first/last
  * seen, resolved) → metric → optional clean-up → summary event when the findings changed.
  */
+import { randomUUID } from "node:crypto";
+import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { z } from "zod";
@@ -11,7 +13,7 @@ import { applyCleanup, planCleanup, type StepResult } from "./cleanup";
 import { findWaste, totalMonthlyUsd, trackFirstSeen, unattachedVolumeIds, usd } from "./filters";
 import { readInventory } from "./inventory";
 import { reconcileFindings, type FindingsStore, type StoredState } from "./store";
-import type { FindingKind, Inventory, StoredFinding, WastePrices } from "./types";
+import type { CleanupMark, FindingKind, Inventory, StoredFinding, WastePrices } from "./types";
 
 /** The scanner's settings, passed by the component as JSON in COSTGUARD_SETTINGS. */
 export const WasteSettings = z.object({
@@ -26,6 +28,8 @@ export type WasteSettings = z.infer<typeof WasteSettings>;
 
 export interface WasteScanDeps {
   ec2: EC2Client;
+  /** Reads launch configurations (their snapshots are in use); the handler always passes one. */
+  autoScaling?: AutoScalingClient;
   store: FindingsStore;
   prices: WastePrices;
   log: Log;
@@ -35,7 +39,7 @@ export interface WasteScanDeps {
   /** Emits the total as the EMF metric wasteUsdPerMonth. */
   emitTotal?: (usdPerMonth: number) => void;
   /** Inventory reader (the benchmark and tests may wrap it). */
-  readInventory?: (ec2: EC2Client) => Promise<Inventory>;
+  readInventory?: (ec2: EC2Client, autoScaling?: AutoScalingClient) => Promise<Inventory>;
 }
 
 export interface WasteScanResult {
@@ -52,7 +56,7 @@ export interface WasteScanResult {
 }
 
 export async function runWasteScan(deps: WasteScanDeps, settings: WasteSettings, now = new Date()): Promise<WasteScanResult> {
-  const inv = await (deps.readInventory ?? readInventory)(deps.ec2);
+  const inv = await (deps.readInventory ?? readInventory)(deps.ec2, deps.autoScaling);
   const stored = await deps.store.load();
 
   const unassociated = inv.addresses.filter((a) => !a.associationId && !a.instanceId && !a.networkInterfaceId).map((a) => a.allocationId ?? a.publicIp);
@@ -82,10 +86,11 @@ export async function runWasteScan(deps: WasteScanDeps, settings: WasteSettings,
 
   const cleanup: WasteScanResult["cleanup"] = { mode: settings.cleanup, results: [], waiting: [], skipped: [] };
   if (settings.cleanup !== "off") {
-    const plan = planCleanup(rec.open, inv, { graceDays: settings.cleanupGraceDays, maxActions: settings.cleanupMaxActionsPerRun }, now);
+    const plan = planCleanup(rec.open, inv, { graceDays: settings.cleanupGraceDays, maxActions: settings.cleanupMaxActionsPerRun }, now, stored.marks);
     cleanup.results = await applyCleanup(deps.ec2, plan, settings.cleanup);
     cleanup.waiting = plan.waiting;
     cleanup.skipped = plan.skipped;
+    if (settings.cleanup === "apply") await recordMarks(deps.store, stored.marks, cleanup.results, plan.forget, now);
     for (const r of cleanup.results) {
       if (r.status === "failed") deps.log.warn(`clean-up failed: ${r.description}`, { error: r.error });
       else deps.log.info(`clean-up ${r.status}: ${r.description}`);
@@ -100,6 +105,39 @@ export async function runWasteScan(deps: WasteScanDeps, settings: WasteSettings,
     published = true;
   }
   return { region: inv.region, open: rec.open, opened: rec.opened, resolved: rec.resolved, totalMonthlyUsd: total, byKind, cleanup, apiCalls: inv.apiCalls, itemsWritten, published };
+}
+
+/**
+ * costguard's own record of what it did, after each step that succeeded: a mark (with the
+ * date written into the tag), the backup taken in this cycle, and the end of a cycle.
+ */
+async function recordMarks(store: FindingsStore, marks: ReadonlyMap<string, CleanupMark>, results: StepResult[], forget: string[], now: Date): Promise<void> {
+  for (const r of results) {
+    if (r.status !== "done") continue;
+    const { step } = r;
+    if (step.op === "mark") await store.putMark({ resourceId: step.resourceId, markedAt: now.toISOString(), dueDate: step.dueDate });
+    else if (step.op === "snapshot-volume") {
+      const mark = marks.get(step.resourceId);
+      if (mark && r.snapshotId) await store.putMark({ ...mark, backupSnapshotId: r.snapshotId, backupTakenAt: now.toISOString() });
+    } else await store.deleteMark(step.resourceId);
+  }
+  for (const id of forget) await store.deleteMark(id);
+}
+
+/** Longer than the function's timeout (300 s): a live run never loses it, a dead one frees it. */
+export const WASTE_LEASE_MS = 330_000;
+
+/**
+ * One scan at a time (EventBridge delivers at least once): two concurrent clean-ups would
+ * each take a backup of the same volume, or act on a plan the other already carried out.
+ */
+export async function runWasteScanExclusive(deps: WasteScanDeps, settings: WasteSettings, now = new Date()): Promise<{ ran: true; result: WasteScanResult } | { ran: false; busy: string }> {
+  const lease = deps.store.lease(() => now.getTime());
+  const out = await lease.run(`waste-scan#${randomUUID()}`, WASTE_LEASE_MS, () => runWasteScan(deps, settings, now));
+  if (out.ran) return out;
+  const busy = `another waste scan (${out.busy.holder}) holds the lease until ${new Date(out.busy.until).toISOString()}: this run did nothing`;
+  deps.log.info(busy);
+  return { ran: false, busy };
 }
 
 const money = (v: number) => `$${v.toFixed(2)}`;

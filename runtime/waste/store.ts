@@ -7,12 +7,15 @@
  *   seen#<category>#<resourceId> { since }: first time the resource was seen in that state
  *   scan#last                    { at, openFindings, totalMonthlyUsd }: the latest scan; an open
  *                                finding's lastSeen is this time
+ *   mark#<resourceId>            a CleanupMark: costguard's own record of a clean-up mark
+ *   lease#waste-scanner          one run at a time (runtime/shared/lease.ts)
  *
  * One Scan per run reads everything; the diff is computed in memory (`reconcileFindings`) and
- * only what changed is written, in batches of 25. The scanner runs with a concurrency of one.
+ * only what changed is written, in batches of 25. One run at a time holds the table's lease.
  */
-import { BatchWriteCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Finding, StoredFinding } from "./types";
+import { BatchWriteCommand, DeleteCommand, PutCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Lease } from "../shared/lease";
+import type { CleanupMark, Finding, StoredFinding } from "./types";
 
 export const SEEN_CATEGORIES = ["unattached-volume", "unattached-eip", "stopped-instance"] as const;
 export type SeenCategory = (typeof SEEN_CATEGORIES)[number];
@@ -25,6 +28,8 @@ export interface StoredState {
   /** Time of the latest scan, when there was one. */
   lastScan?: string;
   seen: Record<SeenCategory, Map<string, string>>;
+  /** costguard's own clean-up marks, by resource id. */
+  marks: Map<string, CleanupMark>;
 }
 
 export interface Reconciliation {
@@ -74,6 +79,7 @@ const LAST_SCAN_KEY = "scan#last";
 export const FINDING_KEY_PREFIX = "finding#";
 const findingKey = (id: string) => `${FINDING_KEY_PREFIX}${id}`;
 const seenKey = (category: SeenCategory, id: string) => `seen#${category}#${id}`;
+const MARK_KEY_PREFIX = "mark#";
 
 export class FindingsStore {
   constructor(
@@ -83,7 +89,7 @@ export class FindingsStore {
   ) {}
 
   async load(): Promise<StoredState> {
-    const state: StoredState = { findings: [], seen: { "unattached-volume": new Map(), "unattached-eip": new Map(), "stopped-instance": new Map() } };
+    const state: StoredState = { findings: [], seen: { "unattached-volume": new Map(), "unattached-eip": new Map(), "stopped-instance": new Map() }, marks: new Map() };
     for await (const page of paginateScan({ client: this.doc }, { TableName: this.table })) {
       for (const item of page.Items ?? []) {
         const pk = String(item.pk ?? "");
@@ -95,6 +101,9 @@ export class FindingsStore {
         } else if (pk.startsWith("seen#")) {
           const category = item.category as SeenCategory;
           state.seen[category]?.set(String(item.resourceId), String(item.since));
+        } else if (pk.startsWith(MARK_KEY_PREFIX)) {
+          const { pk: _pk, ...mark } = item;
+          state.marks.set(String(item.resourceId), mark as CleanupMark);
         }
       }
     }
@@ -120,6 +129,20 @@ export class FindingsStore {
     }
     for (let i = 0; i < requests.length; i += 25) await this.batchWrite(requests.slice(i, i + 25));
     return requests.length;
+  }
+
+  /** Records a clean-up mark (or its backup) costguard made. */
+  async putMark(mark: CleanupMark): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `${MARK_KEY_PREFIX}${mark.resourceId}`, ...stripUndefined(mark) } }));
+  }
+
+  async deleteMark(resourceId: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `${MARK_KEY_PREFIX}${resourceId}` } }));
+  }
+
+  /** The scanner's one-run-at-a-time lease, in this table (no sort key). */
+  lease(now: () => number): Lease {
+    return new Lease(this.doc, this.table, "waste-scanner", { now });
   }
 
   private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {

@@ -59,7 +59,7 @@ export interface Inventory {
   addresses: AddressRecord[];
   volumes: VolumeRecord[];
   snapshots: SnapshotRecord[];
-  /** Snapshot id → what uses it (an own AMI or a launch template version). */
+  /** Snapshot id → what uses it (an own AMI, a launch template version or a launch configuration). */
   snapshotUsers: Map<string, string>;
   stoppedInstances: StoppedInstanceRecord[];
   /** SDK calls made to build this inventory (pages), for the benchmark and logs. */
@@ -97,6 +97,23 @@ export interface StoredFinding extends Finding {
   /** Last scan that found it (for open findings: the latest scan). */
   lastSeen: string;
   resolvedAt?: string;
+}
+
+/**
+ * costguard's own record of a clean-up mark, kept in its findings table. Only a mark with this
+ * record, whose tag still says the recorded date, counts: a `costguard:cleanup-due` tag copied
+ * or set by anyone else starts a new grace period. The backup of a volume counts only when it
+ * is the snapshot recorded here, taken after this mark (the current clean-up cycle).
+ */
+export interface CleanupMark {
+  resourceId: string;
+  /** ISO time costguard tagged the resource. */
+  markedAt: string;
+  /** The date (YYYY-MM-DD) it wrote into the tag. */
+  dueDate: string;
+  /** For a volume: the backup snapshot costguard took in this cycle, and when. */
+  backupSnapshotId?: string;
+  backupTakenAt?: string;
 }
 
 export interface WasteThresholds {

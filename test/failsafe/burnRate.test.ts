@@ -7,6 +7,17 @@ import { testPrices } from "./helpers";
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} ≠ ${b}`);
 
 describe("burn rate from inventory", () => {
+  it("a stopped instance costs nothing but its volume stays in its environment (stopping dev must not make 'untagged' rise)", () => {
+    const inv = emptyInventory("us-east-1");
+    inv.instances.push({ id: "i-1", instanceType: "m5.large", availabilityZone: "us-east-1a", lifecycle: "on-demand", state: "stopped", tags: { Environment: "dev" } });
+    inv.volumes.push({ id: "v-1", volumeType: "gp3", sizeGiB: 730, tags: {}, instanceId: "i-1" });
+    const r = burnRateByEnvironment(inv, testPrices);
+    close(r.groups.dev!.usdPerHour, 0.08);
+    assert.equal(r.groups.untagged, undefined);
+    assert.equal(r.groups.dev!.runningInstances, 0);
+    assert.deepEqual(r.instancesByLifecycle, { spot: 0, "on-demand": 0 });
+  });
+
   it("prices every kind and groups it by Environment, with an untagged group", () => {
     const inv = emptyInventory("us-east-1");
     inv.instances.push(

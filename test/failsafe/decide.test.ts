@@ -206,13 +206,17 @@ describe("failsafe decision: graduated response and safety rails", () => {
     assert.deepEqual(d.breaches, []);
   });
 
-  it("after a restore, the ramp-up is not a spike for one window; the limit still applies", () => {
+  it("after a restore, the ramp-up is not a spike nor a baseline for one window; the limit still applies", () => {
     const samples = { dev: [{ time: NOW - 6 * MIN, usdPerHour: 0.2 }] };
     const states = { dev: { environment: "dev", state: "active" as const, restoredAt: NOW - 8 * MIN } };
     assert.equal(decide(input({ dev: 4 }, { samples, states })).mode, "none");
     assert.deepEqual(decide(input({ dev: 8.5 }, { samples, states })).breaches.map((b) => b.reasons), [["limit"]]);
-    const later = decide(input({ dev: 4 }, { samples, states: { dev: { ...states.dev, restoredAt: NOW - 25 * MIN } } }));
-    assert.deepEqual(later.breaches.map((b) => b.group), ["dev"], "after the window, a rise counts again");
+    // Restored 25 min ago: settled 5 min ago. The sample 6 min ago is from the ramp-up, no baseline...
+    const settled = { dev: { ...states.dev, restoredAt: NOW - 25 * MIN } };
+    assert.equal(decide(input({ dev: 4 }, { samples, states: settled })).mode, "none", "a ramp-up sample is no baseline, even once the window has passed");
+    // ...but a rise measured from a sample taken after the settling period counts again.
+    const later = decide(input({ dev: 4 }, { samples: { dev: [{ time: NOW - 4 * MIN, usdPerHour: 0.2 }] }, states: settled }));
+    assert.deepEqual(later.breaches.map((b) => b.group), ["dev"], "after the settling period, a rise counts again");
   });
 
   it("Aurora members are skipped with a reason (StopDBInstance cannot stop them)", () => {

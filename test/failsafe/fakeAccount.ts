@@ -5,7 +5,18 @@
  * with pagination honoured (page size from the request) and failures injectable.
  */
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from "@aws-sdk/client-auto-scaling";
-import { DescribeAddressesCommand, DescribeInstancesCommand, DescribeNatGatewaysCommand, DescribeSpotPriceHistoryCommand, DescribeVolumesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  DescribeAddressesCommand,
+  DescribeInstancesCommand,
+  DescribeNatGatewaysCommand,
+  DescribeSpotInstanceRequestsCommand,
+  DescribeSpotPriceHistoryCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListClustersCommand, ListServicesCommand, ListTasksCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { DescribeLoadBalancersCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeDBInstancesCommand, RDSClient, StartDBInstanceCommand, StopDBInstanceCommand } from "@aws-sdk/client-rds";
@@ -15,10 +26,28 @@ import { mockClient } from "aws-sdk-client-mock";
 type Tags = Record<string, string>;
 const toTags = (t: Tags) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 
-export interface FakeInstance { id: string; type: string; az: string; state: "running" | "stopped" | "terminated"; tags: Tags; spot?: boolean; publicIp?: string }
+export interface FakeInstance {
+  id: string;
+  type: string;
+  az: string;
+  /** pending until `readyAt` on the account's clock, as EC2 takes minutes to start an instance. */
+  state: "pending" | "running" | "stopped" | "terminated";
+  readyAt?: number;
+  tags: Tags;
+  spot?: boolean;
+  /**
+   * The spot request behind a spot instance: EC2 stops only instances of a persistent request
+   * (one-time is the default of RunInstances' spot market options). Undefined with `spot`: an
+   * instance whose request EC2 no longer describes (a fleet's, or a closed request).
+   */
+  spotRequest?: "one-time" | "persistent";
+  /** An instance-store root cannot be stopped either, only terminated. */
+  rootDevice?: "ebs" | "instance-store";
+  publicIp?: string;
+}
 export interface FakeAsg { name: string; min: number; max: number; desired: number; type: string; tags: Tags }
 export interface FakeService { cluster: string; name: string; desired: number; tags: Tags; cpu: number; memory: number }
-export interface FakeDb { id: string; cls: string; status: "available" | "stopped"; tags: Tags }
+export interface FakeDb { id: string; cls: string; status: "available" | "starting" | "stopped"; readyAt?: number; tags: Tags }
 
 const CLUSTER = "arn:aws:ecs:us-east-1:123456789012:cluster/main";
 
@@ -33,6 +62,13 @@ export class FakeAccount {
   readonly published: { Subject?: string; Message?: string }[] = [];
   private readonly failures = new Map<string, { times: number; error: () => Error }>();
   private seq = 0;
+  /** The account's clock (epoch ms): the world sets it to the time of each run. */
+  clock = 0;
+  /**
+   * How long a started or launched instance stays `pending` (and a started DB `starting`).
+   * 0 by default: scenarios about what happens while an environment comes back set it.
+   */
+  startDelayMs = 0;
 
   readonly clients = {
     ec2: new EC2Client({ region: "us-east-1" }),
@@ -53,6 +89,7 @@ export class FakeAccount {
     const on = <I extends Record<string, unknown>>(stub: { on: (c: never) => { callsFake: (f: (i: I) => unknown) => unknown } }, cmd: { name: string }, fn: (input: I) => unknown) =>
       stub.on(cmd as never).callsFake(async (input: I) => {
         this.calls.push({ command: cmd.name.replace(/Command$/, ""), input });
+        this.advance();
         const failure = this.failures.get(cmd.name.replace(/Command$/, ""));
         if (failure && failure.times > 0) {
           failure.times--;
@@ -66,16 +103,50 @@ export class FakeAccount {
       const all = [...this.instances.values()].filter((x) => !states || states.includes(x.state));
       const { items, next } = page(all, i.MaxResults, i.NextToken);
       return {
-        Reservations: [{ Instances: items.map((x) => ({ InstanceId: x.id, InstanceType: x.type, Placement: { AvailabilityZone: x.az }, InstanceLifecycle: x.spot ? "spot" : undefined, State: { Name: x.state }, Tags: toTags(x.tags), PublicIpAddress: x.publicIp })) }],
+        Reservations: [
+          {
+            Instances: items.map((x) => ({
+              InstanceId: x.id,
+              InstanceType: x.type,
+              Placement: { AvailabilityZone: x.az },
+              InstanceLifecycle: x.spot ? "spot" : undefined,
+              SpotInstanceRequestId: x.spot && x.spotRequest ? spotRequestId(x.id) : undefined,
+              RootDeviceType: x.rootDevice ?? "ebs",
+              State: { Name: x.state },
+              Tags: toTags(x.tags),
+              PublicIpAddress: x.publicIp,
+            })),
+          },
+        ],
         NextToken: next,
       };
     });
     on(ec2, StopInstancesCommand, (i: { InstanceIds: string[] }) => {
+      // EC2 refuses the whole call when one instance cannot be stopped.
+      for (const id of i.InstanceIds) {
+        const x = this.instance(id);
+        if (x.spot && x.spotRequest !== "persistent") {
+          throw Object.assign(new Error(`You can't stop the Spot Instance '${id}' because it is associated with a one-time Spot Instance request. You can only stop Spot Instances associated with persistent Spot Instance requests.`), { name: "UnsupportedOperation", $metadata: { httpStatusCode: 400 } });
+        }
+        if (x.rootDevice === "instance-store") throw Object.assign(new Error(`The instance '${id}' does not have an 'ebs' root device type and cannot be stopped.`), { name: "UnsupportedOperation", $metadata: { httpStatusCode: 400 } });
+      }
       for (const id of i.InstanceIds) this.instance(id).state = "stopped";
       return { StoppingInstances: i.InstanceIds.map((InstanceId) => ({ InstanceId })) };
     });
+    on(ec2, TerminateInstancesCommand, (i: { InstanceIds: string[] }) => {
+      for (const id of i.InstanceIds) this.instance(id).state = "terminated";
+      return { TerminatingInstances: i.InstanceIds.map((InstanceId) => ({ InstanceId })) };
+    });
+    on(ec2, DescribeSpotInstanceRequestsCommand, (i: { SpotInstanceRequestIds?: string[] }) => {
+      const requests = [...this.instances.values()].filter((x) => x.spot && x.spotRequest && x.state !== "terminated");
+      const byId = new Map(requests.map((x) => [spotRequestId(x.id), x]));
+      const missing = (i.SpotInstanceRequestIds ?? []).find((id) => !byId.has(id));
+      if (missing) throw Object.assign(new Error(`The spot instance request ID '${missing}' does not exist`), { name: "InvalidSpotInstanceRequestID.NotFound" });
+      const wanted = i.SpotInstanceRequestIds ? i.SpotInstanceRequestIds.map((id) => byId.get(id)!) : requests;
+      return { SpotInstanceRequests: wanted.map((x) => ({ SpotInstanceRequestId: spotRequestId(x.id), Type: x.spotRequest, State: "active", InstanceId: x.id })) };
+    });
     on(ec2, StartInstancesCommand, (i: { InstanceIds: string[] }) => {
-      for (const id of i.InstanceIds) this.instance(id).state = "running";
+      for (const id of i.InstanceIds) this.starting(this.instance(id));
       return { StartingInstances: i.InstanceIds.map((InstanceId) => ({ InstanceId })) };
     });
     on(ec2, DescribeVolumesCommand, (i: { MaxResults?: number; NextToken?: string }) => {
@@ -133,7 +204,8 @@ export class FakeAccount {
       return {};
     });
     on(rds, StartDBInstanceCommand, (i: { DBInstanceIdentifier: string }) => {
-      this.dbs.get(i.DBInstanceIdentifier)!.status = "available";
+      const db = this.dbs.get(i.DBInstanceIdentifier)!;
+      Object.assign(db, this.startDelayMs ? { status: "starting", readyAt: this.clock + this.startDelayMs } : { status: "available" });
       return {};
     });
 
@@ -153,13 +225,24 @@ export class FakeAccount {
 
   /** The ASG launches or terminates instances until it runs `desired` of them. */
   private reconcile(g: FakeAsg): void {
-    const members = [...this.instances.values()].filter((i) => i.tags["aws:autoscaling:groupName"] === g.name && i.state === "running");
+    const members = [...this.instances.values()].filter((i) => i.tags["aws:autoscaling:groupName"] === g.name && (i.state === "running" || i.state === "pending"));
     for (const extra of members.slice(g.desired)) extra.state = "terminated";
-    for (let n = members.length; n < g.desired; n++) this.addInstance({ type: g.type, tags: { ...g.tags, "aws:autoscaling:groupName": g.name } });
+    for (let n = members.length; n < g.desired; n++) this.starting(this.addInstance({ type: g.type, tags: { ...g.tags, "aws:autoscaling:groupName": g.name } }));
+  }
+
+  private starting(i: FakeInstance): void {
+    if (this.startDelayMs) Object.assign(i, { state: "pending", readyAt: this.clock + this.startDelayMs });
+    else i.state = "running";
+  }
+
+  /** Instances and DBs whose start time has come are up. */
+  private advance(): void {
+    for (const i of this.instances.values()) if (i.state === "pending" && (i.readyAt ?? 0) <= this.clock) i.state = "running";
+    for (const d of this.dbs.values()) if (d.status === "starting" && (d.readyAt ?? 0) <= this.clock) d.status = "available";
   }
 
   addInstance(x: Partial<FakeInstance> & { tags: Tags }): FakeInstance {
-    const inst: FakeInstance = { id: x.id ?? `i-${(++this.seq).toString(16).padStart(8, "0")}`, type: x.type ?? "t3.medium", az: x.az ?? "us-east-1a", state: x.state ?? "running", tags: x.tags, spot: x.spot, publicIp: x.publicIp };
+    const inst: FakeInstance = { id: x.id ?? `i-${(++this.seq).toString(16).padStart(8, "0")}`, type: x.type ?? "t3.medium", az: x.az ?? "us-east-1a", state: x.state ?? "running", tags: x.tags, spot: x.spot, spotRequest: x.spotRequest, rootDevice: x.rootDevice, publicIp: x.publicIp };
     this.instances.set(inst.id, inst);
     return inst;
   }
@@ -184,13 +267,15 @@ export class FakeAccount {
 
   /** Mutating calls so far (what a user would see in CloudTrail). */
   writes(): string[] {
-    return this.calls.filter((c) => /^(Stop|Start|Update)/.test(c.command)).map((c) => `${c.command}:${JSON.stringify(c.input)}`);
+    return this.calls.filter((c) => /^(Stop|Start|Update|Terminate)/.test(c.command)).map((c) => `${c.command}:${JSON.stringify(c.input)}`);
   }
 
   running(env: string): FakeInstance[] {
     return [...this.instances.values()].filter((i) => i.state === "running" && i.tags.Environment === env);
   }
 }
+
+const spotRequestId = (instanceId: string) => `sir-${instanceId.slice(2)}`;
 
 function page<T>(all: T[], size: number | undefined, token: string | undefined): { items: T[]; next?: string } {
   const start = token ? Number(token) : 0;

@@ -32,7 +32,7 @@ describe("failsafe Lambda handler", () => {
       COSTGUARD_STATE_TABLE: d.tables.state,
       COSTGUARD_AUDIT_TABLE: d.tables.audit,
     });
-    await d.store().putSample("dev", { time: Date.parse("2026-11-23T12:00:00Z"), usdPerHour: 3.25 });
+    await d.store().putSamples(Date.parse("2026-11-23T12:00:00Z"), { dev: 3.25 });
     const status = await handler({ command: "status" });
     assert.ok(status.ok && status.command === "status");
     const dev = status.groups.find((g) => g.name === "dev")!;

@@ -13,8 +13,9 @@ describe("inventory adapter", () => {
     for (let v = 0; v < 501; v++) account.volumes.push({ id: `vol-${v}`, type: "gp3", size: 8, tags: {} });
 
     const inv = await readInventory(account.clients, "us-east-1");
-    assert.equal(inv.instances.length, 1202, "running instances only (1200 + 2 in the ASG)");
-    assert.ok(!inv.instances.some((i) => i.id === "i-stopped"));
+    assert.equal(inv.instances.length, 1203, "1200 + 2 in the ASG + the stopped one");
+    assert.equal(inv.instances.find((i) => i.id === "i-stopped")?.state, "stopped", "read so that its volumes keep its environment");
+    assert.equal(inv.instances.filter((i) => i.state === "running").length, 1202);
     assert.equal(inv.instances.filter((i) => i.lifecycle === "spot").length, 400);
     assert.deepEqual(inv.instances.filter((i) => i.autoScalingGroup === "web").map((i) => i.tags.Environment), ["staging", "staging"]);
     assert.equal(inv.volumes.length, 501);
@@ -23,7 +24,7 @@ describe("inventory adapter", () => {
     assert.deepEqual(inv.tasks[0], { arn: inv.tasks[0]!.arn, cluster: inv.services[0]!.cluster, service: "svc-0", vcpu: 0.5, memoryGb: 1, spot: false, architecture: "x86_64", tags: {} });
 
     const count = (c: string) => account.calls.filter((x) => x.command === c).length;
-    assert.equal(count("DescribeInstances"), 2, "1,202 instances: two pages of 1,000");
+    assert.equal(count("DescribeInstances"), 2, "1,203 instances: two pages of 1,000");
     assert.equal(count("DescribeVolumes"), 2, "501 volumes: two pages of 500");
     assert.equal(count("DescribeServices"), 3, "23 services: DescribeServices takes 10 at a time");
     assert.ok(account.calls.filter((x) => x.command === "DescribeInstances").every((x) => x.input.MaxResults === 1000));

@@ -13,14 +13,14 @@ describe("failsafe store (dynalite)", () => {
   });
   after(() => d.close());
 
-  it("keeps samples with a TTL and reads a window by time", async () => {
+  it("keeps one item of every group's samples per check, with a TTL, and reads a window by time", async () => {
     const store = d.store(48);
-    for (let m = 0; m <= 60; m += 2) await store.putSample("dev", { time: T - m * 60_000, usdPerHour: m });
-    await store.putSample("staging", { time: T, usdPerHour: 99 });
-    const window = await store.samplesSince("dev", T - 20 * 60_000);
-    assert.deepEqual(window.map((s) => s.usdPerHour), [20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0]);
-    assert.deepEqual(await store.latestSample("dev"), { time: T, usdPerHour: 0 });
-    const item = await d.doc.send(new GetCommand({ TableName: d.tables.samples, Key: { pk: "dev", sk: T } }));
+    for (let m = 60; m >= 0; m -= 2) await store.putSamples(T - m * 60_000, { dev: m, ...(m === 0 ? { staging: 99 } : {}) });
+    const window = await store.samplesSince(T - 20 * 60_000);
+    assert.deepEqual(window.dev!.map((s) => s.usdPerHour), [20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0], "oldest first");
+    assert.deepEqual(window.staging, [{ time: T, usdPerHour: 99 }]);
+    assert.deepEqual(await store.latestSamples(), { time: T, usd: { dev: 0, staging: 99 } });
+    const item = await d.doc.send(new GetCommand({ TableName: d.tables.samples, Key: { pk: "runs", sk: T } }));
     assert.equal(item.Item!.expiresAt, T / 1000 + 48 * 3600, "expiresAt is epoch seconds, retention hours later");
   });
 

@@ -8,6 +8,19 @@ import { defaultSettings, metricRecorder, startDynamo, testPrices, type Failsafe
 export const T0 = Date.parse("2026-11-23T12:00:00Z");
 export const MINUTE = 60_000;
 
+/** What EventBridge sends for a schedule rule without an input override. */
+export const scheduledEvent = (time = T0) => ({
+  version: "0",
+  id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+  "detail-type": "Scheduled Event",
+  source: "aws.events",
+  account: "123456789012",
+  time: new Date(time).toISOString(),
+  region: "us-east-1",
+  resources: ["arn:aws:events:us-east-1:123456789012:rule/failsafe-check-schedule"],
+  detail: {},
+});
+
 export interface World {
   account: FakeAccount;
   dynamo: FailsafeDynamo;
@@ -52,5 +65,10 @@ export async function startWorld(settings: FailsafeSettings = defaultSettings())
     emit: metrics.emit,
     now: () => T0,
   };
-  return { account, dynamo, deps, metrics, log, at: (time) => ({ ...deps, now: () => time }), close: () => dynamo.close() };
+  account.clock = T0;
+  const at = (time: number): FailsafeDeps => {
+    account.clock = time;
+    return { ...deps, now: () => time };
+  };
+  return { account, dynamo, deps, metrics, log, at, close: () => dynamo.close() };
 }

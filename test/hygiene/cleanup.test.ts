@@ -132,11 +132,10 @@ describe("clean-up", () => {
 
   it("a failing step is reported and the others still run", async () => {
     const ec2 = account();
-    ec2.addresses[0]!.tags["costguard:cleanup-due"] = "2026-10-01";
-    ec2.snapshots[0]!.tags["costguard:cleanup-due"] = "2026-10-01";
-    ec2.failures.set("ReleaseAddress", Object.assign(new Error("The address is in use"), { name: "InvalidIPAddress.InUse" }));
     const apply = WasteSettings.parse({ unattachedVolumeDays: 7, snapshotAgeDays: 30, stoppedInstanceDays: 14, cleanup: "apply" });
-    const r = await scanAt(ec2, apply, t0);
+    await scanAt(ec2, apply, t0); // costguard marks the EIP and the snapshot
+    ec2.failures.set("ReleaseAddress", Object.assign(new Error("The address is in use"), { name: "InvalidIPAddress.InUse" }));
+    const r = await scanAt(ec2, apply, at(7));
     const byOp = Object.fromEntries(r.cleanup.results.map((s) => [s.step.op, s]));
     assert.equal(byOp["release-address"]!.status, "failed");
     assert.match(byOp["release-address"]!.error!, /InvalidIPAddress.InUse/);
@@ -149,7 +148,8 @@ describe("planCleanup", () => {
 
   it("caps actions per run and says what is left for the next run", () => {
     const snapshots = ["a", "b", "c"].map((id) => ({ id, sizeGiB: 1, startTime: "2026-01-01T00:00:00Z", state: "completed", tags: { "costguard:cleanup-due": "2026-10-01" } }));
-    const plan = planCleanup(snapshots.map((s) => f("old-snapshot", s.id)), { addresses: [], volumes: [], snapshots }, { graceDays: 7, maxActions: 2 }, t0);
+    const marks = new Map(snapshots.map((s) => [s.id, { resourceId: s.id, markedAt: "2026-09-24T06:00:00.000Z", dueDate: "2026-10-01" }]));
+    const plan = planCleanup(snapshots.map((s) => f("old-snapshot", s.id)), { addresses: [], volumes: [], snapshots }, { graceDays: 7, maxActions: 2 }, t0, marks);
     assert.equal(plan.steps.length, 2);
     assert.equal(plan.skipped.length, 1);
     assert.match(plan.skipped[0]!.reason, /action cap of 2 per run reached \(delete snapshot c next run\)/);
@@ -161,6 +161,6 @@ describe("planCleanup", () => {
       { id: "vol-odd", type: "gp3", sizeGiB: 10, state: "available", createTime: "", attachedInstanceIds: [], tags: { "costguard:cleanup-due": "soon" } },
     ];
     const plan = planCleanup([f("gp2-volume", "vol-gp2"), f("stopped-instance", "i-1"), f("unattached-volume", "vol-odd")], { addresses: [], volumes, snapshots: [] }, { graceDays: 7, maxActions: 20 }, t0);
-    assert.deepEqual(plan.steps, [{ op: "mark", resourceId: "vol-odd", dueDate: "2026-11-08" }]);
+    assert.deepEqual(plan.steps, [{ op: "mark", resourceId: "vol-odd", dueDate: "2026-11-08", replacing: "soon" }]);
   });
 });

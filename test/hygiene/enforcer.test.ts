@@ -5,7 +5,7 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { EnforcerStore } from "../../runtime/enforcer/adapters";
 import { EnforcerSettings, isAuthorized } from "../../runtime/enforcer/decide";
-import { runEnforcer } from "../../runtime/enforcer/run";
+import { runEnforcer, runEnforcerExclusive } from "../../runtime/enforcer/run";
 import { memoryLog } from "../../runtime/shared/observability";
 import { FakeEc2 } from "./fakeEc2";
 import { HOUR } from "./helpers";
@@ -170,6 +170,67 @@ describe("security enforcer", () => {
     await runEnforcer(deps(ec2), s, at(26));
     assert.equal(ec2.instance("i-rogue").state, "stopped");
     assert.deepEqual((await store.auditOn("2026-11-02")).map((r) => r.event), ["action-failed", "stopped"]);
+  });
+
+  it("an instance launched with a copied flag tag gets the full grace, from when costguard first saw it", async () => {
+    const ec2 = account();
+    const threeDaysOld = new Date(t0.getTime() - 72 * HOUR).toISOString();
+    ec2.instances.push(
+      { id: "i-copy", type: "m5.large", state: "running", launchTime: t0, tags: { "costguard:unauthorized-since": threeDaysOld } },
+      { id: "i-typed", type: "m5.large", state: "running", launchTime: t0, tags: { "costguard:unauthorized-since": "2020-01-01" } },
+    );
+    const s = settings("terminate");
+    const first = await runEnforcer(deps(ec2), s, at(1));
+    for (const id of ["i-copy", "i-typed"]) {
+      assert.equal(ec2.instance(id).state, "running", `${id} not terminated on first sight`);
+      assert.equal(ec2.instance(id).tags["costguard:unauthorized-since"], at(1).toISOString(), `${id}: the tag now says when costguard flagged it`);
+    }
+    assert.deepEqual(first.decision.flag.filter((f) => f.isNew).map((f) => f.id).sort(), ["i-copy", "i-rogue", "i-typed"]);
+    assert.match(events()[0].lines.join("\n"), /flagged i-copy .*will be terminated after 24 h/);
+    await runEnforcer(deps(ec2), s, at(24));
+    assert.equal(ec2.instance("i-copy").state, "running", "23 h after being flagged: still in grace");
+    await runEnforcer(deps(ec2), s, at(26));
+    assert.equal(ec2.instance("i-copy").state, "terminated");
+    assert.equal(ec2.instance("i-typed").state, "terminated");
+  });
+
+  it("the grace never starts before the instance's launch: a stopped instance started again gets a new one", async () => {
+    const ec2 = account();
+    const s = settings("stop");
+    await runEnforcer(deps(ec2), s, t0);
+    await runEnforcer(deps(ec2), s, at(25));
+    const rogue = ec2.instance("i-rogue");
+    assert.equal(rogue.state, "stopped");
+    Object.assign(rogue, { state: "running", launchTime: at(30) }); // its owner starts it again
+    await runEnforcer(deps(ec2), s, at(31));
+    assert.equal(rogue.state, "running", "a new grace period from its new launch");
+    assert.equal(rogue.tags["costguard:unauthorized-since"], at(30).toISOString());
+    await runEnforcer(deps(ec2), s, at(55));
+    assert.equal(rogue.state, "stopped");
+  });
+
+  it("costguard:protect is honoured in any letter case", async () => {
+    const ec2 = account();
+    ec2.instances.push(
+      { id: "i-True", type: "m5.large", state: "running", tags: { "costguard:protect": "True" } },
+      { id: "i-TRUE", type: "m5.large", state: "running", tags: { "Costguard:Protect": "TRUE" } },
+    );
+    const s = settings("terminate");
+    for (const h of [0, 25, 50]) await runEnforcer(deps(ec2), s, at(h));
+    assert.equal(ec2.instance("i-True").state, "running");
+    assert.equal(ec2.instance("i-TRUE").state, "running");
+    assert.ok(!ec2.writes().some((w) => JSON.stringify(w.input).includes("i-TRUE") || JSON.stringify(w.input).includes("i-True")));
+  });
+
+  it("two runs at once act once and alert once", async () => {
+    const ec2 = account();
+    const s = settings("terminate");
+    await runEnforcer(deps(ec2), s, t0);
+    const before = events().length;
+    const [a, b] = await Promise.all([runEnforcerExclusive(deps(ec2), s, at(25)), runEnforcerExclusive(deps(ec2), s, at(25))]);
+    assert.equal([a, b].filter((r) => r.ran).length, 1);
+    assert.equal(ec2.writes().filter((w) => w.command === "TerminateInstances").length, 1);
+    assert.equal(events().length, before + 1);
   });
 
   it("forgets flags of instances that no longer exist", async () => {

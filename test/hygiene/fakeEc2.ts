@@ -23,15 +23,28 @@ import {
   TerminateInstancesCommand,
   type Tag,
 } from "@aws-sdk/client-ec2";
+import { AutoScalingClient, DescribeLaunchConfigurationsCommand } from "@aws-sdk/client-auto-scaling";
 import { mockClient } from "aws-sdk-client-mock";
 
 export type Tags = Record<string, string>;
 export interface FakeVolume { id: string; type: string; size: number; state: string; instanceId?: string; tags: Tags; createTime?: Date }
-export interface FakeSnapshot { id: string; volumeId?: string; size: number; startTime: Date; state: string; tags: Tags }
+export interface FakeSnapshot { id: string; volumeId?: string; size: number; startTime: Date; state: string; tags: Tags; description?: string }
 export interface FakeAddress { allocationId: string; publicIp: string; instanceId?: string; associationId?: string; tags: Tags }
 export interface FakeImage { id: string; snapshotIds: string[] }
 export interface FakeTemplate { id: string; versions: string[][] }
-export interface FakeInstance { id: string; type: string; state: string; tags: Tags; terminationProtection?: boolean; stateReason?: string; volumeIds?: string[] }
+/** A (legacy) Auto Scaling launch configuration and the snapshots its block devices are made from. */
+export interface FakeLaunchConfiguration { name: string; snapshotIds: string[] }
+export interface FakeInstance {
+  id: string;
+  type: string;
+  state: string;
+  tags: Tags;
+  terminationProtection?: boolean;
+  stateReason?: string;
+  volumeIds?: string[];
+  /** When it was last launched or started (EC2's LaunchTime); 2026-01-01 unless given. */
+  launchTime?: Date;
+}
 
 /** Commands that change something. */
 export const WRITE_COMMANDS = ["CreateTags", "DeleteTags", "StopInstances", "TerminateInstances", "ReleaseAddress", "DeleteVolume", "DeleteSnapshot", "CreateSnapshot"] as const;
@@ -47,7 +60,10 @@ function page<T>(items: T[], input: { MaxResults?: number; NextToken?: string },
 
 export class FakeEc2 {
   readonly client = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+  readonly autoScaling = new AutoScalingClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
   readonly mock: ReturnType<typeof mockClient>;
+  readonly autoScalingMock: ReturnType<typeof mockClient>;
+  launchConfigurations: FakeLaunchConfiguration[] = [];
   volumes: FakeVolume[] = [];
   snapshots: FakeSnapshot[] = [];
   addresses: FakeAddress[] = [];
@@ -67,6 +83,15 @@ export class FakeEc2 {
    */
   constructor(target?: typeof EC2Client, readonly now: () => Date = () => new Date()) {
     this.mock = target ? mockClient(target) : mockClient(this.client);
+    this.autoScalingMock = target ? mockClient(AutoScalingClient) : mockClient(this.autoScaling);
+    this.autoScalingMock.on(DescribeLaunchConfigurationsCommand as never).callsFake(async (input: { MaxRecords?: number; NextToken?: string }) => {
+      this.calls.push({ command: "DescribeLaunchConfigurations", input });
+      const p = page(this.launchConfigurations, { MaxResults: input.MaxRecords, NextToken: input.NextToken }, 50);
+      return {
+        NextToken: p.NextToken,
+        LaunchConfigurations: p.items.map((lc) => ({ LaunchConfigurationName: lc.name, BlockDeviceMappings: lc.snapshotIds.map((s, n) => ({ DeviceName: `/dev/sd${"abcdefgh"[n]}`, Ebs: { SnapshotId: s } })) })),
+      };
+    });
     const m = this.mock;
     const on = <I extends object, O>(cmd: new (input: I) => unknown, name: string, fn: (input: I) => O) =>
       m.on(cmd as never).callsFake(async (input: I) => {
@@ -85,7 +110,7 @@ export class FakeEc2 {
     });
     on(DescribeSnapshotsCommand, "DescribeSnapshots", (input) => {
       const p = page(this.snapshots, input);
-      return { NextToken: p.NextToken, Snapshots: p.items.map((s) => ({ SnapshotId: s.id, VolumeId: s.volumeId, VolumeSize: s.size, StartTime: s.startTime, State: s.state, Tags: toTags(s.tags) })) };
+      return { NextToken: p.NextToken, Snapshots: p.items.map((s) => ({ SnapshotId: s.id, VolumeId: s.volumeId, VolumeSize: s.size, StartTime: s.startTime, State: s.state, Description: s.description, Tags: toTags(s.tags) })) };
     });
     on(DescribeAddressesCommand, "DescribeAddresses", () => ({
       Addresses: this.addresses.map((a) => ({ AllocationId: a.allocationId, PublicIp: a.publicIp, InstanceId: a.instanceId, AssociationId: a.associationId, Domain: "vpc", Tags: toTags(a.tags) })),
@@ -112,7 +137,19 @@ export class FakeEc2 {
       const p = page(this.instances.filter((i) => !states || states.includes(i.state)), input);
       return {
         NextToken: p.NextToken,
-        Reservations: [{ Instances: p.items.map((i) => ({ InstanceId: i.id, InstanceType: i.type, State: { Name: i.state }, StateTransitionReason: i.stateReason ?? "", Tags: toTags(i.tags), BlockDeviceMappings: (i.volumeIds ?? []).map((v) => ({ Ebs: { VolumeId: v } })) })) }],
+        Reservations: [
+          {
+            Instances: p.items.map((i) => ({
+              InstanceId: i.id,
+              InstanceType: i.type,
+              State: { Name: i.state },
+              LaunchTime: i.launchTime ?? new Date("2026-01-01T00:00:00Z"),
+              StateTransitionReason: i.stateReason ?? "",
+              Tags: toTags(i.tags),
+              BlockDeviceMappings: (i.volumeIds ?? []).map((v) => ({ Ebs: { VolumeId: v } })),
+            })),
+          },
+        ],
       };
     });
     on(DescribeInstanceAttributeCommand, "DescribeInstanceAttribute", (input: { InstanceId?: string }) => ({
@@ -151,7 +188,7 @@ export class FakeEc2 {
       const v = this.volumes.find((x) => x.id === input.VolumeId)!;
       const tags: Tags = {};
       for (const t of input.TagSpecifications?.[0]?.Tags ?? []) tags[t.Key!] = t.Value ?? "";
-      const snap: FakeSnapshot = { id: `snap-new${this.nextId++}`, volumeId: v.id, size: v.size, startTime: this.now(), state: "pending", tags };
+      const snap: FakeSnapshot = { id: `snap-new${this.nextId++}`, volumeId: v.id, size: v.size, startTime: this.now(), state: "pending", tags, description: (input as { Description?: string }).Description };
       this.snapshots.push(snap);
       return { SnapshotId: snap.id, State: "pending" };
     });
@@ -167,6 +204,12 @@ export class FakeEc2 {
     const r = this.instances.find((x) => x.id === id) ?? this.volumes.find((x) => x.id === id) ?? this.snapshots.find((x) => x.id === id) ?? this.addresses.find((x) => x.allocationId === id);
     if (!r) throw new Error(`no resource ${id}`);
     return r.tags;
+  }
+
+  /** Restores the SDK clients (needed when the constructor mocked every client of a class). */
+  restore(): void {
+    this.mock.restore();
+    this.autoScalingMock.restore();
   }
 
   writes(): { command: string; input: Record<string, unknown> }[] {

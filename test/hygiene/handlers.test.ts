@@ -12,6 +12,8 @@ import { handler as wasteScanner } from "../../runtime/handlers/wasteScanner";
 import { FakeEc2 } from "./fakeEc2";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
+const SCHEDULED = { version: "0", id: "e1", "detail-type": "Scheduled Event", source: "aws.events", account: "123456789012", time: "2026-11-01T06:00:00Z", region: "us-east-1", resources: [], detail: {} };
+
 describe("handlers", () => {
   let db: LocalDynamo;
   const stdout: string[] = [];
@@ -40,9 +42,31 @@ describe("handlers", () => {
 
   it("a handler with invalid settings fails loudly, naming the field", async () => {
     process.env.COSTGUARD_SETTINGS = JSON.stringify({ unattachedVolumeDays: -1, snapshotAgeDays: 30, stoppedInstanceDays: 14, cleanup: "yes" });
-    await assert.rejects(wasteScanner({}), (err: Error) => /unattachedVolumeDays/.test(err.message) && /cleanup/.test(err.message));
+    await assert.rejects(wasteScanner(SCHEDULED), (err: Error) => /unattachedVolumeDays/.test(err.message) && /cleanup/.test(err.message));
     process.env.COSTGUARD_SETTINGS = "not json";
-    await assert.rejects(securityEnforcer({}), /COSTGUARD_SETTINGS must be JSON/);
+    await assert.rejects(securityEnforcer(SCHEDULED), /COSTGUARD_SETTINGS must be JSON/);
+  });
+
+  it("both refuse anything but their schedule, before any AWS call", async () => {
+    const ec2 = new FakeEc2(EC2Client);
+    ec2.addresses = [{ allocationId: "eipalloc-1", publicIp: "198.51.100.1", tags: { "costguard:cleanup-due": "2020-01-01" } }];
+    ec2.instances = [{ id: "i-rogue", type: "t3.large", state: "running", tags: {} }];
+    const sns = mockClient(SNSClient);
+    const settings = { waste: { unattachedVolumeDays: 7, snapshotAgeDays: 30, stoppedInstanceDays: 14, cleanup: "apply" }, enforcer: { authorizationTags: ["ManagedBy=costguard"], mode: "terminate", graceHours: 0 } };
+    for (const event of [undefined, null, "run", 42, [], {}, { Command: "scan" }, { command: "status" }, { source: "aws.ec2", "detail-type": "EC2 Instance State-change Notification", detail: {} }]) {
+      process.env.COSTGUARD_SETTINGS = JSON.stringify(settings.waste);
+      const w = (await wasteScanner(event)) as { ok?: boolean; error?: string };
+      assert.equal(w.ok, false, `wasteScanner acted on ${JSON.stringify(event)}`);
+      assert.match(String(w.error), /expected .*Scheduled Event/);
+      process.env.COSTGUARD_SETTINGS = JSON.stringify(settings.enforcer);
+      const e = (await securityEnforcer(event)) as { ok?: boolean; error?: string };
+      assert.equal(e.ok, false, `securityEnforcer acted on ${JSON.stringify(event)}`);
+      assert.match(String(e.error), /expected .*Scheduled Event/);
+    }
+    assert.deepEqual(ec2.calls, [], "no EC2 call");
+    assert.equal(sns.calls().length, 0, "no alert");
+    ec2.restore();
+    sns.restore();
   });
 
   it("wasteScanner: validates its settings, scans, stores, emits wasteUsdPerMonth and alerts", async () => {
@@ -52,7 +76,8 @@ describe("handlers", () => {
     const sns = mockClient(SNSClient);
     sns.on(PublishCommand).resolves({ MessageId: "m" });
     process.env.COSTGUARD_SETTINGS = JSON.stringify({ unattachedVolumeDays: 7, snapshotAgeDays: 30, stoppedInstanceDays: 14 });
-    const out = await wasteScanner({ source: "aws.events", "detail-type": "Scheduled Event" });
+    const out = await wasteScanner(SCHEDULED);
+    assert.ok(out.ok);
     assert.equal(out.openFindings, 2);
     assert.equal(out.cleanup.mode, "off");
     assert.ok(Math.abs(out.totalMonthlyUsd - (3.65 + 2)) < 1e-9, `EIP $3.65 + gp2→gp3 $2.00 with the interim prices (got ${out.totalMonthlyUsd})`);
@@ -61,7 +86,7 @@ describe("handlers", () => {
     assert.equal(emf.length, 1);
     assert.equal(emf[0].WasteUsdPerMonth, out.totalMonthlyUsd);
     assert.equal(emf[0]._aws.CloudWatchMetrics[0].Namespace, "CostGuard");
-    ec2.mock.restore();
+    ec2.restore();
     sns.restore();
   });
 
@@ -74,11 +99,12 @@ describe("handlers", () => {
     const sns = mockClient(SNSClient);
     sns.on(PublishCommand).resolves({ MessageId: "m" });
     process.env.COSTGUARD_SETTINGS = JSON.stringify({ authorizationTags: ["ManagedBy=costguard"], mode: "audit" });
-    const out = await securityEnforcer({});
+    const out = await securityEnforcer(SCHEDULED);
+    assert.ok(out.ok);
     assert.deepEqual(out.flagged, ["i-rogue"]);
     assert.deepEqual(ec2.writes(), []);
     assert.equal(sns.commandCalls(PublishCommand).length, 1);
-    ec2.mock.restore();
+    ec2.restore();
     sns.restore();
   });
 });

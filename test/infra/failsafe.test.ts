@@ -9,7 +9,7 @@ describe("CostGuard component (dev stack)", () => {
   let run: ProgramRun;
   let statements: Statement[];
   before(async () => {
-    run = await runProgram({ stack: "dev", config: { "costguard:environments": JSON.stringify({ dev: { dryRun: false }, qa: { maxHourlyUsd: 3, spikePercent: 5, windowMinutes: 30, response: "stop", priority: 1, dryRun: true } }) } });
+    run = await runProgram({ stack: "dev", config: { "costguard:environments": JSON.stringify({ dev: { dryRun: false }, qa: { maxHourlyUsd: 3, spikePercent: 5, windowMinutes: 30, response: "stop", priority: 1, dryRun: true, unstoppableSpot: "terminate" } }) } });
     statements = statementsOf(run, "failsafe-check");
   });
 
@@ -20,6 +20,8 @@ describe("CostGuard component (dev stack)", () => {
     assert.deepEqual(tables.map((t) => t.name).sort(), ["failsafe-audit", "failsafe-samples", "failsafe-state"]);
     const samples = tables.find((t) => t.name === "failsafe-samples")!;
     assert.deepEqual(samples.inputs.ttl, { attributeName: "expiresAt", enabled: true });
+    const state = tables.find((t) => t.name === "failsafe-state")!;
+    assert.deepEqual(state.inputs.ttl, { attributeName: "expiresAt", enabled: true }, "the lease and the alert claims expire");
     assert.equal(samples.inputs.billingMode, "PAY_PER_REQUEST");
     const rule = run.resources.find((r) => r.type === "aws:cloudwatch/eventRule:EventRule" && r.name === "failsafe-check-schedule")!;
     assert.equal(rule.inputs.scheduleExpression, "rate(2 minutes)");
@@ -57,10 +59,31 @@ describe("CostGuard component (dev stack)", () => {
     for (const a of mutating) assert.ok(covered.has(a), `${a} is allowed for stoppable environments`);
   });
 
-  it("denies every stop/start on resources tagged costguard:protect=true", () => {
+  it("denies every stop/start/terminate on resources tagged costguard:protect=true, in any letter case", () => {
     const deny = statements.find((s) => s.Effect === "Deny")!;
     assert.equal(deny.Condition!.StringEqualsIgnoreCase!["aws:ResourceTag/costguard:protect"], "true");
-    assert.ok(actions(deny).includes("ec2:StopInstances") && actions(deny).includes("ecs:UpdateService"));
+    for (const a of ["ec2:StopInstances", "ec2:StartInstances", "ec2:TerminateInstances", "ecs:UpdateService", "autoscaling:UpdateAutoScalingGroup", "rds:StopDBInstance"]) assert.ok(actions(deny).includes(a), a);
+  });
+
+  it("terminates only spot instances, only of environments whose unstoppableSpot is terminate", () => {
+    const terminate = statements.filter((s) => s.Effect === "Allow" && actions(s).includes("ec2:TerminateInstances"));
+    assert.equal(terminate.length, 1);
+    assert.deepEqual(actions(terminate[0]!), ["ec2:TerminateInstances"]);
+    assert.match(String(terminate[0]!.Resource), /^arn:aws:ec2:us-east-1:123456789012:instance\/\*$/);
+    assert.deepEqual(terminate[0]!.Condition, { StringEquals: { "aws:ResourceTag/Environment": ["qa"], "ec2:InstanceMarketType": "spot" } });
+  });
+
+  it("may use customer-managed EBS keys only through EC2, so that restore can start instances with encrypted volumes", () => {
+    const kms = statements.filter((s) => actions(s).some((a) => a.startsWith("kms:")));
+    assert.deepEqual(kms.flatMap(actions).sort(), ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"]);
+    for (const s of kms) {
+      assert.equal(s.Effect, "Allow");
+      assert.match(String(s.Resource), /^arn:aws:kms:us-east-1:123456789012:key\/\*$/, "this account's keys in this region, not *");
+      assert.deepEqual(s.Condition!.StringEquals, { "kms:ViaService": "ec2.us-east-1.amazonaws.com" }, `${s.Sid}: only when EC2 uses the key on the role's behalf`);
+    }
+    const grant = kms.find((s) => actions(s).includes("kms:CreateGrant"))!;
+    assert.deepEqual(actions(grant), ["kms:CreateGrant"]);
+    assert.deepEqual(grant.Condition!.Bool, { "kms:GrantIsForAWSResource": "true" }, "grants only for an AWS resource (the volume), never for a principal");
   });
 
   it("reads inventory on * with describe/list actions only, and its own tables with item actions only", () => {
@@ -69,7 +92,8 @@ describe("CostGuard component (dev stack)", () => {
     for (const a of actions(star[0]!)) assert.match(a, /^[a-z0-9]+:(Describe|List)/);
     const tables = statements.find((s) => s.Sid === "FailsafeTables")!;
     assert.equal([tables.Resource].flat().length, 3);
-    for (const a of actions(tables)) assert.match(a, /^dynamodb:(GetItem|PutItem|DeleteItem|Query)$/);
+    for (const a of actions(tables)) assert.match(a, /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|Query)$/);
+    assert.ok(actions(tables).includes("dynamodb:UpdateItem"), "the run lease is a conditional update");
     assert.ok(statements.some((s) => s.Sid === "PublishAlerts"));
   });
 });

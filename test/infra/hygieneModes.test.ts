@@ -25,45 +25,63 @@ describe("hygiene roles in destructive modes (dev stack, cleanup apply, enforcer
     assert.deepEqual(settingsOf(run, "enforcer-check"), { authorizationTags: ["Owner"], mode: "terminate", graceHours: 12, maxActionsPerRun: 20 });
   });
 
-  it("terminate mode: TerminateInstances only on instances flagged by costguard and not protected; no StopInstances", () => {
+  it("terminate mode: TerminateInstances only on flagged instances without the authorisation tag (Owner); no StopInstances", () => {
     const s = statements(run, "enforcer-check");
     assert.ok(!actions(s).includes("ec2:StopInstances"));
-    const [terminate, ...more] = statementFor(s, "ec2:TerminateInstances");
+    const [terminate, ...more] = statementFor(s, "ec2:TerminateInstances").filter((x) => x.Effect === "Allow");
     assert.equal(more.length, 0);
     assert.match(String(terminate!.Resource), /^arn:aws:ec2:us-east-1:123456789012:instance\/\*$/);
-    assert.deepEqual(terminate!.Condition, { Null: { "aws:ResourceTag/costguard:unauthorized-since": "false" }, StringNotEquals: { "aws:ResourceTag/costguard:protect": "true" } });
+    assert.deepEqual(terminate!.Condition, { Null: { "aws:ResourceTag/costguard:unauthorized-since": "false", "aws:ResourceTag/Owner": "true" } });
   });
 
-  it("the enforcer may write only its own tag", () => {
-    const s = statements(run, "enforcer-check");
-    const [tags] = statementFor(s, "ec2:CreateTags");
-    assert.deepEqual(statementFor(s, "ec2:DeleteTags"), [tags]);
-    assert.deepEqual(tags!.Condition!["ForAllValues:StringEquals"], { "aws:TagKeys": ["costguard:unauthorized-since"] });
-    assert.deepEqual(tags!.Condition!.Null, { "aws:TagKeys": "false" }, "a DeleteTags without keys (which removes every tag) is not allowed");
+  it("the enforcer may write only its own tag, and put it only on unauthorised instances", () => {
+    const s = statements(run, "enforcer-check").filter((x) => x.Effect === "Allow");
+    const [create] = statementFor(s, "ec2:CreateTags");
+    const [remove] = statementFor(s, "ec2:DeleteTags");
+    for (const tags of [create, remove]) {
+      assert.deepEqual(tags!.Condition!["ForAllValues:StringEquals"], { "aws:TagKeys": ["costguard:unauthorized-since"] });
+      assert.equal((tags!.Condition!.Null as Record<string, string>)["aws:TagKeys"], "false", "a DeleteTags without keys (which removes every tag) is not allowed");
+    }
+    assert.equal((create!.Condition!.Null as Record<string, string>)["aws:ResourceTag/Owner"], "true", "never on an authorised instance");
   });
 
-  it("clean-up apply: delete and release only what carries costguard:cleanup-due and is not protected", () => {
+  it("clean-up apply: delete and release only what carries costguard:cleanup-due; never a protected resource (any case)", () => {
     const s = statements(run, "waste-scan");
+    const allow = s.filter((x) => x.Effect === "Allow");
     for (const [action, resource] of [
       ["ec2:DeleteVolume", /:volume\/\*$/],
-      ["ec2:DeleteSnapshot", /^arn:aws:ec2:us-east-1::snapshot\/\*$/],
       ["ec2:ReleaseAddress", /:elastic-ip\/\*$/],
     ] as const) {
-      const found = statementFor(s, action);
+      const found = statementFor(allow, action);
       assert.equal(found.length, 1, action);
       assert.match(String(found[0]!.Resource), resource);
-      assert.deepEqual(found[0]!.Condition, { Null: { "aws:ResourceTag/costguard:cleanup-due": "false" }, StringNotEquals: { "aws:ResourceTag/costguard:protect": "true" } });
+      assert.deepEqual(found[0]!.Condition, { Null: { "aws:ResourceTag/costguard:cleanup-due": "false" } });
     }
-    const marks = statementFor(s, "ec2:CreateTags").find((x) => x.Sid === "MarkForCleanup");
-    assert.deepEqual(marks?.Condition?.["ForAllValues:StringEquals"], { "aws:TagKeys": ["costguard:cleanup-due"] });
-    const backups = statementFor(s, "ec2:CreateSnapshot");
+    const deny = s.filter((x) => x.Effect === "Deny");
+    assert.equal(deny.length, 1);
+    assert.deepEqual(deny[0]!.Condition, { StringEqualsIgnoreCase: { "aws:ResourceTag/costguard:protect": "true" } });
+    for (const a of ["ec2:CreateTags", "ec2:DeleteTags", "ec2:DeleteVolume", "ec2:DeleteSnapshot", "ec2:ReleaseAddress", "ec2:CreateSnapshot"]) assert.ok(actions(deny).includes(a), `protect denies ${a}`);
+    const backups = statementFor(allow, "ec2:CreateSnapshot");
     assert.ok(backups.every((x) => x.Condition), "CreateSnapshot only of marked volumes, only as tagged backups");
     assert.ok(!actions(s).some((a) => /TerminateInstances|StopInstances|ModifyVolume/.test(a)));
   });
 
+  it("snapshots kept by DLM, AWS Backup or costguard's own backups can be neither marked nor deleted", () => {
+    const allow = statements(run, "waste-scan").filter((x) => x.Effect === "Allow");
+    const kept = { "aws:ResourceTag/aws:dlm:lifecycle-policy-id": "true", "aws:ResourceTag/aws:backup:source-resource": "true", "aws:ResourceTag/costguard:backup-of": "true" };
+    const [del, ...more] = statementFor(allow, "ec2:DeleteSnapshot");
+    assert.equal(more.length, 0);
+    assert.match(String(del!.Resource), /^arn:aws:ec2:us-east-1::snapshot\/\*$/);
+    assert.deepEqual(del!.Condition, { Null: { "aws:ResourceTag/costguard:cleanup-due": "false", ...kept } });
+    const markSnapshots = statementFor(allow, "ec2:CreateTags").find((x) => x.Sid === "MarkSnapshotsForCleanup")!;
+    assert.deepEqual(markSnapshots.Condition, { "ForAllValues:StringEquals": { "aws:TagKeys": ["costguard:cleanup-due"] }, Null: { "aws:TagKeys": "false", ...kept } });
+    const tagAtCreation = statementFor(allow, "ec2:CreateTags").find((x) => x.Sid === "TagBackupSnapshots")!;
+    assert.deepEqual(tagAtCreation.Condition, { StringEquals: { "ec2:CreateAction": "CreateSnapshot" }, "ForAllValues:StringEquals": { "aws:TagKeys": ["costguard:backup-of", "Environment"] } }, "a backup cannot be born marked for deletion");
+  });
+
   it("no mutating EC2 action is granted on * or without a condition", () => {
     for (const fn of ["waste-scan", "enforcer-check"]) {
-      for (const st of statements(run, fn)) {
+      for (const st of statements(run, fn).filter((x) => x.Effect === "Allow")) {
         const mutating = (Array.isArray(st.Action) ? st.Action : [st.Action]).filter((a) => a.startsWith("ec2:") && !a.startsWith("ec2:Describe"));
         if (!mutating.length) continue;
         assert.notEqual(st.Resource, "*", `${fn} ${st.Sid}`);

@@ -55,6 +55,30 @@ describe("costReport handler", () => {
     assert.ok([before, yesterday()].includes(String(out.date)), `reported on ${out.date}, expected ${before}`);
   });
 
+  it("refuses anything that is neither its schedule nor report-now, before any paid Cost Explorer request", async () => {
+    reset();
+    const refusals: [unknown, RegExp][] = [
+      [null, /expected a JSON object/],
+      ["hello", /expected a JSON object/],
+      [42, /expected a JSON object/],
+      [undefined, /expected a JSON object/],
+      [[{ command: "report-now" }], /expected a JSON object/],
+      [{}, /not a scheduled event or a report-now command/],
+      [{ Command: "report-now" }, /did you mean "command"/],
+      [{ source: "aws.ec2", "detail-type": "EC2 Spot Instance Interruption Warning", detail: {} }, /not a scheduled event or a report-now command/],
+      [{ command: "report-now", date: "2026-13-45" }, /date: must be a real calendar date/],
+      [{ command: "report-now", date: "2026-02-30" }, /date: must be a real calendar date/],
+      [{ command: "report-now", Date: "2026-01-15" }, /Date/],
+      [{ command: "report-now", date: "2999-01-01" }, /a day before today/],
+    ];
+    for (const [event, error] of refusals) {
+      const out = await handler(event);
+      assert.equal(out.ok, false, `${JSON.stringify(event)} was acted on`);
+      assert.match(String(out.error), error, JSON.stringify(event));
+    }
+    assert.equal(ce.calls().length + s3.calls().length + sns.calls().length, 0, "no AWS call for a refused event");
+  });
+
   it("answers a malformed or foreign command without touching AWS", async () => {
     reset();
     assert.equal((await handler({ command: "report-now", date: "15/01/2026" })).ok, false);
