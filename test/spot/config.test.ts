@@ -10,7 +10,7 @@ describe("spot config", () => {
     assert.ok(r.ok);
     const runtime = SpotSettings.parse(JSON.parse(JSON.stringify(spotRuntimeSettings(r.config.spot))));
     assert.deepEqual(runtime, SpotSettings.parse({}), "component defaults and runtime defaults agree");
-    assert.deepEqual(runtime.breaker, { threshold: 3, windowMinutes: 15, cooldownMinutes: 30, maxCooldownMinutes: 240, quietMinutes: 30, perAz: false });
+    assert.deepEqual(runtime.breaker, { threshold: 3, windowMinutes: 15, cooldownMinutes: 30, maxCooldownMinutes: 240, quietMinutes: 30, probeClaimMinutes: 20, perAz: false });
     assert.equal(runtime.poolPoisonDays, 15);
     assert.deepEqual(runtime.poisoningEnvironments, ["prod"]);
   });
