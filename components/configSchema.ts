@@ -162,6 +162,7 @@ export const NodeOptimizerSettings = z
     nodeReadyTimeoutSeconds: z.number().int().min(60, "must be at least 60 seconds").max(600, "must be at most 600 seconds").default(420).describe("Rebalance: how long a new node may take to be Ready"),
     rebalanceDrainSeconds: z.number().int().min(30, "must be at least 30 seconds").max(300, "must be at most 300 seconds").default(240).describe("Rebalance: how long the old node's drain may take"),
     kubernetesGroup: z.string().regex(/^[a-z0-9]([-a-z0-9:.]*[a-z0-9])?$/, "must be a Kubernetes group name (lower case, digits, - : .)").refine((g) => !g.startsWith("system:"), "must not start with system: (reserved by Kubernetes)").default("costguard-node-optimizer"),
+    drainOnRebalanceRecommendation: z.boolean().default(false).describe("Also cordon and drain a node on an EC2 rebalance recommendation (a hint), not only on the interruption warning"),
   })
   // One run waits for a node and drains another within Lambda's 15-minute limit.
   .refine((s) => s.nodeReadyTimeoutSeconds + s.rebalanceDrainSeconds <= 780, {

@@ -114,7 +114,7 @@ export class SpotAdvisor implements CapacityAdvisor, SpotHealth, ProbeCoordinato
     return claim.granted ? { granted: true, reason: `circuit ${key} is half-open: this launch is the probe` } : { granted: false, reason: `circuit ${key} is ${claim.record.state}${claim.record.state === "half-open" ? ": the probe is already out" : ""}` };
   }
 
-  async probeLaunched(instanceType: string, availabilityZone: string): Promise<void> {
+  async probeLaunched(instanceType: string, availabilityZone: string, _instanceId?: string): Promise<void> {
     await this.deps.breakers.confirmProbe(this.deps.breakers.keyFor(instanceType, availabilityZone));
   }
 

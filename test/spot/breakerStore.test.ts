@@ -85,6 +85,18 @@ describe("breaker store against dynalite", () => {
     assert.ok((item.expiresAt as number) * 1000 > now);
   });
 
+  it("keeps the item bounded under a long burst, still counting every interruption and refusing re-deliveries of recent ones", async () => {
+    const { store, name } = await freshStore();
+    const ids = Array.from({ length: 300 }, (_, i) => `i-${(0x1000 + i).toString(16).padStart(8, "0")}`);
+    await Promise.all(ids.map((id) => store.recordInterruption("t3.small", undefined, id, Date.now())));
+    const item = (await db.doc.send(new GetCommand({ TableName: name, Key: { pk: "t3.small" } }))).Item!;
+    assert.equal(item.interruptions, 300);
+    assert.ok((item.recentIds as string[]).length <= 250, `the log was trimmed (${(item.recentIds as string[]).length} entries)`);
+    assert.equal((item.recentIds as string[]).length, (item.recentAt as number[]).length, "times and ids stay aligned");
+    const again = await store.recordInterruption("t3.small", undefined, ids.at(-1)!, Date.now());
+    assert.equal(again.counted, false);
+  });
+
   it("keys per AZ when configured", async () => {
     const name = `breakers-${++table}`;
     await db.createTable(name);
