@@ -153,6 +153,13 @@ describe("swap decision (plain data)", () => {
     assert.match((decideSwap(group([member("i-1", "on-demand"), member("i-2", "on-demand")], { tags: { "costguard:min-on-demand": "many" } }), 0) as { reason: string }).reason, /must be a count such as "2" or a percentage such as "50%" \(got "many"\)/);
   });
 
+  it("reads costguard:protect in any letter case, on instances and on the group", () => {
+    const shouting = group([member("i-1", "on-demand", "us-east-1a", { tags: { "costguard:protect": "True" } }), member("i-2", "on-demand", "us-east-1a", { tags: { "Costguard:Protect": " TRUE " } })]);
+    assert.match((decideSwap(shouting, 0) as { reason: string }).reason, /every on-demand instance above the minimum is protected/);
+    const protectedGroup = group([member("i-1", "on-demand"), member("i-2", "on-demand")], { tags: { "costguard:protect": "true" } });
+    assert.match((decideSwap(protectedGroup, 0) as { reason: string }).reason, /is tagged costguard:protect=true/);
+  });
+
   it("reads the minimum as a count or a percentage of desired, rounded up", () => {
     assert.deepEqual(parseMinOnDemand(undefined, 5, 1), { min: 1 });
     assert.deepEqual(parseMinOnDemand("3", 5, 1), { min: 3 });
