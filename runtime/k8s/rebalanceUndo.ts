@@ -10,7 +10,8 @@
  */
 import type { GroupView } from "./asgGateway";
 import type { NodeInfo } from "./kubeApi";
-import { AZ_REBALANCE, type RebalanceResult, type RebalanceRun, type StepFailed } from "./rebalance";
+import type { RebalanceRun } from "./rebalanceRun";
+import { AZ_REBALANCE, type RebalanceResult, type StepFailed } from "./rebalanceTypes";
 
 export interface Capacity {
   group: GroupView;
