@@ -192,6 +192,7 @@ export const NodeOptimizerSettings = z
     nodeReadyTimeoutSeconds: z.number().int().min(60, "must be at least 60 seconds").max(600, "must be at most 600 seconds").default(420).describe("Rebalance: how long a new node may take to be Ready"),
     rebalanceDrainSeconds: z.number().int().min(30, "must be at least 30 seconds").max(300, "must be at most 300 seconds").default(240).describe("Rebalance: how long the old node's drain may take"),
     kubernetesGroup: z.string().regex(/^[a-z0-9]([-a-z0-9:.]*[a-z0-9])?$/, "must be a Kubernetes group name (lower case, digits, - : .)").refine((g) => !g.startsWith("system:"), "must not start with system: (reserved by Kubernetes)").default("costguard-node-optimizer"),
+    drainOnRebalanceRecommendation: z.boolean().default(false).describe("Also cordon and drain a node on an EC2 rebalance recommendation (a hint), not only on the interruption warning"),
   })
   // One run waits for a node and drains another within Lambda's 15-minute limit.
   .refine((s) => s.nodeReadyTimeoutSeconds + s.rebalanceDrainSeconds <= 780, {
@@ -259,13 +260,29 @@ export const GuardConfigSchema = z.strictObject({
       breakerWindowMinutes: minutes.default(15),
       breakerCooldownMinutes: minutes.default(30),
       breakerMaxCooldownMinutes: minutes.default(240),
-      breakerQuietMinutes: minutes.default(30),
+      breakerQuietMinutes: minutes.default(30).describe("Minutes without interruption after the half-open probe launched that close the circuit"),
+      breakerProbeClaimMinutes: minutes.default(20).describe("Minutes a claimed half-open probe may go unconfirmed before the next launcher probes instead"),
       breakerPerAz: z.boolean().default(false),
       poolPoisonDays: z.number().int().min(1).max(365).default(15),
       poisoningEnvironments: z.array(z.string()).max(20).default(["prod"]),
       optimizerEnabled: z.boolean().default(true),
       optimizerSchedule: scheduleExpression.default("rate(30 minutes)"),
       minOnDemandDefault: z.number().int().min(0).max(1000).default(1),
+      optimizerLaunchTemplates: z
+        .array(z.string().regex(/^arn:aws[a-z-]*:ec2:[a-z0-9-]+:\d{12}:launch-template\/lt-[0-9a-f]+$/, "must be a launch template ARN such as arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0abc"))
+        .max(100)
+        .default([])
+        .describe("Launch templates the ASG optimizer may launch from; empty: those tagged costguard:spot-optimize=true"),
+      optimizerInstanceRoles: z
+        .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/web-instance"))
+        .max(100)
+        .default([])
+        .describe("Instance roles the ASG optimizer may pass to EC2; empty: those tagged costguard:spot-optimize=true"),
+      optimizerKmsKeys: z
+        .array(z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, "must be a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/1234abcd-..."))
+        .max(100)
+        .default([])
+        .describe("Customer-managed KMS keys of the groups' encrypted volumes, used only through EC2; empty: any key of the account and region, through EC2 only"),
     })
     .refine((s) => s.breakerMaxCooldownMinutes >= s.breakerCooldownMinutes, {
       path: ["breakerMaxCooldownMinutes"],

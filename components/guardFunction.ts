@@ -77,8 +77,6 @@ export interface GuardFunctionArgs {
   architecture?: "arm64" | "x86_64";
   /** Dead-letter queue shared by the stack's functions (see sharedDeadLetterQueue); unset: one of its own. */
   deadLetterQueue?: aws.sqs.Queue;
-  /** Cap on concurrent executions; unset means unreserved. */
-  reservedConcurrency?: number;
   /** Escape hatch: adjust the function's args before it is created. */
   transform?: (args: aws.lambda.FunctionArgs) => aws.lambda.FunctionArgs;
 }
@@ -142,7 +140,6 @@ export class GuardFunction extends pulumi.ComponentResource {
       environment: { variables },
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
       loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
-      reservedConcurrentExecutions: args.reservedConcurrency,
     };
     if (args.transform) fnArgs = args.transform(fnArgs);
     // The policy must exist before the first invocation can log or dead-letter.

@@ -8,6 +8,9 @@
  * that group nodes get/list/patch, pods get/list and pods/eviction create, nothing else. The
  * function reaches the cluster's public endpoint from outside any VPC (a private-only
  * endpoint is refused at preview: it would need VPC access and an STS endpoint).
+ *
+ * A table of its own holds one lease per node group (one run at a time) and each group's
+ * rebalance journal, so a run that dies mid-rebalance is finished or undone by the next.
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
@@ -16,6 +19,8 @@ import { ENV } from "../runtime/contract";
 import type { NodeOptimizerRuntimeSettings } from "../runtime/k8s/settings";
 import type { NodeOptimizerSettings } from "./configSchema";
 import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
+import { guardTable } from "./guardTable";
+import { neverTouchProtected } from "./spot";
 
 /** The RBAC rules of the optimizer's Kubernetes group: exactly what runtime/k8s/kubeApi.ts calls. */
 export const NODE_OPTIMIZER_RULES = [
@@ -35,6 +40,8 @@ export interface NodeOptimizerArgs extends FunctionDefaults, AlertReporting {
 
 export class NodeOptimizer extends pulumi.ComponentResource {
   public readonly fn: GuardFunction;
+  /** Leases and rebalance journals (when the rebalance runs). */
+  public readonly stateTable?: aws.dynamodb.Table;
   public readonly functionName: pulumi.Output<string>;
   public readonly functionArn: pulumi.Output<string>;
   public readonly accessEntry: aws.eks.AccessEntry;
@@ -70,6 +77,7 @@ export class NodeOptimizer extends pulumi.ComponentResource {
       drainDeadlineSeconds: s.drainDeadlineSeconds,
       nodeReadyTimeoutSeconds: s.nodeReadyTimeoutSeconds,
       rebalanceDrainSeconds: s.rebalanceDrainSeconds,
+      drainOnRebalanceRecommendation: s.drainOnRebalanceRecommendation,
     }));
 
     const statements: PolicyStatement[] = [
@@ -79,6 +87,8 @@ export class NodeOptimizer extends pulumi.ComponentResource {
     ];
     const rebalance = s.rebalance && s.autoScalingGroups.length > 0;
     if (rebalance) {
+      this.stateTable = guardTable(`${name}-state`, {}, parent);
+      statements.push({ Sid: "LeasesAndRebalanceJournals", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: this.stateTable.arn });
       statements.push({
         Sid: "RebalanceConfiguredNodeGroups",
         Effect: "Allow",
@@ -87,6 +97,7 @@ export class NodeOptimizer extends pulumi.ComponentResource {
         // Only groups that belong to this cluster (EKS managed node groups and eksctl tag them so).
         Condition: { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${s.clusterName}`]: "owned" } },
       });
+      statements.push(neverTouchProtected(["autoscaling:UpdateAutoScalingGroup", "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses", "autoscaling:TerminateInstanceInAutoScalingGroup"]));
     }
 
     this.fn = new GuardFunction(
@@ -103,7 +114,12 @@ export class NodeOptimizer extends pulumi.ComponentResource {
         memoryMb: 256,
         // A rebalance waits for a node and drains another; a drain alone fits the notice.
         timeoutSeconds: rebalance ? 900 : 120,
-        environment: { [ENV.alertTopicArn]: args.alertTopicArn, [ENV.settings]: settings.apply((v) => JSON.stringify(v)), ...args.advisor?.environment },
+        environment: {
+          [ENV.alertTopicArn]: args.alertTopicArn,
+          [ENV.settings]: settings.apply((v) => JSON.stringify(v)),
+          ...(this.stateTable ? { [ENV.optimizerTable]: this.stateTable.name } : {}),
+          ...args.advisor?.environment,
+        },
         statements: [...statements, ...(args.advisor?.statements ?? [])],
         transform: args.functionName ? (fnArgs) => ({ ...fnArgs, name: args.functionName }) : undefined,
       },

@@ -7,7 +7,13 @@
  * The optimizer's mutating Auto Scaling actions are conditioned on the group's opt-in tag,
  * so it cannot touch a group that has not opted in; it can only terminate EC2 instances it
  * launched itself (they carry `costguard:spot-replacement-for`), and on-demand instances
- * leave only through their group.
+ * leave only through their group. It launches only from the groups' launch templates and
+ * passes only their instance roles (tagged, or listed in config), and is explicitly denied
+ * every change to a resource tagged costguard:protect=true, in any letter case.
+ *
+ * One run at a time per group comes from a lease in the optimizer's own table (with each
+ * group's swap journal), not from reserved concurrency: that must leave 100 unreserved
+ * executions, which new accounts (quota 10) do not have.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -40,6 +46,7 @@ export function spotRuntimeSettings(s: GuardConfig["spot"]): SpotSettingsInput {
       cooldownMinutes: s.breakerCooldownMinutes,
       maxCooldownMinutes: s.breakerMaxCooldownMinutes,
       quietMinutes: s.breakerQuietMinutes,
+      probeClaimMinutes: s.breakerProbeClaimMinutes,
       perAz: s.breakerPerAz,
     },
     poolPoisonDays: s.poolPoisonDays,
@@ -51,6 +58,8 @@ export function spotRuntimeSettings(s: GuardConfig["spot"]): SpotSettingsInput {
 export class SpotResilience extends pulumi.ComponentResource {
   public readonly breakerTable: aws.dynamodb.Table;
   public readonly poolRiskTable: aws.dynamodb.Table;
+  /** The optimizer's leases and swap journals (when the optimizer is enabled). */
+  public readonly optimizerTable?: aws.dynamodb.Table;
   public readonly events: GuardFunction;
   public readonly advice: GuardFunction;
   public readonly optimizer?: GuardFunction;
@@ -104,7 +113,8 @@ export class SpotResilience extends pulumi.ComponentResource {
         statements: [
           // DescribeInstances supports no resource-level permissions.
           { Sid: "LookUpInterruptedInstance", Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*" },
-          { Sid: "RecordInterruptions", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: tables },
+          // Interruptions are atomic appends (UpdateItem); state transitions are conditional UpdateItems.
+          { Sid: "RecordInterruptions", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tables },
           ...args.publishStatements,
           ...(drainer ? [{ Sid: "HandNodesToTheDrainer", Effect: "Allow" as const, Action: "lambda:InvokeFunction", Resource: drainer.arn }] : []),
         ],
@@ -130,8 +140,8 @@ export class SpotResilience extends pulumi.ComponentResource {
         description: "costguard: spot or on-demand advice for fleet managers; reset-circuit for operators",
         timeoutSeconds: 10,
         statements: [
-          // PutItem: claiming the half-open probe and resetting a circuit (conditional writes).
-          { Sid: "ReadAndClaimBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: this.breakerTable.arn },
+          // UpdateItem: claiming, confirming or releasing the half-open probe and resetting a circuit (conditional writes).
+          { Sid: "ReadAndClaimBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: this.breakerTable.arn },
           { Sid: "ReadPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: this.poolRiskTable.arn },
           ...args.publishStatements,
         ],
@@ -140,6 +150,7 @@ export class SpotResilience extends pulumi.ComponentResource {
     );
 
     if (args.settings.optimizerEnabled) {
+      this.optimizerTable = guardTable(`${name}-optimizer-state`, {}, parent);
       this.optimizer = new GuardFunction(
         `${name}-optimizer`,
         {
@@ -149,9 +160,18 @@ export class SpotResilience extends pulumi.ComponentResource {
           // Status checks and InService waits are bounded well inside Lambda's 15 minutes.
           timeoutSeconds: 900,
           memoryMb: 256,
-          // One run at a time: two overlapping runs must not swap in the same group.
-          reservedConcurrency: 1,
-          statements: optimizerStatements({ accountId, region, breakerTableArn: this.breakerTable.arn, poolRiskTableArn: this.poolRiskTable.arn, publish: args.publishStatements }),
+          environment: { ...common.environment, [ENV.optimizerTable]: this.optimizerTable.name },
+          statements: optimizerStatements({
+            accountId,
+            region,
+            breakerTableArn: this.breakerTable.arn,
+            poolRiskTableArn: this.poolRiskTable.arn,
+            optimizerTableArn: this.optimizerTable.arn,
+            launchTemplates: args.settings.optimizerLaunchTemplates,
+            instanceRoles: args.settings.optimizerInstanceRoles,
+            kmsKeys: args.settings.optimizerKmsKeys,
+            publish: args.publishStatements,
+          }),
         },
         parent,
       );
@@ -188,7 +208,7 @@ export class SpotResilience extends pulumi.ComponentResource {
         [ENV.spotSettings]: this.settingsJson,
       },
       statements: [
-        { Sid: "ReadAndClaimSpotBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: this.breakerTable.arn },
+        { Sid: "ReadAndClaimSpotBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: this.breakerTable.arn },
         { Sid: "ReadSpotPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: this.poolRiskTable.arn },
       ],
     };
@@ -200,6 +220,24 @@ export class SpotResilience extends pulumi.ComponentResource {
   }
 }
 
+/** The Auto Scaling actions that change a group: the optimizers' and the ones a protected resource denies. */
+export const GROUP_CHANGING_ACTIONS = [
+  "autoscaling:SuspendProcesses",
+  "autoscaling:ResumeProcesses",
+  "autoscaling:UpdateAutoScalingGroup",
+  "autoscaling:AttachInstances",
+  "autoscaling:DetachInstances",
+  "autoscaling:TerminateInstanceInAutoScalingGroup",
+];
+
+/**
+ * The explicit Deny every costguard role that changes instances or groups carries: nothing
+ * tagged costguard:protect=true (in any letter case) is changed, whatever an Allow says.
+ */
+export function neverTouchProtected(actions: string[]): PolicyStatement {
+  return { Sid: "NeverTouchProtectedResources", Effect: "Deny", Action: actions, Resource: "*", Condition: { StringEqualsIgnoreCase: { [`aws:ResourceTag/${TAGS.protect}`]: "true" } } };
+}
+
 /**
  * The optimizer's role. Describe calls support no resource-level permissions; everything
  * that changes something is scoped by resource and condition.
@@ -209,9 +247,23 @@ export function optimizerStatements(a: {
   region: pulumi.Input<string>;
   breakerTableArn: pulumi.Input<string>;
   poolRiskTableArn: pulumi.Input<string>;
+  optimizerTableArn: pulumi.Input<string>;
+  /** Launch template ARNs the optimizer may launch from; empty: templates tagged costguard:spot-optimize=true. */
+  launchTemplates: string[];
+  /** Instance role ARNs it may pass to EC2; empty: roles tagged costguard:spot-optimize=true. */
+  instanceRoles: string[];
+  /** KMS keys of encrypted volumes; empty: any key of the account and region (through EC2 only). */
+  kmsKeys: string[];
   publish: PolicyStatement[];
 }): PolicyStatement[] {
   const ec2 = (resource: string) => pulumi.interpolate`arn:aws:ec2:${a.region}:${a.accountId}:${resource}`;
+  const optedIn = { [`aws:ResourceTag/${TAGS.spotOptimize}`]: "true" };
+  // Every resource of a launch must come with one of the groups' launch templates.
+  const fromGroupTemplate: NonNullable<PolicyStatement["Condition"]> = a.launchTemplates.length
+    ? { ArnLike: { "ec2:LaunchTemplate": a.launchTemplates } }
+    : { Null: { "ec2:LaunchTemplate": "false" } };
+  const viaEc2 = { "kms:ViaService": pulumi.interpolate`ec2.${a.region}.amazonaws.com` };
+  const keys = a.kmsKeys.length ? a.kmsKeys : [pulumi.interpolate`arn:aws:kms:${a.region}:${a.accountId}:key/*`];
   return [
     {
       Sid: "DescribeGroupsAndInstances",
@@ -229,28 +281,32 @@ export function optimizerStatements(a: {
     {
       Sid: "SwapInOptedInGroupsOnly",
       Effect: "Allow",
-      Action: [
-        "autoscaling:SuspendProcesses",
-        "autoscaling:ResumeProcesses",
-        "autoscaling:UpdateAutoScalingGroup",
-        "autoscaling:AttachInstances",
-        "autoscaling:DetachInstances",
-        "autoscaling:TerminateInstanceInAutoScalingGroup",
-      ],
+      Action: GROUP_CHANGING_ACTIONS,
       Resource: pulumi.interpolate`arn:aws:autoscaling:${a.region}:${a.accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
-      Condition: { StringEquals: { [`aws:ResourceTag/${TAGS.spotOptimize}`]: "true" } },
+      Condition: { StringEquals: optedIn },
     },
     { Sid: "LaunchInstantFleet", Effect: "Allow", Action: "ec2:CreateFleet", Resource: ec2("fleet/*") },
+    a.launchTemplates.length
+      ? { Sid: "LaunchFromGroupTemplatesOnly", Effect: "Allow", Action: ["ec2:CreateFleet", "ec2:RunInstances"], Resource: a.launchTemplates }
+      : { Sid: "LaunchFromGroupTemplatesOnly", Effect: "Allow", Action: ["ec2:CreateFleet", "ec2:RunInstances"], Resource: ec2("launch-template/*"), Condition: { StringEquals: optedIn } },
     {
       Sid: "LaunchOnlyMarkedInstances",
       Effect: "Allow",
       Action: "ec2:RunInstances",
       Resource: ec2("instance/*"),
-      // The instance must be created carrying costguard's replacement marker.
-      Condition: { Null: { [`aws:RequestTag/${TAGS.spotReplacementFor}`]: "false" } },
+      // The instance must be created carrying costguard's replacement marker, from a group's template.
+      Condition: { ...fromGroupTemplate, Null: { [`aws:RequestTag/${TAGS.spotReplacementFor}`]: "false", ...fromGroupTemplate.Null } },
     },
     {
-      Sid: "LaunchFromGroupTemplates",
+      // The AMI is the template's: the optimizer cannot substitute another one.
+      Sid: "LaunchTheTemplatesImageOnly",
+      Effect: "Allow",
+      Action: "ec2:RunInstances",
+      Resource: pulumi.interpolate`arn:aws:ec2:${a.region}::image/*`,
+      Condition: { ...fromGroupTemplate, Bool: { "ec2:IsLaunchTemplateResource": "true" } },
+    },
+    {
+      Sid: "LaunchResourcesFromGroupTemplates",
       Effect: "Allow",
       Action: "ec2:RunInstances",
       Resource: [
@@ -259,11 +315,10 @@ export function optimizerStatements(a: {
         ec2("network-interface/*"),
         ec2("volume/*"),
         ec2("key-pair/*"),
-        ec2("launch-template/*"),
         ec2("spot-instances-request/*"),
-        pulumi.interpolate`arn:aws:ec2:${a.region}::image/*`,
         pulumi.interpolate`arn:aws:ec2:${a.region}::snapshot/*`,
       ],
+      Condition: fromGroupTemplate,
     },
     {
       Sid: "TagOnLaunchOnly",
@@ -280,13 +335,12 @@ export function optimizerStatements(a: {
       Condition: { Null: { [`aws:ResourceTag/${TAGS.spotReplacementFor}`]: "false" } },
     },
     {
-      // Launch templates of Auto Scaling groups usually carry an instance profile: launching
-      // from them passes its role to EC2. Only to EC2, never to another service.
-      Sid: "PassInstanceProfileRoleToEc2",
+      // The groups' launch templates carry an instance profile: launching passes its role, to EC2 only.
+      Sid: "PassTheGroupsInstanceRolesToEc2",
       Effect: "Allow",
       Action: "iam:PassRole",
-      Resource: pulumi.interpolate`arn:aws:iam::${a.accountId}:role/*`,
-      Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
+      Resource: a.instanceRoles.length ? a.instanceRoles : pulumi.interpolate`arn:aws:iam::${a.accountId}:role/*`,
+      Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com", ...(a.instanceRoles.length ? {} : optedIn) } },
     },
     {
       // The first spot launch in an account creates EC2's spot service-linked role.
@@ -296,7 +350,26 @@ export function optimizerStatements(a: {
       Resource: pulumi.interpolate`arn:aws:iam::${a.accountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
       Condition: { StringEquals: { "iam:AWSServiceName": "spot.amazonaws.com" } },
     },
-    { Sid: "ReadSpotHealth", Effect: "Allow", Action: "dynamodb:GetItem", Resource: [a.breakerTableArn, a.poolRiskTableArn] },
+    {
+      // Volumes encrypted with a customer-managed key: EC2 uses the key on the launcher's behalf, and only EC2 may.
+      Sid: "UseVolumeKeysThroughEc2Only",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+      Resource: keys,
+      Condition: { StringEquals: viaEc2 },
+    },
+    {
+      Sid: "GrantVolumeKeysToEc2Only",
+      Effect: "Allow",
+      Action: "kms:CreateGrant",
+      Resource: keys,
+      Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } },
+    },
+    // GetItem: health; UpdateItem: claiming, confirming and releasing half-open probes.
+    { Sid: "ReadSpotHealthAndProbe", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: a.breakerTableArn },
+    { Sid: "ReadPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: a.poolRiskTableArn },
+    { Sid: "LeasesAndSwapJournals", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: a.optimizerTableArn },
+    neverTouchProtected([...GROUP_CHANGING_ACTIONS, "ec2:TerminateInstances"]),
     ...a.publish,
   ];
 }

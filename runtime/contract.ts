@@ -55,6 +55,8 @@ export const ENV = {
   breakerTable: "COSTGUARD_BREAKER_TABLE",
   poolRiskTable: "COSTGUARD_POOL_RISK_TABLE",
   findingsTable: "COSTGUARD_FINDINGS_TABLE",
+  /** The ASG and node optimizers' own table: a lease per group and each group's swap journal. */
+  optimizerTable: "COSTGUARD_OPTIMIZER_TABLE",
   /** The security enforcer's flags and audit records. */
   enforcerTable: "COSTGUARD_ENFORCER_TABLE",
   /** S3 bucket of the daily cost report. */
@@ -158,7 +160,15 @@ export const AdminCommand = z.discriminatedUnion("command", [
   z.strictObject({ command: z.literal("stop-env"), environment: environmentName, dryRun: z.boolean().optional() }),
   z.strictObject({ command: z.literal("restore"), environment: environmentName, dryRun: z.boolean().optional() }),
   z.strictObject({ command: z.literal("emergency-stop"), dryRun: z.boolean().optional() }),
-  z.object({ command: z.literal("reset-circuit"), instanceType: z.string().min(1), availabilityZone: z.string().optional() }),
+  z.object({
+    command: z.literal("reset-circuit"),
+    instanceType: z.string().max(64, "must be at most 64 characters").regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "m5.large"'),
+    availabilityZone: z
+      .string()
+      .max(32, "must be at most 32 characters")
+      .regex(/^[a-z]{2}(-[a-z0-9]+)+-\d+[a-z]$|^[a-z]{2}(-[a-z0-9]+)+-\d+-[a-z0-9-]+$/, 'must be an availability zone such as "us-east-1a"')
+      .optional(),
+  }),
   z.strictObject({ command: z.literal("report-now"), date: calendarDay.optional() }),
 ]);
 export type AdminCommand = z.infer<typeof AdminCommand>;

@@ -1,26 +1,35 @@
-/** Lambda entry point: the scheduled ASG spot optimizer (SPEC S5). */
+/**
+ * Lambda entry point: the scheduled ASG spot optimizer (SPEC S5). It acts only on its
+ * EventBridge schedule's event; anything else is refused before any AWS call.
+ */
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
+import { z } from "zod";
 import { ENV } from "../contract";
 import { catalog } from "../pricing/catalog";
 import type { PriceBook } from "../pricing/types";
 import { publishEvent } from "../shared/events";
 import { createLogger, createMetrics } from "../shared/observability";
-import { optimizeGroups, type OptimizerDeps } from "../spot/asgOptimizer";
+import { ScheduledEvent, eventExcerpt, problemsOf } from "../spot/accepted";
+import { optimizeGroups, type GroupOutcome, type OptimizerDeps } from "../spot/asgOptimizer";
 import { spotStoresFromEnv } from "../spot/env";
 import { emfSink } from "../spot/metrics";
 import { systemClock } from "../spot/wait";
 
 /** The price book for choosing compatible types: the shared catalog (runtime/pricing). */
 const prices: PriceBook = catalog;
+const log = createLogger("costguard-asgOptimizer");
 
-let deps: Omit<OptimizerDeps, "remainingMs"> | undefined;
+let deps: Omit<OptimizerDeps, "remainingMs" | "runId"> | undefined;
 
-function buildDeps(): Omit<OptimizerDeps, "remainingMs"> {
+function buildDeps(): Omit<OptimizerDeps, "remainingMs" | "runId"> {
   const { env, settings, advisor } = spotStoresFromEnv();
+  const table = z.string({ error: `${ENV.optimizerTable} must name the optimizer's DynamoDB table` }).min(1).parse(process.env[ENV.optimizerTable]);
   const sns = new SNSClient({});
   const metrics = createMetrics("costguard-asgOptimizer");
   return {
@@ -28,20 +37,28 @@ function buildDeps(): Omit<OptimizerDeps, "remainingMs"> {
     autoscaling: new AutoScalingClient({}),
     elbv2: new ElasticLoadBalancingV2Client({}),
     clock: systemClock,
-    log: createLogger("costguard-asgOptimizer"),
+    log,
     prices,
     health: advisor,
+    probes: advisor,
     region: env.AWS_REGION,
     minOnDemandDefault: settings.minOnDemandDefault,
     stack: env[ENV.stack],
     publish: (event) => publishEvent(sns, env[ENV.alertTopicArn], event),
     metric: emfSink(metrics),
+    store: { doc: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }), table },
   };
 }
 
-export async function handler(_event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">) {
+export async function handler(event: unknown, context?: Pick<Context, "getRemainingTimeInMillis" | "awsRequestId">): Promise<{ groups: GroupOutcome[] } | { error: string }> {
+  const accepted = ScheduledEvent.safeParse(event);
+  if (!accepted.success) {
+    const error = `refused: the ASG optimizer runs only on its EventBridge schedule ({"source":"aws.events","detail-type":"Scheduled Event"}); got ${problemsOf(accepted.error).join("; ")}`;
+    log.error(error, { event: eventExcerpt(event) });
+    return { error };
+  }
   deps ??= buildDeps();
-  const outcomes = await optimizeGroups({ ...deps, remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined });
-  for (const o of outcomes) deps.log.info(`group ${o.group}: ${o.outcome}`, { ...o });
+  const outcomes = await optimizeGroups({ ...deps, runId: context?.awsRequestId, remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined });
+  for (const o of outcomes) log.info(`group ${o.group}: ${o.outcome}`, { ...o });
   return { groups: outcomes };
 }

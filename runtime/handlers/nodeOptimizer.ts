@@ -2,10 +2,13 @@
  * Kubernetes node optimizer (SPEC S5): `{ action: "drain", instanceId }` cordons and drains
  * the node of an interrupted instance within the notice; the schedule (`{ action: "rebalance" }`)
  * replaces on-demand nodes of the configured groups by spot nodes, one per group per run.
+ * Anything else is refused before any AWS or Kubernetes call.
  */
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { ENV } from "../contract";
@@ -14,11 +17,12 @@ import { NodeDrainer, realClock, summarizeDrain, type Clock, type DrainOutcome }
 import { EksTokenSource } from "../k8s/eksToken";
 import { ClientNodeKube, type KubeNodes } from "../k8s/kubeApi";
 import { clusterKubeConfig } from "../k8s/kubeConfig";
-import { spotStoresFromEnv } from "../spot/env";
 import { Rebalancer, type CapacityAdvisor, type RebalanceResult } from "../k8s/rebalance";
 import { NodeOptimizerEvent, NodeOptimizerRuntimeSettings } from "../k8s/settings";
 import { publishEvent } from "../shared/events";
 import { createLogger, type Log } from "../shared/observability";
+import { eventExcerpt, problemsOf } from "../spot/accepted";
+import { spotStoresFromEnv } from "../spot/env";
 
 export interface NodeOptimizerDeps {
   settings: NodeOptimizerRuntimeSettings;
@@ -30,45 +34,71 @@ export interface NodeOptimizerDeps {
   stack: string;
   log: Log;
   clock?: Clock;
+  /** The node optimizer's table: a lease per group and each group's rebalance journal. */
+  store?: { doc: DynamoDBDocumentClient; table: string };
+  /** Who this run is, in leases (the Lambda request id). */
+  runId?: string;
 }
 
 /**
  * Until the spot advisor (circuit breaker + pool risk) is wired in, the rebalance fails safe:
  * it keeps on-demand and says why.
  */
+const UNWIRED = "no capacity advisor wired (circuit breaker and pool risk not available): on-demand kept";
 export const unwiredAdvisor: CapacityAdvisor = {
-  adviseCapacity: async () => ({ capacity: "on-demand", reason: "no capacity advisor wired (circuit breaker and pool risk not available): on-demand kept" }),
+  adviseCapacity: async () => ({ capacity: "on-demand", reason: UNWIRED }),
+  isHealthy: async () => ({ healthy: false, reason: UNWIRED }),
 };
 
 export type NodeOptimizerResult =
   | { action: "drain"; outcome: DrainOutcome }
+  /** A drain asked on a signal the settings do not drain on (a rebalance recommendation, by default). */
+  | { action: "not-drained"; reason: string }
   | { action: "rebalance"; results: RebalanceResult[]; notStarted: string[] }
   | { action: "invalid"; problems: string[] };
 
 /** Leave room for the slowest replacement (wait Ready + drain) plus clean-up before starting a group. */
 const startBudgetMs = (s: NodeOptimizerRuntimeSettings) => (s.nodeReadyTimeoutSeconds + s.rebalanceDrainSeconds + 60) * 1000;
 
-export async function handleNodeOptimizerEvent(event: unknown, deps: NodeOptimizerDeps, remainingMs: () => number = () => Infinity): Promise<NodeOptimizerResult> {
+/** Validates first: a malformed invocation (undefined included) is refused with what was expected, touching nothing. */
+export function acceptEvent(event: unknown, log: Pick<Log, "error">): { ok: true; event: NodeOptimizerEvent } | { ok: false; result: NodeOptimizerResult } {
   const parsed = NodeOptimizerEvent.safeParse(event);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "event"}: ${i.message}`);
-    deps.log.error("malformed node optimizer event: skipped", { problems, event: JSON.stringify(event).slice(0, 500) });
-    return { action: "invalid", problems };
-  }
+  if (parsed.success) return { ok: true, event: parsed.data };
+  const problems = [
+    'expected {"action":"drain","instanceId":"i-…"}, {"action":"rebalance"} or the schedule\'s Scheduled Event',
+    ...problemsOf(parsed.error),
+  ];
+  log.error("malformed node optimizer event: refused", { problems, event: eventExcerpt(event) });
+  return { ok: false, result: { action: "invalid", problems } };
+}
+
+export async function handleNodeOptimizerEvent(event: unknown, deps: NodeOptimizerDeps, remainingMs: () => number = () => Infinity): Promise<NodeOptimizerResult> {
+  const accepted = acceptEvent(event, deps.log);
+  if (!accepted.ok) return accepted.result;
+  const request = accepted.event;
   const { settings, log } = deps;
   const clock = deps.clock ?? realClock;
 
-  if ("action" in parsed.data && parsed.data.action === "drain") {
+  if ("action" in request && request.action === "drain") {
+    if (request.signal === "rebalance-recommendation" && !settings.drainOnRebalanceRecommendation) {
+      const reason = `a rebalance recommendation is a hint: ${request.instanceId} is drained on its interruption warning (set costguard:nodeOptimizer.drainOnRebalanceRecommendation to drain earlier)`;
+      log.info("not draining on a rebalance recommendation", { instanceId: request.instanceId });
+      return { action: "not-drained", reason };
+    }
     const drainer = new NodeDrainer(deps.kube, { deadlineSeconds: settings.drainDeadlineSeconds, clock, log });
-    const outcome = await drainer.drainNodeForInstance(parsed.data.instanceId);
+    const outcome = await drainer.drainNodeForInstance(request.instanceId);
     if (outcome.nodeFound) {
       const s = summarizeDrain(outcome);
       await publishEvent(deps.sns, deps.topicArn, {
         kind: "node-optimizer",
-        severity: outcome.complete ? "info" : "warning",
-        title: `${outcome.complete ? "Drained" : "Partly drained"} node ${outcome.node} (${outcome.instanceId}) on interruption`,
+        severity: outcome.complete && !outcome.forced.length ? "info" : "warning",
+        title: `${outcome.complete ? "Drained" : "Partly drained"} node ${outcome.node} (${outcome.instanceId}) on ${request.signal === "rebalance-recommendation" ? "a rebalance recommendation" : "interruption"}`,
         stack: deps.stack,
-        lines: [...outcome.pending.map((p) => `blocked: ${p.pod} (${p.reason})`), ...outcome.failed.map((f) => `refused: ${f.pod} (${f.reason})`)].slice(0, 10),
+        lines: [
+          ...outcome.forced.map((f) => `evicted although it ${f.reason}: ${f.pod}`),
+          ...outcome.pending.map((p) => `blocked: ${p.pod} (${p.reason})`),
+          ...outcome.failed.map((f) => `refused: ${f.pod} (${f.reason})`),
+        ].slice(0, 15),
         fields: { cluster: settings.clusterName, evicted: String(s.evicted), skipped: String(s.skipped), "deadline reached": String(s.deadlineReached) },
       });
     }
@@ -80,6 +110,8 @@ export async function handleNodeOptimizerEvent(event: unknown, deps: NodeOptimiz
     drainSeconds: settings.rebalanceDrainSeconds,
     clock,
     log,
+    store: deps.store,
+    runId: deps.runId,
   });
   const results: RebalanceResult[] = [];
   const notStarted: string[] = [];
@@ -90,14 +122,20 @@ export async function handleNodeOptimizerEvent(event: unknown, deps: NodeOptimiz
     }
     const result = await rebalancer.rebalanceGroup(group);
     results.push(result);
-    log.info("rebalance", { group, outcome: result.outcome, reason: result.reason, oldInstanceId: result.oldInstanceId, newInstanceId: result.newInstanceId });
+    log.info("rebalance", { group, outcome: result.outcome, reason: result.reason, oldInstanceId: result.oldInstanceId, newInstanceId: result.newInstanceId, resumed: result.resumed });
     if (result.outcome === "skipped") continue;
+    const resumed = result.resumed ? " (finishing an interrupted run)" : "";
     await publishEvent(deps.sns, deps.topicArn, {
       kind: "node-optimizer",
-      severity: result.rollbackErrors.length ? "critical" : result.outcome === "rolled-back" ? "warning" : "info",
-      title: result.outcome === "replaced" ? `Replaced an on-demand node of ${group} by spot` : `Rebalance of ${group} rolled back at ${result.failedStep}`,
+      severity: result.rollbackErrors.length ? "critical" : result.outcome === "replaced" ? "info" : "warning",
+      title:
+        result.outcome === "replaced"
+          ? `Replaced an on-demand node of ${group} by spot${resumed}`
+          : result.outcome === "settled"
+            ? `The group ${group} changed during a rebalance; settled without losing capacity${resumed}`
+            : `Rebalance of ${group} rolled back at ${result.failedStep}${resumed}`,
       stack: deps.stack,
-      lines: [result.reason, ...result.rollbackErrors.map((e) => `rollback problem: ${e}`)],
+      lines: [result.reason, ...result.notes, ...result.rollbackErrors.map((e) => `rollback problem: ${e} (the next run tries again)`)].slice(0, 15),
       fields: { cluster: settings.clusterName, old: result.oldInstanceId ?? "-", new: result.newInstanceId ?? "-" },
     });
   }
@@ -109,6 +147,7 @@ const HandlerEnv = z.object({
   [ENV.stack]: z.string().min(1),
   [ENV.alertTopicArn]: z.string().startsWith("arn:"),
   [ENV.settings]: z.string().min(2),
+  [ENV.optimizerTable]: z.string().min(1).optional(),
   AWS_REGION: z.string().min(1),
 });
 
@@ -120,6 +159,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env): NodeOptimizerDe
   const ec2 = new EC2Client({ region });
   const tokens = new EksTokenSource({ clusterName: settings.clusterName, region, credentials: () => ec2.config.credentials() });
   const kube = new ClientNodeKube(clusterKubeConfig({ clusterName: settings.clusterName, endpoint: settings.endpoint, certificateAuthority: settings.certificateAuthority, tokens }));
+  const table = e[ENV.optimizerTable];
   return {
     settings,
     kube,
@@ -130,12 +170,17 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env): NodeOptimizerDe
     topicArn: e[ENV.alertTopicArn],
     stack: e[ENV.stack],
     log: createLogger("costguard-nodeOptimizer"),
+    store: table ? { doc: DynamoDBDocumentClient.from(new DynamoDBClient({ region }), { marshallOptions: { removeUndefinedValues: true } }), table } : undefined,
   };
 }
 
 let deps: NodeOptimizerDeps | undefined;
+const log = createLogger("costguard-nodeOptimizer");
 
 export const handler = async (event: unknown, context?: Context): Promise<NodeOptimizerResult> => {
+  // Refused before the clients are even built.
+  const accepted = acceptEvent(event, log);
+  if (!accepted.ok) return accepted.result;
   deps ??= buildDeps();
-  return handleNodeOptimizerEvent(event, deps, () => context?.getRemainingTimeInMillis() ?? Infinity);
+  return handleNodeOptimizerEvent(event, { ...deps, runId: context?.awsRequestId }, () => context?.getRemainingTimeInMillis() ?? Infinity);
 };

@@ -36,8 +36,8 @@ export function drainerFrom(env: NodeJS.ProcessEnv): SpotEventDeps["onNodeInterr
   if (!functionName) return undefined;
   const drainer = new InvokedNodeDrainer(new LambdaClient({}), functionName);
   return async (node) => {
-    const outcome = await drainer.onNodeInterruption(node.instanceId);
-    console.log(JSON.stringify({ message: "node drain finished", instanceId: node.instanceId, outcome }));
+    const outcome = await drainer.onNodeInterruption(node.instanceId, node.kind === "rebalance" ? "rebalance-recommendation" : "interruption-warning");
+    console.log(JSON.stringify({ message: outcome ? "node drain finished" : "node not drained on a rebalance recommendation (drainOnRebalanceRecommendation is off)", instanceId: node.instanceId, outcome }));
   };
 }
 

@@ -14,7 +14,7 @@ import {
   type AutoScalingGroup,
 } from "@aws-sdk/client-auto-scaling";
 import { paginateDescribeInstances, type EC2Client } from "@aws-sdk/client-ec2";
-import { TAGS } from "../contract";
+import { TAGS, isProtected } from "../contract";
 
 export interface GroupInstance {
   instanceId: string;
@@ -23,7 +23,7 @@ export interface GroupInstance {
   /** ASG lifecycle state (Pending, InService, Terminating, ...). */
   lifecycleState: string;
   spot: boolean;
-  /** Tagged costguard:protect=true, or protected from scale-in. */
+  /** Tagged costguard:protect=true (any letter case), or protected from scale-in. */
   protected: boolean;
 }
 
@@ -43,6 +43,8 @@ export interface GroupView {
   minOnDemand: number;
   /** The group's Environment tag, for the capacity advisor. */
   environment?: string;
+  /** The group is tagged costguard:protect=true (any letter case): never changed. */
+  protected?: boolean;
   instances: GroupInstance[];
 }
 
@@ -89,7 +91,7 @@ export class SdkAsgGateway implements AsgGateway {
           for (const i of r.Instances ?? []) {
             ec2Info.set(i.InstanceId!, {
               spot: i.InstanceLifecycle === "spot",
-              protect: (i.Tags ?? []).some((t) => t.Key === TAGS.protect && t.Value === "true"),
+              protect: isProtected(Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? "", t.Value]))),
               type: i.InstanceType,
             });
           }
@@ -110,6 +112,7 @@ export class SdkAsgGateway implements AsgGateway {
       suspendedProcesses: (group.SuspendedProcesses ?? []).map((p) => p.ProcessName!).filter(Boolean),
       minOnDemand: parseMinOnDemand(tag(TAGS.minOnDemand), desired),
       environment: tag(TAGS.environment),
+      protected: isProtected(Object.fromEntries((group.Tags ?? []).map((t) => [t.Key ?? "", t.Value]))),
       instances: (group.Instances ?? []).map((i) => {
         const info = ec2Info.get(i.InstanceId!);
         return {

@@ -4,6 +4,13 @@
  * 429 means "not now", retried with backoff until the deadline; a 404 means the pod is
  * already gone. DaemonSet pods (their controller ignores cordons and they die with the node),
  * mirror pods (static pods, not evictable) and finished pods are skipped.
+ *
+ * Some pods are unsafe to move, as `kubectl drain` sees them: a pod without a controller is
+ * never recreated (kubectl wants --force), a pod with emptyDir storage loses its data (kubectl
+ * wants --delete-emptydir-data), and `cluster-autoscaler.kubernetes.io/safe-to-evict: "false"`
+ * says its owner does not want it moved (`"true"` vouches for a pod that would otherwise be
+ * unsafe). A drain that nothing forces (the scheduled rebalance) refuses the whole node when
+ * it holds one; a drain the node's end forces (the interruption) evicts them and names each.
  */
 import type { Log } from "../shared/observability";
 import type { KubeNodes, NodeInfo, PodInfo } from "./kubeApi";
@@ -18,6 +25,10 @@ export interface DrainOutcome {
   /** Pods that were gone before their eviction (404). */
   alreadyGone: string[];
   skipped: { pod: string; reason: string }[];
+  /** Unsafe pods that stopped this drain before any eviction (the scheduled rebalance). */
+  refused: { pod: string; reason: string }[];
+  /** Unsafe pods evicted anyway because the node is going away (the interruption drain). */
+  forced: { pod: string; reason: string }[];
   /** Pods the API refused for good (403, 400, ...), with the reason. */
   failed: { pod: string; reason: string }[];
   /** Pods still blocked (PDB 429 or a transient error) when the deadline came. */
@@ -56,6 +67,15 @@ export function skipReason(pod: PodInfo): string | undefined {
   return undefined;
 }
 
+/** Why moving a pod would hurt (kubectl drain refuses it without a flag), or undefined when it is safe. */
+export function unsafeReason(pod: PodInfo): string | undefined {
+  if (pod.safeToEvict === false) return 'is annotated cluster-autoscaler.kubernetes.io/safe-to-evict: "false"';
+  if (pod.safeToEvict === true) return undefined;
+  if (!pod.controllerKind) return "has no controller: it will not be recreated";
+  if (pod.localStorage) return "uses emptyDir local storage: its data is lost";
+  return undefined;
+}
+
 /** Wait before retry round `round` (1-based): 1 s, 2 s, 4 s, then every 5 s (kubectl drain retries every 5 s). */
 export function backoffMs(round: number): number {
   return Math.min(1000 * 2 ** Math.max(0, round - 1), 5000);
@@ -68,6 +88,8 @@ export interface DrainOptions {
   cordon: boolean;
   /** After evicting, wait until the evicted pods have left the node (or the deadline). */
   waitForDeletion?: boolean;
+  /** Unsafe pods (unsafeReason): "refuse" the whole drain, or "evict" them and report each (default). */
+  unsafePods?: "refuse" | "evict";
   clock?: Clock;
   log?: Log;
 }
@@ -81,6 +103,8 @@ export function emptyOutcome(node?: NodeInfo, instanceId?: string): DrainOutcome
     evicted: [],
     alreadyGone: [],
     skipped: [],
+    refused: [],
+    forced: [],
     failed: [],
     pending: [],
     terminating: [],
@@ -110,6 +134,17 @@ export async function drainNode(kube: KubeNodes, node: NodeInfo, opts: DrainOpti
     if (reason) out.skipped.push({ pod: podKey(pod), reason });
     else pending.push(pod);
   }
+  const unsafe = pending.flatMap((pod) => {
+    const reason = unsafeReason(pod);
+    return reason ? [{ pod: podKey(pod), reason }] : [];
+  });
+  if (unsafe.length && opts.unsafePods === "refuse") {
+    out.refused = unsafe;
+    opts.log?.warn("drain refused: the node holds pods that would not survive the move", { node: node.name, pods: unsafe });
+    return out;
+  }
+  out.forced = unsafe;
+  for (const f of unsafe) opts.log?.warn(`evicting ${f.pod}, which ${f.reason}: the node is going away`, { node: node.name });
 
   const lastReason = new Map<string, string>();
   for (let round = 1; pending.length > 0; round++) {
@@ -153,7 +188,7 @@ export async function drainNode(kube: KubeNodes, node: NodeInfo, opts: DrainOpti
     }
   }
 
-  out.complete = out.cordoned && out.failed.length === 0 && out.pending.length === 0 && out.terminating.length === 0;
+  out.complete = out.cordoned && out.refused.length === 0 && out.failed.length === 0 && out.pending.length === 0 && out.terminating.length === 0;
   return out;
 }
 
@@ -204,6 +239,8 @@ export function summarizeDrain(out: DrainOutcome): Record<string, string | numbe
     evicted: out.evicted.length,
     alreadyGone: out.alreadyGone.length,
     skipped: out.skipped.length,
+    refused: out.refused.length,
+    forced: out.forced.length,
     failed: out.failed.length,
     pending: out.pending.length,
     deadlineReached: out.deadlineReached,

@@ -21,12 +21,20 @@ export interface NodeInfo {
 export interface PodInfo {
   namespace: string;
   name: string;
-  /** Kinds of the controllers owning the pod (DaemonSet, ReplicaSet, ...). */
+  /** Kinds of the objects owning the pod (DaemonSet, ReplicaSet, ...). */
   ownerKinds: string[];
+  /** Kind of the owner that is its controller (ownerReference with controller: true); none: a bare pod. */
+  controllerKind?: string;
   /** A static pod's mirror on the API server (annotation kubernetes.io/config.mirror). */
   mirror: boolean;
   phase?: string;
+  /** Mounts an emptyDir volume: local data that dies with the pod. */
+  localStorage?: boolean;
+  /** The cluster-autoscaler.kubernetes.io/safe-to-evict annotation, when set to "true" or "false". */
+  safeToEvict?: boolean;
 }
+
+export const SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict";
 
 export type EvictionResult =
   | { status: "evicted" }
@@ -63,12 +71,16 @@ export function toNodeInfo(node: V1Node): NodeInfo {
 }
 
 export function toPodInfo(pod: V1Pod): PodInfo {
+  const safe = pod.metadata?.annotations?.[SAFE_TO_EVICT]?.trim().toLowerCase();
   return {
     namespace: pod.metadata?.namespace ?? "default",
     name: pod.metadata?.name ?? "",
     ownerKinds: (pod.metadata?.ownerReferences ?? []).map((o) => o.kind),
+    controllerKind: pod.metadata?.ownerReferences?.find((o) => o.controller === true)?.kind,
     mirror: pod.metadata?.annotations?.["kubernetes.io/config.mirror"] !== undefined,
     phase: pod.status?.phase,
+    localStorage: (pod.spec?.volumes ?? []).some((v) => v.emptyDir !== undefined),
+    safeToEvict: safe === "true" ? true : safe === "false" ? false : undefined,
   };
 }
 

@@ -1,34 +1,42 @@
 /**
  * Scheduled rebalance: replace one on-demand node of a group by a spot node without the
- * cluster's Ready, schedulable node count ever dropping below where it started.
+ * group's Ready, schedulable node count ever dropping below where it started (N).
  *
  *   scale out (desired +1, on-demand base −1 so the new instance is spot; MaxSize +1 if needed)
- *   → wait for the new instance's node to be Ready → cordon the old node → drain it
- *   → terminate the old instance with desired-capacity decrement → restore MaxSize, resume.
+ *   → wait for the new instance's node to be Ready → ask the capacity advisor, once, about the
+ *   (type, AZ) actually launched → cordon the old node → drain it (refusing pods that would not
+ *   survive the move) → terminate the old instance with desired-capacity decrement → restore
+ *   MaxSize, resume AZRebalance.
  *
  * The group must be able to launch spot: a MixedInstancesPolicy with
- * OnDemandPercentageAboveBaseCapacity 0 (capacity above the on-demand base is spot). Any
- * failure rolls back in an order that keeps capacity: uncordon the old node first, then
- * terminate the new instance with decrement, then restore the group's settings.
+ * OnDemandPercentageAboveBaseCapacity 0 (capacity above the on-demand base is spot).
+ *
+ * With a store, each group is taken under a lease and every step is written to a journal
+ * before it is taken, with the values found before the rebalance, so a run that dies anywhere
+ * is finished or undone by the next (`resume`). Undoing (rebalanceUndo.ts) looks at the group
+ * as it is now: it uncordons first, and removes the new instance only when N Ready nodes
+ * remain without it.
  */
-import type { Log } from "../shared/observability";
+import { randomUUID } from "node:crypto";
+import { Lease } from "../shared/lease";
+import { JournalStore } from "../spot/journal";
 import type { AsgGateway, GroupInstance, GroupView } from "./asgGateway";
-import { drainNode, realClock, type Clock, type DrainOutcome } from "./drain";
+import { realClock, unsafeReason, podKey, type Clock } from "./drain";
 import type { KubeNodes, NodeInfo } from "./kubeApi";
+import { RebalanceRun } from "./rebalanceRun";
+import { NODE_GROUP_LEASE_MS, StepFailed, after, type CapacityAdvisor, type RebalanceProgress, type RebalanceResult, type RebalancerOptions } from "./rebalanceTypes";
+import { rollBack, settleKeepingNew } from "./rebalanceUndo";
 
-/** Spot advice (the spot engineer's advisor has this shape; the integrator wires it). */
-export interface CapacityAdvisor {
-  adviseCapacity(q: { instanceType: string; availabilityZone: string; environment?: string }): Promise<{ capacity: "spot" | "on-demand"; reason: string }>;
-}
+export * from "./rebalanceTypes";
+export { RebalanceRun } from "./rebalanceRun";
 
 export type ReplacementPlan =
   | { kind: "skip"; reason: string }
-  | { kind: "replace"; old: GroupInstance; oldNode: NodeInfo; onDemandBaseCapacity: number; max: number };
+  | { kind: "replace"; old: GroupInstance; oldNode: NodeInfo; onDemandBaseCapacity: number; max: number; candidates: { old: GroupInstance; oldNode: NodeInfo }[] };
 
-const AZ_REBALANCE = "AZRebalance";
-
-/** Pure: which on-demand instance to replace, and the group settings that make the +1 spot. */
+/** Pure: which on-demand instances may be replaced (in order), and the group settings that make the +1 spot. */
 export function planReplacement(group: GroupView, nodes: NodeInfo[]): ReplacementPlan {
+  if (group.protected) return { kind: "skip", reason: "the group is tagged costguard:protect=true" };
   if (group.onDemandBaseCapacity === undefined) return { kind: "skip", reason: "the group has no MixedInstancesPolicy, so it cannot launch spot capacity" };
   if (group.onDemandPercentageAboveBase !== 0)
     return { kind: "skip", reason: `OnDemandPercentageAboveBaseCapacity is ${group.onDemandPercentageAboveBase}: set it to 0 so capacity above the base is spot` };
@@ -42,72 +50,40 @@ export function planReplacement(group: GroupView, nodes: NodeInfo[]): Replacemen
   if (onDemand.length <= group.minOnDemand) return { kind: "skip", reason: `the group keeps at least ${group.minOnDemand} on-demand instance(s) and has ${onDemand.length}` };
   const candidates = onDemand
     .filter((i) => !i.protected && !byInstance.get(i.instanceId)!.unschedulable)
-    .sort((a, b) => a.instanceId.localeCompare(b.instanceId));
-  const old = candidates[0];
-  if (!old) return { kind: "skip", reason: "every on-demand instance is protected or cordoned" };
+    .sort((a, b) => a.instanceId.localeCompare(b.instanceId))
+    .map((old) => ({ old, oldNode: byInstance.get(old.instanceId)! }));
+  const first = candidates[0];
+  if (!first) return { kind: "skip", reason: "every on-demand instance is protected or cordoned" };
   return {
     kind: "replace",
-    old,
-    oldNode: byInstance.get(old.instanceId)!,
+    ...first,
+    candidates,
     onDemandBaseCapacity: Math.min(group.onDemandBaseCapacity, onDemand.length - 1),
     max: Math.max(group.max, group.desired + 1),
   };
 }
 
-export interface RebalanceResult {
-  group: string;
-  outcome: "replaced" | "skipped" | "rolled-back";
-  reason: string;
-  oldInstanceId?: string;
-  newInstanceId?: string;
-  /** The step that failed, when rolled back. */
-  failedStep?: "scale-out" | "wait-ready" | "cordon" | "drain" | "terminate-old";
-  drain?: DrainOutcome;
-  /** Problems met while rolling back (the group may need a look). */
-  rollbackErrors: string[];
-}
-
-export interface RebalancerOptions {
-  /** Seconds to wait for the new instance's node to be Ready. */
-  readyTimeoutSeconds: number;
-  /** Seconds the drain of the old node may take (PDB retries included). */
-  drainSeconds: number;
-  clock?: Clock;
-  log?: Log;
-  /** Poll interval while waiting (ms). */
-  pollMs?: number;
-}
-
-class StepFailed extends Error {
-  constructor(
-    readonly step: NonNullable<RebalanceResult["failedStep"]>,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export class Rebalancer {
-  private readonly clock: Clock;
+  readonly clock: Clock;
 
   constructor(
-    private readonly asg: AsgGateway,
-    private readonly kube: KubeNodes,
-    private readonly advisor: CapacityAdvisor,
-    private readonly opts: RebalancerOptions,
+    readonly asg: AsgGateway,
+    readonly kube: KubeNodes,
+    readonly advisor: CapacityAdvisor,
+    readonly opts: RebalancerOptions,
   ) {
     this.clock = opts.clock ?? realClock;
   }
 
-  /** Asks the advisor for every (type, AZ) the group may launch into: all must say spot. */
-  private async adviceAgainstSpot(group: GroupView, old: GroupInstance): Promise<string | undefined> {
+  /** Read-only, before any change: every (type, AZ) the group may launch must be healthy or offer its probe. */
+  private async healthAgainstSpot(group: GroupView, old: GroupInstance): Promise<string | undefined> {
     const types = group.instanceTypes.length ? group.instanceTypes : [old.instanceType ?? ""].filter(Boolean);
     const azs = group.availabilityZones.length ? group.availabilityZones : [old.availabilityZone];
     for (const instanceType of types)
       for (const availabilityZone of azs) {
         try {
-          const advice = await this.advisor.adviseCapacity({ instanceType, availabilityZone, environment: group.environment });
-          if (advice.capacity !== "spot") return `advisor says on-demand for ${instanceType} in ${availabilityZone}: ${advice.reason}`;
+          const h = await this.advisor.isHealthy(instanceType, availabilityZone);
+          if (!h.healthy && !h.probeAvailable) return `advisor says on-demand for ${instanceType} in ${availabilityZone}: ${h.reason}`;
         } catch (err) {
           return `advisor unavailable (${String(err)}): on-demand kept`;
         }
@@ -115,100 +91,103 @@ export class Rebalancer {
     return undefined;
   }
 
+  /** Under the group's lease (with a store): settles what an earlier run left, else rebalances one node. */
   async rebalanceGroup(name: string): Promise<RebalanceResult> {
-    const result: RebalanceResult = { group: name, outcome: "skipped", reason: "", rollbackErrors: [] };
+    const store = this.opts.store;
+    if (!store) return this.rebalanceUnleased(name, undefined);
+    const owner = this.opts.runId ?? randomUUID();
+    const lease = new Lease(store.doc, store.table, `node#${name}`, { now: this.clock.now });
+    const held = await lease.acquire(owner, NODE_GROUP_LEASE_MS);
+    if (!held.acquired) return { group: name, outcome: "skipped", reason: `another run (${held.holder}) holds ${name} until ${new Date(held.until).toISOString()}; next run`, rollbackErrors: [], notes: [] };
+    try {
+      const journals = new JournalStore<RebalanceProgress>(store.doc, store.table, "node-rebalance", this.clock.now);
+      return await this.rebalanceUnleased(name, { journals, fence: held.fence });
+    } finally {
+      await lease.release(owner);
+    }
+  }
+
+  private async rebalanceUnleased(name: string, j: { journals: JournalStore<RebalanceProgress>; fence: number } | undefined): Promise<RebalanceResult> {
+    const record = j ? (p: RebalanceProgress) => j.journals.save(name, j.fence, p) : async () => {};
+    const pending = j && (await j.journals.adopt(name, j.fence));
+    if (pending) {
+      this.opts.log?.warn("an earlier run stopped mid-rebalance: finishing or undoing it", { group: name, step: pending.data.step });
+      const run = new RebalanceRun(this, pending.data, record);
+      return this.settleJournal(run, await resume(run), j);
+    }
+    const skip = (reason: string, oldInstanceId?: string): RebalanceResult => ({ group: name, outcome: "skipped", reason, oldInstanceId, rollbackErrors: [], notes: [] });
     const group = await this.asg.describe(name);
-    if (!group) return { ...result, reason: `Auto Scaling group ${name} not found` };
+    if (!group) return skip(`Auto Scaling group ${name} not found`);
     const plan = planReplacement(group, await this.kube.listNodes());
-    if (plan.kind === "skip") return { ...result, reason: plan.reason };
-    result.oldInstanceId = plan.old.instanceId;
-    const against = await this.adviceAgainstSpot(group, plan.old);
-    if (against) return { ...result, reason: against };
-
-    const suspendedHere = !group.suspendedProcesses.includes(AZ_REBALANCE);
-    let scaledOut = false;
-    let cordoned = false;
-    try {
-      // AZRebalance would terminate instances on its own while the group is uneven mid-swap.
-      if (suspendedHere) await this.asg.suspend(name, [AZ_REBALANCE]);
-      try {
-        await this.asg.update(name, { desired: group.desired + 1, max: plan.max, onDemandBaseCapacity: plan.onDemandBaseCapacity });
-        scaledOut = true;
-      } catch (err) {
-        throw new StepFailed("scale-out", `scale out failed: ${String(err)}`);
-      }
-      const known = new Set(group.instances.map((i) => i.instanceId));
-      result.newInstanceId = await this.waitForNewReadyNode(name, known, result);
-
-      try {
-        await this.kube.setUnschedulable(plan.oldNode.name, true);
-        cordoned = true;
-      } catch (err) {
-        cordoned = true; // the patch may have landed: uncordon in the rollback regardless
-        throw new StepFailed("cordon", `cordon of ${plan.oldNode.name} failed: ${String(err)}`);
-      }
-      const drain = await drainNode(this.kube, { ...plan.oldNode, unschedulable: true }, {
-        deadline: this.clock.now() + this.opts.drainSeconds * 1000,
-        cordon: false,
-        waitForDeletion: true,
-        clock: this.clock,
-        log: this.opts.log,
+    if (plan.kind === "skip") return skip(plan.reason);
+    // A node holding pods that would not survive the move is not drained on schedule: the next candidate is.
+    const blocked: string[] = [];
+    let chosen: (typeof plan.candidates)[number] | undefined;
+    for (const c of plan.candidates) {
+      const unsafe = (await this.kube.listPodsOnNode(c.oldNode.name)).flatMap((pod) => {
+        const why = unsafeReason(pod);
+        return why && pod.phase !== "Succeeded" && pod.phase !== "Failed" && !pod.ownerKinds.includes("DaemonSet") && !pod.mirror ? [`${podKey(pod)} ${why}`] : [];
       });
-      drain.instanceId = plan.old.instanceId;
-      result.drain = drain;
-      if (!drain.complete)
-        throw new StepFailed("drain", `drain incomplete: ${drain.pending.length} blocked, ${drain.failed.length} refused, ${drain.terminating.length} still terminating`);
-
-      try {
-        await this.asg.terminateWithDecrement(plan.old.instanceId);
-      } catch (err) {
-        throw new StepFailed("terminate-old", `terminating ${plan.old.instanceId} failed: ${String(err)}`);
+      if (!unsafe.length) {
+        chosen = c;
+        break;
       }
-      if (plan.max !== group.max) await this.settle(() => this.asg.update(name, { max: group.max }), result, "restore MaxSize");
-      if (suspendedHere) await this.settle(() => this.asg.resume(name, [AZ_REBALANCE]), result, "resume AZRebalance");
-      return { ...result, outcome: "replaced", reason: `replaced on-demand ${plan.old.instanceId} by spot ${result.newInstanceId}` };
-    } catch (err) {
-      const failure = err instanceof StepFailed ? err : new StepFailed("scale-out", String(err));
-      this.opts.log?.warn("rebalance step failed: rolling back", { group: name, step: failure.step, error: failure.message });
-      // Capacity first: the old node takes pods again before the new one goes.
-      if (cordoned) await this.settle(() => this.kube.setUnschedulable(plan.oldNode.name, false), result, "uncordon old node");
-      if (result.newInstanceId) await this.settle(() => this.asg.terminateWithDecrement(result.newInstanceId!), result, "terminate new instance");
-      if (scaledOut)
-        await this.settle(
-          () => this.asg.update(name, { ...(result.newInstanceId ? {} : { desired: group.desired }), max: group.max, onDemandBaseCapacity: group.onDemandBaseCapacity }),
-          result,
-          "restore group settings",
-        );
-      if (suspendedHere) await this.settle(() => this.asg.resume(name, [AZ_REBALANCE]), result, "resume AZRebalance");
-      return { ...result, outcome: "rolled-back", reason: failure.message, failedStep: failure.step };
+      blocked.push(`${c.oldNode.name}: ${unsafe.join("; ")}`);
     }
+    if (!chosen) return skip(`every on-demand node holds pods a drain would not move safely (${blocked.join(" | ").slice(0, 900)})`, plan.old.instanceId);
+    if (blocked.length) this.opts.log?.info("passed over nodes holding pods unsafe to move", { group: name, blocked });
+    const against = await this.healthAgainstSpot(group, chosen.old);
+    if (against) return skip(against, chosen.old.instanceId);
+
+    const progress: RebalanceProgress = {
+      group: name,
+      before: { desired: group.desired, max: group.max, onDemandBase: group.onDemandBaseCapacity!, suspended: group.suspendedProcesses },
+      target: { max: plan.max, onDemandBase: plan.onDemandBaseCapacity },
+      oldInstanceId: chosen.old.instanceId,
+      oldNodeName: chosen.oldNode.name,
+      knownInstanceIds: group.instances.map((i) => i.instanceId),
+      environment: group.environment,
+      step: "scale-out",
+      suspendedHere: false,
+      scaledOut: false,
+      cordoned: false,
+    };
+    if (j && !(await j.journals.begin(name, j.fence, progress))) return skip("a rebalance journal appeared meanwhile; next run settles it");
+    const run = new RebalanceRun(this, progress, record);
+    return this.settleJournal(run, await run.forward(), j);
   }
 
-  /** Waits for an instance not in `known` to be InService, spot, and Ready as a node. */
-  private async waitForNewReadyNode(name: string, known: Set<string>, result: RebalanceResult): Promise<string> {
-    const deadline = this.clock.now() + this.opts.readyTimeoutSeconds * 1000;
-    const pollMs = this.opts.pollMs ?? 10_000;
-    for (;;) {
-      const group = await this.asg.describe(name);
-      const fresh = group?.instances.find((i) => !known.has(i.instanceId));
-      if (fresh) result.newInstanceId = fresh.instanceId;
-      if (fresh && fresh.lifecycleState === "InService") {
-        if (!fresh.spot) throw new StepFailed("wait-ready", `the group launched ${fresh.instanceId} on-demand, not spot`);
-        const node = (await this.kube.listNodes()).find((n) => n.instanceId === fresh.instanceId);
-        if (node?.ready) return fresh.instanceId;
-      }
-      if (this.clock.now() + pollMs > deadline)
-        throw new StepFailed("wait-ready", fresh ? `node of ${fresh.instanceId} not Ready within ${this.opts.readyTimeoutSeconds} s` : `no new instance within ${this.opts.readyTimeoutSeconds} s`);
-      await this.clock.sleep(pollMs);
+  /** The probe is confirmed only when the new node stays; the journal goes once settled without errors. */
+  private async settleJournal(run: RebalanceRun, result: RebalanceResult, j: { journals: JournalStore<RebalanceProgress>; fence: number } | undefined): Promise<RebalanceResult> {
+    const probe = run.progress.probe;
+    if (probe) {
+      const kept = result.outcome === "replaced" || result.outcome === "settled";
+      const report = kept ? this.advisor.probeLaunched?.(probe.instanceType, probe.availabilityZone, run.progress.newInstanceId ?? "") : this.advisor.releaseProbe?.(probe.instanceType, probe.availabilityZone);
+      await report?.catch((err) => this.opts.log?.error("the probe could not be reported", { error: String(err) }));
     }
+    if (j && result.rollbackErrors.length === 0) await j.journals.finish(run.progress.group, j.fence);
+    return result;
   }
+}
 
-  private async settle(action: () => Promise<void>, result: RebalanceResult, what: string): Promise<void> {
-    try {
-      await action();
-    } catch (err) {
-      result.rollbackErrors.push(`${what}: ${String(err)}`);
-      this.opts.log?.error(`rebalance clean-up failed: ${what}`, { group: result.group, error: String(err) });
-    }
-  }
+/**
+ * Finishes or undoes a rebalance an earlier run started, from its journal and the group as it
+ * is now: a new spot node already Ready is kept and the replacement finished; anything else is
+ * rolled back (uncordon first).
+ */
+async function resume(run: RebalanceRun): Promise<RebalanceResult> {
+  const p = run.progress;
+  run.result.resumed = true;
+  if (p.undoing) return rollBack(run, new StepFailed(p.step, "the run that was rolling this rebalance back stopped: rolling back again"));
+  if (p.keepingNew) return settleKeepingNew(run);
+  const now = await run.capacity();
+  if (!now) return rollBack(run, new StepFailed(p.step, `group ${p.group} not found`));
+  const known = new Set(p.knownInstanceIds);
+  const fresh = now.group.instances.find((i) => i.instanceId === p.newInstanceId) ?? now.group.instances.find((i) => !known.has(i.instanceId));
+  if (fresh && fresh.instanceId !== p.newInstanceId) await run.mark({ newInstanceId: fresh.instanceId });
+  run.result.newInstanceId = p.newInstanceId;
+  const ready = fresh && fresh.spot && fresh.lifecycleState === "InService" && now.nodes.get(fresh.instanceId)?.ready;
+  if (p.step === "terminate-old" || p.step === "restore") return run.forward("terminate-old");
+  if (ready) return run.forward(after(p.step, "advise") || p.probe ? "cordon" : "advise");
+  return rollBack(run, new StepFailed(p.step, "the run that started this rebalance stopped before the new node was Ready"));
 }

@@ -15,15 +15,22 @@ export const NodeOptimizerRuntimeSettings = z.object({
   drainDeadlineSeconds: z.number().int().positive(),
   nodeReadyTimeoutSeconds: z.number().int().positive(),
   rebalanceDrainSeconds: z.number().int().positive(),
+  /** Drain a node on an EC2 rebalance recommendation too, not only on the interruption warning (off, as in AWS Node Termination Handler). */
+  drainOnRebalanceRecommendation: z.boolean().default(false),
 });
 export type NodeOptimizerRuntimeSettings = z.infer<typeof NodeOptimizerRuntimeSettings>;
 
 /** An EC2 instance id (i- and 8 or 17 hex digits). */
 const InstanceId = z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be an EC2 instance id such as i-0123456789abcdef0");
 
+/**
+ * What the node optimizer accepts; anything else is refused before any AWS or Kubernetes call.
+ * A drain says which EC2 signal asked for it: a rebalance recommendation drains only when
+ * drainOnRebalanceRecommendation is on.
+ */
 export const NodeOptimizerEvent = z.union([
   /** Direct invocation (the spot-events handler, an operator): drain the instance's node now. */
-  z.strictObject({ action: z.literal("drain"), instanceId: InstanceId }),
+  z.strictObject({ action: z.literal("drain"), instanceId: InstanceId, signal: z.enum(["interruption-warning", "rebalance-recommendation"]).optional() }),
   /** The schedule's fixed input. */
   z.strictObject({ action: z.literal("rebalance") }),
   /** A schedule without input: EventBridge's own Scheduled Event. */

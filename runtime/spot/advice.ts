@@ -6,7 +6,7 @@
  * Fleet managers (the ASG optimizer, the Kubernetes node optimizer, anyone invoking the
  * spotAdvice Lambda) depend on the small `CapacityAdvisor` interface only.
  */
-import { effectiveState, type CircuitState } from "./breaker";
+import { advance, effectiveState, type CircuitState } from "./breaker";
 import type { BreakerStore } from "./breakerStore";
 import type { PoolRiskStore } from "./poolRisk";
 
@@ -33,9 +33,23 @@ export interface CapacityAdvisor {
   adviseCapacity(request: CapacityRequest): Promise<CapacityAdvice>;
 }
 
-/** Read-only health of a (type, AZ) for choosing replacement types: no probe is claimed. */
+/**
+ * Read-only health of a (type, AZ) for choosing replacement types: no probe is claimed.
+ * `probeAvailable`: the circuit is half-open and its one probe launch is still to be taken.
+ */
 export interface SpotHealth {
-  isHealthy(instanceType: string, availabilityZone: string): Promise<{ healthy: boolean; reason: string }>;
+  isHealthy(instanceType: string, availabilityZone: string): Promise<{ healthy: boolean; reason: string; probeAvailable?: boolean }>;
+}
+
+/**
+ * The half-open probe's life, for launchers that know what happened to their launch: claimed
+ * before it, confirmed once the instance serves (the quiet window that closes the circuit
+ * starts then), released when the launch failed or was undone (the next launch probes).
+ */
+export interface ProbeCoordinator {
+  claimProbe(instanceType: string, availabilityZone: string): Promise<{ granted: boolean; reason: string }>;
+  probeLaunched(instanceType: string, availabilityZone: string, instanceId: string): Promise<void>;
+  releaseProbe(instanceType: string, availabilityZone: string): Promise<void>;
 }
 
 export interface SpotAdvisorDeps {
@@ -46,7 +60,7 @@ export interface SpotAdvisorDeps {
   now?: () => number;
 }
 
-export class SpotAdvisor implements CapacityAdvisor, SpotHealth {
+export class SpotAdvisor implements CapacityAdvisor, SpotHealth, ProbeCoordinator {
   private readonly now: () => number;
 
   constructor(private readonly deps: SpotAdvisorDeps) {
@@ -83,13 +97,29 @@ export class SpotAdvisor implements CapacityAdvisor, SpotHealth {
     }
   }
 
-  async isHealthy(instanceType: string, availabilityZone: string): Promise<{ healthy: boolean; reason: string }> {
+  async isHealthy(instanceType: string, availabilityZone: string): Promise<{ healthy: boolean; reason: string; probeAvailable?: boolean }> {
     const pool = await this.deps.pools.get({ region: this.deps.region, availabilityZone, instanceType });
     if (pool.poisoned) return { healthy: false, reason: `pool poisoned until ${new Date(pool.poisonedUntil!).toISOString()}` };
     const breakers = this.deps.breakers;
     const key = breakers.keyFor(instanceType, availabilityZone);
-    const circuit = effectiveState(await breakers.get(key), this.now(), breakers.settings);
-    return circuit === "closed" ? { healthy: true, reason: "pool healthy, circuit closed" } : { healthy: false, reason: `circuit ${key} is ${circuit}` };
+    const record = advance(await breakers.get(key), this.now(), breakers.settings).record;
+    if (record.state === "closed") return { healthy: true, reason: "pool healthy, circuit closed" };
+    if (record.state === "half-open" && record.probeGrantedAt === undefined) return { healthy: false, probeAvailable: true, reason: `circuit ${key} is half-open: its probe launch is still to be taken` };
+    return { healthy: false, reason: record.state === "half-open" ? `circuit ${key} is half-open: the probe is already out` : `circuit ${key} is ${record.state}` };
+  }
+
+  async claimProbe(instanceType: string, availabilityZone: string): Promise<{ granted: boolean; reason: string }> {
+    const key = this.deps.breakers.keyFor(instanceType, availabilityZone);
+    const claim = await this.deps.breakers.claimProbe(key);
+    return claim.granted ? { granted: true, reason: `circuit ${key} is half-open: this launch is the probe` } : { granted: false, reason: `circuit ${key} is ${claim.record.state}${claim.record.state === "half-open" ? ": the probe is already out" : ""}` };
+  }
+
+  async probeLaunched(instanceType: string, availabilityZone: string, _instanceId?: string): Promise<void> {
+    await this.deps.breakers.confirmProbe(this.deps.breakers.keyFor(instanceType, availabilityZone));
+  }
+
+  async releaseProbe(instanceType: string, availabilityZone: string): Promise<void> {
+    await this.deps.breakers.releaseProbe(this.deps.breakers.keyFor(instanceType, availabilityZone));
   }
 }
 

@@ -1,18 +1,38 @@
 /**
- * The advice API's request handling, independent of Lambda: validates the payload, answers
- * advice (on-demand on any problem) or runs the operator's `reset-circuit` command.
+ * The advice API's request handling, independent of Lambda: validates the payload, then
+ * answers advice (on-demand on any problem), records what became of a half-open probe the
+ * caller was granted, or runs the operator's `reset-circuit` command. Anything else is
+ * refused before any AWS call.
  */
 import { z } from "zod";
 import { AdminCommand, type GuardEventInput } from "../contract";
 import type { Log } from "../shared/observability";
-import type { CapacityAdvice, CapacityAdvisor } from "./advice";
+import type { CapacityAdvice, CapacityAdvisor, ProbeCoordinator } from "./advice";
 import { effectiveState, type CircuitState } from "./breaker";
 import type { BreakerStore } from "./breakerStore";
 
-export const AdviceRequest = z.object({
-  instanceType: z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "m5.large"'),
-  availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z0-9]+)+-\d+[a-z]$|^[a-z]{2}(-[a-z0-9]+)+-\d+-[a-z0-9-]+$/, 'must be an availability zone such as "us-east-1a"'),
-  environment: z.string().optional(),
+const instanceType = z.string().max(64, "must be at most 64 characters").regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "m5.large"');
+const availabilityZone = z
+  .string()
+  .max(32, "must be at most 32 characters")
+  .regex(/^[a-z]{2}(-[a-z0-9]+)+-\d+[a-z]$|^[a-z]{2}(-[a-z0-9]+)+-\d+-[a-z0-9-]+$/, 'must be an availability zone such as "us-east-1a"');
+
+export const AdviceRequest = z.strictObject({
+  instanceType,
+  availabilityZone,
+  environment: z.string().max(128).optional(),
+});
+
+/**
+ * What became of the probe a caller was granted (`probe: true` in its advice): `launched`
+ * once the instance runs (the quiet window that closes the circuit starts then), `failed` when
+ * the launch did not happen (the next caller probes). Without a report the claim lapses.
+ */
+export const ProbeReport = z.strictObject({
+  probe: z.enum(["launched", "failed"]),
+  instanceType,
+  availabilityZone,
+  instanceId: z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be an EC2 instance id").optional(),
 });
 
 export interface ResetResult {
@@ -24,14 +44,14 @@ export interface ResetResult {
 }
 
 export interface AdviceDeps {
-  advisor: CapacityAdvisor;
+  advisor: CapacityAdvisor & Partial<ProbeCoordinator>;
   breakers: BreakerStore;
   stack: string;
   publish: (event: Omit<GuardEventInput, "source">) => Promise<void>;
   log: Log;
 }
 
-export async function handleAdviceRequest(payload: unknown, deps: AdviceDeps): Promise<CapacityAdvice | ResetResult | { error: string }> {
+export async function handleAdviceRequest(payload: unknown, deps: AdviceDeps): Promise<CapacityAdvice | ResetResult | { probe: string; recorded: boolean } | { error: string }> {
   if (payload && typeof payload === "object" && "command" in payload) {
     const cmd = AdminCommand.safeParse(payload);
     if (!cmd.success) return { error: `invalid command: ${cmd.error.issues.map((i) => `${i.path.join(".") || "payload"} ${i.message}`).join("; ")}` };
@@ -44,6 +64,16 @@ export async function handleAdviceRequest(payload: unknown, deps: AdviceDeps): P
       await deps.publish({ kind: "spot", severity: "info", title: `Circuit ${key} reset by an operator`, stack: deps.stack, lines: [`Was ${previous}; spot launches of ${key} are allowed again.`] });
     }
     return { command: "reset-circuit", key, previous, state: step.record.state, interruptions: step.record.interruptions };
+  }
+  if (payload && typeof payload === "object" && "probe" in payload) {
+    const report = ProbeReport.safeParse(payload);
+    if (!report.success) return { error: `invalid probe report: ${report.error.issues.map((i) => `${i.path.join(".") || "payload"} ${i.message}`).join("; ")}` };
+    const { probe, instanceType: type, availabilityZone: az, instanceId } = report.data;
+    if (!deps.advisor.probeLaunched || !deps.advisor.releaseProbe) return { error: "this advisor does not track probes" };
+    if (probe === "launched") await deps.advisor.probeLaunched(type, az, instanceId ?? "");
+    else await deps.advisor.releaseProbe(type, az);
+    deps.log.info("probe reported", report.data);
+    return { probe, recorded: true };
   }
   const request = AdviceRequest.safeParse(payload);
   if (!request.success) {

@@ -13,15 +13,14 @@
  *   7 terminate the on-demand instance through the group, decrementing desired (N)
  *   8 restore MaxSize, 9 resume the processes this swap suspended
  *
- * Any failure in 2–7 rolls back: the spot instance is terminated (through the group with a
- * decrement when it was attached, so desired returns to N; if that call fails, detached with a
- * decrement and terminated), MaxSize restored and processes
- * resumed. Every rollback step is attempted even when another fails, and reported.
+ * Every step is written to the journal before it is taken (`record`), with the values found
+ * before the swap in the plan, so a run that dies anywhere is finished or undone by the next
+ * (`resumeSwap`). Steps 7 and every rollback look at the group as it is now (asgGroup.ts): a
+ * removal that would leave fewer than N serving instances is not made, whatever the group did
+ * meanwhile (a scale-in, a health replacement). Undoing is in asgSwapUndo.ts.
  */
 import {
   AttachInstancesCommand,
-  DetachInstancesCommand,
-  ResumeProcessesCommand,
   SuspendProcessesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
@@ -31,25 +30,35 @@ import {
 import { CreateFleetCommand, TerminateInstancesCommand, paginateDescribeInstanceStatus, type EC2Client, type Tag } from "@aws-sdk/client-ec2";
 import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Log } from "../shared/observability";
+import { canRemove, describeLiveGroup } from "./asgGroup";
+import { AZ_REBALANCE, restoreGroup, rollBack, settleKeepingSpot } from "./asgSwapUndo";
+import { JournalFenceLost } from "./journal";
 import { waitFor, type Clock } from "./wait";
 
 export interface SwapPlan {
   autoScalingGroupName: string;
   onDemandInstanceId: string;
+  onDemandInstanceType?: string;
   availabilityZone: string;
   subnetId: string;
   launchTemplate: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string };
-  /** Compatible spot types, highest priority first. */
+  /** Compatible spot types, highest priority first (one type when the launch is a circuit's probe). */
   instanceTypes: string[];
+  /** N: the desired capacity before the swap, the floor of InService capacity throughout. */
   desiredCapacity: number;
+  /** MaxSize before the swap. */
   maxSize: number;
-  /** Processes already suspended before the swap (left as they are). */
+  /** The group's members before the swap: an instance not among them (nor the spot one) was launched by the group meanwhile. */
+  memberIdsBefore?: string[];
+  /** Processes already suspended before the swap (the owner's, left as they are). */
   suspendedProcesses: string[];
   targetGroupArns: string[];
   /** Tags for the spot instance (the group's propagated tags plus costguard's marker). */
   tags: Tag[];
-  /** Idempotency token of the launch (≤ 64 characters). */
+  /** Idempotency token of the launch (≤ 64 characters): a resumed run asks EC2 again with it. */
   clientToken: string;
+  /** The launch is the half-open probe of its type's circuit (in `availabilityZone`). */
+  probe?: boolean;
 }
 
 export interface SwapTimeouts {
@@ -69,24 +78,46 @@ export interface SwapDeps {
   timeouts?: Partial<SwapTimeouts>;
 }
 
-export type SwapStep =
-  | "suspend-processes"
-  | "raise-max-size"
-  | "launch-spot"
-  | "wait-status-checks"
-  | "attach"
-  | "wait-in-service"
-  | "remove-on-demand"
-  | "restore-max-size"
-  | "resume-processes";
+export const SWAP_STEPS = [
+  "suspend-processes",
+  "raise-max-size",
+  "launch-spot",
+  "wait-status-checks",
+  "attach",
+  "wait-in-service",
+  "remove-on-demand",
+  "restore-max-size",
+  "resume-processes",
+] as const;
+export type SwapStep = (typeof SWAP_STEPS)[number];
+
+/** What the journal holds: the plan and how far the swap got. Written before each step. */
+export interface SwapProgress {
+  plan: SwapPlan;
+  /** The last step started. */
+  step: SwapStep;
+  /** AZRebalance was suspended by this swap (so it is resumed), not by the owner. */
+  suspendedHere: boolean;
+  /** MaxSize was raised by this swap (to plan.maxSize + 1). */
+  raisedMax: boolean;
+  attachTried: boolean;
+  spotInstanceId?: string;
+  instanceType?: string;
+  /** A rollback started: a resumed run rolls back too. */
+  undoing?: boolean;
+  /** The group changed under the swap and the spot instance is being kept: a resumed run settles too. */
+  keepingSpot?: boolean;
+}
+
+export type SwapRecorder = (progress: SwapProgress) => Promise<void>;
 
 export type SwapResult =
-  | { outcome: "replaced"; spotInstanceId: string; instanceType: string; cleanupErrors: string[] }
-  | { outcome: "rolled-back"; failedStep: SwapStep; error: string; spotInstanceId?: string; instanceType?: string; rollbackErrors: string[] };
+  | { outcome: "replaced"; spotInstanceId: string; instanceType: string; cleanupErrors: string[]; notes: string[] }
+  /** The group changed during the swap: the spot instance stays in it, nothing else is removed, N held. */
+  | { outcome: "settled"; spotInstanceId: string; instanceType: string; cleanupErrors: string[]; notes: string[] }
+  | { outcome: "rolled-back"; failedStep: SwapStep; error: string; spotInstanceId?: string; instanceType?: string; rollbackErrors: string[]; notes: string[] };
 
-const AZ_REBALANCE = "AZRebalance";
-
-class StepFailed extends Error {
+export class StepFailed extends Error {
   constructor(
     readonly step: SwapStep,
     cause: unknown,
@@ -95,180 +126,224 @@ class StepFailed extends Error {
   }
 }
 
-export async function swapOnDemandForSpot(plan: SwapPlan, deps: SwapDeps): Promise<SwapResult> {
-  const t = { ...DEFAULT_SWAP_TIMEOUTS, ...deps.timeouts };
-  const group = plan.autoScalingGroupName;
-  const log = deps.log;
-  const state = { suspended: false, raisedMax: false, spotInstanceId: undefined as string | undefined, instanceType: undefined as string | undefined, attachTried: false };
+const after = (a: SwapStep, b: SwapStep) => SWAP_STEPS.indexOf(a) > SWAP_STEPS.indexOf(b);
 
-  const step = async <T>(name: SwapStep, run: () => Promise<T>): Promise<T> => {
+/** One swap, started fresh or resumed from its journal. */
+export class SwapRun {
+  readonly progress: SwapProgress;
+  readonly notes: string[] = [];
+  private readonly t: SwapTimeouts;
+
+  constructor(
+    readonly plan: SwapPlan,
+    readonly deps: SwapDeps,
+    private readonly record: SwapRecorder = async () => {},
+    progress?: SwapProgress,
+  ) {
+    this.progress = progress ?? { plan, step: "suspend-processes", suspendedHere: false, raisedMax: false, attachTried: false };
+    this.t = { ...DEFAULT_SWAP_TIMEOUTS, ...deps.timeouts };
+  }
+
+  get group(): string {
+    return this.plan.autoScalingGroupName;
+  }
+
+  /** Write-ahead: the journal says what is about to happen before it happens. */
+  private async checkpoint(step: SwapStep, change: Partial<SwapProgress> = {}): Promise<void> {
+    await this.mark({ step, ...change });
+  }
+
+  async mark(change: Partial<SwapProgress>): Promise<void> {
+    Object.assign(this.progress, change);
+    await this.record({ ...this.progress });
+  }
+
+  private async step<T>(name: SwapStep, run: () => Promise<T>): Promise<T> {
     try {
       const out = await run();
-      log.info(`swap ${group}: ${name} done`, { onDemand: plan.onDemandInstanceId, spot: state.spotInstanceId });
+      this.deps.log.info(`swap ${this.group}: ${name} done`, { onDemand: this.plan.onDemandInstanceId, spot: this.progress.spotInstanceId });
       return out;
     } catch (err) {
+      if (err instanceof JournalFenceLost || err instanceof StepFailed) throw err;
       throw new StepFailed(name, err);
     }
-  };
-
-  try {
-    if (!plan.suspendedProcesses.includes(AZ_REBALANCE)) {
-      await step("suspend-processes", () => deps.autoscaling.send(new SuspendProcessesCommand({ AutoScalingGroupName: group, ScalingProcesses: [AZ_REBALANCE] })));
-      state.suspended = true;
-    }
-    if (plan.desiredCapacity + 1 > plan.maxSize) {
-      await step("raise-max-size", () => deps.autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: group, MaxSize: plan.maxSize + 1 })));
-      state.raisedMax = true;
-    }
-
-    await step("launch-spot", async () => {
-      const out = await deps.ec2.send(
-        new CreateFleetCommand({
-          Type: "instant",
-          ClientToken: plan.clientToken,
-          TargetCapacitySpecification: { TotalTargetCapacity: 1, SpotTargetCapacity: 1, OnDemandTargetCapacity: 0, DefaultTargetCapacityType: "spot" },
-          SpotOptions: { AllocationStrategy: "capacity-optimized-prioritized" },
-          LaunchTemplateConfigs: [
-            {
-              LaunchTemplateSpecification: { ...plan.launchTemplate, Version: plan.launchTemplate.Version ?? "$Default" },
-              Overrides: plan.instanceTypes.map((type, i) => ({ InstanceType: type as never, SubnetId: plan.subnetId, Priority: i })),
-            },
-          ],
-          TagSpecifications: [{ ResourceType: "instance", Tags: plan.tags }],
-        }),
-      );
-      const launched = (out.Instances ?? []).flatMap((i) => (i.InstanceIds ?? []).map((id) => ({ id, type: i.InstanceType as string | undefined })));
-      state.spotInstanceId = launched[0]?.id;
-      state.instanceType = launched[0]?.type;
-      if (launched.length > 1) {
-        // Capacity 1 should give one instance; never leave extras behind.
-        await deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: launched.slice(1).map((l) => l.id) }));
-      }
-      if (!state.spotInstanceId) {
-        const why = (out.Errors ?? []).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`).join("; ") || "no instance launched";
-        throw new Error(why);
-      }
-    });
-    const spotId = state.spotInstanceId!;
-
-    await step("wait-status-checks", () =>
-      waitFor(
-        `status checks of ${spotId}`,
-        async () => {
-          for await (const page of paginateDescribeInstanceStatus({ client: deps.ec2 }, { InstanceIds: [spotId], IncludeAllInstances: true })) {
-            const s = page.InstanceStatuses?.find((x) => x.InstanceId === spotId);
-            if (!s) continue;
-            const name = s.InstanceState?.Name;
-            if (name === "shutting-down" || name === "terminated" || name === "stopping" || name === "stopped") return { failed: `instance is ${name}` };
-            const seen = `${name}, instance ${s.InstanceStatus?.Status}, system ${s.SystemStatus?.Status}`;
-            if (name === "running" && s.InstanceStatus?.Status === "ok" && s.SystemStatus?.Status === "ok") return { done: true, value: undefined };
-            return { done: false, seen };
-          }
-          return { done: false, seen: "not yet visible" };
-        },
-        { clock: deps.clock, timeoutMs: t.statusChecksMs, intervalMs: t.pollMs },
-      ),
-    );
-
-    state.attachTried = true;
-    await step("attach", () => deps.autoscaling.send(new AttachInstancesCommand({ AutoScalingGroupName: group, InstanceIds: [spotId] })));
-
-    await step("wait-in-service", () =>
-      waitFor(
-        `${spotId} InService${plan.targetGroupArns.length ? " and healthy in its target groups" : ""}`,
-        async () => {
-          let member: { LifecycleState?: string; HealthStatus?: string } | undefined;
-          for await (const page of paginateDescribeAutoScalingInstances({ client: deps.autoscaling }, { InstanceIds: [spotId] })) {
-            member ??= page.AutoScalingInstances?.find((i) => i.InstanceId === spotId && i.AutoScalingGroupName === group);
-          }
-          if (!member) return { failed: "the instance is no longer in the group" };
-          if (/^Terminat/.test(member.LifecycleState ?? "")) return { failed: `the group is terminating it (${member.LifecycleState})` };
-          if (member.LifecycleState !== "InService" || member.HealthStatus?.toUpperCase() !== "HEALTHY") return { done: false, seen: `${member.LifecycleState}/${member.HealthStatus}` };
-          for (const arn of plan.targetGroupArns) {
-            const th = await deps.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: spotId }] }));
-            const target = th.TargetHealthDescriptions?.find((d) => d.Target?.Id === spotId);
-            if (target?.TargetHealth?.State !== "healthy") return { done: false, seen: `target group ${arn.split("/").slice(-2, -1)[0] ?? arn}: ${target?.TargetHealth?.State ?? "not registered"}` };
-          }
-          return { done: true, value: undefined };
-        },
-        { clock: deps.clock, timeoutMs: t.inServiceMs, intervalMs: t.pollMs },
-      ),
-    );
-
-    await step("remove-on-demand", () =>
-      deps.autoscaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: plan.onDemandInstanceId, ShouldDecrementDesiredCapacity: true })),
-    );
-  } catch (err) {
-    const failedStep = err instanceof StepFailed ? err.step : "launch-spot";
-    const message = (err as Error).message;
-    log.error(`swap ${group}: ${message}; rolling back`, { onDemand: plan.onDemandInstanceId, spot: state.spotInstanceId });
-    const rollbackErrors = await rollBack(plan, deps, state);
-    return { outcome: "rolled-back", failedStep, error: message, spotInstanceId: state.spotInstanceId, instanceType: state.instanceType, rollbackErrors };
   }
 
-  const cleanupErrors = await restoreGroup(plan, deps, state);
-  return { outcome: "replaced", spotInstanceId: state.spotInstanceId!, instanceType: state.instanceType ?? "unknown", cleanupErrors };
-}
-
-async function isMember(deps: SwapDeps, group: string, instanceId: string): Promise<boolean> {
-  for await (const page of paginateDescribeAutoScalingInstances({ client: deps.autoscaling }, { InstanceIds: [instanceId] })) {
-    if (page.AutoScalingInstances?.some((i) => i.InstanceId === instanceId && i.AutoScalingGroupName === group)) return true;
-  }
-  return false;
-}
-
-async function rollBack(plan: SwapPlan, deps: SwapDeps, state: { spotInstanceId?: string; attachTried: boolean; raisedMax: boolean; suspended: boolean }): Promise<string[]> {
-  const errors: string[] = [];
-  const attempt = async (what: string, run: () => Promise<unknown>) => {
+  /** Runs the swap from `from` on; any failure rolls back what the group as it is now allows. */
+  async forward(from: SwapStep = "suspend-processes"): Promise<SwapResult> {
+    const { plan, deps } = this;
     try {
-      await run();
-      deps.log.info(`swap ${plan.autoScalingGroupName}: rollback ${what} done`);
+      if (!after(from, "suspend-processes") && !plan.suspendedProcesses.includes(AZ_REBALANCE)) {
+        await this.checkpoint("suspend-processes", { suspendedHere: true });
+        await this.step("suspend-processes", () => deps.autoscaling.send(new SuspendProcessesCommand({ AutoScalingGroupName: this.group, ScalingProcesses: [AZ_REBALANCE] })));
+      }
+      if (!after(from, "raise-max-size") && plan.desiredCapacity + 1 > plan.maxSize) {
+        await this.checkpoint("raise-max-size", { raisedMax: true });
+        await this.step("raise-max-size", () => deps.autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: this.group, MaxSize: plan.maxSize + 1 })));
+      }
+      if (!after(from, "launch-spot")) {
+        await this.checkpoint("launch-spot");
+        await this.step("launch-spot", () => this.launch());
+      }
+      const spotId = this.progress.spotInstanceId!;
+      if (!after(from, "wait-status-checks")) {
+        await this.checkpoint("wait-status-checks");
+        await this.step("wait-status-checks", () => this.waitStatusChecks(spotId));
+      }
+      if (!after(from, "attach")) {
+        await this.checkpoint("attach", { attachTried: true });
+        await this.step("attach", () => deps.autoscaling.send(new AttachInstancesCommand({ AutoScalingGroupName: this.group, InstanceIds: [spotId] })));
+      }
+      if (!after(from, "wait-in-service")) {
+        await this.checkpoint("wait-in-service");
+        await this.step("wait-in-service", () => this.waitInService(spotId));
+      }
+      return await this.removeOnDemand();
     } catch (err) {
-      errors.push(`${what}: ${(err as Error).message}`);
-      deps.log.error(`swap ${plan.autoScalingGroupName}: rollback ${what} failed`, { error: (err as Error).message });
+      if (err instanceof JournalFenceLost) throw err;
+      const failedStep = err instanceof StepFailed ? err.step : this.progress.step;
+      const message = (err as Error).message;
+      deps.log.error(`swap ${this.group}: ${message}; rolling back`, { onDemand: plan.onDemandInstanceId, spot: this.progress.spotInstanceId });
+      return rollBack(this, failedStep, message);
     }
-  };
-  const spotId = state.spotInstanceId;
-  if (spotId) {
-    await attempt(`terminate spot instance ${spotId}`, async () => {
-      // Attached (even by a call that reported failure): terminate through the group with a
-      // decrement, so desired goes back to N instead of the group launching a replacement.
-      if (state.attachTried && (await isMember(deps, plan.autoScalingGroupName, spotId))) {
-        try {
-          await deps.autoscaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: spotId, ShouldDecrementDesiredCapacity: true }));
-        } catch (err) {
-          // Second way out: detach with a decrement, then terminate it as a plain instance.
-          deps.log.warn(`swap ${plan.autoScalingGroupName}: terminate in group failed, detaching instead`, { error: (err as Error).message });
-          await deps.autoscaling.send(new DetachInstancesCommand({ AutoScalingGroupName: plan.autoScalingGroupName, InstanceIds: [spotId], ShouldDecrementDesiredCapacity: true }));
-          await deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: [spotId] }));
+  }
+
+  /** Learns the spot instance: launches it, or (resumed) asks EC2 again with the same token, which answers the first launch. */
+  async launch(): Promise<void> {
+    const { plan, deps } = this;
+    const out = await deps.ec2.send(
+      new CreateFleetCommand({
+        Type: "instant",
+        ClientToken: plan.clientToken,
+        TargetCapacitySpecification: { TotalTargetCapacity: 1, SpotTargetCapacity: 1, OnDemandTargetCapacity: 0, DefaultTargetCapacityType: "spot" },
+        SpotOptions: { AllocationStrategy: "capacity-optimized-prioritized" },
+        LaunchTemplateConfigs: [
+          {
+            LaunchTemplateSpecification: { ...plan.launchTemplate, Version: plan.launchTemplate.Version ?? "$Default" },
+            Overrides: plan.instanceTypes.map((type, i) => ({ InstanceType: type as never, SubnetId: plan.subnetId, Priority: i })),
+          },
+        ],
+        TagSpecifications: [{ ResourceType: "instance", Tags: plan.tags }],
+      }),
+    );
+    const launched = (out.Instances ?? []).flatMap((i) => (i.InstanceIds ?? []).map((id) => ({ id, type: i.InstanceType as string | undefined })));
+    if (launched.length > 1) {
+      // Capacity 1 should give one instance; never leave extras behind.
+      await deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: launched.slice(1).map((l) => l.id) }));
+    }
+    if (!launched[0]) {
+      const why = (out.Errors ?? []).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`).join("; ") || "no instance launched";
+      throw new Error(why);
+    }
+    await this.checkpoint(this.progress.step, { spotInstanceId: launched[0].id, instanceType: launched[0].type });
+  }
+
+  private waitStatusChecks(spotId: string): Promise<void> {
+    return waitFor(
+      `status checks of ${spotId}`,
+      async () => {
+        for await (const page of paginateDescribeInstanceStatus({ client: this.deps.ec2 }, { InstanceIds: [spotId], IncludeAllInstances: true })) {
+          const s = page.InstanceStatuses?.find((x) => x.InstanceId === spotId);
+          if (!s) continue;
+          const name = s.InstanceState?.Name;
+          if (name === "shutting-down" || name === "terminated" || name === "stopping" || name === "stopped") return { failed: `instance is ${name}` };
+          const seen = `${name}, instance ${s.InstanceStatus?.Status}, system ${s.SystemStatus?.Status}`;
+          if (name === "running" && s.InstanceStatus?.Status === "ok" && s.SystemStatus?.Status === "ok") return { done: true, value: undefined };
+          return { done: false, seen };
         }
-      } else {
-        await deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: [spotId] }));
-      }
-    });
+        return { done: false, seen: "not yet visible" };
+      },
+      { clock: this.deps.clock, timeoutMs: this.t.statusChecksMs, intervalMs: this.t.pollMs },
+    );
   }
-  errors.push(...(await restoreGroup(plan, deps, state)));
-  return errors;
+
+  private waitInService(spotId: string): Promise<void> {
+    const { plan, deps } = this;
+    return waitFor(
+      `${spotId} InService${plan.targetGroupArns.length ? " and healthy in its target groups" : ""}`,
+      async () => {
+        let member: { LifecycleState?: string; HealthStatus?: string } | undefined;
+        for await (const page of paginateDescribeAutoScalingInstances({ client: deps.autoscaling }, { InstanceIds: [spotId] })) {
+          member ??= page.AutoScalingInstances?.find((i) => i.InstanceId === spotId && i.AutoScalingGroupName === this.group);
+        }
+        if (!member) return { failed: "the instance is no longer in the group" };
+        if (/^Terminat/.test(member.LifecycleState ?? "")) return { failed: `the group is terminating it (${member.LifecycleState})` };
+        if (member.LifecycleState !== "InService" || member.HealthStatus?.toUpperCase() !== "HEALTHY") return { done: false, seen: `${member.LifecycleState}/${member.HealthStatus}` };
+        for (const arn of plan.targetGroupArns) {
+          const th = await deps.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: spotId }] }));
+          const target = th.TargetHealthDescriptions?.find((d) => d.Target?.Id === spotId);
+          if (target?.TargetHealth?.State !== "healthy") return { done: false, seen: `target group ${arn.split("/").slice(-2, -1)[0] ?? arn}: ${target?.TargetHealth?.State ?? "not registered"}` };
+        }
+        return { done: true, value: undefined };
+      },
+      { clock: deps.clock, timeoutMs: this.t.inServiceMs, intervalMs: this.t.pollMs },
+    );
+  }
+
+  /** Step 7, against the group as it is now; then steps 8 and 9. */
+  private async removeOnDemand(): Promise<SwapResult> {
+    const { plan, deps } = this;
+    const od = plan.onDemandInstanceId;
+    const resumedRemoval = this.progress.step === "remove-on-demand" || after(this.progress.step, "remove-on-demand");
+    await this.checkpoint("remove-on-demand");
+    const group = await this.step("remove-on-demand", () => describeLiveGroup(deps.autoscaling, this.group));
+    if (!group) throw new StepFailed("remove-on-demand", new Error(`group ${this.group} not found`));
+    const spot = { spotInstanceId: this.progress.spotInstanceId!, instanceType: this.progress.instanceType ?? "unknown" };
+    if (!group.members.some((m) => m.id === od)) {
+      if (resumedRemoval) {
+        this.notes.push(`${od} had already left the group (the interrupted run's removal went through).`);
+        return { outcome: "replaced", ...spot, cleanupErrors: await this.restore(), notes: this.notes };
+      }
+      this.notes.push(`The group removed ${od} itself during the swap (scale-in or health replacement): ${spot.spotInstanceId} stays in its place.`);
+      return settleKeepingSpot(this);
+    }
+    const removal = canRemove(group, od, plan.desiredCapacity);
+    if (!removal.ok) {
+      this.notes.push(`The group changed during the swap: removing ${od} now would drop capacity (${removal.why}); it stays, and ${spot.spotInstanceId} stays too.`);
+      return settleKeepingSpot(this);
+    }
+    await this.step("remove-on-demand", () => deps.autoscaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: od, ShouldDecrementDesiredCapacity: true })));
+    return { outcome: "replaced", ...spot, cleanupErrors: await this.restore(), notes: this.notes };
+  }
+
+  /** Steps 8 and 9 after a replacement; each attempted, failures reported. */
+  async restore(): Promise<string[]> {
+    await this.checkpoint("restore-max-size");
+    return restoreGroup(this);
+  }
 }
 
-/** Steps 8 and 9 (also the tail of every rollback): each attempted, failures reported. */
-async function restoreGroup(plan: SwapPlan, deps: SwapDeps, state: { raisedMax: boolean; suspended: boolean }): Promise<string[]> {
-  const errors: string[] = [];
-  const group = plan.autoScalingGroupName;
-  if (state.raisedMax) {
+export function swapOnDemandForSpot(plan: SwapPlan, deps: SwapDeps, record?: SwapRecorder): Promise<SwapResult> {
+  return new SwapRun(plan, deps, record).forward();
+}
+
+/**
+ * Finishes or undoes a swap an earlier run started, from its journal and the group as it is
+ * now: a spot instance already serving in the group is kept and the swap finished; one
+ * launched but not attached is attached if the group is still as the plan found it; anything
+ * else is rolled back. MaxSize and processes end as the owner had them.
+ */
+export async function resumeSwap(progress: SwapProgress, deps: SwapDeps, record?: SwapRecorder): Promise<SwapResult> {
+  const run = new SwapRun(progress.plan, deps, record, { ...progress });
+  const { plan } = run;
+  if (progress.undoing) return rollBack(run, progress.step, "the run that was rolling this swap back stopped: rolling back again");
+  if (progress.keepingSpot) return settleKeepingSpot(run);
+  if (after(progress.step, "remove-on-demand")) return { outcome: "replaced", spotInstanceId: progress.spotInstanceId ?? "", instanceType: progress.instanceType ?? "unknown", cleanupErrors: await run.restore(), notes: ["The interrupted run had finished the swap; MaxSize and processes restored."] };
+  if (!progress.spotInstanceId && after(progress.step, "raise-max-size")) {
+    // The launch may have happened without the run hearing back: the same token tells.
     try {
-      await deps.autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: group, MaxSize: plan.maxSize }));
+      await run.launch();
     } catch (err) {
-      errors.push(`restore MaxSize ${plan.maxSize}: ${(err as Error).message}`);
+      deps.log.warn(`swap ${plan.autoScalingGroupName}: no spot instance from the interrupted launch`, { error: (err as Error).message });
     }
   }
-  if (state.suspended) {
-    try {
-      await deps.autoscaling.send(new ResumeProcessesCommand({ AutoScalingGroupName: group, ScalingProcesses: [AZ_REBALANCE] }));
-    } catch (err) {
-      errors.push(`resume ${AZ_REBALANCE}: ${(err as Error).message}`);
-    }
-  }
-  for (const e of errors) deps.log.error(`swap ${group}: ${e}`);
-  return errors;
+  const spotId = run.progress.spotInstanceId;
+  if (!spotId) return rollBack(run, progress.step, "the run that started this swap stopped before a spot instance was launched");
+  const group = await describeLiveGroup(deps.autoscaling, plan.autoScalingGroupName);
+  const member = group?.members.find((m) => m.id === spotId);
+  if (member && !/^Terminat/.test(member.lifecycleState)) return run.forward("wait-in-service");
+  const od = group?.members.find((m) => m.id === plan.onDemandInstanceId);
+  const unchanged = group && !member && od && group.desired === plan.desiredCapacity && group.members.length === plan.desiredCapacity;
+  if (unchanged) return run.forward("wait-status-checks");
+  return rollBack(run, progress.step, "the run that started this swap stopped, and the group is no longer as it found it");
 }

@@ -1,25 +1,37 @@
 /**
- * The circuit breakers in DynamoDB: one item per breaker key, read-modify-write with
- * optimistic locking. Every state-changing write is conditioned on the version read (or on the
- * item not existing), so when 100 interruptions arrive at once each is applied exactly once: a
- * writer that loses the race re-reads and re-applies, with jittered backoff. Transitions are
- * only reported from writes that succeeded, so each is announced once.
+ * The circuit breakers in DynamoDB: one item per breaker key, two kinds of write.
  *
- * Two writes cannot change the state and skip the version check, which keeps a burst from
- * turning into a retry storm: an interruption while the circuit is open and cooling (an atomic
- * ADD/append conditioned on exactly that: still open, cooldown not over, instance not yet
- * counted) and a rebalance signal (an atomic ADD). Both bump the version, so a concurrent
- * read-modify-write retries instead of overwriting them.
+ *  - An interruption is one atomic UpdateItem, whatever the state: append its time and instance
+ *    id to the log (two lists of plain values, appended together), ADD 1 to the count
+ *    (creating the item with if_not_exists when missing), conditioned only on the id not being
+ *    in the log yet, returning the new item. No read, no version check: 100 writers on one hot
+ *    item do not retry each other.
+ *  - A state change (a trip, a probe claim or confirmation, a reset, a time-driven transition
+ *    being materialised) writes only the state fields, conditioned on the state `version` it
+ *    was computed from; a lost race re-reads and re-decides. Counters are never overwritten.
+ *
+ * After its append, an interruption decides from the returned item whether the circuit trips.
+ * Of simultaneous writers only the one whose interruption reached the threshold writes the
+ * closed → open transition; if that writer dies first, EventBridge's retry of its event finds
+ * it already counted and re-decides without that restriction. Transitions are reported only by
+ * the write that made them, so each is announced once.
  */
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed } from "../shared/lease";
 import {
+  SEEN_KEPT,
+  STATE_FIELDS,
+  advance,
+  appendExpiry,
   breakerExpiry,
   breakerKey,
   claimProbe,
+  confirmProbe,
   newBreaker,
-  recordInterruption,
+  releaseProbe,
   resetBreaker,
+  stateChanged,
+  trip,
   type BreakerRecord,
   type InterruptionStep,
   type ProbeStep,
@@ -34,7 +46,7 @@ export interface StoreClock {
 }
 
 export interface BreakerStoreOptions extends StoreClock {
-  /** Attempts before giving up on a contended item (the error then makes Lambda retry). */
+  /** Attempts before giving up on a contended state write (the error then makes Lambda retry). */
   maxAttempts?: number;
   /** Backoff: full jitter between 0 and min(cap, base × 2^attempt) ms. */
   backoffBaseMs?: number;
@@ -44,6 +56,9 @@ export interface BreakerStoreOptions extends StoreClock {
 export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export type Written<T extends Step> = T & { attempts: number; written: boolean };
+
+/** Entries past SEEN_KEPT are trimmed in batches of this many, so a trim is rare. */
+const TRIM_SLACK = 50;
 
 export class BreakerStore {
   /** The store's clock (injected in tests): whoever reads a record's effective state uses it too. */
@@ -63,7 +78,7 @@ export class BreakerStore {
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? realSleep;
     this.random = opts.random ?? Math.random;
-    this.maxAttempts = opts.maxAttempts ?? 200;
+    this.maxAttempts = opts.maxAttempts ?? 50;
     this.baseMs = opts.backoffBaseMs ?? 5;
     this.capMs = opts.backoffCapMs ?? 200;
   }
@@ -73,35 +88,56 @@ export class BreakerStore {
   }
 
   /** The stored record (a fresh closed one when there is none). Strongly consistent. */
-  async get(key: string): Promise<BreakerRecord> {
+  async get(key: string): Promise<BreakerRecord & { logLength?: number }> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: key }, ConsistentRead: true }));
     return out.Item ? fromItem(out.Item) : newBreaker(key, this.settings);
   }
 
+  /** Writes the state fields of `next`, if the stored state is still at `version`. */
+  private async writeState(key: string, version: number, next: BreakerRecord, now: number): Promise<void> {
+    const set: string[] = ["version = :next", "expiresAt = :ttl"];
+    const remove: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ":next": version + 1, ":ttl": breakerExpiry(next, now, this.settings) };
+    for (const f of STATE_FIELDS) {
+      names[`#${f}`] = f;
+      if (next[f] === undefined) remove.push(`#${f}`);
+      else {
+        set.push(`#${f} = :${f}`);
+        values[`:${f}`] = next[f];
+      }
+    }
+    values[":v"] = version;
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: key },
+        UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
+        ConditionExpression: version === 0 ? "attribute_not_exists(version) OR version = :v" : "version = :v",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
   /**
-   * Applies `change` to the current record and writes it if it changed, conditioned on the
-   * version read. Retries on a lost race; throws after maxAttempts.
+   * Applies `change` to the current record and writes the state if it changed, conditioned on
+   * the version read. Retries on a lost race; throws after maxAttempts.
    */
-  async mutate<T extends Step>(key: string, change: (record: BreakerRecord, now: number) => T): Promise<Written<T>> {
+  async mutate<T extends Step>(key: string, change: (record: BreakerRecord, now: number) => T, first?: BreakerRecord): Promise<Written<T>> {
+    let current = first;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.get(key);
+      current ??= await this.get(key);
       const now = this.now();
       const step = change(current, now);
-      if (step.record === current) return { ...step, attempts: attempt, written: false };
-      const next: BreakerRecord = { ...step.record, version: current.version + 1 };
+      if (!stateChanged(current, step.record)) return { ...step, attempts: attempt, written: false };
       try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { ...toItem(next), expiresAt: breakerExpiry(next, now, this.settings) },
-            ConditionExpression: current.version === 0 ? "attribute_not_exists(pk)" : "version = :v",
-            ExpressionAttributeValues: current.version === 0 ? undefined : { ":v": current.version },
-          }),
-        );
-        return { ...step, record: next, attempts: attempt, written: true };
+        await this.writeState(key, current.version, step.record, now);
+        return { ...step, record: { ...step.record, version: current.version + 1 }, attempts: attempt, written: true };
       } catch (err) {
         if (!isConditionalCheckFailed(err)) throw err;
         if (attempt >= this.maxAttempts) throw new Error(`breaker ${key}: still contended after ${attempt} attempts; giving up so the event is retried`, { cause: err });
+        current = undefined;
         await this.sleep(Math.floor(this.random() * Math.min(this.capMs, this.baseMs * 2 ** Math.min(attempt, 16))));
       }
     }
@@ -109,35 +145,79 @@ export class BreakerStore {
 
   async recordInterruption(instanceType: string, availabilityZone: string | undefined, instanceId: string, at: number): Promise<Written<InterruptionStep>> {
     const key = this.keyFor(instanceType, availabilityZone);
-    for (let attempt = 1; ; attempt++) {
-      // Through mutate() unless the circuit is open and cooling: then only counters change.
-      let fast: { current: BreakerRecord; step: InterruptionStep; now: number } | undefined;
-      const result = await this.mutate(key, (current, now) => {
-        const step = recordInterruption(current, { instanceId, at }, now, this.settings);
-        if (step.counted && current.state === "open" && step.record.state === "open" && step.transitions.length === 0) {
-          fast = { current, step, now };
-          return { ...step, record: current }; // unchanged: mutate() writes nothing
-        }
-        return step;
-      });
-      if (!fast) return { ...result, attempts: result.attempts + attempt - 1 };
-      try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: key },
-            UpdateExpression: "SET seenInstanceIds = list_append(seenInstanceIds, :ids), lastInterruptionAt = :at ADD interruptions :one, version :one",
-            ConditionExpression: "#state = :open AND openUntil > :now AND NOT contains(seenInstanceIds, :id)",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: { ":ids": [instanceId], ":at": at, ":one": 1, ":open": "open", ":now": fast.now, ":id": instanceId },
-          }),
-        );
-        return { ...fast.step, attempts: result.attempts + attempt - 1, written: true };
-      } catch (err) {
-        if (!isConditionalCheckFailed(err)) throw err;
-        if (attempt >= this.maxAttempts) throw new Error(`breaker ${key}: still contended after ${attempt} attempts; giving up so the event is retried`, { cause: err });
-        // The state moved on (or the instance was counted meanwhile): decide again.
-      }
+    const now = this.now();
+    let appended: BreakerRecord & { logLength?: number };
+    let counted = true;
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: key },
+          UpdateExpression:
+            "SET recentAt = list_append(if_not_exists(recentAt, :empty), :ats), recentIds = list_append(if_not_exists(recentIds, :empty), :ids), " +
+            "lastInterruptionAt = :at, #state = if_not_exists(#state, :closed), cooldownMinutes = if_not_exists(cooldownMinutes, :cooldown), " +
+            "version = if_not_exists(version, :zero), expiresAt = :ttl ADD interruptions :one",
+          ConditionExpression: "NOT contains(recentIds, :id) AND NOT contains(seenInstanceIds, :id)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":empty": [],
+            ":ats": [at],
+            ":ids": [instanceId],
+            ":at": at,
+            ":closed": "closed",
+            ":cooldown": this.settings.cooldownMinutes,
+            ":zero": 0,
+            ":ttl": appendExpiry(now, this.settings),
+            ":one": 1,
+            ":id": instanceId,
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      appended = fromItem(out.Attributes!);
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      // Already counted: a re-delivered event. Its first delivery may have died before tripping.
+      counted = false;
+      appended = await this.get(key);
+    }
+    if ((appended.logLength ?? 0) > SEEN_KEPT + TRIM_SLACK) await this.trim(key, appended.logLength!);
+
+    const decide = (r: BreakerRecord, t: number, restrict: boolean) => {
+      const advanced = advance(r, t, this.settings);
+      const tripped = trip(advanced.record, t, this.settings, restrict ? instanceId : undefined);
+      return { record: tripped.record, transitions: [...advanced.transitions, ...tripped.transitions], counted };
+    };
+    // Only the crossing writer trips a closed circuit on its first try; a retry or a re-delivery decides freely.
+    let first = true;
+    const result = await this.mutate(
+      key,
+      (r, t) => {
+        const restrict = first && counted;
+        first = false;
+        return decide(r, t, restrict);
+      },
+      appended,
+    );
+    return { ...result, counted, written: counted || result.written };
+  }
+
+  /** Drops the oldest entries of the log, only if nobody appended meanwhile. */
+  private async trim(key: string, length: number): Promise<void> {
+    const drop = Array.from({ length: length - SEEN_KEPT }, (_, i) => i);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: key },
+          UpdateExpression: `REMOVE ${drop.map((i) => `recentAt[${i}], recentIds[${i}]`).join(", ")}`,
+          ConditionExpression: "size(recentIds) = :n AND size(recentAt) = :n",
+          ExpressionAttributeValues: { ":n": length },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      // Someone appended or trimmed meanwhile: the next long append trims.
     }
   }
 
@@ -147,21 +227,20 @@ export class BreakerStore {
    */
   async recordRebalance(instanceType: string, availabilityZone: string | undefined, at: number): Promise<{ attempts: number; written: boolean; transitions: [] }> {
     const key = this.keyFor(instanceType, availabilityZone);
-    const fresh = newBreaker(key, this.settings);
     await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: key },
         UpdateExpression:
-          "SET lastRebalanceAt = :at, #state = if_not_exists(#state, :closed), recent = if_not_exists(recent, :empty), seenInstanceIds = if_not_exists(seenInstanceIds, :empty), " +
-          "cooldownMinutes = if_not_exists(cooldownMinutes, :cooldown), expiresAt = if_not_exists(expiresAt, :ttl) ADD rebalanceSignals :one, interruptions :zero, version :one",
+          "SET lastRebalanceAt = :at, #state = if_not_exists(#state, :closed), " +
+          "cooldownMinutes = if_not_exists(cooldownMinutes, :cooldown), version = if_not_exists(version, :zero), expiresAt = if_not_exists(expiresAt, :ttl) " +
+          "ADD rebalanceSignals :one, interruptions :zero",
         ExpressionAttributeNames: { "#state": "state" },
         ExpressionAttributeValues: {
           ":at": at,
           ":closed": "closed",
-          ":empty": [],
-          ":cooldown": fresh.cooldownMinutes,
-          ":ttl": breakerExpiry(fresh, this.now(), this.settings),
+          ":cooldown": this.settings.cooldownMinutes,
+          ":ttl": appendExpiry(this.now(), this.settings),
           ":one": 1,
           ":zero": 0,
         },
@@ -174,18 +253,36 @@ export class BreakerStore {
     return this.mutate(key, (r, now) => claimProbe(r, now, this.settings));
   }
 
+  confirmProbe(key: string): Promise<Written<Step & { confirmed: boolean }>> {
+    return this.mutate(key, (r, now) => confirmProbe(r, now, this.settings));
+  }
+
+  releaseProbe(key: string): Promise<Written<Step>> {
+    return this.mutate(key, (r, now) => releaseProbe(r, now, this.settings));
+  }
+
   reset(key: string, by?: string): Promise<Written<Step>> {
     return this.mutate(key, (r, now) => resetBreaker(r, now, this.settings, by));
   }
 }
 
-function toItem(r: BreakerRecord): Record<string, unknown> {
-  const { key, ...rest } = r;
-  return { pk: key, ...rest };
-}
-
-function fromItem(item: Record<string, unknown>): BreakerRecord {
-  const { pk, expiresAt: _expiresAt, ...rest } = item as Record<string, unknown> & { pk: string };
-  const r = rest as unknown as Omit<BreakerRecord, "key">;
-  return { ...r, key: pk, recent: r.recent ?? [], seenInstanceIds: r.seenInstanceIds ?? [], version: Number(r.version ?? 0) };
+/** A stored item as a record; `logLength` is the stored log's length (for trimming). */
+function fromItem(item: Record<string, unknown>): BreakerRecord & { logLength?: number } {
+  const { pk, expiresAt: _expiresAt, recentAt, recentIds, recent, seenInstanceIds, ...rest } = item as Record<string, unknown> & { pk: string };
+  const r = rest as unknown as Omit<BreakerRecord, "key" | "recent" | "seenInstanceIds">;
+  const ats = (recentAt as number[] | undefined) ?? [];
+  const ids = (recentIds as string[] | undefined) ?? [];
+  // Items written before the two-list log kept entries as maps and ids in a list of their own.
+  const log = [...((recent as BreakerRecord["recent"] | undefined) ?? []), ...ids.map((instanceId, i) => ({ at: Number(ats[i]), instanceId }))];
+  return {
+    ...r,
+    key: pk,
+    state: r.state ?? "closed",
+    recent: log,
+    seenInstanceIds: [...((seenInstanceIds as string[] | undefined) ?? []), ...ids],
+    interruptions: Number(r.interruptions ?? 0),
+    rebalanceSignals: Number(r.rebalanceSignals ?? 0),
+    version: Number(r.version ?? 0),
+    logLength: ids.length,
+  };
 }

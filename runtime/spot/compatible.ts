@@ -39,15 +39,28 @@ export function rankCompatibleTypes(prices: PriceBook, opts: RankOptions): strin
   return ranked.map((r) => r.type);
 }
 
-/** The first `limit` ranked types whose pool in the AZ is healthy and whose circuit is closed. */
-export async function selectHealthyTypes(ranked: string[], availabilityZone: string, health: SpotHealth, limit = 10): Promise<{ types: string[]; skipped: { type: string; reason: string }[] }> {
+/**
+ * The first `limit` ranked types whose pool in the AZ is healthy and whose circuit is closed;
+ * `probeable`: types whose circuit is half-open with its probe still to be taken (healthy pool).
+ */
+export async function selectHealthyTypes(
+  ranked: string[],
+  availabilityZone: string,
+  health: SpotHealth,
+  limit = 10,
+): Promise<{ types: string[]; skipped: { type: string; reason: string }[]; probeable: string[] }> {
   const types: string[] = [];
+  const probeable: string[] = [];
   const skipped: { type: string; reason: string }[] = [];
   // Small batches: most candidates are healthy, so few reads are needed.
   for (let i = 0; i < ranked.length && types.length < limit; i += limit) {
     const batch = ranked.slice(i, i + limit);
     const answers = await Promise.all(batch.map((t) => health.isHealthy(t, availabilityZone)));
-    answers.forEach((a, j) => (a.healthy ? types.push(batch[j]!) : skipped.push({ type: batch[j]!, reason: a.reason })));
+    answers.forEach((a, j) => {
+      if (a.healthy) types.push(batch[j]!);
+      else if (a.probeAvailable) probeable.push(batch[j]!);
+      else skipped.push({ type: batch[j]!, reason: a.reason });
+    });
   }
-  return { types: types.slice(0, limit), skipped };
+  return { types: types.slice(0, limit), skipped, probeable };
 }

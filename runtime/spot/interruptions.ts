@@ -12,6 +12,7 @@ import { paginateDescribeInstances, type EC2Client, type Instance } from "@aws-s
 import { z } from "zod";
 import { TAGS, type GuardEventInput } from "../contract";
 import type { Log } from "../shared/observability";
+import { eventExcerpt } from "./accepted";
 import type { Transition } from "./breaker";
 import type { BreakerStore } from "./breakerStore";
 import type { MetricSink } from "./metrics";
@@ -20,15 +21,16 @@ import type { PoolRiskStore } from "./poolRisk";
 export const INTERRUPTION_WARNING = "EC2 Spot Instance Interruption Warning";
 export const REBALANCE_RECOMMENDATION = "EC2 Instance Rebalance Recommendation";
 
+/** The two EventBridge events this function exists for; anything else is refused before any AWS call. */
 export const SpotEvent = z.object({
   source: z.literal("aws.ec2"),
   "detail-type": z.enum([INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION]),
-  id: z.string().optional(),
-  region: z.string().min(1),
+  id: z.string().max(128).optional(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as "us-east-1"'),
   time: z.string().datetime().optional(),
   detail: z.object({
-    "instance-id": z.string().regex(/^i-[0-9a-f]+$/, "must be an EC2 instance id"),
-    "instance-action": z.string().optional(),
+    "instance-id": z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be an EC2 instance id such as i-0123456789abcdef0"),
+    "instance-action": z.string().max(64).optional(),
   }),
 });
 export type SpotEvent = z.infer<typeof SpotEvent>;
@@ -69,6 +71,8 @@ export interface SpotEventDeps {
 }
 
 export type SpotEventResult =
+  /** Not an EC2 spot signal (or malformed): nothing was looked up or recorded. */
+  | { outcome: "refused"; reason: string }
   | { outcome: "skipped"; reason: string }
   | { outcome: "recorded"; kind: "interruption" | "rebalance"; instance: InstanceFacts; counted: boolean; transitions: Transition[]; poolPoisoned: boolean };
 
@@ -107,10 +111,10 @@ export async function handleSpotEvent(raw: unknown, deps: SpotEventDeps): Promis
   const now = (deps.now ?? Date.now)();
   const parsed = SpotEvent.safeParse(raw);
   if (!parsed.success) {
-    const reason = `malformed spot event: ${parsed.error.issues.map((i) => `${i.path.join(".") || "event"} ${i.message}`).join("; ")}`;
-    deps.log.warn(reason, { event: JSON.stringify(raw)?.slice(0, 1000) });
+    const reason = `refused: not an EC2 spot interruption warning or rebalance recommendation from EventBridge (${parsed.error.issues.map((i) => `${i.path.join(".") || "event"} ${i.message}`).join("; ")})`;
+    deps.log.warn(reason, { event: eventExcerpt(raw) });
     deps.metric("spotEventsSkipped", 1);
-    return { outcome: "skipped", reason };
+    return { outcome: "refused", reason };
   }
   const event = parsed.data;
   const instanceId = event.detail["instance-id"];

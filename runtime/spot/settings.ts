@@ -12,8 +12,10 @@ export const BreakerSettings = z.object({
   /** First cooldown after opening; doubled each time a half-open probe is interrupted. */
   cooldownMinutes: z.number().positive().default(30),
   maxCooldownMinutes: z.number().positive().default(240),
-  /** Time after the probe launch without interruption that closes the circuit. */
+  /** Time after the probe launched (confirmed serving) without interruption that closes the circuit. */
   quietMinutes: z.number().positive().default(30),
+  /** A claimed probe not confirmed as launched within this time lapses, and the next launcher probes. */
+  probeClaimMinutes: z.number().positive().default(20),
   /** One circuit per instance type and AZ instead of per instance type. */
   perAz: z.boolean().default(false),
 });

@@ -1,6 +1,7 @@
 /**
  * The program under mocks with the example node optimizer config (test/fixtures/k8s) over
- * the dev stack. One stack per file: Pulumi's runtime state is process-global.
+ * the dev stack, with the spot optimizer's launch templates, instance roles and volume keys
+ * listed in config. One stack per file: Pulumi's runtime state is process-global.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -13,7 +14,11 @@ import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
 const example = yaml.load(fs.readFileSync(path.join(__dirname, "..", "fixtures", "k8s", "nodeOptimizer.config.yaml"), "utf8")) as { config: Record<string, unknown> };
 const settings = example.config["costguard:nodeOptimizer"] as { clusterName: string; autoScalingGroups: string[] };
 
-type Statement = { Sid?: string; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string>> };
+type Statement = { Sid?: string; Effect?: string; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string | string[]>> };
+
+const TEMPLATE = "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0abc123";
+const ROLE = "arn:aws:iam::123456789012:role/web-instance";
+const KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 describe("NodeOptimizer under mocks (dev stack + example cluster)", () => {
   let run: ProgramRun;
@@ -24,7 +29,13 @@ describe("NodeOptimizer under mocks (dev stack + example cluster)", () => {
   };
 
   before(async () => {
-    run = await runProgram({ stack: "dev", config: { "costguard:nodeOptimizer": JSON.stringify(settings) } });
+    run = await runProgram({
+      stack: "dev",
+      config: {
+        "costguard:nodeOptimizer": JSON.stringify(settings),
+        "costguard:spot": JSON.stringify({ optimizerLaunchTemplates: [TEMPLATE], optimizerInstanceRoles: [ROLE], optimizerKmsKeys: [KEY] }),
+      },
+    });
   });
 
   it("creates the component and its function, with the cluster's endpoint and CA as settings", () => {
@@ -86,10 +97,43 @@ describe("NodeOptimizer under mocks (dev stack + example cluster)", () => {
     assert.ok(bySid.has("PublishAlerts"));
     // Nothing else can mutate: every other statement is a describe, a publish, the function's own
     // logs/DLQ, or the spot advice's breaker claims (checked in their own test below).
-    const adviceSids = ["ReadAndClaimSpotBreakers", "ReadSpotPoolRisk"];
-    const mutating = statements.filter((s) => !adviceSids.includes(s.Sid ?? "")).flatMap((s) => [s.Action].flat()).filter((a) => !/^(autoscaling:Describe|ec2:Describe|sns:Publish|logs:|sqs:SendMessage)/.test(a));
+    const ownSids = ["ReadAndClaimSpotBreakers", "ReadSpotPoolRisk", "LeasesAndRebalanceJournals"];
+    const mutating = statements
+      .filter((s) => !ownSids.includes(s.Sid ?? "") && s.Effect !== "Deny")
+      .flatMap((s) => [s.Action].flat())
+      .filter((a) => !/^(autoscaling:Describe|ec2:Describe|sns:Publish|logs:|sqs:SendMessage)/.test(a));
     assert.deepEqual(mutating.sort(), (change.Action as string[]).sort());
     assert.ok(!statements.some((s) => [s.Action].flat().some((a) => a.startsWith("eks:"))), "no EKS API call is needed at run time");
+  });
+
+  it("keeps one run per node group and its rebalance journal in a table of its own, and never changes a protected group", () => {
+    const fn = one("aws:lambda/function:Function", (r) => String(r.inputs.description).includes("rebalance on-demand nodes"));
+    const table = one("aws:dynamodb/table:Table", (r) => r.name === "nodeOptimizer-state");
+    assert.equal((fn.inputs.environment as { variables: Record<string, string> }).variables.COSTGUARD_OPTIMIZER_TABLE, table.state.name);
+    assert.equal(fn.inputs.reservedConcurrentExecutions, undefined);
+    const policy = one("aws:iam/rolePolicy:RolePolicy", (r) => r.name === "nodeOptimizer-policy");
+    const statements = (JSON.parse(String(policy.inputs.policy)) as { Statement: Statement[] }).Statement;
+    const journal = statements.find((st) => st.Sid === "LeasesAndRebalanceJournals")!;
+    assert.equal(journal.Resource, table.state.arn);
+    const deny = statements.filter((st) => st.Effect === "Deny");
+    assert.equal(deny.length, 1);
+    assert.deepEqual(deny[0]!.Condition, { StringEqualsIgnoreCase: { "aws:ResourceTag/costguard:protect": "true" } });
+    const change = statements.find((st) => st.Sid === "RebalanceConfiguredNodeGroups")!;
+    for (const a of [change.Action].flat()) assert.ok([deny[0]!.Action].flat().includes(a), `${a} is denied on a protected group`);
+  });
+
+  it("scopes the spot optimizer to the launch templates, instance roles and volume keys listed in config", () => {
+    const policy = one("aws:iam/rolePolicy:RolePolicy", (r) => r.name === "spot-optimizer-policy");
+    const statements = (JSON.parse(String(policy.inputs.policy)) as { Statement: Statement[] }).Statement.filter((st) => st.Effect === "Allow");
+    const passRole = statements.find((st) => [st.Action].flat().includes("iam:PassRole"))!;
+    assert.deepEqual(passRole.Resource, [ROLE]);
+    assert.deepEqual(passRole.Condition, { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } });
+    const template = statements.find((st) => [st.Resource].flat().includes(TEMPLATE))!;
+    assert.deepEqual([template.Action].flat().sort(), ["ec2:CreateFleet", "ec2:RunInstances"]);
+    for (const st of statements.filter((x) => [x.Action].flat().includes("ec2:RunInstances") && x !== template)) {
+      assert.deepEqual(st.Condition?.ArnLike, { "ec2:LaunchTemplate": [TEMPLATE] }, `${st.Sid}: launched from the listed template only`);
+    }
+    for (const st of statements.filter((x) => [x.Action].flat().some((a) => a.startsWith("kms:")))) assert.deepEqual(st.Resource, [KEY]);
   });
 
   it("runs the rebalance on the configured schedule with its fixed input", () => {

@@ -2,7 +2,9 @@
  * A loopback HTTP server that speaks the part of the Kubernetes API the node optimizer uses:
  * list/get/patch nodes (JSON merge patch), list pods by `fieldSelector=spec.nodeName=...`,
  * and pod evictions (policy/v1) answering 201, 429 (a PodDisruptionBudget) or 404. State is
- * plain objects the test can read; every request is recorded.
+ * plain objects the test can read; every request is recorded. Pods are as varied as a real
+ * cluster's: owned by a controller (ownerReferences with controller: true) or bare, with
+ * emptyDir volumes, annotated cluster-autoscaler.kubernetes.io/safe-to-evict, mirror pods.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,8 +20,12 @@ export interface FakePod {
   namespace: string;
   name: string;
   nodeName: string;
+  /** Kind of the controlling owner; none: a bare pod. */
   ownerKind?: string;
   mirror?: boolean;
+  /** Mounts an emptyDir volume (local storage lost with the node). */
+  emptyDir?: boolean;
+  annotations?: Record<string, string>;
   phase?: string;
   /** Number of 429 answers (PDB) before the eviction is allowed; Infinity = never. */
   pdbBlocks?: number;
@@ -88,10 +94,17 @@ export class FakeKubeServer {
       metadata: {
         namespace: p.namespace,
         name: p.name,
-        ownerReferences: p.ownerKind ? [{ apiVersion: "apps/v1", kind: p.ownerKind, name: `${p.name}-owner`, uid: `${p.name}-uid` }] : [],
-        annotations: p.mirror ? { "kubernetes.io/config.mirror": "hash" } : {},
+        ownerReferences: p.ownerKind ? [{ apiVersion: "apps/v1", kind: p.ownerKind, name: `${p.name}-owner`, uid: `${p.name}-uid`, controller: true }] : [],
+        annotations: { ...(p.mirror ? { "kubernetes.io/config.mirror": "hash" } : {}), ...p.annotations },
       },
-      spec: { nodeName: p.nodeName, containers: [{ name: "c", image: "busybox" }] },
+      spec: {
+        nodeName: p.nodeName,
+        containers: [{ name: "c", image: "busybox", ...(p.emptyDir ? { volumeMounts: [{ name: "scratch", mountPath: "/scratch" }] } : {}) }],
+        volumes: [
+          { name: "kube-api-access", projected: { sources: [{ serviceAccountToken: { path: "token" } }] } },
+          ...(p.emptyDir ? [{ name: "scratch", emptyDir: {} }] : []),
+        ],
+      },
       status: { phase: p.phase ?? "Running" },
     };
   }

@@ -26,8 +26,9 @@ const settings = (endpoint: string, groups: string[] = []): NodeOptimizerRuntime
   drainDeadlineSeconds: 90,
   nodeReadyTimeoutSeconds: 300,
   rebalanceDrainSeconds: 60,
+  drainOnRebalanceRecommendation: false,
 });
-const published = (sns: ReturnType<typeof mockClient>) => sns.commandCalls(PublishCommand).map((c) => JSON.parse(c.args[0].input.Message!) as { kind: string; severity: string; title: string; fields: Record<string, string> });
+const published = (sns: ReturnType<typeof mockClient>) => sns.commandCalls(PublishCommand).map((c) => JSON.parse(c.args[0].input.Message!) as { kind: string; severity: string; title: string; fields: Record<string, string>; lines: string[] });
 
 describe("nodeOptimizer handler", () => {
   const server = new FakeKubeServer({
@@ -51,7 +52,7 @@ describe("nodeOptimizer handler", () => {
       settings: settings(endpoint, groups),
       kube,
       asg: fleet ? new SdkAsgGateway(fleet.autoscaling, fleet.ec2) : new SdkAsgGateway({} as never, {} as never),
-      advisor: { adviseCapacity: async () => ({ capacity: "spot", reason: "ok" }) },
+      advisor: { adviseCapacity: async () => ({ capacity: "spot", reason: "ok" }), isHealthy: async () => ({ healthy: true, reason: "ok" }) },
       sns,
       topicArn: TOPIC,
       stack: "dev",
@@ -84,6 +85,48 @@ describe("nodeOptimizer handler", () => {
     assert.equal(server.requests.length, before);
     assert.equal(snsMock.commandCalls(PublishCommand).length, 0);
     assert.match((log as ReturnType<typeof memoryLog>).lines[0]!.message, /malformed/);
+  });
+
+  it("refuses undefined, junk and commands it does not know with what it expected, before any call (no TypeError)", async () => {
+    const { deps, snsMock } = depsFor();
+    const before = server.requests.length;
+    for (const event of [undefined, null, "drain", 7, {}, { action: "rebalance", extra: 1 }, { command: "reset-circuit", instanceType: "m5.large" }, { action: "drain", instanceId: `i-${"0".repeat(5000)}` }]) {
+      const r = await handleNodeOptimizerEvent(event, deps);
+      assert.equal(r.action, "invalid", JSON.stringify(event)?.slice(0, 60));
+      if (r.action === "invalid") assert.match(r.problems[0]!, /expected \{"action":"drain","instanceId":"i-…"\}/);
+    }
+    const { handler } = require("../../runtime/handlers/nodeOptimizer") as typeof import("../../runtime/handlers/nodeOptimizer");
+    assert.equal((await handler(undefined)).action, "invalid", "the Lambda entry point refuses before building any client");
+    assert.equal(server.requests.length, before);
+    assert.equal(snsMock.commandCalls(PublishCommand).length, 0);
+  });
+
+  it("does not drain on a rebalance recommendation unless configured to, and does when it is", async () => {
+    server.nodes.set("node-b", { name: "node-b", providerID: "aws:///eu-west-1a/i-0123456789abcdef1", ready: true });
+    server.pods.push({ namespace: "shop", name: "web-b", nodeName: "node-b", ownerKind: "ReplicaSet" });
+    const { deps } = depsFor();
+    const before = server.requests.length;
+    const hint = { action: "drain", instanceId: "i-0123456789abcdef1", signal: "rebalance-recommendation" };
+    const off = await handleNodeOptimizerEvent(hint, deps);
+    assert.equal(off.action, "not-drained");
+    assert.equal(server.requests.length, before, "the cluster is not even asked");
+    assert.equal(server.nodes.get("node-b")!.unschedulable, undefined);
+    const on = await handleNodeOptimizerEvent(hint, { ...deps, settings: { ...deps.settings, drainOnRebalanceRecommendation: true } });
+    assert.equal(on.action, "drain");
+    assert.equal(server.nodes.get("node-b")!.unschedulable, true);
+    const warning = await handleNodeOptimizerEvent({ action: "drain", instanceId: "i-0123456789abcdef1", signal: "interruption-warning" }, deps);
+    assert.equal(warning.action, "drain", "an interruption warning always drains");
+  });
+
+  it("names each pod it had to evict although nothing will recreate it", async () => {
+    server.nodes.set("node-c", { name: "node-c", providerID: "aws:///eu-west-1a/i-0123456789abcdef2", ready: true });
+    server.pods.push({ namespace: "ops", name: "debug-shell", nodeName: "node-c" }, { namespace: "shop", name: "web-c", nodeName: "node-c", ownerKind: "ReplicaSet" });
+    const { deps, snsMock } = depsFor();
+    const r = await handleNodeOptimizerEvent({ action: "drain", instanceId: "i-0123456789abcdef2" }, deps);
+    assert.ok(r.action === "drain" && r.outcome.evicted.includes("ops/debug-shell"));
+    const [event] = published(snsMock) as { severity: string; lines: string[] }[];
+    assert.equal(event!.severity, "warning");
+    assert.ok(event!.lines.some((l) => /evicted although it has no controller: it will not be recreated: ops\/debug-shell/.test(l)), event!.lines.join("\n"));
   });
 
   it("rebalances each configured group on schedule and leaves groups it has no time for to the next run", async () => {

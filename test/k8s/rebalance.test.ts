@@ -5,7 +5,10 @@ import { Rebalancer, planReplacement, type CapacityAdvisor } from "../../runtime
 import { memoryLog } from "../../runtime/shared/observability";
 import { FakeFleet, GROUP, type Fault } from "./fakeFleet";
 
-const spotEverywhere: CapacityAdvisor = { adviseCapacity: async () => ({ capacity: "spot", reason: "circuit closed, pool healthy" }) };
+const spotEverywhere: CapacityAdvisor = {
+  adviseCapacity: async () => ({ capacity: "spot", reason: "circuit closed, pool healthy" }),
+  isHealthy: async () => ({ healthy: true, reason: "circuit closed, pool healthy" }),
+};
 
 function rebalancer(fleet: FakeFleet, advisor: CapacityAdvisor = spotEverywhere) {
   return new Rebalancer(new SdkAsgGateway(fleet.autoscaling, fleet.ec2), fleet, advisor, {
@@ -88,27 +91,44 @@ describe("scheduled rebalance of on-demand nodes to spot", () => {
     });
   }
 
-  it("keeps on-demand when the capacity advisor says so, changing nothing", async () => {
+  it("keeps on-demand when a type or AZ the group may launch into is unhealthy, changing nothing and claiming no probe", async () => {
     const fleet = new FakeFleet(3);
     const initial = snapshot(fleet);
-    const asked: string[] = [];
+    const checked: string[] = [];
+    let advised = 0;
     const breakerOpen: CapacityAdvisor = {
-      adviseCapacity: async (q) => {
-        asked.push(`${q.instanceType}@${q.availabilityZone}/${q.environment}`);
-        return q.instanceType === "m5a.large" ? { capacity: "on-demand", reason: "circuit open for m5a.large" } : { capacity: "spot", reason: "ok" };
+      isHealthy: async (type, az) => {
+        checked.push(`${type}@${az}`);
+        return type === "m5a.large" ? { healthy: false, reason: "circuit m5a.large is open" } : { healthy: true, reason: "ok" };
+      },
+      adviseCapacity: async () => {
+        advised++;
+        return { capacity: "spot", reason: "ok" };
       },
     };
     const result = await rebalancer(fleet, breakerOpen).rebalanceGroup(GROUP);
     assert.equal(result.outcome, "skipped");
-    assert.match(result.reason, /circuit open for m5a\.large/);
-    assert.ok(asked.includes("m5.large@eu-west-1a/prod"), "the advisor hears the group's types, AZs and environment");
+    assert.match(result.reason, /circuit m5a\.large is open/);
+    assert.ok(checked.includes("m5.large@eu-west-1a"), "the group's types and AZs are checked");
+    assert.equal(advised, 0, "no advice (and so no probe) is taken for a launch that does not happen");
     assert.deepEqual(snapshot(fleet), initial);
     assert.deepEqual(fleet.calls, []);
   });
 
+  it("rolls back when the advice for the pair actually launched says on-demand", async () => {
+    const fleet = new FakeFleet(3);
+    const initial = snapshot(fleet);
+    const r = await rebalancer(fleet, { ...spotEverywhere, adviseCapacity: async () => ({ capacity: "on-demand", reason: "pool poisoned" }) }).rebalanceGroup(GROUP);
+    assert.equal(r.outcome, "rolled-back");
+    assert.equal(r.failedStep, "advise");
+    fleet.tick();
+    assert.deepEqual(snapshot(fleet), initial);
+    assert.ok(Math.min(...fleet.capacityLog) >= 3);
+  });
+
   it("fails safe to on-demand when the advisor errors", async () => {
     const fleet = new FakeFleet(3);
-    const result = await rebalancer(fleet, { adviseCapacity: async () => Promise.reject(new Error("table unavailable")) }).rebalanceGroup(GROUP);
+    const result = await rebalancer(fleet, { ...spotEverywhere, isHealthy: async () => Promise.reject(new Error("table unavailable")) }).rebalanceGroup(GROUP);
     assert.equal(result.outcome, "skipped");
     assert.match(result.reason, /advisor unavailable/);
     assert.deepEqual(fleet.calls, []);

@@ -14,12 +14,21 @@ describe("drain by invoking the node optimizer function", () => {
     const mock = mockClient(lambda);
     mock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: enc({ action: "drain", outcome }) as never });
     const got = await new InvokedNodeDrainer(lambda, "fn").onNodeInterruption("i-0123456789abcdef0");
-    assert.deepEqual(got.evicted, ["shop/web-1"]);
-    assert.equal(got.complete, true);
+    assert.deepEqual(got?.evicted, ["shop/web-1"]);
+    assert.equal(got?.complete, true);
     const input = mock.commandCalls(InvokeCommand)[0]!.args[0].input;
     assert.equal(input.FunctionName, "fn");
     assert.equal(input.InvocationType, "RequestResponse");
     assert.deepEqual(JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)), { action: "drain", instanceId: "i-0123456789abcdef0" });
+  });
+
+  it("says which signal asked, and returns nothing when the optimizer does not drain on a rebalance recommendation", async () => {
+    const lambda = new LambdaClient({ region: "eu-west-1" });
+    const mock = mockClient(lambda);
+    mock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: enc({ action: "not-drained", reason: "a rebalance recommendation is a hint" }) as never });
+    assert.equal(await new InvokedNodeDrainer(lambda, "fn").onNodeInterruption("i-0123456789abcdef0", "rebalance-recommendation"), undefined);
+    const input = mock.commandCalls(InvokeCommand)[0]!.args[0].input;
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)), { action: "drain", instanceId: "i-0123456789abcdef0", signal: "rebalance-recommendation" });
   });
 
   it("throws when the function errors or refuses the request, so the caller's retry applies", async () => {

@@ -18,6 +18,7 @@ describe("costguard:nodeOptimizer config and events", () => {
       nodeReadyTimeoutSeconds: 420,
       rebalanceDrainSeconds: 240,
       kubernetesGroup: "costguard-node-optimizer",
+      drainOnRebalanceRecommendation: false,
     });
   });
 

@@ -1,12 +1,22 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import type { GuardEventInput } from "../../runtime/contract";
 import { memoryLog } from "../../runtime/shared/observability";
 import { decideSwap, optimizeGroups, parseMinOnDemand, type GroupFacts, type OptimizerDeps } from "../../runtime/spot/asgOptimizer";
 import { FakeAccount, fakeClock } from "./fakeAccount";
 import { smallPriceBook } from "./smallPriceBook";
+import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
-function deps(fake: FakeAccount, opts: { unhealthy?: Set<string>; remainingMs?: number } = {}) {
+let db: LocalDynamo;
+let tables = 0;
+before(async () => {
+  db = await startDynalite();
+});
+after(() => db.close());
+
+async function deps(fake: FakeAccount, opts: { unhealthy?: Set<string>; remainingMs?: number } = {}) {
+  const table = `opt-${++tables}`;
+  await db.createTable(table);
   const events: Omit<GuardEventInput, "source">[] = [];
   const metrics: { key: string; dims?: Record<string, string> }[] = [];
   const d: OptimizerDeps = {
@@ -23,6 +33,7 @@ function deps(fake: FakeAccount, opts: { unhealthy?: Set<string>; remainingMs?: 
     publish: async (e) => void events.push(e),
     metric: (key, _v, dims) => void metrics.push({ key, dims }),
     remainingMs: opts.remainingMs === undefined ? undefined : () => opts.remainingMs!,
+    store: { doc: db.doc, table },
   };
   return { d, events, metrics };
 }
@@ -35,7 +46,7 @@ describe("ASG optimizer", () => {
     const fake = new FakeAccount();
     fake.addGroup("web", { n: 3 });
     fake.addGroup("batch", { n: 2, tags: { "costguard:spot-optimize": "false" } });
-    const { d, events, metrics } = deps(fake);
+    const { d, events, metrics } = await deps(fake);
 
     const first = await optimizeGroups(d);
     assert.deepEqual(first.map((o) => [o.group, o.outcome]), [["web", "replaced"]]);
@@ -59,7 +70,7 @@ describe("ASG optimizer", () => {
   it("honours a percentage minimum from the group's tag", async () => {
     const fake = new FakeAccount();
     fake.addGroup("api", { n: 4, tags: { "costguard:min-on-demand": "50%" } });
-    const { d } = deps(fake);
+    const { d } = await deps(fake);
     for (let i = 0; i < 4; i++) await optimizeGroups(d);
     assert.equal(onDemandCount(fake, "api"), 2);
   });
@@ -67,7 +78,7 @@ describe("ASG optimizer", () => {
   it("skips without any change when no compatible type is healthy", async () => {
     const fake = new FakeAccount();
     fake.addGroup("web", { n: 2 });
-    const { d, events } = deps(fake, { unhealthy: new Set(["m5.large", "m5a.large", "m6i.large", "r5.large", "m5.xlarge"]) });
+    const { d, events } = await deps(fake, { unhealthy: new Set(["m5.large", "m5a.large", "m6i.large", "r5.large", "m5.xlarge"]) });
     const [o] = await optimizeGroups(d);
     assert.equal(o!.outcome, "skipped");
     assert.match((o as { reason: string }).reason, /no compatible type with a healthy pool and closed circuit in us-east-1a \(m5a\.large: circuit m5a\.large is open/);
@@ -78,7 +89,7 @@ describe("ASG optimizer", () => {
   it("starts no swap without time to finish it", async () => {
     const fake = new FakeAccount();
     fake.addGroup("web", { n: 2 });
-    const { d } = deps(fake, { remainingMs: 60_000 });
+    const { d } = await deps(fake, { remainingMs: 60_000 });
     const [o] = await optimizeGroups(d);
     assert.match((o as { reason: string }).reason, /no time left in this run/);
     assert.deepEqual(fake.calls.filter((c) => !c.startsWith("Describe")), []);
@@ -88,7 +99,7 @@ describe("ASG optimizer", () => {
     const fake = new FakeAccount();
     fake.addGroup("web", { n: 2 });
     fake.behaviour.failures.set("AttachInstances", () => true);
-    const { d, events, metrics } = deps(fake);
+    const { d, events, metrics } = await deps(fake);
     const [o] = await optimizeGroups(d);
     assert.equal(o!.outcome, "rolled-back");
     assert.equal(events[0]!.severity, "warning");
@@ -140,6 +151,13 @@ describe("swap decision (plain data)", () => {
     assert.match((decideSwap(group([member("i-1", "on-demand"), member("i-2", "on-demand")], { usesMixedInstancesPolicy: true }), 0) as { reason: string }).reason, /MixedInstancesPolicy/);
     assert.match((decideSwap(group([member("i-1", "on-demand"), member("i-2", "on-demand")], { launchTemplate: undefined }), 0) as { reason: string }).reason, /no launch template/);
     assert.match((decideSwap(group([member("i-1", "on-demand"), member("i-2", "on-demand")], { tags: { "costguard:min-on-demand": "many" } }), 0) as { reason: string }).reason, /must be a count such as "2" or a percentage such as "50%" \(got "many"\)/);
+  });
+
+  it("reads costguard:protect in any letter case, on instances and on the group", () => {
+    const shouting = group([member("i-1", "on-demand", "us-east-1a", { tags: { "costguard:protect": "True" } }), member("i-2", "on-demand", "us-east-1a", { tags: { "Costguard:Protect": " TRUE " } })]);
+    assert.match((decideSwap(shouting, 0) as { reason: string }).reason, /every on-demand instance above the minimum is protected/);
+    const protectedGroup = group([member("i-1", "on-demand"), member("i-2", "on-demand")], { tags: { "costguard:protect": "true" } });
+    assert.match((decideSwap(protectedGroup, 0) as { reason: string }).reason, /is tagged costguard:protect=true/);
   });
 
   it("reads the minimum as a count or a percentage of desired, rounded up", () => {

@@ -19,6 +19,7 @@ before(async () => {
   db = await startDynalite();
   await db.createTable("o-breakers");
   await db.createTable("o-pools");
+  await db.createTable("o-optimizer");
   sns.on(PublishCommand).resolves({ MessageId: "m-1" });
   Object.assign(process.env, {
     ...db.handlerEnv,
@@ -26,6 +27,7 @@ before(async () => {
     [ENV.alertTopicArn]: "arn:aws:sns:us-east-1:123456789012:alerts",
     [ENV.breakerTable]: "o-breakers",
     [ENV.poolRiskTable]: "o-pools",
+    [ENV.optimizerTable]: "o-optimizer",
     [ENV.settings]: JSON.stringify({ minOnDemandDefault: 1 }),
   });
   // Instant health so the real clock never has to wait.
@@ -39,6 +41,17 @@ after(async () => {
 });
 
 describe("asgOptimizer handler", () => {
+  it("refuses anything but its schedule's event, before any AWS call", async () => {
+    const { handler } = require("../../runtime/handlers/asgOptimizer") as typeof import("../../runtime/handlers/asgOptimizer");
+    const before = fake.calls.length;
+    for (const event of [undefined, null, {}, "run", { source: "aws.ec2", "detail-type": "Scheduled Event" }, { command: "status" }]) {
+      const out = await handler(event, { getRemainingTimeInMillis: () => 900_000, awsRequestId: "req-0" });
+      assert.ok("error" in out, `${JSON.stringify(event)} is refused`);
+      assert.match(out.error, /refused: the ASG optimizer runs only on its EventBridge schedule/);
+    }
+    assert.equal(fake.calls.length, before, "no AWS call");
+  });
+
   it("swaps in a healthy pool, and steers around a type whose circuit is open to a compatible one (real catalog)", async () => {
     const { handler } = require("../../runtime/handlers/asgOptimizer") as typeof import("../../runtime/handlers/asgOptimizer");
     const { BreakerStore } = require("../../runtime/spot/breakerStore") as typeof import("../../runtime/spot/breakerStore");
@@ -49,7 +62,8 @@ describe("asgOptimizer handler", () => {
     const breakers = new BreakerStore(db.doc, "o-breakers", BreakerSettings.parse({}));
     for (const id of ["i-1", "i-2", "i-3"]) await breakers.recordInterruption("c5.large", "us-east-1a", id, Date.now());
 
-    const out = await handler({ source: "aws.events", "detail-type": "Scheduled Event" }, { getRemainingTimeInMillis: () => 900_000 });
+    const out = await handler({ source: "aws.events", "detail-type": "Scheduled Event" }, { getRemainingTimeInMillis: () => 900_000, awsRequestId: "req-1" });
+    assert.ok("groups" in out, JSON.stringify(out));
     const byGroup = Object.fromEntries(out.groups.map((g) => [g.group, g]));
     assert.equal(byGroup.web!.outcome, "replaced");
     assert.equal(byGroup.api!.outcome, "replaced");

@@ -5,7 +5,9 @@ import {
   breakerExpiry,
   breakerKey,
   claimProbe,
+  confirmProbe,
   effectiveState,
+  interruptionsInWindow,
   newBreaker,
   recordInterruption,
   recordRebalance,
@@ -113,14 +115,23 @@ describe("circuit breaker: half-open probe paths", () => {
     assert.equal(second.record.state, "half-open");
   });
 
-  it("closes after a quiet window since the probe, with the cooldown reset", () => {
-    const probed = claimProbe(opened(), min(40), settings).record;
-    assert.equal(effectiveState(probed, min(69), settings), "half-open");
-    const step = advance(probed, min(70), settings);
+  it("closes after a quiet window since the probe launched, with the cooldown reset", () => {
+    const claimed = claimProbe(opened(), min(40), settings).record;
+    const probed = confirmProbe(claimed, min(45), settings);
+    assert.equal(probed.confirmed, true);
+    assert.equal(effectiveState(probed.record, min(74), settings), "half-open");
+    const step = advance(probed.record, min(75), settings);
     assert.equal(step.record.state, "closed");
     assert.equal(step.record.cooldownMinutes, 30);
-    assert.deepEqual(step.record.recent, [], "old interruptions do not count toward the next opening");
-    assert.match(step.transitions[0]!.reason, /no interruption for 30 min after the probe/);
+    assert.equal(interruptionsInWindow(step.record, min(75), settings), 0, "old interruptions do not count toward the next opening");
+    assert.match(step.transitions[0]!.reason, /no interruption for 30 min after the probe launched/);
+  });
+
+  it("never closes on a probe that was claimed but never confirmed: the claim lapses and the next caller probes", () => {
+    const claimed = claimProbe(opened(), min(40), settings).record;
+    assert.equal(effectiveState(claimed, min(40 + 300), settings), "half-open");
+    assert.equal(claimProbe(claimed, min(59), settings).granted, false, "still claimed within probeClaimMinutes");
+    assert.equal(claimProbe(claimed, min(60), settings).granted, true, "lapsed after 20 min: granted again");
   });
 
   it("re-opens with a doubled cooldown when the probe is interrupted", () => {
@@ -155,11 +166,11 @@ describe("circuit breaker: half-open probe paths", () => {
   });
 
   it("applies open → half-open → closed in one step when a reader comes back late", () => {
-    const probed = claimProbe(opened(), min(40), settings).record;
+    const probed = confirmProbe(claimProbe(opened(), min(40), settings).record, min(41), settings).record;
     const step = interrupt(probed, "i-late", 200);
     assert.deepEqual(step.transitions.map((t) => `${t.from}>${t.to}`), ["half-open>closed"]);
     assert.equal(step.record.state, "closed");
-    assert.equal(step.record.recent.length, 1);
+    assert.equal(interruptionsInWindow(step.record, min(200), settings), 1, "only the late interruption counts");
   });
 });
 
@@ -169,7 +180,7 @@ describe("circuit breaker: reset, keys and expiry", () => {
     const step = resetBreaker(doubled, min(42), settings, "alice");
     assert.equal(step.record.state, "closed");
     assert.equal(step.record.cooldownMinutes, 30);
-    assert.deepEqual(step.record.recent, []);
+    assert.equal(interruptionsInWindow(step.record, min(42), settings), 0, "the window is cleared");
     assert.equal(step.record.interruptions, 4, "the lifetime count stays");
     assert.match(step.transitions[0]!.reason, /manual reset by alice/);
     assert.deepEqual(resetBreaker(newBreaker("t3.micro", settings), min(0), settings).transitions, []);

@@ -28,10 +28,13 @@ describe("breaker store against dynalite", () => {
     const record = await store.get("c5.xlarge");
     assert.equal(record.interruptions, 100);
     assert.equal(record.state, "open");
-    assert.equal(record.version, 100, "one write per interruption, none lost");
+    assert.equal(record.version, 1, "one state write: the transition");
+    assert.equal(new Set(record.seenInstanceIds).size, 100, "every instance is remembered, so a re-delivery counts nothing");
     const opened = results.flatMap((r) => r.transitions).filter((t) => t.from === "closed" && t.to === "open");
     assert.equal(opened.length, 1);
-    assert.ok(results.some((r) => r.attempts > 1), "the writers really contended");
+    const again = await store.recordInterruption("c5.xlarge", "us-east-1a", "i-00000042", at);
+    assert.equal(again.counted, false);
+    assert.equal((await store.get("c5.xlarge")).interruptions, 100);
   });
 
   it("a re-delivered event is not counted twice and writes nothing", async () => {
@@ -39,9 +42,9 @@ describe("breaker store against dynalite", () => {
     await store.recordInterruption("m5.large", "us-east-1a", "i-0000000a", Date.now());
     const again = await store.recordInterruption("m5.large", "us-east-1a", "i-0000000a", Date.now());
     assert.equal(again.written, false);
+    assert.equal(again.counted, false);
     const r = await store.get("m5.large");
     assert.equal(r.interruptions, 1);
-    assert.equal(r.version, 1);
   });
 
   it("while open, counts each further interruption once, even re-delivered and concurrent", async () => {
@@ -80,6 +83,18 @@ describe("breaker store against dynalite", () => {
     const item = (await db.doc.send(new GetCommand({ TableName: name, Key: { pk: "r6g.large" } }))).Item!;
     assert.equal(typeof item.expiresAt, "number", "the TTL attribute is written");
     assert.ok((item.expiresAt as number) * 1000 > now);
+  });
+
+  it("keeps the item bounded under a long burst, still counting every interruption and refusing re-deliveries of recent ones", async () => {
+    const { store, name } = await freshStore();
+    const ids = Array.from({ length: 300 }, (_, i) => `i-${(0x1000 + i).toString(16).padStart(8, "0")}`);
+    await Promise.all(ids.map((id) => store.recordInterruption("t3.small", undefined, id, Date.now())));
+    const item = (await db.doc.send(new GetCommand({ TableName: name, Key: { pk: "t3.small" } }))).Item!;
+    assert.equal(item.interruptions, 300);
+    assert.ok((item.recentIds as string[]).length <= 250, `the log was trimmed (${(item.recentIds as string[]).length} entries)`);
+    assert.equal((item.recentIds as string[]).length, (item.recentAt as number[]).length, "times and ids stay aligned");
+    const again = await store.recordInterruption("t3.small", undefined, ids.at(-1)!, Date.now());
+    assert.equal(again.counted, false);
   });
 
   it("keys per AZ when configured", async () => {

@@ -27,6 +27,22 @@ describe("spot events → node drainer", () => {
     }
   });
 
+  it("says when the signal is only a rebalance recommendation, so the node optimizer can decline it", async () => {
+    const lambda = mockClient(LambdaClient);
+    const payloads: unknown[] = [];
+    lambda.on(InvokeCommand).callsFake(async (input: { Payload: Uint8Array }) => {
+      payloads.push(JSON.parse(new TextDecoder().decode(input.Payload)));
+      return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ action: "not-drained", reason: "hint" })) };
+    });
+    try {
+      const drain = drainerFrom({ COSTGUARD_NODE_OPTIMIZER_FUNCTION: "costguard-dev-node-optimizer" })!;
+      await drain({ kind: "rebalance", instanceId: "i-0abc0000", clusterName: "shop", instanceType: "m5.large", availabilityZone: "us-east-1a" });
+      assert.deepEqual(payloads, [{ action: "drain", instanceId: "i-0abc0000", signal: "rebalance-recommendation" }]);
+    } finally {
+      lambda.restore();
+    }
+  });
+
   it("fails (so EventBridge retries) when the drainer refuses", async () => {
     const lambda = mockClient(LambdaClient);
     lambda.on(InvokeCommand).callsFake(async () => ({ StatusCode: 200, FunctionError: "Unhandled", Payload: new TextEncoder().encode(`{"errorMessage":"boom"}`) }));

@@ -4,6 +4,11 @@
  * accounts (MaxSize on attach, MinSize on terminate-with-decrement, pending → running →
  * status ok, Pending → InService) and snapshots the group after every API call, so a test
  * can check capacity at each step. Failures are injected per operation.
+ *
+ * The world also moves on its own: the group may scale in or replace an unhealthy instance
+ * while a swap waits (`when(call, nth, action)` runs an action at a chosen call), and a run may
+ * die at any step (`killAt`): from that call on every call of the dead run fails, its DynamoDB
+ * writes included (`guard(doc)`), until `revive()` lets a fresh run start on the same state.
  */
 import {
   AttachInstancesCommand,
@@ -77,6 +82,14 @@ export interface Behaviour {
 
 const SUBNET_AZ: Record<string, string> = { "subnet-a": "us-east-1a", "subnet-b": "us-east-1b", "subnet-c": "us-east-1c" };
 
+/** What a dead Lambda's calls get: nothing it asks for happens any more. */
+export class RunKilled extends Error {
+  constructor(call: string) {
+    super(`the run was killed (${call} never reached AWS)`);
+    this.name = "RunKilled";
+  }
+}
+
 export class FakeAccount {
   instances = new Map<string, FakeInstance>();
   groups = new Map<string, FakeGroup>();
@@ -89,6 +102,12 @@ export class FakeAccount {
   elbv2 = new ElasticLoadBalancingV2Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
   private seq = 0;
   readonly restore: () => void;
+  /** The current run is dead: every call fails until revive(). */
+  dead = false;
+  private kill?: { call: string; nth: number; after: boolean; seen: number };
+  private hooks: { call: string; nth: number; seen: number; action: () => void }[] = [];
+  /** CreateFleet answers by ClientToken: a retried request returns the first answer (EC2's idempotency). */
+  private fleets = new Map<string, unknown>();
 
   /** With `everyClient`, every client of these classes is mocked (for handlers that build their own). */
   constructor(opts: { everyClient?: boolean } = {}) {
@@ -99,13 +118,22 @@ export class FakeAccount {
     const wrap =
       <I extends object>(name: string, fn: (input: I) => unknown) =>
       async (input: I) => {
+        if (this.dead) throw new RunKilled(name);
+        const kill = this.kill?.call === name && ++this.kill.seen === this.kill.nth ? this.kill : undefined;
+        if (kill && !kill.after) {
+          this.dead = true;
+          throw new RunKilled(name);
+        }
         this.calls.push(name);
         const fail = this.behaviour.failures.get(name);
         try {
           if (fail?.(input as Record<string, unknown>)) throw Object.assign(new Error(`injected failure of ${name}`), { name: "ValidationError" });
           return fn(input);
         } finally {
+          for (const h of this.hooks) if (h.call === name && ++h.seen === h.nth) h.action();
           this.snapshot(name);
+          // Killed right after the call: AWS did it, the run never heard back.
+          if (kill?.after) this.dead = true;
         }
       };
     ec2.on(CreateFleetCommand).callsFake(wrap("CreateFleet", (i) => this.createFleet(i)));
@@ -147,6 +175,63 @@ export class FakeAccount {
     return group;
   }
 
+  /** Runs `action` (the world moving) right after the nth call of `call`. */
+  when(call: string, nth: number, action: () => void): this {
+    this.hooks.push({ call, nth, seen: 0, action });
+    return this;
+  }
+
+  /** Kills the run at the nth call of `call`: before it reaches AWS, or (after) once AWS has done it. */
+  killAt(call: string, opts: { nth?: number; after?: boolean } = {}): this {
+    this.kill = { call, nth: opts.nth ?? 1, after: opts.after ?? false, seen: 0 };
+    return this;
+  }
+
+  /** A fresh run may start: the dead one has finished failing. */
+  revive(): void {
+    this.dead = false;
+    this.kill = undefined;
+  }
+
+  /** The dead run's DynamoDB client: its writes fail too once it is dead. */
+  guard<T extends { send: (...args: never[]) => unknown }>(doc: T): T {
+    return new Proxy(doc, {
+      get: (target, prop, receiver) =>
+        prop === "send"
+          ? (...args: never[]) => {
+              if (this.dead) return Promise.reject(new RunKilled("DynamoDB"));
+              return target.send(...args);
+            }
+          : Reflect.get(target, prop, receiver),
+    });
+  }
+
+  /** The group's scaling policy removes one instance (desired − 1), `victim` by default the newest on-demand one. */
+  scaleIn(name: string, victim?: string): string {
+    const g = this.group(name);
+    const id = victim ?? [...g.members].reverse().find((m) => this.instances.get(m.id)!.lifecycle === "on-demand")!.id;
+    g.desired -= 1;
+    g.members = g.members.filter((m) => m.id !== id);
+    this.instances.get(id)!.state = "shutting-down";
+    return id;
+  }
+
+  /** A health check fails: the group terminates the instance and launches a replacement (Pending, on-demand), desired unchanged. */
+  replaceUnhealthy(name: string, id: string): string {
+    const g = this.group(name);
+    const old = this.instances.get(id)!;
+    g.members = g.members.filter((m) => m.id !== id);
+    old.state = "shutting-down";
+    const fresh = this.launch(old.type, old.subnetId, "on-demand", [{ Key: "aws:autoscaling:groupName", Value: name }], "pending");
+    g.members.push({ id: fresh.id, lifecycleState: "Pending", health: "Healthy", polls: 0 });
+    return fresh.id;
+  }
+
+  /** Members InService and healthy, as a user would count capacity. */
+  healthyInService(name: string): string[] {
+    return this.group(name).members.filter((m) => m.lifecycleState === "InService" && m.health === "Healthy").map((m) => m.id);
+  }
+
   group(name: string): FakeGroup {
     const g = this.groups.get(name);
     if (!g) throw Object.assign(new Error(`group ${name} not found`), { name: "ValidationError" });
@@ -178,6 +263,14 @@ export class FakeAccount {
 
   private createFleet(input: CreateFleetCommand["input"]) {
     if (input.Type !== "instant") throw new Error("the fake only models instant fleets");
+    const token = input.ClientToken;
+    if (token && this.fleets.has(token)) return this.fleets.get(token);
+    const out = this.launchFleet(input);
+    if (token) this.fleets.set(token, out);
+    return out;
+  }
+
+  private launchFleet(input: CreateFleetCommand["input"]) {
     if (this.behaviour.noSpotCapacity) return { Errors: [{ ErrorCode: "InsufficientInstanceCapacity", ErrorMessage: "There is no Spot capacity available" }], Instances: [] };
     const overrides = [...(input.LaunchTemplateConfigs?.[0]?.Overrides ?? [])].sort((a, b) => (a.Priority ?? 0) - (b.Priority ?? 0));
     const first = overrides[0];
@@ -253,6 +346,9 @@ export class FakeAccount {
         Tags: g.tags.map((t) => ({ ...t, ResourceId: g.name, ResourceType: "auto-scaling-group" })),
         Instances: g.members.map((m) => {
           const i = this.instances.get(m.id)!;
+          // Time passes for the group's own launches too: a replacement boots while others wait.
+          if (m.lifecycleState === "Pending" && ++m.polls >= this.behaviour.inServiceAfter) m.lifecycleState = "InService";
+          if (m.lifecycleState === "InService" && i.state === "pending") i.state = "running";
           return { InstanceId: m.id, InstanceType: i.type, AvailabilityZone: i.az, LifecycleState: m.lifecycleState, HealthStatus: m.health, ProtectedFromScaleIn: m.protectedFromScaleIn ?? false };
         }),
       })),

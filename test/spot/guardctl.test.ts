@@ -15,6 +15,7 @@ describe("guardctl reset-circuit", () => {
     assert.throws(() => cmd.payload([]), /usage: reset-circuit <instance-type> \[--az <availability-zone>\]/);
     assert.throws(() => cmd.payload(["m5.large", "c5.large"]), /usage/);
     assert.throws(() => cmd.payload(["large"]), /"large" is not an EC2 instance type such as m5\.large/);
+    assert.throws(() => cmd.payload([`${"m".repeat(5000)}.large`]), /is not an EC2 instance type such as m5\.large/);
     assert.throws(() => cmd.payload(["m5.large", "--az", "mars"]), /--az "mars" is not an availability zone/);
     assert.throws(() => cmd.payload(["m5.large", "--zone", "us-east-1a"]), /Unknown option '--zone'/);
   });

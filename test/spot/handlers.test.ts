@@ -59,8 +59,8 @@ describe("spot handlers", () => {
 
     const ask = { instanceType: "c5.large", availabilityZone: "us-east-1a", environment: "prod" };
     assert.equal(((await advice.handler(ask)) as { capacity: string }).capacity, "spot");
-    await events.handler(warning("i-0abc"));
-    await events.handler(warning("i-0abd"));
+    await events.handler(warning("i-0abc0000"));
+    await events.handler(warning("i-0abd0000"));
     // threshold 2 from COSTGUARD_SETTINGS; prod does not poison here (only staging does).
     const open = (await advice.handler(ask)) as { capacity: string; reason: string };
     assert.equal(open.capacity, "on-demand");
@@ -76,5 +76,37 @@ describe("spot handlers", () => {
     assert.equal(bad.capacity, "on-demand");
     assert.match(bad.reason, /instanceType must be an EC2 instance type/);
     assert.match(String(((await advice.handler({ command: "stop-env", environment: "dev" })) as { error: string }).error), /handles "reset-circuit" only/);
+  });
+
+  it("spotAdvice refuses what is not a well-formed request, command or probe report, before touching DynamoDB", async () => {
+    setEnv();
+    const advice = require("../../runtime/handlers/spotAdvice") as typeof import("../../runtime/handlers/spotAdvice");
+    const huge = await advice.handler({ command: "reset-circuit", instanceType: "m".repeat(5000) + ".large" });
+    assert.match(String((huge as { error: string }).error), /invalid command: instanceType must be at most 64 characters/);
+    const badAz = await advice.handler({ command: "reset-circuit", instanceType: "m5.large", availabilityZone: "x".repeat(300) });
+    assert.match(String((badAz as { error: string }).error), /availabilityZone must be at most 32 characters/);
+    for (const junk of [undefined, null, 42, "reset", { source: "aws.events", "detail-type": "Scheduled Event" }, { instanceType: "m5.large", availabilityZone: "us-east-1a", extra: "x" }]) {
+      const r = (await advice.handler(junk)) as { capacity?: string; reason?: string };
+      assert.equal(r.capacity, "on-demand", `${JSON.stringify(junk)} fails safe`);
+      assert.match(r.reason!, /invalid advice request/);
+    }
+    assert.match(String(((await advice.handler({ probe: "landed", instanceType: "m5.large", availabilityZone: "us-east-1a" })) as { error: string }).error), /invalid probe report: probe/);
+  });
+
+  it("spotAdvice records a probe a fleet manager reports launched: the circuit closes after the quiet window", async () => {
+    setEnv();
+    const advice = require("../../runtime/handlers/spotAdvice") as typeof import("../../runtime/handlers/spotAdvice");
+    const { BreakerStore } = require("../../runtime/spot/breakerStore") as typeof import("../../runtime/spot/breakerStore");
+    const { BreakerSettings } = require("../../runtime/spot/settings") as typeof import("../../runtime/spot/settings");
+    const past = Date.now() - 40 * 60_000;
+    const setup = new BreakerStore(db.doc, "h-breakers", BreakerSettings.parse({ threshold: 2 }), { now: () => past });
+    await setup.recordInterruption("r5.large", undefined, "i-0abe0000", past);
+    await setup.recordInterruption("r5.large", undefined, "i-0abf0000", past);
+    const ask = { instanceType: "r5.large", availabilityZone: "us-east-1a" };
+    const granted = (await advice.handler(ask)) as { capacity: string; probe?: boolean };
+    assert.deepEqual([granted.capacity, granted.probe], ["spot", true]);
+    assert.deepEqual(await advice.handler({ probe: "launched", ...ask, instanceId: "i-0abc1234" }), { probe: "launched", recorded: true });
+    const record = await new BreakerStore(db.doc, "h-breakers", BreakerSettings.parse({ threshold: 2 })).get("r5.large");
+    assert.equal(typeof record.probeLaunchedAt, "number", "the quiet window runs from the reported launch");
   });
 });

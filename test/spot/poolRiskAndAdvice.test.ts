@@ -103,8 +103,11 @@ describe("advice", () => {
     assert.equal(spot.length, 1);
     assert.equal(spot[0]!.probe, true);
     assert.match(answers.find((a) => a.capacity === "on-demand")!.reason, /half-open: the probe is already out/);
+    await w.advisor.probeLaunched("m5.large", "us-east-1a");
     w.advanceMinutes(31);
-    assert.equal((await w.advisor.adviseCapacity(ask)).capacity, "spot", "closed after the quiet window");
+    const after = await w.advisor.adviseCapacity(ask);
+    assert.equal(after.capacity, "spot");
+    assert.equal(after.circuit, "closed", "closed after the quiet window that followed the probe's launch");
   });
 
   it("answers on-demand for a poisoned pool, naming it and the expiry", async () => {

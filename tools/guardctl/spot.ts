@@ -37,8 +37,8 @@ export const resetCircuitCommand: GuardctlCommand = {
     const { values, positionals } = parseArgs({ args, options: { az: { type: "string" } }, allowPositionals: true, strict: true });
     if (positionals.length !== 1) throw new Error(`usage: ${this.usage} (got ${positionals.length} instance types)`);
     const instanceType = positionals[0]!;
-    if (!INSTANCE_TYPE.test(instanceType)) throw new Error(`"${instanceType}" is not an EC2 instance type such as m5.large`);
-    if (values.az !== undefined && !AVAILABILITY_ZONE.test(values.az)) throw new Error(`--az "${values.az}" is not an availability zone such as us-east-1a`);
+    if (instanceType.length > 64 || !INSTANCE_TYPE.test(instanceType)) throw new Error(`"${instanceType.slice(0, 40)}${instanceType.length > 40 ? "…" : ""}" is not an EC2 instance type such as m5.large`);
+    if (values.az !== undefined && (values.az.length > 32 || !AVAILABILITY_ZONE.test(values.az))) throw new Error(`--az "${values.az.slice(0, 40)}" is not an availability zone such as us-east-1a`);
     return AdminCommand.parse({ command: "reset-circuit", instanceType, ...(values.az ? { availabilityZone: values.az } : {}) });
   },
   render(result) {

@@ -1,0 +1,93 @@
+/**
+ * The shapes the rebalance's modules share: the advice it asks, the journal's progress record,
+ * the result, and the step a failure happened at.
+ */
+import type { Log } from "../shared/observability";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Clock, DrainOutcome } from "./drain";
+
+export const AZ_REBALANCE = "AZRebalance";
+
+/**
+ * Spot advice as the rebalance uses it (SpotAdvisor has this shape): a read-only check of
+ * every (type, AZ) the group may launch before scaling out, then one advice for the pair
+ * actually launched (which takes the half-open probe when there is one), and what became of
+ * that probe.
+ */
+export interface CapacityAdvisor {
+  adviseCapacity(q: { instanceType: string; availabilityZone: string; environment?: string }): Promise<{ capacity: "spot" | "on-demand"; reason: string; probe?: boolean }>;
+  isHealthy(instanceType: string, availabilityZone: string): Promise<{ healthy: boolean; reason: string; probeAvailable?: boolean }>;
+  probeLaunched?(instanceType: string, availabilityZone: string, instanceId: string): Promise<void>;
+  releaseProbe?(instanceType: string, availabilityZone: string): Promise<void>;
+}
+
+export type RebalanceStep = "scale-out" | "wait-ready" | "advise" | "cordon" | "drain" | "terminate-old" | "restore";
+export const STEPS: RebalanceStep[] = ["scale-out", "wait-ready", "advise", "cordon", "drain", "terminate-old", "restore"];
+export const after = (a: RebalanceStep, b: RebalanceStep) => STEPS.indexOf(a) > STEPS.indexOf(b);
+
+/** What the journal holds: the values found before the rebalance, and how far it got. */
+export interface RebalanceProgress {
+  group: string;
+  /** N, and the group's settings before the rebalance. */
+  before: { desired: number; max: number; onDemandBase: number; suspended: string[] };
+  /** The settings the scale-out sets. */
+  target: { max: number; onDemandBase: number };
+  oldInstanceId: string;
+  oldNodeName: string;
+  /** Members before the scale-out: any other instance was launched for (or during) it. */
+  knownInstanceIds: string[];
+  environment?: string;
+  step: RebalanceStep;
+  suspendedHere: boolean;
+  scaledOut: boolean;
+  cordoned: boolean;
+  newInstanceId?: string;
+  /** The half-open probe this launch took, to confirm or give back. */
+  probe?: { instanceType: string; availabilityZone: string };
+  undoing?: boolean;
+  keepingNew?: boolean;
+}
+
+export interface RebalanceResult {
+  group: string;
+  /** settled: the group changed under the rebalance; the new node stays, nothing else was removed, N held. */
+  outcome: "replaced" | "skipped" | "rolled-back" | "settled";
+  reason: string;
+  oldInstanceId?: string;
+  newInstanceId?: string;
+  /** The step that failed, when rolled back. */
+  failedStep?: RebalanceStep;
+  drain?: DrainOutcome;
+  /** Problems met while rolling back or restoring (the next run tries again). */
+  rollbackErrors: string[];
+  notes: string[];
+  /** This run finished or undid what an interrupted run had started. */
+  resumed?: boolean;
+}
+
+export interface RebalancerOptions {
+  /** Seconds to wait for the new instance's node to be Ready. */
+  readyTimeoutSeconds: number;
+  /** Seconds the drain of the old node may take (PDB retries included). */
+  drainSeconds: number;
+  clock?: Clock;
+  log?: Log;
+  /** Poll interval while waiting (ms). */
+  pollMs?: number;
+  /** The optimizer's table: a lease per group and each group's journal. */
+  store?: { doc: DynamoDBDocumentClient; table: string };
+  /** Who this run is, in leases. */
+  runId?: string;
+}
+
+export class StepFailed extends Error {
+  constructor(
+    readonly step: RebalanceStep,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How long a run holds a group: longer than any run lives (Lambda stops at 15 minutes). */
+export const NODE_GROUP_LEASE_MS = 16 * 60_000;
