@@ -10,6 +10,7 @@ import { readGuardConfig } from "./components/config";
 import { CostReport } from "./components/costReport";
 import { GuardDashboard } from "./components/dashboard";
 import { DebugAccess } from "./components/debugAccess";
+import { CostAwareDatabase } from "./components/database";
 import { CostGuard } from "./components/failsafe";
 import { CostAwareFargateService, ServiceNetwork } from "./components/fargateService";
 import { sharedDeadLetterQueue, type GuardFunction } from "./components/guardFunction";
@@ -90,8 +91,29 @@ export const wasteFindingsTable = wasteScanner?.tableName;
 export const securityEnforcerFunction = securityEnforcer?.functionName;
 export const enforcerTable = securityEnforcer?.tableName;
 
-// --- Fargate services and debug access (SPEC S9) ---
-const serviceNetwork = config.services.length ? new ServiceNetwork("services", { stack: config.stack, isProduction: config.isProduction }, opts) : undefined;
+// --- Fargate services, their databases and debug access (SPEC S9) ---
+// Databases without a VPC of their own live in the services' network, in isolated subnets.
+const databasesInNetwork = config.databases.some((d) => !d.vpc);
+const serviceNetwork =
+  config.services.length || databasesInNetwork
+    ? new ServiceNetwork("services", { stack: config.stack, isProduction: config.isProduction, isolatedSubnets: databasesInNetwork }, opts)
+    : undefined;
+const databases = config.databases.map(
+  (database) =>
+    new CostAwareDatabase(
+      `db-${database.name}`,
+      {
+        database,
+        stack: config.stack,
+        isProduction: config.isProduction,
+        vpcId: database.vpc?.vpcId ?? serviceNetwork!.vpcId,
+        subnetIds: database.vpc?.subnetIds ?? serviceNetwork!.isolatedSubnetIds,
+        alertTopicArn: alerts.topicArn,
+      },
+      opts,
+    ),
+);
+const databaseByName = new Map(databases.map((db) => [db.attachment.name, db.attachment]));
 const services = !serviceNetwork
   ? []
   : config.services.map(
@@ -107,6 +129,7 @@ const services = !serviceNetwork
             cpuAlarmPercent: config.alarms.serviceCpuPercent,
             memoryAlarmPercent: config.alarms.serviceMemoryPercent,
             logRetentionDays: config.logRetentionDays,
+            databases: service.databases.map((name) => databaseByName.get(name)!),
           },
           opts,
         ),
@@ -117,6 +140,10 @@ export const serviceNames = services.map((s) => s.serviceName);
 export const serviceArns = services.map((s) => s.serviceArn);
 export const serviceRepositoryUrls = services.map((s) => s.repositoryUrl);
 export const serviceClusterName = serviceNetwork?.clusterName ?? null;
+export const databaseIdentifiers = databases.map((db) => db.identifier);
+export const databaseAddresses = databases.map((db) => db.address);
+/** ARNs (not values) of the RDS-managed master user secrets: `aws secretsmanager get-secret-value --secret-id <arn>`. */
+export const databaseSecretArns = databases.map((db) => db.masterUserSecretArn);
 export const debugInstanceProfileName = debugAccess.instanceProfileName;
 export const debugInstanceProfileArn = debugAccess.instanceProfileArn;
 export const debugSshSecurityGroupId = debugAccess.sshSecurityGroupId ?? null;

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { UNTAGGED } from "../runtime/contract";
 import type { AnomalyMonitorChoice } from "./budgets";
 import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, type GuardConfigParsed } from "./configSchema";
+import { databaseIdentifier, databaseVariables, MAX_IDENTIFIER_LENGTH } from "./databaseSettings";
 import { checkStackConfigKeys, closest } from "./stackConfigKeys";
 
 export const CONFIG_NAMESPACE = "costguard";
@@ -86,9 +87,14 @@ const typeName = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an a
  * echoed, nor the service (or service list) around them; only the type of what was given.
  */
 function hiddenValue(path: PropertyKey[]): boolean {
+  // A database entry holds no secret, but one given whole (or as text) may carry a password by mistake.
+  if (path[0] === "databases") return path.length <= 2;
   if (path[0] !== "services") return false;
   return path.length <= 2 || path[2] === "environment" || path[2] === "secrets";
 }
+
+/** Keys someone adds to a database to give it a password; RDS keeps the password itself. */
+const PASSWORD_KEY = /pass(word)?|pwd|secret/i;
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const key = `${CONFIG_NAMESPACE}:${issue.path.map(String).join(".")}`;
@@ -98,6 +104,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   switch (issue.code) {
     case "unrecognized_keys": {
       const where = issue.path.length ? key : `the ${CONFIG_NAMESPACE} namespace`;
+      if (issue.path[0] === "databases" && issue.path.length === 2 && issue.keys.every((k) => PASSWORD_KEY.test(k))) {
+        return `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}: RDS generates the master password and keeps it in Secrets Manager (manageMasterUserPassword); remove it`;
+      }
       const known = knownKeysAt(issue.path);
       const hints = issue.keys.map((k) => closest(k, known)).map((near, i) => (near ? ` ("${issue.keys[i]}": did you mean "${near}"?)` : "")).join("");
       return `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${hints}: check the spelling against the README's config table`;
@@ -219,6 +228,7 @@ export function parseGuardConfig(
       problems.push(`${CONFIG_NAMESPACE}:services.${i}.scaleToZero.enabled must not be true in prod (service "${svc.name}"): scale-to-zero outside working hours is for non-production stacks`);
     }
   });
+  problems.push(...databaseProblems(c, stack, isProduction));
 
   // Budgets: 4 notifications per budget (AWS allows 10), at most 10 e-mail subscribers (schema),
   // each address once (Budgets rejects duplicate subscribers); per-environment budgets filter on
@@ -245,6 +255,44 @@ export function parseGuardConfig(
     config: { ...rest, stack, environment, isProduction, environments, slackWebhookUrl: opts.slackWebhookUrl, anomalyMonitor },
     warnings,
   };
+}
+
+/**
+ * Databases and the services that use them: unique names, every name a service gives declared,
+ * both in one VPC, no variable set twice, identifiers RDS accepts, no schedule in production.
+ */
+function databaseProblems(c: GuardConfigParsed, stack: string, isProduction: boolean): string[] {
+  const ns = CONFIG_NAMESPACE;
+  const problems: string[] = [];
+  const names = c.databases.map((d) => d.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) problems.push(`${ns}:databases has two databases named "${dup}": names must be unique`);
+  c.databases.forEach((d, i) => {
+    const id = databaseIdentifier(stack, d.name);
+    if (id.length > MAX_IDENTIFIER_LENGTH) problems.push(`${ns}:databases.${i}.name gives the RDS identifier "${id}" (${id.length} characters): RDS allows ${MAX_IDENTIFIER_LENGTH}, use a shorter name`);
+    if (isProduction && d.scaleToZero.enabled) {
+      problems.push(`${ns}:databases.${i}.scaleToZero.enabled must not be true in prod (database "${d.name}"): stopping outside working hours is for non-production stacks`);
+    }
+  });
+  const network = (vpc: { vpcId: string } | undefined) => vpc?.vpcId ?? "costguard's service network";
+  c.services.forEach((svc, i) => {
+    const used = svc.databases;
+    used.forEach((name, j) => {
+      if (used.indexOf(name) !== j) return problems.push(`${ns}:services.${i}.databases names "${name}" twice`);
+      const db = c.databases.find((d) => d.name === name);
+      if (!db) return problems.push(`${ns}:services.${i}.databases names "${name}", which is not a database of ${ns}:databases (service "${svc.name}"; known: ${names.join(", ") || "none"})`);
+      if (network(db.vpc) !== network(svc.vpc)) {
+        problems.push(`${ns}:services.${i}.databases names "${name}", which runs in ${network(db.vpc)} while service "${svc.name}" runs in ${network(svc.vpc)}: a database is reachable from its own VPC only`);
+      }
+    });
+    for (const v of databaseVariables([...new Set(used)])) {
+      for (const variable of [v.host, v.port, v.name, v.sslMode, v.user, v.password]) {
+        const where = variable in svc.environment ? "environment" : variable in svc.secrets ? "secrets" : undefined;
+        if (where) problems.push(`${ns}:services.${i}.${where}.${variable} is also set by database "${v.database}": give it in one place only`);
+      }
+    }
+  });
+  return problems;
 }
 
 /**

@@ -5,7 +5,8 @@
  * by tests. No @pulumi imports here, so tools can load it cheaply.
  */
 import { z } from "zod";
-import { eventBridgeScheduleProblem, scalingScheduleProblem } from "./scheduleExpression";
+import { DatabaseSettings, databaseNameReference } from "./databaseSettings";
+import { eventBridgeScheduleProblem, isTimeZone, scalingScheduleProblem } from "./scheduleExpression";
 import { secretLikeReason } from "./secretLike";
 
 /**
@@ -92,14 +93,7 @@ const scalingSchedule = z.string().superRefine((v, ctx) => {
   const problem = scalingScheduleProblem(v);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
-const timeZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"');
+const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"');
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name (letters, digits, _)");
 /** Where a container secret comes from: an SSM parameter or Secrets Manager secret, never a value. */
 export const secretReference = z
@@ -149,6 +143,8 @@ export const ServiceSettings = z
         timezone: timeZone.default("UTC"),
       })
       .prefault({}),
+    /** Databases of `costguard:databases` the service uses: it gets their address and, by reference, their secret. */
+    databases: z.array(databaseNameReference).max(10).default([]),
     /** An existing VPC to run in (its subnets must be public: a route to an internet gateway). */
     vpc: z
       .strictObject({
@@ -363,6 +359,7 @@ export const GuardConfigSchema = z.strictObject({
     .prefault({})
     .describe("Alarm thresholds (SPEC S8)"),
   services: z.array(ServiceSettings).default([]).describe("Cost-aware Fargate services to run (SPEC S9)"),
+  databases: z.array(DatabaseSettings).max(20).default([]).describe("Cost-aware PostgreSQL databases on RDS for the services (services[].databases names them)"),
   nodeOptimizer: NodeOptimizerSettings.optional().describe("EKS cluster whose nodes the node optimizer manages (SPEC S5)"),
   sshAllowedCidr: z.cidrv4("must be an IPv4 CIDR such as 203.0.113.0/24").optional().describe("CIDR allowed SSH to debug instances outside production; production uses SSM Session Manager only"),
   slackWebhookHosts: z

@@ -6,7 +6,8 @@
  *   with a public IP and no load balancer unless asked, FARGATE_SPOT first outside prod,
  *   container health check, log group with retention, ECR repository with a lifecycle policy,
  *   CPU/memory alarms to the alert topic, scale-to-zero outside working hours outside prod,
- *   and secrets only by reference, the execution role allowed to read exactly those.
+ *   and secrets only by reference, the execution role allowed to read exactly those; the
+ *   databases it declares (database.ts) admit its tasks, and it gets their address and secret.
  *
  * awsx v3 components are remote components: under mocks each is one resource with its inputs,
  * which is why the decisions that matter (capacity providers, public IP, subnets) are made
@@ -16,6 +17,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSettings } from "./configSchema";
+import { databaseVariables, type DatabaseAttachment } from "./database";
 import { capacityStrategy, type ServiceNetwork } from "./serviceNetwork";
 
 export { capacityStrategy, ServiceNetwork } from "./serviceNetwork";
@@ -47,6 +49,8 @@ export interface CostAwareFargateServiceArgs {
   memoryAlarmPercent: number;
   /** Retention of the service's log group, in days. */
   logRetentionDays: number;
+  /** The databases of `service.databases`: the tasks may reach them and get their address and, by reference, their secret. */
+  databases?: DatabaseAttachment[];
   /** Escape hatch: change the awsx FargateService arguments (task definition, deployment) before use. */
   transform?: { service?: (args: awsx.ecs.FargateServiceArgs) => awsx.ecs.FargateServiceArgs };
 }
@@ -58,6 +62,8 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
   public readonly logGroupName: pulumi.Output<string>;
   public readonly executionRoleArn: pulumi.Output<string>;
   public readonly taskRoleArn: pulumi.Output<string>;
+  /** Security group of the tasks (databases admit it). */
+  public readonly securityGroupId: pulumi.Output<string>;
   /** DNS name of the load balancer, when `loadBalancer: true`. */
   public readonly loadBalancerDnsName?: pulumi.Output<string>;
   public readonly fargate: awsx.ecs.FargateService;
@@ -92,10 +98,12 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
     new aws.ecr.LifecyclePolicy(`${name}-repo-lifecycle`, { repository: repository.name, policy: JSON.stringify(ecrLifecyclePolicy()) }, parent);
     this.repositoryUrl = repository.repositoryUrl;
 
-    // Execution role: pull from the service's repository, write its logs, read exactly its secrets.
+    // Execution role: pull from the service's repository, write its logs, read exactly its secrets
+    // (those of config, and the RDS-managed secret of each database it uses).
+    const databases = args.databases ?? [];
     const secretArns = pulumi
-      .all([region, identity.accountId, partition])
-      .apply(([r, account, p]) => [...new Set(Object.values(s.secrets).map((ref) => secretResourceArn(ref, r, account, p)))]);
+      .all([region, identity.accountId, partition, pulumi.all(databases.map((db) => db.secretArn))])
+      .apply(([r, account, p, dbSecrets]) => [...new Set([...Object.values(s.secrets).map((ref) => secretResourceArn(ref, r, account, p)), ...dbSecrets])]);
     const executionRole = new aws.iam.Role(
       `${name}-exec`,
       { description: `costguard ${args.stack}: ECS execution role of ${s.name}`, assumeRolePolicy: JSON.stringify(trustPolicy()) },
@@ -169,6 +177,30 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
       },
       parent,
     );
+    this.securityGroupId = taskSecurityGroup.id;
+
+    // Each database admits this service's tasks on its port, and the container gets libpq's
+    // variables: the address in plain text, user and password from the secret by reference.
+    const dbVariables = databaseVariables(databases.map((db) => db.name));
+    const dbEnvironment: { name: string; value: pulumi.Input<string> }[] = [];
+    const dbSecrets: { name: string; valueFrom: pulumi.Input<string> }[] = [];
+    databases.forEach((db, i) => {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-to-db-${db.name}`,
+        {
+          securityGroupId: db.securityGroupId,
+          referencedSecurityGroupId: taskSecurityGroup.id,
+          ipProtocol: "tcp",
+          fromPort: db.port,
+          toPort: db.port,
+          description: `PostgreSQL from the tasks of service ${s.name}`,
+        },
+        parent,
+      );
+      const v = dbVariables[i]!;
+      dbEnvironment.push({ name: v.host, value: db.address }, { name: v.port, value: String(db.port) }, { name: v.name, value: db.databaseName }, { name: v.sslMode, value: "require" });
+      dbSecrets.push({ name: v.user, valueFrom: pulumi.interpolate`${db.secretArn}:username::` }, { name: v.password, valueFrom: pulumi.interpolate`${db.secretArn}:password::` });
+    });
 
     const healthCheckCommand = s.healthCheck.command ?? [
       "CMD-SHELL",
@@ -203,8 +235,8 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
           // Fargate Spot warns two minutes ahead (SIGTERM): give the app all of it to drain.
           stopTimeout: 120,
           portMappings: s.port === undefined ? undefined : [{ containerPort: s.port, protocol: "tcp" }],
-          environment: Object.entries(s.environment).map(([k, value]) => ({ name: k, value })),
-          secrets: Object.entries(s.secrets).map(([k, valueFrom]) => ({ name: k, valueFrom })),
+          environment: [...Object.entries(s.environment).map(([k, value]) => ({ name: k, value })), ...dbEnvironment],
+          secrets: [...Object.entries(s.secrets).map(([k, valueFrom]) => ({ name: k, valueFrom })), ...dbSecrets],
           healthCheck: {
             command: healthCheckCommand,
             interval: s.healthCheck.intervalSeconds,

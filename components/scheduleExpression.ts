@@ -8,7 +8,7 @@
  *   when the value is 1 (`rate(1 hour)`, `rate(5 minutes)`; `rate(5 minute)` is refused).
  * - `cron(minutes hours day-of-month month day-of-week year)`: six fields; exactly one of
  *   day-of-month and day-of-week is `?`; per-field ranges and wildcards as below.
- * Application Auto Scaling also takes `at(yyyy-mm-ddThh:mm:ss)`.
+ * Application Auto Scaling and EventBridge Scheduler also take `at(yyyy-mm-ddThh:mm:ss)`.
  * Pure: no @pulumi imports.
  */
 
@@ -129,19 +129,32 @@ export function eventBridgeScheduleProblem(expr: string): string | undefined {
   return why && `is not a valid EventBridge schedule: ${m[1]}() ${why}`;
 }
 
-/** Why an Application Auto Scaling schedule is invalid, or undefined. Adds at(...) to EventBridge's forms. */
-export function scalingScheduleProblem(expr: string): string | undefined {
+/**
+ * Why an Application Auto Scaling (or EventBridge Scheduler) schedule is invalid, or undefined.
+ * Both add at(...) to EventBridge's forms; `service` names the one the message speaks of.
+ */
+export function scalingScheduleProblem(expr: string, service: "Application Auto Scaling" | "EventBridge Scheduler" = "Application Auto Scaling"): string | undefined {
   const at = /^at\((.*)\)$/.exec(expr);
   if (at) {
     const t = at[1]!;
     const d = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(t);
-    if (!d) return 'is not a valid Application Auto Scaling schedule: at() must be at(yyyy-mm-ddThh:mm:ss), e.g. at(2027-01-04T08:00:00)';
+    if (!d) return `is not a valid ${service} schedule: at() must be at(yyyy-mm-ddThh:mm:ss), e.g. at(2027-01-04T08:00:00)`;
     const date = new Date(`${t}Z`);
-    if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== t) return `is not a valid Application Auto Scaling schedule: at(${t}) is not a real date and time`;
+    if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== t) return `is not a valid ${service} schedule: at(${t}) is not a real date and time`;
     return undefined;
   }
   const m = /^(rate|cron)\((.*)\)$/.exec(expr);
-  if (!m) return 'must be an Application Auto Scaling schedule: cron(six fields), rate(value unit) or at(yyyy-mm-ddThh:mm:ss), e.g. "cron(0 18 ? * MON-FRI *)"';
+  if (!m) return `must be an ${service} schedule: cron(six fields), rate(value unit) or at(yyyy-mm-ddThh:mm:ss), e.g. "cron(0 18 ? * MON-FRI *)"`;
   const why = m[1] === "rate" ? rateProblem(m[2]!) : cronProblem(m[2]!);
-  return why && `is not a valid Application Auto Scaling schedule: ${m[1]}() ${why}`;
+  return why && `is not a valid ${service} schedule: ${m[1]}() ${why}`;
+}
+
+/** Whether `tz` is an IANA time zone name ("Europe/Berlin", "UTC"), as the schedulers take. */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }

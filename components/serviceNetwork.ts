@@ -1,6 +1,6 @@
 /**
- * ServiceNetwork (SPEC S9): one VPC without NAT gateways (public subnets only; a NAT gateway is
- * $33/month before traffic) and one ECS cluster with the FARGATE and FARGATE_SPOT capacity
+ * ServiceNetwork (SPEC S9): one VPC without NAT gateways (public subnets, plus isolated ones for
+ * databases; a NAT gateway is $33/month before traffic) and one ECS cluster with the FARGATE and FARGATE_SPOT capacity
  * providers, shared by the stack's Fargate services. Container Insights stays off (it bills
  * custom metrics). awsx's Vpc is a remote component: its inputs are what tests and policies see.
  */
@@ -15,6 +15,8 @@ export interface ServiceNetworkArgs {
   isProduction: boolean;
   /** Availability zones of the VPC (public subnets are free; 2 keeps Spot capacity choices open). */
   availabilityZones?: number;
+  /** Add isolated subnets (no route out, free) for the stack's databases' DB subnet groups. */
+  isolatedSubnets?: boolean;
 }
 
 /** A VPC with public subnets only (no NAT gateway) and an ECS cluster for Fargate services. */
@@ -22,6 +24,8 @@ export class ServiceNetwork extends pulumi.ComponentResource {
   public readonly vpc: awsx.ec2.Vpc;
   public readonly vpcId: pulumi.Output<string>;
   public readonly publicSubnetIds: pulumi.Output<string[]>;
+  /** Isolated subnets, when asked for (`isolatedSubnets`); empty otherwise. */
+  public readonly isolatedSubnetIds: pulumi.Output<string[]>;
   public readonly cluster: aws.ecs.Cluster;
   public readonly clusterName: pulumi.Output<string>;
   public readonly clusterArn: pulumi.Output<string>;
@@ -39,12 +43,14 @@ export class ServiceNetwork extends pulumi.ComponentResource {
         enableDnsHostnames: true,
         natGateways: { strategy: awsx.ec2.NatGatewayStrategy.None },
         subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
-        subnetSpecs: [{ type: awsx.ec2.SubnetType.Public, cidrMask: 24 }],
+        // Isolated subnets come after the public ones, so adding them later leaves those in place.
+        subnetSpecs: [{ type: awsx.ec2.SubnetType.Public, cidrMask: 24 }, ...(args.isolatedSubnets ? [{ type: awsx.ec2.SubnetType.Isolated, cidrMask: 24 }] : [])],
       },
       parent,
     );
     this.vpcId = this.vpc.vpcId;
     this.publicSubnetIds = this.vpc.publicSubnetIds;
+    this.isolatedSubnetIds = this.vpc.isolatedSubnetIds;
 
     this.cluster = new aws.ecs.Cluster(
       `${name}-cluster`,

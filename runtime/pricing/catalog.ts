@@ -43,6 +43,10 @@ export interface CatalogPriceBook extends PriceBook {
   kmsKeyMonth(region: string): number;
   kmsPerRequest(region: string): number;
   secretsManagerSecretMonth(region: string): number;
+  /** $ per GB-month of RDS automated backups beyond the provisioned storage. */
+  rdsBackupGbMonth(region: string): number;
+  /** $ per EventBridge Scheduler invocation. */
+  schedulerPerInvocation(region: string): number;
   ssmParameterMonth(region: string, tier: "Standard" | "Advanced" | "Intelligent-Tiering"): number;
   sqsPerRequest(region: string, fifo: boolean): number;
   snsPerPublish(region: string): number;
@@ -158,6 +162,8 @@ export const catalog: CatalogPriceBook = {
   kmsKeyMonth: () => svc.KMS.keyMonth,
   kmsPerRequest: () => svc.KMS.perTenThousandRequests / 1e4,
   secretsManagerSecretMonth: () => svc.SECRETS_MANAGER.secretMonth,
+  rdsBackupGbMonth: (region) => round(svc.RDS_BACKUP_GB_MONTH * svc.REGION_FACTOR[regionOf(region)], 5),
+  schedulerPerInvocation: () => svc.SCHEDULER.perMillionInvocations / 1e6,
   ssmParameterMonth: (_region, tier) => (tier === "Advanced" ? svc.SSM.advancedParameterMonth : svc.SSM.standardParameterMonth),
   sqsPerRequest: (_region, fifo) => (fifo ? svc.SQS.perMillionFifo : svc.SQS.perMillionStandard) / 1e6,
   snsPerPublish: () => svc.SNS.perMillionPublishes / 1e6,

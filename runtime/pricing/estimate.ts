@@ -46,6 +46,7 @@ export const FREE_ALLOWANCE = {
   dynamodbProvisionedWcu: ALWAYS_FREE.dynamodbProvisionedWcu,
   dynamodbProvisionedRcu: ALWAYS_FREE.dynamodbProvisionedRcu,
   budgets: ALWAYS_FREE.budgets,
+  schedulerInvocations: ALWAYS_FREE.schedulerInvocations,
 } as const;
 
 export interface LineItem {

@@ -1,10 +1,13 @@
 /**
  * Pricing rules for capacity resources: EC2 instances and Auto Scaling groups (through their
  * launch templates), EBS, public IPv4, NAT gateways (also inside awsx:ec2:Vpc), load
- * balancers, RDS, ElastiCache, ECS/Fargate services (also awsx:ecs:FargateService), EKS.
+ * balancers, RDS (and the Scheduler schedules that stop and start it), ElastiCache, ECS/Fargate
+ * services (also awsx:ecs:FargateService), EKS.
  */
 import { HOURS_PER_MONTH, type LoadBalancerKind } from "./types";
+import { RDS_TWELVE_MONTH_FREE_TIER } from "./data/services";
 import { arr, fmt, num, obj, str, type PricingContext } from "./estimateContext";
+import { runsPerMonth } from "./schedule";
 import type { ResourceToPrice } from "./estimate";
 import type { Item, PriceResult } from "./estimateRules";
 
@@ -161,6 +164,14 @@ export function priceLoadBalancer(r: ResourceToPrice, ctx: PricingContext, force
   return { kind: "priced", items };
 }
 
+/** Instance hours: declared, declared stopped, from Scheduler stop/start schedules, or always on. */
+function rdsHours(r: ResourceToPrice, ctx: PricingContext): { hours: number; note: string } {
+  const identifier = str(r.inputs.identifier) ?? str(r.state?.identifier);
+  if (ctx.hint(r).runningHoursPerMonth !== undefined || !identifier) return hoursOf(r, ctx);
+  if (ctx.databaseDeclaredStopped(identifier)) return { hours: 0, note: "0 h (declared stopped: storage and backups still bill)" };
+  return ctx.scheduledDatabaseHours(r, identifier) ?? hoursOf(r, ctx);
+}
+
 export function priceRdsInstance(r: ResourceToPrice, ctx: PricingContext): PriceResult {
   const i = r.inputs;
   const cls = str(i.instanceClass);
@@ -169,15 +180,46 @@ export function priceRdsInstance(r: ResourceToPrice, ctx: PricingContext): Price
   if (!cls) return { kind: "unpriced", reason: "no instanceClass" };
   const hourly = ctx.book.rdsHourly(ctx.region, cls, engine, multiAz);
   if (hourly === undefined) return { kind: "unpriced", reason: `${cls} (${engine}) is not in the price catalog` };
-  const { hours, note } = hoursOf(r, ctx);
-  const items: Item[] = [{ resource: r.name, type: r.type, what: `${cls} ${engine}${multiAz ? " multi-AZ" : ""}`, monthlyUsd: hourly * hours, basis: `${money(hourly)}/h × ${note}` }];
+  const { hours, note } = rdsHours(r, ctx);
+  // The estimator counts always-free allowances only; RDS has none, its free tier is a 12-month trial.
+  const trial = RDS_TWELVE_MONTH_FREE_TIER;
+  const trialNote = trial.classes.test(cls) && !multiAz && !engine.startsWith("aurora") ? `; new accounts' 12-month free tier (${trial.hours} h of db.t*.micro single-AZ, ${trial.storageGb} GB storage; accounts created before 2025-07-15) not counted` : "";
+  const items: Item[] = [{ resource: r.name, type: r.type, what: `${cls} ${engine}${multiAz ? " multi-AZ" : ""}`, monthlyUsd: hourly * hours, basis: `${money(hourly)}/h × ${note}${trialNote}` }];
   const storage = num(i.allocatedStorage);
   if (storage && !engine.startsWith("aurora")) {
     const type = str(i.storageType) ?? (i.iops ? "io1" : "gp2");
     const rate = ctx.book.rdsStorageGbMonth(ctx.region, type, multiAz);
-    items.push({ resource: r.name, type: r.type, what: "storage", monthlyUsd: storage * rate, basis: `${storage} GB ${type} × ${money(rate)}/GB-month` });
+    items.push({ resource: r.name, type: r.type, what: "storage", monthlyUsd: storage * rate, basis: `${storage} GB ${type} × ${money(rate)}/GB-month${multiAz ? " (multi-AZ)" : ""}${hours === 0 ? ", billed while stopped" : ""}` });
+    items.push(...rdsBackupItems(r, ctx, storage));
+  }
+  if (i.manageMasterUserPassword === true) {
+    const rate = ctx.book.secretsManagerSecretMonth(ctx.region);
+    items.push({ resource: r.name, type: r.type, what: "master user secret (Secrets Manager)", monthlyUsd: rate, basis: `$${rate.toFixed(2)}/secret-month: RDS keeps the master password there (+ $0.05/10k API calls)` });
   }
   return { kind: "priced", items };
+}
+
+/** Automated backups: free up to the provisioned storage, billed beyond; assumed about the database's size. */
+function rdsBackupItems(r: ResourceToPrice, ctx: PricingContext, storageGb: number): Item[] {
+  const retention = num(r.inputs.backupRetentionPeriod) ?? 1; // RDS's default is 1 day
+  if (retention <= 0) return [];
+  const declared = ctx.hint(r).backupStorageGb;
+  const backupGb = declared ?? storageGb;
+  const beyond = Math.max(0, backupGb - storageGb);
+  const rate = ctx.book.rdsBackupGbMonth(ctx.region);
+  const size = declared !== undefined ? `${fmt(backupGb)} GB (declared)` : `${fmt(backupGb)} GB (assumed: about the database's size; declare backupStorageGb)`;
+  const basis = `${size} of ${retention}-day automated backups, free up to ${fmt(storageGb)} GB (the provisioned storage)${beyond > 0 ? `; ${fmt(beyond)} GB beyond × ${money(rate)}/GB-month` : ""}`;
+  return [{ resource: r.name, type: r.type, what: "automated backups", monthlyUsd: beyond * rate, basis }];
+}
+
+/** EventBridge Scheduler: invocations from the schedule expression (at() runs once). */
+export function priceSchedulerSchedule(r: ResourceToPrice, ctx: PricingContext): PriceResult {
+  const expr = str(r.inputs.scheduleExpression) ?? "";
+  const runs = runsPerMonth(expr);
+  const perMonth = runs ?? 1;
+  const rate = ctx.book.schedulerPerInvocation(ctx.region);
+  const basis = `${runs !== undefined ? `${expr} = ${fmt(perMonth)}` : `${expr || "a schedule"}: 1 (assumed)`} invocations/month × $1.00/M`;
+  return { kind: "priced", items: [{ resource: r.name, type: r.type, what: "scheduler invocations", monthlyUsd: perMonth * rate, basis, usage: { meter: "schedulerInvocations", quantity: perMonth, unitUsd: rate } }] };
 }
 
 export function priceRdsCluster(r: ResourceToPrice, ctx: PricingContext): PriceResult {

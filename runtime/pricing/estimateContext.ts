@@ -185,6 +185,40 @@ export class PricingContext {
     return { hours, note: `${fmt(hours)} h (${actions.length} scheduled scaling actions)` };
   }
 
+  /** Whether an `aws:rds/instanceDesiredState` declares the DB instance stopped. */
+  databaseDeclaredStopped(identifier: string): boolean {
+    return this.ofType("aws:rds/instanceDesiredState:InstanceDesiredState").some((s) => str(s.inputs.identifier) === identifier && str(s.inputs.state) === "stopped");
+  }
+
+  /**
+   * Hours/month a DB instance runs when EventBridge Scheduler stops and starts it (the universal
+   * targets rds:stopDBInstance / rds:startDBInstance naming it); undefined when none do.
+   */
+  scheduledDatabaseHours(db: ResourceToPrice, identifier: string): { hours: number; note: string } | undefined {
+    const actions: { schedule: string; capacity: number }[] = [];
+    for (const s of this.ofType("aws:scheduler/schedule:Schedule")) {
+      const target = obj(s.inputs.target);
+      const action = /^arn:[^:]+:scheduler:::aws-sdk:rds:(stop|start)DBInstance$/.exec(str(target.arn) ?? "")?.[1];
+      if (!action) continue;
+      let input: Obj;
+      try {
+        input = obj(JSON.parse(str(target.input) ?? "{}"));
+      } catch {
+        continue;
+      }
+      if ((str(input.DbInstanceIdentifier) ?? str(input.DBInstanceIdentifier)) !== identifier) continue;
+      actions.push({ schedule: str(s.inputs.scheduleExpression) ?? "", capacity: action === "start" ? 1 : 0 });
+    }
+    if (!actions.length) return undefined;
+    const avg = averageCapacity(actions, 1);
+    if (avg === undefined) {
+      this.notes.push(`${db.name}: its scheduled stop/start could not be read (cron() only); priced as always on`);
+      return undefined;
+    }
+    const hours = HOURS_PER_MONTH * avg;
+    return { hours, note: `${fmt(hours)} h (${actions.length} scheduled stop/start action${actions.length === 1 ? "" : "s"})` };
+  }
+
   /** Functions that name a resource (its physical name or ARN) in their environment variables. */
   functionsUsing(r: ResourceToPrice): ResourceToPrice[] {
     const ids = new Set([str(r.state?.name), str(r.inputs.name), str(r.state?.arn)].filter((v): v is string => !!v));

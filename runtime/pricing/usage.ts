@@ -84,6 +84,7 @@ export const HINT_KEYS = [
   "writesPerMonth",
   "readsPerMonth",
   "storageGb",
+  "backupStorageGb",
   "natGbPerMonth",
   "runningHoursPerMonth",
   "customMetrics",

@@ -65,12 +65,13 @@ describe("Fargate services in the dev stack", () => {
     assert.equal((run.outputs.serviceArns as string[]).length, 3);
   });
 
-  it("builds one VPC without NAT gateways, public subnets only, shared by the services", () => {
+  it("builds one VPC without NAT gateways, shared by the services, which run in its public subnets", () => {
     const vpcs = all("awsx:ec2:Vpc");
     assert.equal(vpcs.length, 1);
     const inputs = vpcs[0]!.inputs as { natGateways: { strategy: string }; subnetSpecs: { type: string }[] };
     assert.equal(inputs.natGateways.strategy, "None");
-    assert.deepEqual(inputs.subnetSpecs.map((s) => s.type), ["Public"]);
+    // Isolated subnets (no route out) only for the example database of Pulumi.dev.yaml.
+    assert.deepEqual(inputs.subnetSpecs.map((s) => s.type), ["Public", "Isolated"]);
     assert.equal(all("aws:ec2/natGateway:NatGateway").length, 0);
     const publicSubnets = vpcs[0]!.state.publicSubnetIds as string[];
     for (const name of ["hello", "api", "worker"]) {
@@ -181,7 +182,7 @@ describe("Fargate services in the dev stack", () => {
     assert.deepEqual(sm.Resource, [SM_ARN], "the secret itself, without the JSON-key suffix");
     const readsSecrets = (s: { Action: string | string[] }) => [s.Action].flat().some((a) => /^(ssm|secretsmanager|kms):/.test(a));
     assert.equal(statements.filter(readsSecrets).length, 2);
-    assert.ok(!execStatements("hello").some(readsSecrets), "a service without secrets reads none");
+    assert.ok(!execStatements("worker").some(readsSecrets), "a service without secrets (nor a database) reads none");
     for (const s of statements) for (const r of [s.Resource].flat()) assert.ok(r !== "*" || s.Action === "ecr:GetAuthorizationToken", `${s.Sid} is scoped`);
     const roleArn = one("aws:iam/role:Role", "service-api-exec").state.arn;
     assert.equal((service("api").inputs.taskDefinitionArgs as { executionRole: { roleArn: string } }).executionRole.roleArn, roleArn);

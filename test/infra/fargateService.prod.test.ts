@@ -45,8 +45,9 @@ describe("Fargate services in the prod stack", () => {
   });
 
   it("still has no NAT gateway and no load balancer", () => {
-    const vpc = all("awsx:ec2:Vpc")[0]!.inputs as { natGateways: { strategy: string } };
+    const vpc = all("awsx:ec2:Vpc")[0]!.inputs as { natGateways: { strategy: string }; subnetSpecs: { type: string }[] };
     assert.equal(vpc.natGateways.strategy, "None");
+    assert.deepEqual(vpc.subnetSpecs.map((s) => s.type), ["Public"], "no database declared: no isolated subnets");
     assert.equal(all("awsx:lb:ApplicationLoadBalancer").length, 0);
     for (const svc of fargate()) assert.equal(svc.inputs.loadBalancers, undefined);
   });

@@ -125,14 +125,28 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       case "aws:ecs/cluster:Cluster":
         state.arn = `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT}:cluster/${physical}`;
         break;
+      case "aws:rds/instance:Instance": {
+        // The RDS-managed master secret is named rds!db-<uuid> with a 6-character suffix.
+        const id = (inputs.identifier as string | undefined) ?? physical;
+        const suffix = shortHash(name);
+        state.arn = `arn:aws:rds:${this.region}:${MOCK_ACCOUNT}:db:${id}`;
+        state.address = `${id}.c${suffix}.${this.region}.rds.amazonaws.com`;
+        state.port = (inputs.port as number | undefined) ?? 5432;
+        state.endpoint = `${state.address as string}:${String(state.port)}`;
+        if (inputs.manageMasterUserPassword === true) {
+          state.masterUserSecrets = [{ secretArn: `arn:aws:secretsmanager:${this.region}:${MOCK_ACCOUNT}:secret:rds!db-${suffix}0-0000-4000-8000-${suffix}00000-AbC${suffix.slice(0, 3)}`, secretStatus: "active", kmsKeyId: "alias/aws/secretsmanager" }];
+        }
+        break;
+      }
       // awsx v3 components are remote components: one resource with its inputs, outputs mocked.
       case "awsx:ec2:Vpc": {
         const azs = (inputs.numberOfAvailabilityZones as number | undefined) ?? 2;
         const suffix = shortHash(name);
         state.vpcId = `vpc-${suffix}`;
+        const specs = ((inputs.subnetSpecs as { type?: string }[] | undefined) ?? []).map((spec) => spec.type);
         state.publicSubnetIds = Array.from({ length: azs }, (_, i) => `subnet-pub${i}-${suffix}`);
         state.privateSubnetIds = [];
-        state.isolatedSubnetIds = [];
+        state.isolatedSubnetIds = specs.includes("Isolated") ? Array.from({ length: azs }, (_, i) => `subnet-iso${i}-${suffix}`) : [];
         state.natGateways = [];
         break;
       }

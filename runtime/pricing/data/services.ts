@@ -81,8 +81,17 @@ export const RDS_HOURLY: Record<"mysql" | "postgres" | "aurora", Record<string, 
 };
 /** RDS storage $ per GB-month, single-AZ (multi-AZ bills twice). Aurora: per GB stored. */
 export const RDS_STORAGE_GB_MONTH: Record<string, number> = { gp2: 0.115, gp3: 0.115, io1: 0.125, io2: 0.125, standard: 0.1, aurora: 0.1 };
-/** Automated backup storage beyond the size of the database, $ per GB-month. */
+/**
+ * Automated backup storage, $ per GB-month: free up to 100 % of the region's provisioned database
+ * storage (a standing RDS price rule, not a free-tier offer), billed beyond it.
+ */
 export const RDS_BACKUP_GB_MONTH = 0.095;
+/**
+ * RDS's 12-month free tier (750 h a month of db.t2/t3/t4g.micro single-AZ, 20 GB of General
+ * Purpose storage, 20 GB of backups), only for accounts created before 15 July 2025; newer
+ * accounts get Free Tier credits instead. The estimator does not count it; bases name it.
+ */
+export const RDS_TWELVE_MONTH_FREE_TIER = { hours: 750, storageGb: 20, backupGb: 20, classes: /^db\.t(2|3|4g)\.micro$/ };
 
 /** Aurora Serverless v2, $ per ACU-hour (us-east-1). */
 export const AURORA_ACU_HOURLY = 0.12;
@@ -129,6 +138,8 @@ export const CLOUDWATCH = {
   logsStorageGbMonth: same(0.03),
 };
 
+/** EventBridge Scheduler, $ per million invocations (universal targets included); 14 M a month free. */
+export const SCHEDULER = { perMillionInvocations: 1 };
 export const KMS = { keyMonth: 1, perTenThousandRequests: 0.03 };
 export const SECRETS_MANAGER = { secretMonth: 0.4, perTenThousandCalls: 0.05 };
 /** Parameter Store: standard parameters and standard throughput are free. */
@@ -166,4 +177,5 @@ export const ALWAYS_FREE = {
   dynamodbProvisionedWcu: 25,
   dynamodbProvisionedRcu: 25,
   budgets: 2,
+  schedulerInvocations: 14_000_000,
 };

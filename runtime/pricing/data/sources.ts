@@ -41,6 +41,9 @@ export const SOURCES = {
   ecr: page("ecr/pricing/"),
   route53: page("route53/pricing/"),
   eventBridge: page("eventbridge/pricing/", "scheduled rules and AWS service events are free"),
+  scheduler: page("eventbridge/pricing/", "EventBridge Scheduler: $1.00 per million invocations, 14 million a month free"),
+  rdsBackup: page("rds/postgresql/pricing/", "backup storage free up to 100 % of provisioned storage, $0.095/GB-month beyond"),
+  rdsFreeTier: page("rds/free/", "12-month free tier: 750 h db.t*.micro single-AZ, 20 GB storage, 20 GB backups; accounts created before 2025-07-15"),
 } satisfies Record<string, PriceSource>;
 
 /** Regions the catalog prices. */

@@ -1,0 +1,130 @@
+/**
+ * The `costguard:databases` entries (PostgreSQL on RDS) and the names derived from them: the
+ * RDS identifier and the variables a service that uses a database receives. Pure and free of
+ * @pulumi imports, so config validation and tools use the very same rules as the component.
+ *
+ * What is not configurable on purpose: the password (RDS generates it and keeps it in Secrets
+ * Manager), public access (never), storage encryption (always), Performance Insights (off).
+ */
+import { z } from "zod";
+import { isTimeZone, scalingScheduleProblem } from "./scheduleExpression";
+
+/** Lower-case letters, digits and single dashes: RDS identifiers refuse `--` and a trailing dash. */
+const NAME = /^[a-z](?:-?[a-z0-9]){0,30}$/;
+const NAME_RULE = "must be lower-case letters, digits and single dashes, starting with a letter and not ending with a dash (max 31)";
+
+/** A database name as services refer to it (unknown names are reported with the list of known ones). */
+export const databaseNameReference = z.string().min(1, "must name a database of costguard:databases");
+
+const schedule = z.string().superRefine((v, ctx) => {
+  const problem = scalingScheduleProblem(v, "EventBridge Scheduler");
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+/** PostgreSQL identifiers RDS accepts for the database and the master user. */
+const pgIdentifier = (what: string) => z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/, `must be a PostgreSQL ${what}: a letter, then letters, digits or _ (max 63)`);
+
+export const DatabaseSettings = z
+  .strictObject({
+    name: z.string().regex(NAME, NAME_RULE),
+    /** Major version ("17") lets RDS pick and upgrade the minor version; "17.4" pins one. */
+    engineVersion: z.string().regex(/^\d{2}(\.\d+)?$/, 'must be a PostgreSQL version: a major version such as "17", or major.minor such as "16.4"').default("17"),
+    /** db.t4g.micro: the smallest burstable Graviton class, the one AWS's free tier covers. */
+    instanceClass: z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, 'must be an RDS instance class such as "db.t4g.micro"').default("db.t4g.micro"),
+    allocatedStorageGb: z.number().int("must be a whole number of GB").min(20, "must be at least 20 GB (gp3's minimum on RDS)").max(65536, "must be at most 65536 GB (RDS's maximum)").default(20),
+    /** Storage autoscaling up to this size; off by default, because RDS storage never shrinks. */
+    maxAllocatedStorageGb: z.number().int("must be a whole number of GB").max(65536, "must be at most 65536 GB (RDS's maximum)").optional(),
+    /** Default: true in production (a standby in another AZ, twice the price), false elsewhere. */
+    multiAz: z.boolean().optional(),
+    backupRetentionDays: z.number().int().min(1, "must be at least 1 day (0 turns automated backups off)").max(35, "must be at most 35 days (RDS's maximum)").default(7),
+    /** The database created with the instance (default: the name with dashes as underscores). */
+    databaseName: pgIdentifier("database name").optional(),
+    username: pgIdentifier("user name")
+      .refine((u) => !/^(rds|pg_)/i.test(u), "must not start with rds or pg_ (reserved by RDS and PostgreSQL)")
+      .default("postgres"),
+    /** Declared stopped (like a service at desiredCount 0): storage and backups still bill, instance hours do not. */
+    stopped: z.boolean().default(false),
+    /** Stop outside working hours (EventBridge Scheduler). Default: on outside prod, refused in prod. */
+    scaleToZero: z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        stopSchedule: schedule.default("cron(0 18 ? * MON-FRI *)"),
+        startSchedule: schedule.default("cron(0 8 ? * MON-FRI *)"),
+        timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"').default("UTC"),
+      })
+      .prefault({}),
+    alarms: z
+      .strictObject({
+        /** Default: on unless the database is declared stopped (no alarm could fire). */
+        enabled: z.boolean().optional(),
+        /** Burstable classes run in unlimited mode on RDS: below zero credits, surplus vCPU-hours are billed. */
+        cpuCreditBalanceBelow: z.number().min(0, "must be 0 or more").max(100_000).default(20),
+        freeStoragePercentBelow: z.number().positive("must be more than 0 (percent)").max(99, "must be less than 100 (percent)").default(10),
+        /** db.t4g.micro's max_connections is at most 112 (1 GiB / 9531392). */
+        connectionsAbove: z.number().int().min(1).max(100_000).default(60),
+      })
+      .prefault({}),
+    /** An existing VPC: its subnets (two AZs at least) hold the DB subnet group; services using the database must run in it too. */
+    vpc: z
+      .strictObject({
+        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, 'must be a VPC id such as "vpc-0abc123"'),
+        subnetIds: z
+          .array(z.string().regex(/^subnet-[0-9a-f]+$/, 'must be a subnet id such as "subnet-0abc123"'))
+          .min(2, "must list at least 2 subnets in different Availability Zones (an RDS DB subnet group needs two)"),
+      })
+      .optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (d.maxAllocatedStorageGb !== undefined && d.maxAllocatedStorageGb <= d.allocatedStorageGb) {
+      ctx.addIssue({ code: "custom", path: ["maxAllocatedStorageGb"], message: `must be more than allocatedStorageGb, ${d.allocatedStorageGb}: storage autoscaling grows up to it` });
+    }
+    if (d.stopped && d.scaleToZero.enabled === true) {
+      ctx.addIssue({ code: "custom", path: ["scaleToZero", "enabled"], message: `must not be true when stopped is true (database "${d.name}"): a stopped database has no start schedule; set one or the other` });
+    }
+  });
+export type DatabaseSettings = z.infer<typeof DatabaseSettings>;
+
+/** The RDS DB instance identifier: `costguard-<stack>-<name>`, the stack made RDS-safe. */
+export function databaseIdentifier(stack: string, name: string): string {
+  const safeStack = stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+  return `costguard-${safeStack ? `${safeStack}-` : ""}${name}`;
+}
+
+/** RDS identifiers are at most 63 characters. */
+export const MAX_IDENTIFIER_LENGTH = 63;
+
+/** The PostgreSQL database created with the instance. */
+export function initialDatabaseName(d: Pick<DatabaseSettings, "name" | "databaseName">): string {
+  return d.databaseName ?? d.name.replace(/-/g, "_");
+}
+
+export interface DatabaseVariables {
+  database: string;
+  /** Plain environment: host, port, database name, SSL mode. */
+  host: string;
+  port: string;
+  name: string;
+  sslMode: string;
+  /** Container secrets, read from the RDS-managed secret at task start. */
+  user: string;
+  password: string;
+}
+
+/**
+ * The variables a service gets for each database it uses: libpq's own names (PGHOST, PGPORT,
+ * PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE), which most PostgreSQL drivers read with no code.
+ * A service that uses several databases gets each under its name: REPORTS_PGHOST, ...
+ */
+export function databaseVariables(databases: readonly string[]): DatabaseVariables[] {
+  return databases.map((database) => {
+    const prefix = databases.length > 1 ? `${database.toUpperCase().replace(/-/g, "_")}_` : "";
+    return {
+      database,
+      host: `${prefix}PGHOST`,
+      port: `${prefix}PGPORT`,
+      name: `${prefix}PGDATABASE`,
+      sslMode: `${prefix}PGSSLMODE`,
+      user: `${prefix}PGUSER`,
+      password: `${prefix}PGPASSWORD`,
+    };
+  });
+}
