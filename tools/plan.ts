@@ -11,6 +11,7 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { analyzeRun, type Analysis } from "./offline/analysis";
+import { displayWire } from "./offline/engine";
 import { resourceKey, runProgram, type ProgramRun } from "./offline/runProgram";
 
 const USAGE = "usage: npm run plan -- [--stack <name>] [--program <dir>] [--json]";
@@ -78,7 +79,8 @@ async function main(): Promise<number> {
 
   let run: ProgramRun;
   try {
-    run = await runProgram({ programDir, stack });
+    // As a first `pulumi preview` sees it: what AWS computes on create is unknown.
+    run = await runProgram({ programDir, stack, firstPreview: true });
   } catch (err) {
     const e = err as Error & { problems?: string[] };
     console.error(e.name === "ConfigError" ? e.message : `the program failed under the offline plan: ${e.stack ?? e.message}`);
@@ -88,6 +90,7 @@ async function main(): Promise<number> {
   const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
 
   if (args.values.json) {
+    const engineByUrn = new Map(run.engine.map((r) => [r.urn, r]));
     console.log(
       JSON.stringify(
         {
@@ -96,7 +99,11 @@ async function main(): Promise<number> {
           region: run.region,
           resourceCount: custom.length,
           byType: Object.fromEntries(summaryByType(run)),
-          resources: run.resources.map((r) => ({ type: r.type, name: r.name, parent: run.parents.get(resourceKey(r.type, r.name)) })),
+          // Inputs as `pulumi preview --json` shows them: secrets "[secret]", unknowns the engine's sentinel.
+          resources: run.resources.map((r) => {
+            const inputs = r.urn ? engineByUrn.get(r.urn)?.inputs : undefined;
+            return { type: r.type, name: r.name, urn: r.urn, parent: run.parents.get(resourceKey(r.type, r.name)), inputs: inputs ? displayWire(inputs) : {} };
+          }),
           ...analysis.json,
         },
         null,
