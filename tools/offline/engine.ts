@@ -98,7 +98,7 @@ export function toAnalyzerWire(value: unknown, skipInternalKeys = true): Wire {
   }
   const out: { [k: string]: Wire } = {};
   for (const [k, v] of Object.entries(obj)) {
-    if (v === undefined || (skipInternalKeys && k.startsWith("__") && k !== SIG_KEY)) continue;
+    if (v === undefined || (skipInternalKeys && k.startsWith("__"))) continue;
     out[k] = toAnalyzerWire(v, skipInternalKeys);
   }
   return out;
