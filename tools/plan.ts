@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { policies } from "../policy/policies";
 import { analyzeRun, policyConfigFile, type Analysis } from "./offline/analysis";
+import { displayWire } from "./offline/engine";
 import { loadPolicyConfig } from "./offline/policyConfig";
 import { resourceKey, runProgram, type ProgramRun } from "./offline/runProgram";
 
@@ -85,7 +86,8 @@ async function main(): Promise<number> {
     // The policy config is checked first, as the engine checks it before the program runs.
     const policyFile = policyConfigFile(programDir ?? path.join(__dirname, ".."), stack);
     if (policyFile) loadPolicyConfig(policyFile, policies);
-    run = await runProgram({ programDir, stack });
+    // As a first `pulumi preview` sees it: what AWS computes on create is unknown.
+    run = await runProgram({ programDir, stack, firstPreview: true });
   } catch (err) {
     const e = err as Error;
     if (isConfigError(e)) {
@@ -99,6 +101,7 @@ async function main(): Promise<number> {
   const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
 
   if (args.values.json) {
+    const engineByUrn = new Map(run.engine.map((r) => [r.urn, r]));
     console.log(
       JSON.stringify(
         {
@@ -107,7 +110,11 @@ async function main(): Promise<number> {
           region: run.region,
           resourceCount: custom.length,
           byType: Object.fromEntries(summaryByType(run)),
-          resources: run.resources.map((r) => ({ type: r.type, name: r.name, parent: run.parents.get(resourceKey(r.type, r.name)) })),
+          // Inputs as `pulumi preview --json` shows them: secrets "[secret]", unknowns the engine's sentinel.
+          resources: run.resources.map((r) => {
+            const inputs = r.urn ? engineByUrn.get(r.urn)?.inputs : undefined;
+            return { type: r.type, name: r.name, urn: r.urn, parent: run.parents.get(resourceKey(r.type, r.name)), inputs: inputs ? displayWire(inputs) : {} };
+          }),
           ...analysis.json,
         },
         null,

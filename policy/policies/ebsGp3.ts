@@ -6,6 +6,16 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { asArray, asObject, type Props } from "./common";
 
+/**
+ * `items.map(f)` for the props a remediation gets: there they sit behind @pulumi/policy's
+ * secrets-preserving proxy, and Array.prototype.map on it throws a TypeError in the real
+ * analyzer (the proxy breaks the `prototype` invariant when map creates its result), which
+ * fails the whole preview. Reading by index stays within what the proxy supports.
+ */
+function mapItems(items: unknown[], f: (item: unknown) => unknown): unknown[] {
+  return Array.from({ length: items.length }, (_, i) => f(items[i]));
+}
+
 /** Paths of gp2 devices in a resource's inputs, and a function that returns the inputs fixed. */
 function gp2Devices(type: string, p: Props): { where: string[]; fix: () => Props } {
   const where: string[] = [];
@@ -17,12 +27,12 @@ function gp2Devices(type: string, p: Props): { where: string[]; fix: () => Props
       if (asObject(p.rootBlockDevice).volumeType === "gp2") where.push("rootBlockDevice.volumeType");
       asArray(p.ebsBlockDevices).forEach((d, i) => asObject(d).volumeType === "gp2" && where.push(`ebsBlockDevices[${i}].volumeType`));
       const gp3 = (d: unknown) => (asObject(d).volumeType === "gp2" ? { ...asObject(d), volumeType: "gp3" } : d);
-      return { where, fix: () => ({ ...p, ...(p.rootBlockDevice ? { rootBlockDevice: gp3(p.rootBlockDevice) } : {}), ...(p.ebsBlockDevices ? { ebsBlockDevices: asArray(p.ebsBlockDevices).map(gp3) } : {}) }) };
+      return { where, fix: () => ({ ...p, ...(p.rootBlockDevice ? { rootBlockDevice: gp3(p.rootBlockDevice) } : {}), ...(p.ebsBlockDevices ? { ebsBlockDevices: mapItems(asArray(p.ebsBlockDevices), gp3) } : {}) }) };
     }
     case "aws:ec2/launchTemplate:LaunchTemplate": {
       asArray(p.blockDeviceMappings).forEach((m, i) => asObject(asObject(m).ebs).volumeType === "gp2" && where.push(`blockDeviceMappings[${i}].ebs.volumeType`));
       const gp3 = (m: unknown) => (asObject(asObject(m).ebs).volumeType === "gp2" ? { ...asObject(m), ebs: { ...asObject(asObject(m).ebs), volumeType: "gp3" } } : m);
-      return { where, fix: () => ({ ...p, blockDeviceMappings: asArray(p.blockDeviceMappings).map(gp3) }) };
+      return { where, fix: () => ({ ...p, blockDeviceMappings: mapItems(asArray(p.blockDeviceMappings), gp3) }) };
     }
     default:
       return { where, fix: () => p };

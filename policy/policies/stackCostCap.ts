@@ -50,7 +50,9 @@ function regionOf(resources: PolicyResource[], configured?: string): string {
 export function estimateOfStack(resources: PolicyResource[], cfg: Pick<StackCostCapConfig, "region" | "usage">): Estimate {
   const toPrice: ResourceToPrice[] = resources.map((r) => {
     const props = plain(r.props) as Props;
-    return { type: r.type, name: r.name, inputs: props, state: props, key: r.urn, parent: r.parent?.urn };
+    // Property dependencies link what an unknown ARN or id (at a first preview) cannot.
+    const dependsOn = Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, deps]) => [k, deps.map((d) => d.urn)]));
+    return { type: r.type, name: r.name, inputs: props, state: props, key: r.urn, parent: r.parent?.urn, dependsOn };
   });
   return estimateStack(toPrice, { region: regionOf(resources, cfg.region), usage: cfg.usage });
 }

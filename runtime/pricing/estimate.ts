@@ -26,6 +26,9 @@ export interface ResourceToPrice {
    *  in the list (awsx under the real engine) is priced through them, not twice. */
   key?: string;
   parent?: string;
+  /** Keys of the resources each input property was computed from (the engine's property
+   *  dependencies): what still links a reference that a first preview cannot know (an ARN, an id). */
+  dependsOn?: Record<string, string[]>;
 }
 
 /** Usage metered against an always-free allowance. */

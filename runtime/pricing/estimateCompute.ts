@@ -55,7 +55,7 @@ const LT_TYPES = ["aws:ec2/launchTemplate:LaunchTemplate"];
 
 export function priceInstance(r: ResourceToPrice, ctx: PricingContext): PriceResult {
   const i = r.inputs;
-  const lt = ctx.find(LT_TYPES, obj(i.launchTemplate).id ?? obj(i.launchTemplate).name);
+  const lt = ctx.find(LT_TYPES, obj(i.launchTemplate).id ?? obj(i.launchTemplate).name, r, "launchTemplate");
   const type = str(i.instanceType) ?? str(lt?.inputs.instanceType);
   if (!type) return { kind: "unpriced", reason: "no instanceType (and none in its launch template)" };
   const spot = str(obj(i.instanceMarketOptions).marketType) === "spot" || str(obj(lt?.inputs.instanceMarketOptions).marketType) === "spot";
@@ -78,7 +78,7 @@ export function priceAutoScalingGroup(r: ResourceToPrice, ctx: PricingContext): 
   const mixed = obj(i.mixedInstancesPolicy);
   const mixedLt = obj(obj(mixed.launchTemplate).launchTemplateSpecification);
   const ref = obj(i.launchTemplate).id ?? obj(i.launchTemplate).name ?? mixedLt.launchTemplateId ?? mixedLt.launchTemplateName;
-  const lt = ctx.find(LT_TYPES, ref);
+  const lt = ctx.find(LT_TYPES, ref, r, i.mixedInstancesPolicy ? "mixedInstancesPolicy" : "launchTemplate");
   const override = str(obj(arr(obj(mixed.launchTemplate).overrides)[0]).instanceType);
   const type = override ?? str(lt?.inputs.instanceType);
   if (!type) return { kind: "unpriced", reason: ref ? "its launch template (or its instance type) is not in the stack" : "no launch template" };
@@ -109,7 +109,7 @@ export function priceVolume(r: ResourceToPrice, ctx: PricingContext): PriceResul
 }
 
 export function priceSnapshot(r: ResourceToPrice, ctx: PricingContext): PriceResult {
-  const volume = ctx.find(["aws:ebs/volume:Volume"], r.inputs.volumeId);
+  const volume = ctx.find(["aws:ebs/volume:Volume"], r.inputs.volumeId, r, "volumeId");
   const size = num(volume?.inputs.size);
   if (size === undefined) return { kind: "unpriced", reason: "size of the snapshotted volume is unknown" };
   const rate = ctx.book.snapshotGbMonth(ctx.region);
@@ -300,7 +300,7 @@ export function priceEcsService(r: ResourceToPrice, ctx: PricingContext): PriceR
   const strategies = arr(i.capacityProviderStrategies);
   const fargate = str(i.launchType) === "FARGATE" || strategies.some((s) => String(obj(s).capacityProvider).startsWith("FARGATE"));
   if (!fargate) return { kind: "free" }; // EC2 launch type: the instances are priced through their ASG
-  const td = ctx.find(["aws:ecs/taskDefinition:TaskDefinition"], i.taskDefinition);
+  const td = ctx.find(["aws:ecs/taskDefinition:TaskDefinition"], i.taskDefinition, r, "taskDefinition");
   if (!td) return { kind: "unpriced", reason: "its task definition is not in the stack" };
   const arch = str(obj(td.inputs.runtimePlatform).cpuArchitecture) === "ARM64" ? "arm64" : "x86_64";
   const size = { cpu: parseCpu(td.inputs.cpu), memGb: parseMemoryGb(td.inputs.memory), arch, assumed: false } as const;

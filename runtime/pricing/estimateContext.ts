@@ -71,9 +71,19 @@ export class PricingContext {
     return str(s.name) ?? (str(s.arn) ? arnName(s.arn as string) : r.name);
   }
 
-  find(types: string[], ref: unknown): ResourceToPrice | undefined {
+  /**
+   * Whether `from`'s input `property` was computed from `to` (the engine's property dependencies).
+   * Only consulted where the reference itself is unknown: at a first preview the ARN or id of a
+   * resource being created is, and this is what still says which one it is.
+   */
+  dependsOn(from: ResourceToPrice, property: string, to: ResourceToPrice): boolean {
+    return !!to.key && (from.dependsOn?.[property] ?? []).includes(to.key);
+  }
+
+  /** The resource of one of `types` that `ref` names; when `ref` is unknown, the one `from.property` depends on. */
+  find(types: string[], ref: unknown, from?: ResourceToPrice, property?: string): ResourceToPrice | undefined {
     const key = str(ref);
-    if (!key) return undefined;
+    if (!key) return from && property ? this.ofType(...types).find((r) => this.dependsOn(from, property, r)) : undefined;
     const short = key.includes(":") ? arnName(key) : key;
     return this.ofType(...types).find((r) => {
       const ids = this.identities(r);
@@ -113,8 +123,8 @@ export class PricingContext {
     let perMonth = 0;
     const parts: string[] = [];
     for (const target of this.ofType("aws:cloudwatch/eventTarget:EventTarget")) {
-      if (!ids.includes(str(target.inputs.arn) ?? "")) continue;
-      const rule = this.find(["aws:cloudwatch/eventRule:EventRule"], target.inputs.rule) ?? this.ruleNamedLike(target);
+      if (!this.names(ids, target, "arn", target.inputs.arn, fn)) continue;
+      const rule = this.find(["aws:cloudwatch/eventRule:EventRule"], target.inputs.rule, target, "rule") ?? this.ruleNamedLike(target);
       const expr = str(rule?.inputs.scheduleExpression);
       const runs = expr ? runsPerMonth(expr) : undefined;
       if (runs !== undefined) {
@@ -125,19 +135,25 @@ export class PricingContext {
     for (const schedule of this.ofType("aws:scheduler/schedule:Schedule")) {
       const expr = str(schedule.inputs.scheduleExpression);
       const runs = expr ? runsPerMonth(expr) : undefined;
-      if (runs !== undefined && ids.includes(str(obj(schedule.inputs.target).arn) ?? "")) {
+      if (runs !== undefined && this.names(ids, schedule, "target", obj(schedule.inputs.target).arn, fn)) {
         perMonth += runs;
         parts.push(`${expr} = ${fmt(runs)}/month`);
       }
     }
     if (parts.length) return { perMonth, basis: parts.join(" + "), scheduled: true };
-    const topics = this.ofType("aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.protocol === "lambda" && ids.includes(str(s.inputs.endpoint) ?? ""));
+    const topics = this.ofType("aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.protocol === "lambda" && this.names(ids, s, "endpoint", s.inputs.endpoint, fn));
     if (topics.length) {
       const n = topics.length * this.usage.topicPublishesPerMonth;
       return { perMonth: n, basis: `${topics.length} SNS subscription(s) × ${fmt(this.usage.topicPublishesPerMonth)} messages/month (assumed)`, scheduled: false };
     }
     const n = this.usage.eventDrivenInvocationsPerMonth;
     return { perMonth: n, basis: `${fmt(n)} invocations/month (assumed: event-driven)`, scheduled: false };
+  }
+
+  /** Whether `from.property` (value `ref`) names the resource known by `ids` (`to`): by value, or by dependency when unknown. */
+  names(ids: string[], from: ResourceToPrice, property: string, ref: unknown, to: ResourceToPrice): boolean {
+    const key = str(ref);
+    return key ? ids.includes(key) : this.dependsOn(from, property, to);
   }
 
   /**
@@ -155,7 +171,8 @@ export class PricingContext {
     const name = this.physicalName(logGroup);
     return this.ofType("aws:lambda/function:Function").filter((fn) => {
       const explicit = str(obj(fn.inputs.loggingConfig).logGroup);
-      return explicit ? explicit === name : name === `/aws/lambda/${this.physicalName(fn)}`;
+      if (explicit) return explicit === name;
+      return name === `/aws/lambda/${this.physicalName(fn)}` || this.dependsOn(fn, "loggingConfig", logGroup);
     });
   }
 
@@ -223,12 +240,15 @@ export class PricingContext {
   functionsUsing(r: ResourceToPrice): ResourceToPrice[] {
     const ids = new Set([str(r.state?.name), str(r.inputs.name), str(r.state?.arn)].filter((v): v is string => !!v));
     if (!ids.size) return [];
-    return this.ofType("aws:lambda/function:Function").filter((fn) => Object.values(obj(obj(fn.inputs.environment).variables)).some((v) => typeof v === "string" && ids.has(v)));
+    return this.ofType("aws:lambda/function:Function").filter((fn) => {
+      const values = Object.values(obj(obj(fn.inputs.environment).variables));
+      return values.some((v) => typeof v === "string" && ids.has(v)) || (values.some((v) => v === undefined) && this.dependsOn(fn, "environment", r));
+    });
   }
 
   /** Whether a Lambda event source mapping polls a queue. */
   isPolled(queue: ResourceToPrice): boolean {
     const ids = this.identities(queue);
-    return this.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").some((m) => ids.includes(str(m.inputs.eventSourceArn) ?? ""));
+    return this.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").some((m) => this.names(ids, m, "eventSourceArn", m.inputs.eventSourceArn, queue));
   }
 }

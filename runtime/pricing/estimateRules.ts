@@ -191,7 +191,7 @@ function priceTopic(r: ResourceToPrice, ctx: PricingContext): PriceResult {
   const n = ctx.hint(r).requestsPerMonth ?? ctx.usage.topicPublishesPerMonth;
   const rate = ctx.book.snsPerPublish(ctx.region);
   const ids = ctx.identities(r);
-  const emails = ctx.ofType("aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.protocol === "email" && ids.includes(str(s.inputs.topic) ?? "")).length;
+  const emails = ctx.ofType("aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.protocol === "email" && ctx.names(ids, s, "topic", s.inputs.topic, r)).length;
   const items = [item(r, "publishes", n * rate, `${fmt(n)} messages/month (assumed) × $0.50/M`, { meter: "snsPublishes", quantity: n, unitUsd: rate })];
   if (emails) {
     const e = ctx.book.snsPerEmail(ctx.region);

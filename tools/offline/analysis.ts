@@ -10,7 +10,8 @@ import * as path from "node:path";
 import type { PolicyProviderResource } from "@pulumi/policy";
 import { policies, POLICY_PACK_NAME, stackCostCap } from "../../policy/policies";
 import { estimateStack, topItems, usd, type Estimate } from "../../runtime/pricing/estimate";
-import { loadStackConfig, resourceKey, type ProgramRun } from "./runProgram";
+import { knownValues } from "./engine";
+import type { ProgramRun } from "./runProgram";
 import { effectivePolicyConfig, readPackConfig, runPolicies, type PackConfigFile, type PolicyRunResult, type RunnerResource } from "./policyRunner";
 
 export interface Analysis {
@@ -26,38 +27,15 @@ const REPO_ROOT = path.join(__dirname, "..", "..");
 /** Line items shown in the cost table; the rest are summed in one line. */
 const TABLE_ROWS = 15;
 
-/** `urn::id` provider reference → `type::name` (the id is unknown at preview). */
-function providerKey(reference: string): string {
-  const parts = reference.split("::");
-  return `${(parts[parts.length - 3] ?? "").split("$").pop()}::${parts[parts.length - 2] ?? ""}`;
-}
-
-/** The planned resources as the engine hands them to the analyzer, each with its provider. */
-export function runnerResources(run: ProgramRun, defaultProvider: PolicyProviderResource): RunnerResource[] {
-  const providers = new Map<string, PolicyProviderResource>();
-  for (const r of run.resources) {
-    if (r.type.startsWith("pulumi:providers:")) providers.set(`${r.type}::${r.name}`, { type: r.type, name: r.name, urn: `urn:pulumi:${run.stack}::${run.project}::${r.type}::${r.name}`, props: r.inputs });
-  }
-  return run.resources.map((r) => ({
-    type: r.type,
-    name: r.name,
-    inputs: r.inputs,
-    state: r.state,
-    provider: r.provider ? (providers.get(providerKey(r.provider)) ?? defaultProvider) : r.type.startsWith("aws:") ? defaultProvider : undefined,
-    parent: run.parents.get(resourceKey(r.type, r.name)),
-  }));
-}
-
-/** The default AWS provider the engine would create from the stack's `aws:` config. */
-function defaultAwsProvider(run: ProgramRun, programDir: string): PolicyProviderResource {
-  let props: Record<string, unknown> = { region: run.region };
-  try {
-    const { values } = loadStackConfig(programDir, run.stack);
-    props = { region: run.region, defaultTags: values["aws:defaultTags"] };
-  } catch {
-    // the run already loaded the config; nothing more to learn
-  }
-  return { type: "pulumi:providers:aws", name: "default", urn: `urn:pulumi:${run.stack}::${run.project}::pulumi:providers:aws::default`, props };
+/** The program's resources as the engine hands them to the analyzer (engine.ts), each with its provider. */
+export function runnerResources(run: ProgramRun): RunnerResource[] {
+  const byUrn = new Map(run.engine.map((r) => [r.urn, r]));
+  return run.engine.map((r) => {
+    const p = r.provider ? byUrn.get(r.provider) : undefined;
+    // The engine passes the provider's inputs as its props.
+    const provider: PolicyProviderResource | undefined = p && { type: p.type, name: p.name, urn: p.urn, props: p.inputs };
+    return { type: r.type, name: r.name, urn: r.urn, inputs: r.inputs, state: r.outputs, provider, parent: r.parent, dependencies: r.dependencies, propertyDependencies: r.propertyDependencies };
+  });
 }
 
 export function policyConfigFile(programDir: string, stack: string): string | undefined {
@@ -68,7 +46,7 @@ export function policyConfigFile(programDir: string, stack: string): string | un
 function policySection(result: PolicyRunResult, configFile: string | undefined): string {
   const lines = [`Policy pack "${POLICY_PACK_NAME}" (${configFile ? `config ${path.relative(process.cwd(), configFile)}` : "default config"}):`];
   for (const o of result.outcomes) {
-    const real = o.violations.filter((v) => !v.message.startsWith("can't run policy"));
+    const real = o.violations.filter((v) => !v.message.startsWith("can't run "));
     const mark = o.level === "disabled" ? "-" : real.length === 0 ? "✔" : real.some((v) => v.level === "mandatory") ? "✖" : "⚠";
     const status = o.level === "disabled" ? "disabled" : real.length ? `${real.length} violation${real.length > 1 ? "s" : ""}` : "pass";
     lines.push(`  ${mark} ${o.name.padEnd(28)} ${o.level.padEnd(10)} ${status}`);
@@ -132,10 +110,17 @@ export async function analyzeRun(run: ProgramRun, opts: { programDir?: string })
   const programDir = path.resolve(opts.programDir ?? REPO_ROOT);
   const configFile = policyConfigFile(programDir, run.stack);
   const config: PackConfigFile = configFile ? readPackConfig(configFile) : {};
-  const resources = runnerResources(run, defaultAwsProvider(run, programDir));
+  const resources = runnerResources(run);
   const policyResult = await runPolicies(resources, { policies, config, stack: run.stack, project: run.project });
+  // Priced from what stack-cost-cap sees at the same preview: the outputs, secrets unwrapped,
+  // unknown values left out.
   const estimate = estimateStack(
-    run.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, state: r.state })),
+    run.engine
+      .filter((r) => r.type !== "pulumi:pulumi:Stack" && !(r.type.startsWith("pulumi:providers:") && !r.parent))
+      .map((r) => {
+        const props = knownValues(r.outputs) as Record<string, unknown>;
+        return { type: r.type, name: r.name, inputs: props, state: props, key: r.urn, parent: r.parent, dependsOn: r.propertyDependencies };
+      }),
     { region: run.region },
   );
   return {

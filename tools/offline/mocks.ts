@@ -1,18 +1,33 @@
 /**
- * Pulumi mocks that answer like the AWS provider would at preview: physical names from
- * auto-naming, ARNs, ids, the outputs of awsx/eks remote components (which are single
- * resources under mocks), and `tagsAll` merged from the provider's default tags, as the real
- * provider computes it. Every registered resource is recorded for the plan and the tests.
+ * Pulumi mocks that answer like the AWS provider: physical names from auto-naming, ids and ARNs
+ * in each service's own format, the outputs of awsx/eks remote components (single resources
+ * under mocks), and `tagsAll` merged from the provider's default tags, as the provider computes
+ * it at plan time. Every registered resource is recorded for the plan and the tests.
+ *
+ * Two ways to answer, because a first `pulumi preview` and a deployed stack differ:
+ * - by default every output is resolved with a realistic value, as after `pulumi up`, so tests
+ *   can read ARNs, URLs and ids from the program's outputs and inputs;
+ * - with `firstPreview`, a resource being created resolves only what the provider knows at plan
+ *   time (its inputs, its auto-name, `tagsAll`): its id and every other output are left out, and
+ *   the SDK itself then makes them unknown in the program, exactly as in a real preview (an
+ *   `apply` over them does not run, an interpolation of them is unknown, an invoke given them is
+ *   skipped). The offline plan runs this way, so the policy pack sees what it would see on a
+ *   first `pulumi preview`.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { arnAndId, shortHash } from "./arns";
+import type { DeclaredProperties } from "./engine";
 
 export const MOCK_ACCOUNT = "123456789012";
 
 export interface PlannedResource {
   type: string;
   name: string;
+  /** The URN the engine gives it (parent types chained). */
   urn?: string;
-  /** Inputs as the program passed them (secrets unwrapped to their plain values). */
+  /** The parent's URN (the root stack's for top-level resources). */
+  parentUrn?: string;
+  /** Inputs as the mocks receive them (the SDK lifts a nested secret to the top-level property's `{sig, value}`). */
   inputs: Record<string, unknown>;
   /** Inputs plus what the mock computed (ids, ARNs, tagsAll). */
   state: Record<string, unknown>;
@@ -21,10 +36,15 @@ export interface PlannedResource {
   custom: boolean;
 }
 
-function shortHash(text: string): string {
-  let h = 2166136261;
-  for (const c of text) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
-  return (h >>> 0).toString(16).padStart(8, "0").slice(0, 7);
+export interface MockOptions {
+  /** Resolve only what a first preview knows (see above). */
+  firstPreview?: boolean;
+  /** The default provider's default tags (`aws:defaultTags` in stack config). */
+  defaultTags?: Record<string, string>;
+  /** What the generated class of a resource declares, when runProgram could read it. */
+  declared?: (type: string, name: string) => DeclaredProperties | undefined;
+  /** The program's `pulumi.isUnknown` (unknown inputs are the SDK's own unknown object). */
+  isUnknown?: (v: unknown) => boolean;
 }
 
 function parseMaybeJson(v: unknown): unknown {
@@ -36,13 +56,6 @@ function parseMaybeJson(v: unknown): unknown {
   }
 }
 
-/** Service part of an ARN, from a type token such as `aws:sqs/queue:Queue`. */
-function serviceOf(type: string): string {
-  const m = /^aws:([a-z0-9]+)\//.exec(type);
-  const map: Record<string, string> = { cloudwatch: "logs", lambda: "lambda", dynamodb: "dynamodb", iam: "iam", s3: "s3" };
-  return m ? (map[m[1]!] ?? m[1]!) : "unknown";
-}
-
 /** `urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>::<id>` → `<type>::<name>`. */
 function providerKeyOfReference(reference: string): string {
   const parts = reference.split("::");
@@ -51,127 +64,69 @@ function providerKeyOfReference(reference: string): string {
   return `${type}::${name}`;
 }
 
+/** Types auto-named through `name` when runProgram cannot read the class (mocks used on their own). */
+const AUTO_NAMED = /Queue|Topic|Function|Table|Role|LogGroup|Cluster|Repository|Dashboard|Budget|EventRule|Schedule/;
+
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
   private readonly providerTags = new Map<string, Record<string, string>>();
+  private readonly options: MockOptions;
 
-  constructor(private readonly region: string) {}
+  constructor(
+    private readonly region: string,
+    options: MockOptions = {},
+  ) {
+    this.options = options;
+  }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const { type, name } = args;
     const inputs = (args.inputs ?? {}) as Record<string, unknown>;
-    const physical = (inputs.name as string | undefined) ?? `${name}-${shortHash(name)}`;
-    // args.id is "" (not undefined) for a new resource: fall back to the physical name, else every id is unknown.
-    const id = args.id || physical;
+    const declared = this.options.declared?.(type, name);
     const state: Record<string, unknown> = { ...inputs };
+    const autoNamed = (key: string) => inputs[key] === undefined && (declared ? declared.inputs.has(key) : key === "name" && AUTO_NAMED.test(type));
+    // Auto-naming happens in the provider's Check, so the name is known even at preview.
+    const autoName = `${name}-${shortHash(name)}`;
+    if (type.startsWith("aws:") && autoNamed("name")) state.name = autoName;
+    if (/^aws:s3\/bucket(V2)?:Bucket(V2)?$/.test(type) && autoNamed("bucket")) state.bucket = autoName;
+    const physical = String(typeof state.name === "string" ? state.name : typeof state.bucket === "string" ? state.bucket : autoName);
 
     if (type.startsWith("pulumi:providers:")) {
       const dt = parseMaybeJson(inputs.defaultTags) as { tags?: Record<string, string> } | undefined;
-      // The provider reference later resources carry is `urn::id`, and at preview the id is the
-      // unknown sentinel: key by the provider's type and name, which its urn carries.
+      // The reference later resources carry is `urn::id`, and at preview the id is unknown: key by type and name.
       if (dt?.tags) this.providerTags.set(`${type}::${name}`, dt.tags);
       this.record(args, inputs, state);
-      return { id, state };
+      return { id: this.options.firstPreview ? "" : `${name}-provider-id`, state };
     }
 
     if (type.startsWith("aws:")) {
-      const svc = serviceOf(type);
-      state.arn ??= `arn:aws:${svc}:${this.region}:${MOCK_ACCOUNT}:${physical}`;
-      if ("name" in state || /Queue|Topic|Function|Table|Role|LogGroup|Cluster|Repository|Dashboard|Budget|EventRule|Schedule/.test(type)) state.name ??= physical;
-      const defaults = args.provider ? this.providerTags.get(providerKeyOfReference(args.provider)) : undefined;
-      if (defaults) state.tagsAll = { ...defaults, ...((inputs.tags as Record<string, string> | undefined) ?? {}) };
+      const tagsAll = this.tagsAll(args, inputs, declared);
+      if (tagsAll) state.tagsAll = tagsAll;
     }
-    switch (type) {
-      case "aws:sqs/queue:Queue":
-        state.url = `https://sqs.${this.region}.amazonaws.com/${MOCK_ACCOUNT}/${physical}`;
-        state.arn = `arn:aws:sqs:${this.region}:${MOCK_ACCOUNT}:${physical}`;
-        break;
-      case "aws:sns/topic:Topic":
-        state.arn = `arn:aws:sns:${this.region}:${MOCK_ACCOUNT}:${physical}`;
-        break;
-      case "aws:lambda/function:Function":
-        state.arn = `arn:aws:lambda:${this.region}:${MOCK_ACCOUNT}:function:${physical}`;
-        state.invokeArn = `arn:aws:apigateway:${this.region}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
-        break;
-      case "aws:kms/key:Key":
-        state.keyId = `key-${shortHash(name)}`;
-        state.arn = `arn:aws:kms:${this.region}:${MOCK_ACCOUNT}:key/${state.keyId}`;
-        break;
-      case "aws:iam/role:Role":
-        state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:role/${physical}`;
-        break;
-      case "aws:cloudwatch/logGroup:LogGroup":
-        state.arn = `arn:aws:logs:${this.region}:${MOCK_ACCOUNT}:log-group:${physical}`;
-        break;
-      case "aws:dynamodb/table:Table":
-        state.arn = `arn:aws:dynamodb:${this.region}:${MOCK_ACCOUNT}:table/${physical}`;
-        break;
-      case "aws:s3/bucket:Bucket":
-      case "aws:s3/bucketV2:BucketV2":
-        state.bucket ??= physical;
-        state.arn = `arn:aws:s3:::${state.bucket as string}`;
-        state.bucketRegionalDomainName = `${state.bucket as string}.s3.${this.region}.amazonaws.com`;
-        break;
-      case "aws:ssm/parameter:Parameter":
-        state.arn = `arn:aws:ssm:${this.region}:${MOCK_ACCOUNT}:parameter${inputs.name as string}`;
-        break;
-      case "aws:iam/instanceProfile:InstanceProfile":
-        state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:instance-profile/${physical}`;
-        break;
-      case "aws:ecr/repository:Repository":
-        state.arn = `arn:aws:ecr:${this.region}:${MOCK_ACCOUNT}:repository/${physical}`;
-        state.repositoryUrl = `${MOCK_ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com/${physical}`;
-        break;
-      case "aws:ecs/cluster:Cluster":
-        state.arn = `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT}:cluster/${physical}`;
-        break;
-      case "aws:rds/instance:Instance": {
-        // The RDS-managed master secret is named rds!db-<uuid> with a 6-character suffix.
-        const id = (inputs.identifier as string | undefined) ?? physical;
-        const suffix = shortHash(name);
-        state.arn = `arn:aws:rds:${this.region}:${MOCK_ACCOUNT}:db:${id}`;
-        state.address = `${id}.c${suffix}.${this.region}.rds.amazonaws.com`;
-        state.port = (inputs.port as number | undefined) ?? 5432;
-        state.endpoint = `${state.address as string}:${String(state.port)}`;
-        if (inputs.manageMasterUserPassword === true) {
-          state.masterUserSecrets = [{ secretArn: `arn:aws:secretsmanager:${this.region}:${MOCK_ACCOUNT}:secret:rds!db-${suffix}0-0000-4000-8000-${suffix}00000-AbC${suffix.slice(0, 3)}`, secretStatus: "active", kmsKeyId: "alias/aws/secretsmanager" }];
-        }
-        break;
-      }
-      // awsx v3 components are remote components: one resource with its inputs, outputs mocked.
-      case "awsx:ec2:Vpc": {
-        const azs = (inputs.numberOfAvailabilityZones as number | undefined) ?? 2;
-        const suffix = shortHash(name);
-        state.vpcId = `vpc-${suffix}`;
-        const specs = ((inputs.subnetSpecs as { type?: string }[] | undefined) ?? []).map((spec) => spec.type);
-        state.publicSubnetIds = Array.from({ length: azs }, (_, i) => `subnet-pub${i}-${suffix}`);
-        state.privateSubnetIds = [];
-        state.isolatedSubnetIds = specs.includes("Isolated") ? Array.from({ length: azs }, (_, i) => `subnet-iso${i}-${suffix}`) : [];
-        state.natGateways = [];
-        break;
-      }
-      case "awsx:ecs:FargateService":
-        state.service = { name: physical, arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT}:service/${physical}`, id: physical };
-        state.taskDefinition = { arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT}:task-definition/${physical}:1`, family: physical };
-        break;
-      case "awsx:lb:ApplicationLoadBalancer": {
-        const suffix = shortHash(name);
-        state.loadBalancer = {
-          arn: `arn:aws:elasticloadbalancing:${this.region}:${MOCK_ACCOUNT}:loadbalancer/app/${name}/${suffix}`,
-          dnsName: `${name}-${suffix}.${this.region}.elb.amazonaws.com`,
-        };
-        state.defaultTargetGroup = { arn: `arn:aws:elasticloadbalancing:${this.region}:${MOCK_ACCOUNT}:targetgroup/${name}/${suffix}` };
-        state.vpcId = (inputs.defaultTargetGroup as { vpcId?: string } | undefined)?.vpcId;
-        break;
-      }
-      case "awsx:ecr:Repository":
-        state.url = `${MOCK_ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com/${physical}`;
-        break;
-      default:
-        break;
+    if (this.options.firstPreview) {
+      // Only what the provider knows when planning a create (see the file comment).
+      this.record(args, inputs, state);
+      return { id: "", state };
+    }
+    const computed = arnAndId({ type, name, physical, inputs: state, region: this.region, account: MOCK_ACCOUNT });
+    for (const [key, value] of Object.entries(computed.state)) {
+      // What the program set wins (a topic policy's `arn` input), and a class says what it
+      // outputs; a remote component's outputs replace its arguments (an ALB's defaultTargetGroup).
+      if (type.startsWith("awsx:") || (state[key] === undefined && (!declared || declared.outputs.has(key) || declared.inputs.has(key)))) state[key] = value;
     }
     this.record(args, inputs, state);
-    return { id, state };
+    return { id: computed.id, state };
+  }
+
+  /** tagsAll as the provider plans it: default tags under the resource's own; unknown if any tag is. */
+  private tagsAll(args: pulumi.runtime.MockResourceArgs, inputs: Record<string, unknown>, declared: DeclaredProperties | undefined): Record<string, unknown> | undefined {
+    if (declared && !declared.outputs.has("tagsAll")) return undefined;
+    const defaults = args.provider ? this.providerTags.get(providerKeyOfReference(args.provider)) : this.options.defaultTags;
+    const own = inputs.tags;
+    const isUnknown = this.options.isUnknown ?? (() => false);
+    if (own !== undefined && (isUnknown(own) || (own && typeof own === "object" && Object.values(own).some(isUnknown)))) return undefined;
+    if (!defaults && own === undefined) return declared ? {} : undefined;
+    return { ...defaults, ...((own as Record<string, string> | undefined) ?? {}) };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

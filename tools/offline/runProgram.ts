@@ -1,7 +1,8 @@
 /**
  * Runs a Pulumi TypeScript program offline: loads its stack config file, sets the config and
  * the mocks on the program's own @pulumi/pulumi instance, runs the program inside a stack as
- * the engine would, waits for every registration, and returns what it declared.
+ * the engine would, waits for every registration, and returns what it declared, both as the
+ * mocks saw it and as the engine would hand it to the policy analyzer (engine.ts).
  *
  * One program per process: Pulumi's runtime state is process-global (tests run one stack per
  * test file; the plan runs one stack per invocation).
@@ -9,16 +10,24 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { declaredProperties, EngineRecorder, type DeclaredProperties, type EngineResource } from "./engine";
 import { RecordingMocks, type PlannedResource } from "./mocks";
 
 export interface ProgramRun {
   project: string;
   stack: string;
   region: string;
+  /** Resolved as a first `pulumi preview` resolves them (see mocks.ts), or as after a deployment. */
+  firstPreview: boolean;
   resources: PlannedResource[];
   /** Parent (by `type::name`) of each resource, for the tree. */
   parents: Map<string, string | undefined>;
   outputs: Record<string, unknown>;
+  /**
+   * Every resource as the engine hands it to the policy analyzer, in registration order: the
+   * root stack, default providers (just before their first user), components and custom resources.
+   */
+  engine: EngineResource[];
 }
 
 export interface RunOptions {
@@ -29,6 +38,11 @@ export interface RunOptions {
   config?: Record<string, string>;
   /** Keys (`ns:key`) to treat as secrets in `config`. */
   secretKeys?: string[];
+  /**
+   * Resolve outputs as a first `pulumi preview` does: ids, ARNs and every other computed output
+   * of a resource being created are unknown (the plan). Default: resolved, as after `pulumi up`.
+   */
+  firstPreview?: boolean;
 }
 
 /**
@@ -176,12 +190,22 @@ function programEntry(programDir: string): string {
   throw new Error(`no program entry (package.json main, index.ts or index.js) in ${programDir}`);
 }
 
+function parseDefaultTags(value: string | undefined): Record<string, string> | undefined {
+  if (!value) return undefined;
+  try {
+    return (JSON.parse(value) as { tags?: Record<string, string> }).tags;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const programDir = path.resolve(opts.programDir ?? path.join(__dirname, "..", ".."));
   const { project, values, secretKeys } = loadStackConfig(programDir, opts.stack);
   Object.assign(values, opts.config);
   secretKeys.push(...(opts.secretKeys ?? []));
   const region = values["aws:region"] ?? "us-east-1";
+  const firstPreview = opts.firstPreview ?? false;
 
   // The program's own @pulumi/pulumi: mocks must be set on the instance it will use.
   let pulumiPath: string;
@@ -192,14 +216,26 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   }
   const pulumi = require(pulumiPath) as typeof import("@pulumi/pulumi");
   pulumi.runtime.setAllConfig(values, secretKeys);
-  const mocks = new RecordingMocks(region);
+  // What each registered resource's generated class declares (inputs, output-only properties).
+  const declared = new Map<string, DeclaredProperties | undefined>();
+  const mocks = new RecordingMocks(region, {
+    firstPreview,
+    defaultTags: parseDefaultTags(values["aws:defaultTags"]),
+    declared: (type, name) => declared.get(resourceKey(type, name)),
+    isUnknown: (v) => pulumi.isUnknown(v),
+  });
   await pulumi.runtime.setMocks(mocks, project, opts.stack, true);
+  const recorder = new EngineRecorder({ project, stack: opts.stack, config: values, firstPreview, declared, planned: mocks.resources });
+  const settings = require(path.join(path.dirname(pulumiPath), "runtime", "settings")) as { getMonitor(): Parameters<EngineRecorder["attach"]>[0] };
+  recorder.attach(settings.getMonitor());
 
   const parents = new Map<string, string | undefined>();
   const recordParent: import("@pulumi/pulumi").ResourceTransformation = (args) => {
     const parent = args.opts.parent as unknown as { __pulumiType?: string; __name?: string } | undefined;
     const parentKey = parent?.__pulumiType && parent.__pulumiType !== "pulumi:pulumi:Stack" ? resourceKey(parent.__pulumiType, parent.__name ?? "") : undefined;
-    parents.set(resourceKey(args.type, args.name), parentKey);
+    const key = resourceKey(args.type, args.name);
+    parents.set(key, parentKey);
+    declared.set(key, declaredProperties(args.type, (args.resource as object).constructor));
     return undefined;
   };
 
@@ -212,5 +248,5 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     })) ?? {};
   await pulumi.runtime.disconnect();
   const resources = mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
-  return { project, stack: opts.stack, region, resources, parents, outputs: outputs as Record<string, unknown> };
+  return { project, stack: opts.stack, region, firstPreview, resources, parents, outputs: outputs as Record<string, unknown>, engine: recorder.resources };
 }
