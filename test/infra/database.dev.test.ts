@@ -113,7 +113,7 @@ describe("databases in the dev stack", () => {
     assert.deepEqual(group.inputs.subnetIds, isolated);
     assert.equal(instance("app").inputs.dbSubnetGroupName, group.state.name);
     assert.equal(securityGroup("app").inputs.vpcId, vpc[0]!.state.vpcId);
-    assert.deepEqual(instance("app").inputs.vpcSecurityGroupIds, [securityGroup("app").inputs.name], "its own security group (named, so its id is its name under the mocks)");
+    assert.deepEqual(instance("app").inputs.vpcSecurityGroupIds, [securityGroup("app").id], "its own security group (by id)");
   });
 
   it("admits 5432 only from the security groups of the services that declare the database", () => {

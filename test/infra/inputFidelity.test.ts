@@ -27,7 +27,9 @@ const EVERY_OPTION: Record<string, string> = {
   "costguard:nodeOptimizer": JSON.stringify(nodeOptimizer),
   "costguard:wasteScanner": JSON.stringify({ cleanup: "apply", cleanupGraceDays: 3 }),
   "costguard:enforcer": JSON.stringify({ mode: "terminate", graceHours: 12, authorizationTags: ["Owner"] }),
-  "costguard:alarms": JSON.stringify({ serviceCpuPercent: 70 }),
+  "costguard:alarms": JSON.stringify({ serviceCpuPercent: 70, serviceMemoryPercent: 75 }),
+  "costguard:activateCostAllocationTag": "true",
+  "costguard:environmentBudgetsUsd": JSON.stringify({ dev: 20, untagged: 5 }),
   "costguard:services": JSON.stringify([
     { name: "api", image: "public.ecr.aws/docker/library/httpd:2.4", cpu: 512, memory: 1024, port: 8080, loadBalancer: true, environment: { LOG_LEVEL: "info" }, secrets: { DB_PASSWORD: "/api/db-password" } },
     { name: "worker", image: "example/worker:1", cpuArchitecture: "ARM64", healthCheck: { command: ["CMD", "/bin/healthy"] } },
@@ -36,7 +38,8 @@ const EVERY_OPTION: Record<string, string> = {
 const STACKS: { label: string; stack: string; config?: Record<string, string>; secretKeys?: string[] }[] = [
   { label: "dev", stack: "dev" },
   { label: "prod", stack: "prod" },
-  { label: "prod, every option", stack: "prod", config: EVERY_OPTION, secretKeys: ["costguard:slackWebhookUrl"] },
+  // Outside production: SSH from a narrow CIDR is allowed there only (prod has no SSH at all).
+  { label: "dev, every option", stack: "dev", config: EVERY_OPTION, secretKeys: ["costguard:slackWebhookUrl"] },
 ];
 
 function record(s: (typeof STACKS)[number], out: string): Promise<EngineResource[]> {
@@ -103,7 +106,7 @@ describe("recorded inputs against the provider SDKs' argument types", { timeout:
   });
 
   it("gives ids and ARNs in each service's own format", () => {
-    const everything = recorded.get("prod, every option")!.concat(recorded.get("dev")!);
+    const everything = recorded.get("dev, every option")!.concat(recorded.get("prod")!);
     const arnOf = (type: string, name: string) => {
       const r = everything.find((x) => x.type === type && x.name === name);
       assert.ok(r, `${type} ${name} planned`);

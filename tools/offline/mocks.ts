@@ -33,6 +33,8 @@ export interface PlannedResource {
   state: Record<string, unknown>;
   /** Provider reference (`urn::id`), when the resource used an explicit provider. */
   provider?: string;
+  /** The id the provider gives it ("" at a first preview, where it is unknown). */
+  id?: string;
   custom: boolean;
 }
 
@@ -105,7 +107,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
     if (this.options.firstPreview) {
       // Only what the provider knows when planning a create (see the file comment).
-      this.record(args, inputs, state);
+      this.record(args, inputs, state, "");
       return { id: "", state };
     }
     const computed = arnAndId({ type, name, physical, inputs: state, region: this.region, account: MOCK_ACCOUNT });
@@ -114,7 +116,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       // outputs; a remote component's outputs replace its arguments (an ALB's defaultTargetGroup).
       if (type.startsWith("awsx:") || (state[key] === undefined && (!declared || declared.outputs.has(key) || declared.inputs.has(key)))) state[key] = value;
     }
-    this.record(args, inputs, state);
+    this.record(args, inputs, state, computed.id);
     return { id: computed.id, state };
   }
 
@@ -161,7 +163,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
   }
 
-  private record(args: pulumi.runtime.MockResourceArgs, inputs: Record<string, unknown>, state: Record<string, unknown>): void {
-    this.resources.push({ type: args.type, name: args.name, inputs, state, provider: args.provider, custom: args.custom ?? true });
+  private record(args: pulumi.runtime.MockResourceArgs, inputs: Record<string, unknown>, state: Record<string, unknown>, id?: string): void {
+    this.resources.push({ type: args.type, name: args.name, inputs, state, provider: args.provider, id, custom: args.custom ?? true });
   }
 }
