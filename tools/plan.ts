@@ -8,6 +8,7 @@
  *
  * Exit codes: 0 ok, 1 mandatory policy violation, 2 config or program error, 64 bad usage.
  */
+import "./requireNode";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { analyzeRun, type Analysis } from "./offline/analysis";
