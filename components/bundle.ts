@@ -19,8 +19,12 @@ import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild
 
 const REPO_ROOT = path.join(__dirname, "..");
 export const HANDLERS_DIR = path.join(REPO_ROOT, "runtime", "handlers");
-/** The Lambda runtime the functions deploy to is nodejs22.x: bundles target its Node version. */
-export const BUNDLE_TARGET = "node22";
+/** The Node.js major every guard function runs on (Lambda's nodejs22.x), the tests and tools too. */
+export const NODE_MAJOR = 22;
+/** The Lambda runtime identifier of every guard function. */
+export const LAMBDA_RUNTIME = `nodejs${NODE_MAJOR}.x`;
+/** Bundles target the Node.js of the Lambda runtime they deploy to. */
+export const BUNDLE_TARGET = `node${NODE_MAJOR}`;
 
 export interface BundleOptions {
   /** Bundle AWS SDK v3 into the function (true) or use the Lambda runtime's copy (false). */

@@ -11,7 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, METRIC_NAMESPACE, type EnvName, type HandlerName } from "../runtime/contract";
-import { bundleHandler } from "./bundle";
+import { bundleHandler, LAMBDA_RUNTIME } from "./bundle";
 
 export { bundleHandler, HANDLERS_DIR, type BundleOptions } from "./bundle";
 
@@ -130,7 +130,7 @@ export class GuardFunction extends pulumi.ComponentResource {
 
     let fnArgs: aws.lambda.FunctionArgs = {
       description: args.description,
-      runtime: aws.lambda.Runtime.NodeJS22dX,
+      runtime: LAMBDA_RUNTIME,
       architectures: [args.architecture ?? "arm64"],
       handler: "index.handler",
       code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleHandler(args.handler)) }),

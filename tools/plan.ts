@@ -10,6 +10,7 @@
  * stack config values, policy config), 3 the program failed, 64 bad usage. A config error is
  * printed one line per problem, never with a stack trace.
  */
+import "./requireNode";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { policies } from "../policy/policies";

@@ -16,6 +16,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
+import { BUNDLE_TARGET } from "../components/bundle";
 
 const ROOT = path.join(__dirname, "..");
 const POLICY_DIR = path.join(ROOT, "policy");
@@ -41,8 +42,8 @@ export function buildPolicyPack(outDir: string = DEFAULT_OUT): BuiltPack {
     entryPoints: [path.join(POLICY_DIR, "index.ts")],
     bundle: true,
     platform: "node",
-    // Runs wherever `pulumi preview` runs: the oldest Node @pulumi/pulumi ~3.248 accepts (engines >=20).
-    target: "node20",
+    // Runs wherever `pulumi preview` runs: the oldest Node the pack's @pulumi/pulumi accepts (engines >=22).
+    target: BUNDLE_TARGET,
     format: "cjs",
     write: false,
     // Violation messages and stack traces stay readable for whoever debugs a policy run.

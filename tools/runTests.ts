@@ -1,10 +1,12 @@
 /**
- * Runs every test file under test/ with node's test runner and tsx. On Node 20,
- * `node --test test/` finds no .ts files and passes with zero tests, so the files are listed.
+ * Runs every test file under test/ with node's test runner and tsx, on the Node.js that runs
+ * this script (npm scripts: node_modules/.bin/node, Node 22). Node's runner does not find
+ * .ts files given a directory, so the files are listed.
  *
  *   npm test                       all tests
  *   npm test -- test/runtime       only files under a path (or a single file)
  */
+import "./requireNode";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { BUNDLE_TARGET, NODE_MAJOR } from "../../components/bundle";
 import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
 import { actions, allStrings, ofType, one, statementsOf, WEBHOOK } from "./helpers";
 
@@ -45,6 +46,18 @@ describe("dev stack: foundation", () => {
     }
     for (const q of ofType(run, "aws:sqs/queue:Queue").filter((q) => q.name.endsWith("-dlq"))) assert.equal(q.inputs.sqsManagedSseEnabled, true, q.name);
     for (const lg of ofType(run, "aws:cloudwatch/logGroup:LogGroup")) assert.equal(lg.inputs.retentionInDays, 7, `${lg.name} retention from Pulumi.dev.yaml`);
+  });
+
+  it("runs the code on the Node.js it was bundled for and tested on: one major for the Lambda runtime, esbuild's target and this test", () => {
+    const runtimes = new Set(ofType(run, "aws:lambda/function:Function").map((fn) => fn.inputs.runtime));
+    assert.deepEqual([...runtimes], [`nodejs${NODE_MAJOR}.x`]);
+    assert.equal(BUNDLE_TARGET, `node${NODE_MAJOR}`);
+    // npm scripts run on the node-linux-* package's Node on Linux (package.json optionalDependencies);
+    // elsewhere no Node 22 package exists and the user's own Node (>= 22, engines) runs them.
+    const major = Number(process.versions.node.split(".")[0]);
+    if (process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64")) {
+      assert.equal(major, NODE_MAJOR, `the tests run on Node ${process.versions.node}, the functions on Node ${NODE_MAJOR}`);
+    } else assert.ok(major >= NODE_MAJOR, `Node ${process.versions.node} is older than the functions' Node ${NODE_MAJOR}`);
   });
 
   it("sends every function's failed invocations to one shared, encrypted dead-letter queue", () => {

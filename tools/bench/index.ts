@@ -3,6 +3,7 @@
  * capability's memory does not skew another's), or only those named: `npm run bench -- spot`.
  * Figures are reported as ratios measured in the same run; nothing here is a pass/fail test.
  */
+import "../requireNode";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
