@@ -109,8 +109,9 @@ export function checkInputs(resources: RecordedInputs[], file: string): { proble
     noEmit: true,
     skipLibCheck: true,
     target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.CommonJS,
-    moduleResolution: ts.ModuleResolutionKind.Node10,
+    // As the project's tsconfig (node10 resolution is deprecated from TypeScript 6).
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
     types: [],
     lib: ["lib.es2022.d.ts"],
   });
