@@ -5,10 +5,17 @@
  *
  *   npm test                       all tests
  *   npm test -- test/runtime       only files under a path (or a single file)
+ *   npm test -- --test-concurrency=1   one file at a time
+ *
+ * Files run in parallel, twice as many as the machine has cores: most of a test file's time is
+ * spent waiting (child processes, local servers, module loading from disk), and node's default
+ * (cores − 1) runs them one at a time on a 2-core machine. Each file is its own process; the
+ * files that read the same stack configuration share one (test/support/stackRun.ts).
  */
 import "./requireNode";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const root = path.join(__dirname, "..");
@@ -29,7 +36,9 @@ if (files.length === 0) {
   console.error(`no test files found under ${filters.join(", ") || "test/"}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...process.argv.slice(2).filter((a) => a.startsWith("-")), ...files], {
+const flags = process.argv.slice(2).filter((a) => a.startsWith("-"));
+if (!flags.some((f) => f.startsWith("--test-concurrency"))) flags.push(`--test-concurrency=${2 * os.availableParallelism()}`);
+const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...flags, ...files], {
   cwd: root,
   stdio: "inherit",
   env: { ...process.env, NODE_ENV: "test" },

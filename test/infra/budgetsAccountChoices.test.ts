@@ -6,25 +6,18 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
+import { stackRun, type StackRun } from "../support/stackRun";
 import { ofType, one, topicArn } from "./costObservability.shared";
 
 const EXISTING = "arn:aws:ce::123456789012:anomalymonitor/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
 
 describe("budgets: an existing anomaly monitor and cost-allocation tag activation", () => {
-  let run: ProgramRun;
-  const warnings: string[] = [];
+  let run: StackRun;
   before(async () => {
-    const warn = console.warn;
-    console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
-    try {
-      run = await runProgram({
-        stack: "dev",
-        config: { "costguard:anomalyMonitorArn": EXISTING, "costguard:activateCostAllocationTag": "true", "costguard:environmentBudgetsUsd": JSON.stringify({ dev: 5 }) },
-      });
-    } finally {
-      console.warn = warn;
-    }
+    run = await stackRun({
+      stack: "dev",
+      config: { "costguard:anomalyMonitorArn": EXISTING, "costguard:activateCostAllocationTag": "true", "costguard:environmentBudgetsUsd": JSON.stringify({ dev: 5 }) },
+    });
   });
 
   it("subscribes the alert topic to the existing monitor and creates none", () => {
@@ -39,6 +32,6 @@ describe("budgets: an existing anomaly monitor and cost-allocation tag activatio
     const tag = one(run, "aws:costexplorer/costAllocationTag:CostAllocationTag", "budgets-environment-tag");
     assert.deepEqual(tag.inputs, { tagKey: "Environment", status: "Active" });
     assert.ok(ofType(run, "aws:budgets/budget:Budget").some((b) => b.inputs.name === "costguard-dev-env-dev"));
-    assert.ok(!warnings.some((w) => /cost-allocation tag/.test(w)), warnings.join("\n"));
+    assert.ok(!run.warnings.some((w) => /cost-allocation tag/.test(w)), run.warnings.join("\n"));
   });
 });

@@ -1,13 +1,13 @@
 /** The SpotResilience component in the real program, dev stack, under mocks. */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
+import { stackRun, type StackRun } from "../support/stackRun";
 import type { PlannedResource } from "../../tools/offline/mocks";
 import { actions, statementsOf } from "./helpers";
 
-let run: ProgramRun;
+let run: StackRun;
 before(async () => {
-  run = await runProgram({ stack: "dev" });
+  run = await stackRun({ stack: "dev" });
 });
 
 const byName = (name: string): PlannedResource => {

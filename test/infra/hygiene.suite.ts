@@ -1,13 +1,13 @@
 /** The dev stack's hygiene components under mocks: default modes are read-only. */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
+import { stackRun, type StackRun } from "../support/stackRun";
 import { actions, resource, settingsOf, statementFor, statements } from "./hygiene.helpers";
 
 describe("hygiene components (dev stack, defaults)", () => {
-  let run: ProgramRun;
+  let run: StackRun;
   before(async () => {
-    run = await runProgram({ stack: "dev" });
+    run = await stackRun({ stack: "dev" });
   });
 
   it("declares both components with their functions, tables and schedules", () => {

@@ -1,20 +1,12 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
+import { stackRun, type StackRun } from "../support/stackRun";
 import { assertAlarmsWired, assertBudgetNotifications, assertReportBucket, dashboardWidgets, ofType, one, reportFunction, topicArn } from "./costObservability.shared";
 
 describe("prod stack: budgets, cost report, dashboard and alarms", () => {
-  let run: ProgramRun;
-  const warnings: string[] = [];
+  let run: StackRun;
   before(async () => {
-    // Outside an engine, pulumi.log.warn writes to console.warn: what `pulumi preview` shows as a warning.
-    const warn = console.warn;
-    console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
-    try {
-      run = await runProgram({ stack: "prod" });
-    } finally {
-      console.warn = warn;
-    }
+    run = await stackRun({ stack: "prod" });
   });
 
   it("a $500 stack budget and one budget per configured environment, filtered on the Environment tag", () => {
@@ -32,8 +24,8 @@ describe("prod stack: budgets, cost report, dashboard and alarms", () => {
   it("warns that the per-environment budgets read $0 until the Environment tag is an active cost-allocation tag", () => {
     assert.equal(ofType(run, "aws:costexplorer/costAllocationTag:CostAllocationTag").length, 0, "activation is opt-in");
     assert.ok(
-      warnings.some((w) => /per-environment budgets read \$0 until "Environment" is an active cost-allocation tag: set costguard:activateCostAllocationTag: true/.test(w)),
-      warnings.join("\n"),
+      run.warnings.some((w) => /per-environment budgets read \$0 until "Environment" is an active cost-allocation tag: set costguard:activateCostAllocationTag: true/.test(w)),
+      run.warnings.join("\n"),
     );
   });
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
+import { stackRun, type StackRun } from "../support/stackRun";
 import { alarmMetrics, assertAlarmsWired, assertBudgetNotifications, assertReportBucket, dashboardWidgets, ofType, one, reportFunction, topicArn } from "./costObservability.shared";
 
 describe("dev stack: budgets, cost report, dashboard and alarms", () => {
-  let run: ProgramRun;
+  let run: StackRun;
   before(async () => {
-    run = await runProgram({ stack: "dev" });
+    run = await stackRun({ stack: "dev" });
   });
 
   it("one $1.00 monthly budget with the four notifications to the topic and the e-mails", () => {

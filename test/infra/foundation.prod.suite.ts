@@ -1,12 +1,12 @@
 /** The prod stack under mocks: encrypted alerts with a key the publishing services can use. */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
+import { stackRun, type StackRun } from "../support/stackRun";
 import { ofType, one } from "./helpers";
 
-let run: ProgramRun;
+let run: StackRun;
 before(async () => {
-  run = await runProgram({ stack: "prod" });
+  run = await stackRun({ stack: "prod" });
 });
 
 describe("prod stack: foundation", () => {

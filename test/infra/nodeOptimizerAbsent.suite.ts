@@ -1,11 +1,11 @@
 /** The dev stack as committed guards no cluster: no node optimizer, no Kubernetes provider. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { runProgram } from "../../tools/offline/runProgram";
+import { stackRun } from "../support/stackRun";
 
 describe("dev stack without costguard:nodeOptimizer", () => {
   it("declares no node optimizer, access entry or Kubernetes resource", async () => {
-    const run = await runProgram({ stack: "dev" });
+    const run = await stackRun({ stack: "dev" });
     assert.ok(run.resources.length > 0);
     const k8sLike = run.resources.filter((r) => r.type.startsWith("costguard:k8s:") || r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes" || r.type.startsWith("aws:eks/"));
     assert.deepEqual(k8sLike.map((r) => r.type), []);

@@ -1,13 +1,13 @@
 /** The prod stack's enforcer runs in stop mode: it may stop flagged instances, never terminate. */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
+import { stackRun, type StackRun } from "../support/stackRun";
 import { actions, settingsOf, statementFor, statements } from "./hygiene.helpers";
 
 describe("hygiene roles (prod stack, enforcer stop)", () => {
-  let run: ProgramRun;
+  let run: StackRun;
   before(async () => {
-    run = await runProgram({ stack: "prod" });
+    run = await stackRun({ stack: "prod" });
   });
 
   it("stop mode: StopInstances only on flagged instances that carry none of the authorisation tags; no TerminateInstances", () => {
