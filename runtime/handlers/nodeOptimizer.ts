@@ -10,7 +10,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { ENV } from "../contract";
 import { SdkAsgGateway, type AsgGateway } from "../k8s/asgGateway";
 import { NodeDrainer, realClock, summarizeDrain, type Clock, type DrainOutcome } from "../k8s/drain";
@@ -144,11 +144,11 @@ export async function handleNodeOptimizerEvent(event: unknown, deps: NodeOptimiz
 }
 
 const HandlerEnv = z.object({
-  [ENV.stack]: z.string().min(1),
-  [ENV.alertTopicArn]: z.string().startsWith("arn:"),
-  [ENV.settings]: z.string().min(2),
-  [ENV.optimizerTable]: z.string().min(1).optional(),
-  AWS_REGION: z.string().min(1),
+  [ENV.stack]: z.string().check(z.minLength(1)),
+  [ENV.alertTopicArn]: z.string().check(z.startsWith("arn:")),
+  [ENV.settings]: z.string().check(z.minLength(2)),
+  [ENV.optimizerTable]: z.optional(z.string().check(z.minLength(1))),
+  AWS_REGION: z.string().check(z.minLength(1)),
 });
 
 /** Builds the real dependencies from the Lambda environment. */
