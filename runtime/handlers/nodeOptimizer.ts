@@ -15,8 +15,8 @@ import { ENV } from "../contract";
 import { SdkAsgGateway, type AsgGateway } from "../k8s/asgGateway";
 import { NodeDrainer, realClock, summarizeDrain, type Clock, type DrainOutcome } from "../k8s/drain";
 import { EksTokenSource } from "../k8s/eksToken";
-import { ClientNodeKube, type KubeNodes } from "../k8s/kubeApi";
-import { clusterKubeConfig } from "../k8s/kubeConfig";
+import type { KubeNodes } from "../k8s/kubeApi";
+import { KubeRestClient } from "../k8s/kubeRest";
 import { Rebalancer, type CapacityAdvisor, type RebalanceResult } from "../k8s/rebalance";
 import { NodeOptimizerEvent, NodeOptimizerRuntimeSettings } from "../k8s/settings";
 import { publishEvent } from "../shared/events";
@@ -158,7 +158,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env): NodeOptimizerDe
   const region = e.AWS_REGION;
   const ec2 = new EC2Client({ region });
   const tokens = new EksTokenSource({ clusterName: settings.clusterName, region, credentials: () => ec2.config.credentials() });
-  const kube = new ClientNodeKube(clusterKubeConfig({ clusterName: settings.clusterName, endpoint: settings.endpoint, certificateAuthority: settings.certificateAuthority, tokens }));
+  const kube = new KubeRestClient({ clusterName: settings.clusterName, endpoint: settings.endpoint, certificateAuthority: settings.certificateAuthority, tokens });
   const table = e[ENV.optimizerTable];
   return {
     settings,
