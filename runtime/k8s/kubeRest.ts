@@ -66,9 +66,12 @@ export class KubeRestClient implements KubeNodes {
     const loopback = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(access.endpoint);
     if (!access.endpoint.startsWith("https://") && !loopback) throw new Error(`cluster endpoint must be https:// (got ${access.endpoint})`);
     this.base = new URL(access.endpoint.endsWith("/") ? access.endpoint : `${access.endpoint}/`);
+    // A connection per request, as client-node made them: the client outlives a Lambda freeze
+    // (it is built once per container), and a kept-alive socket the API server's load balancer
+    // dropped meanwhile would fail the first call of the next drain.
     this.agent = loopback
-      ? new http.Agent({ keepAlive: true })
-      : new https.Agent({ keepAlive: true, ...(access.certificateAuthority ? { ca: Buffer.from(access.certificateAuthority, "base64") } : {}) });
+      ? new http.Agent({ keepAlive: false })
+      : new https.Agent({ keepAlive: false, ...(access.certificateAuthority ? { ca: Buffer.from(access.certificateAuthority, "base64") } : {}) });
   }
 
   /** One request; resolves with any HTTP answer, rejects only when none came (network, TLS). */

@@ -1,7 +1,7 @@
 /**
  * zod as the runtime uses it: `zod/mini`, the same library as the classic API the components use
  * (same core, same checks, same messages) with a functional API esbuild can tree-shake: about
- * 20 KB of a handler bundle, where the classic API is 445 KB and ~30 ms of every cold start
+ * 35 KB of a handler bundle, where the classic API is 445 KB and ~30 ms of every cold start
  * whatever a handler uses of it. The classic API loads its English messages when imported; mini
  * loads none and says "Invalid input" for everything, so this module loads the English locale,
  * once (zod keeps its configuration on globalThis: both APIs then speak the same words).
