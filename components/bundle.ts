@@ -11,11 +11,20 @@
  * never a stale or broken bundle. Files are written to a temporary name and renamed into
  * place: concurrent test processes may build the same bundle at once, and each reader sees a
  * whole file (same content, whoever wins).
+ *
+ * Bundles use the ES module builds of their packages (`mainFields`), which esbuild can
+ * tree-shake, where the CommonJS builds it picks by default for Node cannot be: a function carries
+ * the SDK commands it sends, not every one of its clients. The SDK's schema modules need one
+ * rewrite for that (components/sdkSchemaKeys.ts), done by an esbuild plugin, which only esbuild's
+ * asynchronous API runs: a miss builds in a worker thread while this thread waits
+ * (components/bundleWorker.ts), so `bundleHandler` stays synchronous.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
+import type { WorkerReply } from "./bundleWorker";
 
 const REPO_ROOT = path.join(__dirname, "..");
 export const HANDLERS_DIR = path.join(REPO_ROOT, "runtime", "handlers");
@@ -25,6 +34,17 @@ export const NODE_MAJOR = 22;
 export const LAMBDA_RUNTIME = `nodejs${NODE_MAJOR}.x`;
 /** Bundles target the Node.js of the Lambda runtime they deploy to. */
 export const BUNDLE_TARGET = `node${NODE_MAJOR}`;
+
+/**
+ * What a deployed bundle may weigh and cost to load (issue 16): at most 800 KB, and a cold
+ * `require` at most 3× an empty `node -e 0` measured in the same run. The node optimizer carries a
+ * Kubernetes client and the spot advice besides its AWS clients: 1.5 MB and 5×. Size is
+ * deterministic and a test holds every bundle to it; load time is noisy and `npm run bench`
+ * reports it against the ratio.
+ */
+export function bundleBudget(handler: string): { maxBytes: number; maxRequireRatio: number } {
+  return handler === "nodeOptimizer" ? { maxBytes: 1536 * 1024, maxRequireRatio: 5 } : { maxBytes: 800 * 1024, maxRequireRatio: 3 };
+}
 
 export interface BundleOptions {
   /** Bundle AWS SDK v3 into the function (true) or use the Lambda runtime's copy (false). */
@@ -78,6 +98,8 @@ function esbuildOptions(entry: string, opts: BundleOptions): BuildOptions {
     platform: "node",
     target: BUNDLE_TARGET,
     format: "cjs",
+    // ES module builds first (tree-shakeable), CommonJS for packages that ship only that.
+    mainFields: ["module", "main"],
     write: false,
     metafile: true,
     minify,
@@ -89,11 +111,42 @@ function esbuildOptions(entry: string, opts: BundleOptions): BuildOptions {
   };
 }
 
+/** Longest a build may take before bundling gives up (a cold build of the largest handler takes ~2 s). */
+const BUILD_TIMEOUT_MS = 120_000;
+const WORKER_ENTRY = path.join(__dirname, "bundleWorker.ts");
+let workerSource: string | undefined;
+
+/** esbuild's `build` with the SDK schema plugin, run in a worker thread and waited for. */
+function buildWithPlugins(options: BuildOptions): { code: string; inputs: string[] } {
+  // The worker runs plain JavaScript (no tsx or ts-node in a worker): compile its entry once.
+  workerSource ??= buildSync({ entryPoints: [WORKER_ENTRY], bundle: true, platform: "node", format: "cjs", target: "node20", external: ["esbuild"], write: false, logLevel: "silent" }).outputFiles[0]!.text;
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(workerSource, { eval: true, execArgv: [], workerData: { options, signal, port: port2, root: REPO_ROOT }, transferList: [port2] });
+  try {
+    if (Atomics.wait(signal, 0, 0, BUILD_TIMEOUT_MS) === "timed-out") throw new Error(`bundling ${String(options.entryPoints)} took over ${BUILD_TIMEOUT_MS / 1000} s`);
+    const reply = receiveMessageOnPort(port1)?.message as WorkerReply | undefined;
+    if (!reply) throw new Error(`bundling ${String(options.entryPoints)}: the build worker stopped without an answer`);
+    if ("error" in reply) throw new Error(`bundling ${String(options.entryPoints)} failed: ${reply.error}`);
+    return reply;
+  } finally {
+    port1.close();
+    void worker.terminate();
+  }
+}
+
 /** Bundles any entry file (an absolute path) through the cache. */
 export function bundleEntry(entry: string, opts: BundleOptions = {}): string {
   const options = esbuildOptions(entry, opts);
   const key = sha256(
-    JSON.stringify({ options, esbuild: esbuildVersion, lock: hashFile(path.join(REPO_ROOT, "package-lock.json")), tsconfig: hashFile(path.join(REPO_ROOT, "tsconfig.json")) }),
+    JSON.stringify({
+      options,
+      esbuild: esbuildVersion,
+      lock: hashFile(path.join(REPO_ROOT, "package-lock.json")),
+      tsconfig: hashFile(path.join(REPO_ROOT, "tsconfig.json")),
+      // The plugin changes what esbuild reads: a new rewrite means new bundles.
+      plugins: [hashFile(path.join(__dirname, "sdkSchemaKeys.ts")), hashFile(WORKER_ENTRY)],
+    }),
   );
   const cached = memo.get(key);
   if (cached !== undefined) {
@@ -119,11 +172,11 @@ export function bundleEntry(entry: string, opts: BundleOptions = {}): string {
     // no index yet, or an unreadable one: build
   }
 
-  const result = buildSync(options);
+  const result = buildWithPlugins(options);
   bundleStats.builds++;
-  const code = result.outputFiles![0]!.text;
+  const code = result.code;
   const inputs: Record<string, string> = {};
-  for (const input of Object.keys(result.metafile!.inputs)) {
+  for (const input of result.inputs) {
     const hash = hashFile(path.resolve(REPO_ROOT, input));
     if (hash !== undefined) inputs[input] = hash; // virtual inputs ("(disabled):fs") are not files
   }

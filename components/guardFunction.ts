@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, METRIC_NAMESPACE, type EnvName, type HandlerName } from "../runtime/contract";
 import { bundleHandler, LAMBDA_RUNTIME } from "./bundle";
 
-export { bundleHandler, HANDLERS_DIR, type BundleOptions } from "./bundle";
+export { bundleBudget, bundleHandler, HANDLERS_DIR, type BundleOptions } from "./bundle";
 
 /** One IAM statement, as plain data so tests and the policy pack can read it. */
 export interface PolicyStatement {

@@ -5,7 +5,7 @@
  * and emit them. Keeping them in one file means a rename breaks the type-check, not a
  * deployment. This file must stay free of @pulumi/* imports: it is bundled into Lambdas.
  */
-import { z } from "zod";
+import * as z from "./shared/zod";
 
 /** CloudWatch namespace of every metric costguard emits (as Embedded Metric Format logs). */
 export const METRIC_NAMESPACE = "CostGuard";
@@ -124,30 +124,30 @@ export const GuardEvent = z.object({
   source: z.literal("costguard"),
   kind: z.enum(["failsafe", "spot", "waste", "enforcer", "report", "optimizer", "node-optimizer", "test"]),
   severity: z.enum(["info", "warning", "critical"]),
-  title: z.string().min(1),
-  stack: z.string().min(1),
+  title: z.string().check(z.minLength(1)),
+  stack: z.string().check(z.minLength(1)),
   /** Short lines shown under the title. */
-  lines: z.array(z.string()).default([]),
+  lines: z._default(z.array(z.string()), []),
   /** Key figures shown as fields (e.g. "dev burn rate": "$9.12/h (limit $8.00)"). */
-  fields: z.record(z.string(), z.string()).default({}),
+  fields: z._default(z.record(z.string(), z.string()), {}),
   /** Optional link, e.g. to the report in S3 or the dashboard. */
-  url: z.string().url().optional(),
-  time: z.string().datetime().optional(),
+  url: z.optional(z.url()),
+  time: z.optional(z.iso.datetime()),
 });
 export type GuardEvent = z.infer<typeof GuardEvent>;
 export type GuardEventInput = z.input<typeof GuardEvent>;
 
 /** An Environment tag value as an operator types it (tag values are at most 256 characters). */
-const environmentName = z.string().min(1).max(256);
+const environmentName = z.string().check(z.minLength(1), z.maxLength(256));
 
 /** A real calendar day `YYYY-MM-DD` (2026-13-45 and 2026-02-30 are not). */
-const calendarDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
-  .refine((d) => {
+const calendarDay = z.string().check(
+  z.regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD"),
+  z.refine((d) => {
     const t = new Date(`${d}T00:00:00Z`);
     return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d;
-  }, "must be a real calendar date");
+  }, "must be a real calendar date"),
+);
 
 /**
  * Operator commands sent to a deployed function by `guardctl` (Lambda Invoke with this
@@ -157,19 +157,22 @@ const calendarDay = z
  */
 export const AdminCommand = z.discriminatedUnion("command", [
   z.strictObject({ command: z.literal("status") }),
-  z.strictObject({ command: z.literal("stop-env"), environment: environmentName, dryRun: z.boolean().optional() }),
-  z.strictObject({ command: z.literal("restore"), environment: environmentName, dryRun: z.boolean().optional() }),
-  z.strictObject({ command: z.literal("emergency-stop"), dryRun: z.boolean().optional() }),
+  z.strictObject({ command: z.literal("stop-env"), environment: environmentName, dryRun: z.optional(z.boolean()) }),
+  z.strictObject({ command: z.literal("restore"), environment: environmentName, dryRun: z.optional(z.boolean()) }),
+  z.strictObject({ command: z.literal("emergency-stop"), dryRun: z.optional(z.boolean()) }),
   z.object({
     command: z.literal("reset-circuit"),
-    instanceType: z.string().max(64, "must be at most 64 characters").regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "m5.large"'),
-    availabilityZone: z
-      .string()
-      .max(32, "must be at most 32 characters")
-      .regex(/^[a-z]{2}(-[a-z0-9]+)+-\d+[a-z]$|^[a-z]{2}(-[a-z0-9]+)+-\d+-[a-z0-9-]+$/, 'must be an availability zone such as "us-east-1a"')
-      .optional(),
+    instanceType: z.string().check(z.maxLength(64, "must be at most 64 characters"), z.regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "m5.large"')),
+    availabilityZone: z.optional(
+      z
+        .string()
+        .check(
+          z.maxLength(32, "must be at most 32 characters"),
+          z.regex(/^[a-z]{2}(-[a-z0-9]+)+-\d+[a-z]$|^[a-z]{2}(-[a-z0-9]+)+-\d+-[a-z0-9-]+$/, 'must be an availability zone such as "us-east-1a"'),
+        ),
+    ),
   }),
-  z.strictObject({ command: z.literal("report-now"), date: calendarDay.optional() }),
+  z.strictObject({ command: z.literal("report-now"), date: z.optional(calendarDay) }),
 ]);
 export type AdminCommand = z.infer<typeof AdminCommand>;
 

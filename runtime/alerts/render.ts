@@ -3,7 +3,7 @@
  * state changes, AWS Budgets notifications, Cost Anomaly Detection alerts, costguard's own
  * events, and, for anything else, the raw text, flagged as unrecognised (reported, not lost).
  */
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { GuardEvent } from "../contract";
 
 export interface SlackMessage {
@@ -20,20 +20,20 @@ export interface Rendered {
 const CloudWatchAlarm = z.object({
   AlarmName: z.string(),
   NewStateValue: z.enum(["ALARM", "OK", "INSUFFICIENT_DATA"]),
-  OldStateValue: z.string().optional(),
-  NewStateReason: z.string().optional(),
-  AlarmDescription: z.string().nullable().optional(),
-  Region: z.string().optional(),
-  StateChangeTime: z.string().optional(),
+  OldStateValue: z.optional(z.string()),
+  NewStateReason: z.optional(z.string()),
+  AlarmDescription: z.optional(z.nullable(z.string())),
+  Region: z.optional(z.string()),
+  StateChangeTime: z.optional(z.string()),
 });
 
 const CostAnomaly = z.object({
   anomalyId: z.string(),
-  impact: z.object({ totalImpact: z.number(), maxImpact: z.number().optional() }).passthrough(),
-  dimensionValue: z.string().optional(),
-  anomalyStartDate: z.string().optional(),
-  anomalyDetailsLink: z.string().optional(),
-  rootCauses: z.array(z.object({ service: z.string().optional(), region: z.string().optional(), usageType: z.string().optional() }).passthrough()).optional(),
+  impact: z.looseObject({ totalImpact: z.number(), maxImpact: z.optional(z.number()) }),
+  dimensionValue: z.optional(z.string()),
+  anomalyStartDate: z.optional(z.string()),
+  anomalyDetailsLink: z.optional(z.string()),
+  rootCauses: z.optional(z.array(z.looseObject({ service: z.optional(z.string()), region: z.optional(z.string()), usageType: z.optional(z.string()) }))),
 });
 
 const MAX_TEXT = 2900; // Slack section text limit is 3000 characters.

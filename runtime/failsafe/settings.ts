@@ -3,11 +3,11 @@
  * COSTGUARD_SETTINGS env var; the handler validates them here (runtime never reads Pulumi
  * config). Thresholds per SPEC S2.
  */
-import { z } from "zod";
+import * as z from "../shared/zod";
 
-const usd = z.number().positive();
-const percent = z.number().min(0);
-const minutes = z.number().int().min(1);
+const usd = z.number().check(z.positive());
+const percent = z.number().check(z.gte(0));
+const minutes = z.int().check(z.gte(1));
 
 export const EnvironmentThresholds = z.object({
   maxHourlyUsd: usd,
@@ -16,21 +16,21 @@ export const EnvironmentThresholds = z.object({
   /** stop: the failsafe may stop the environment; notify: it only alerts (prod's default). */
   response: z.enum(["stop", "notify"]),
   /** Lower is acted on first when several environments breach. */
-  priority: z.number().int().min(1),
+  priority: z.int().check(z.gte(1)),
   dryRun: z.boolean(),
   /** Running spot instances EC2 cannot stop (one-time requests): report them (default) or terminate them. */
-  unstoppableSpot: z.enum(["report", "terminate"]).optional(),
+  unstoppableSpot: z.optional(z.enum(["report", "terminate"])),
 });
 export type EnvironmentThresholds = z.infer<typeof EnvironmentThresholds>;
 
 export const FailsafeSettings = z.object({
-  environments: z.record(z.string(), EnvironmentThresholds).refine((e) => !("untagged" in e) && !("global" in e), "untagged and global are reserved group names"),
+  environments: z.record(z.string(), EnvironmentThresholds).check(z.refine((e) => !("untagged" in e) && !("global" in e), "untagged and global are reserved group names")),
   global: z.object({ maxHourlyUsd: usd, spikePercent: percent, windowMinutes: minutes }),
   untagged: z.object({ maxHourlyUsd: usd }),
   /** On an emergency, stop running stand-alone instances without an Environment tag. */
   stopUntagged: z.boolean(),
-  maxActionsPerRun: z.number().int().min(1),
-  sampleRetentionHours: z.number().int().min(1),
+  maxActionsPerRun: z.int().check(z.gte(1)),
+  sampleRetentionHours: z.int().check(z.gte(1)),
 });
 export type FailsafeSettings = z.infer<typeof FailsafeSettings>;
 

@@ -9,7 +9,7 @@ import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balan
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { ENV } from "../contract";
 import { catalog } from "../pricing/catalog";
 import type { PriceBook } from "../pricing/types";
@@ -29,7 +29,7 @@ let deps: Omit<OptimizerDeps, "remainingMs" | "runId"> | undefined;
 
 function buildDeps(): Omit<OptimizerDeps, "remainingMs" | "runId"> {
   const { env, settings, advisor } = spotStoresFromEnv();
-  const table = z.string({ error: `${ENV.optimizerTable} must name the optimizer's DynamoDB table` }).min(1).parse(process.env[ENV.optimizerTable]);
+  const table = z.string({ error: `${ENV.optimizerTable} must name the optimizer's DynamoDB table` }).check(z.minLength(1)).parse(process.env[ENV.optimizerTable]);
   const sns = new SNSClient({});
   const metrics = createMetrics("costguard-asgOptimizer");
   return {

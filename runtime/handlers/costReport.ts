@@ -9,7 +9,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { AdminCommand, ENV } from "../contract";
 import { dynamoTableReader, type HistoryReaders } from "../report/history";
 import { runDailyReport, type ReportDeps, type ReportSettings } from "../report/run";
@@ -19,26 +19,29 @@ import { catalog } from "../pricing/catalog";
 
 /** Runtime settings passed as JSON in COSTGUARD_SETTINGS by components/costReport.ts. */
 export const CostReportSettings = z.object({
-  maxCostExplorerRequests: z.number().int().min(1).max(5),
-  monthlyBudgetUsd: z.number().positive().optional(),
+  maxCostExplorerRequests: z.int().check(z.gte(1), z.lte(5)),
+  monthlyBudgetUsd: z.optional(z.number().check(z.positive())),
 });
 export type CostReportSettings = z.infer<typeof CostReportSettings>;
 
 const Env = z.object({
-  [ENV.stack]: z.string().min(1),
-  [ENV.reportBucket]: z.string().min(1),
-  [ENV.alertTopicArn]: z.string().min(1).optional(),
-  [ENV.settings]: z.string().transform((s, ctx) => {
-    const r = CostReportSettings.safeParse(JSON.parse(s));
-    if (!r.success) {
-      ctx.addIssue({ code: "custom", message: `${ENV.settings} is invalid: ${r.error.message}` });
-      return z.NEVER;
-    }
-    return r.data;
-  }),
-  [ENV.findingsTable]: z.string().min(1).optional(),
-  [ENV.breakerTable]: z.string().min(1).optional(),
-  [ENV.auditTable]: z.string().min(1).optional(),
+  [ENV.stack]: z.string().check(z.minLength(1)),
+  [ENV.reportBucket]: z.string().check(z.minLength(1)),
+  [ENV.alertTopicArn]: z.optional(z.string().check(z.minLength(1))),
+  [ENV.settings]: z.pipe(
+    z.string(),
+    z.transform((s: string, ctx) => {
+      const r = CostReportSettings.safeParse(JSON.parse(s));
+      if (!r.success) {
+        ctx.issues.push({ code: "custom", message: `${ENV.settings} is invalid: ${r.error.message}`, input: s });
+        return z.NEVER;
+      }
+      return r.data;
+    }),
+  ),
+  [ENV.findingsTable]: z.optional(z.string().check(z.minLength(1))),
+  [ENV.breakerTable]: z.optional(z.string().check(z.minLength(1))),
+  [ENV.auditTable]: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** The shapes the cost report function accepts, named in every refusal. */

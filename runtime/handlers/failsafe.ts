@@ -11,7 +11,7 @@ import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balan
 import { RDSClient } from "@aws-sdk/client-rds";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { ENV } from "../contract";
 import type { FailsafeDeps } from "../failsafe/check";
 import { handleFailsafeEvent, type FailsafeResponse } from "../failsafe/commands";
@@ -22,13 +22,13 @@ import type { PriceBook } from "../pricing/types";
 import { createLogger, createMetrics, emitMetric } from "../shared/observability";
 
 const Env = z.object({
-  AWS_REGION: z.string().min(1),
-  [ENV.stack]: z.string().min(1),
-  [ENV.alertTopicArn]: z.string().startsWith("arn:"),
-  [ENV.settings]: z.string().min(1),
-  [ENV.samplesTable]: z.string().min(1),
-  [ENV.stateTable]: z.string().min(1),
-  [ENV.auditTable]: z.string().min(1),
+  AWS_REGION: z.string().check(z.minLength(1)),
+  [ENV.stack]: z.string().check(z.minLength(1)),
+  [ENV.alertTopicArn]: z.string().check(z.startsWith("arn:")),
+  [ENV.settings]: z.string().check(z.minLength(1)),
+  [ENV.samplesTable]: z.string().check(z.minLength(1)),
+  [ENV.stateTable]: z.string().check(z.minLength(1)),
+  [ENV.auditTable]: z.string().check(z.minLength(1)),
 });
 
 /** The shared pricing catalog (SPEC S11): dated list prices for everything the inventory holds. */

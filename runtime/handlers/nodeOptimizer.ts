@@ -10,13 +10,13 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { ENV } from "../contract";
 import { SdkAsgGateway, type AsgGateway } from "../k8s/asgGateway";
 import { NodeDrainer, realClock, summarizeDrain, type Clock, type DrainOutcome } from "../k8s/drain";
 import { EksTokenSource } from "../k8s/eksToken";
-import { ClientNodeKube, type KubeNodes } from "../k8s/kubeApi";
-import { clusterKubeConfig } from "../k8s/kubeConfig";
+import type { KubeNodes } from "../k8s/kubeApi";
+import { KubeRestClient } from "../k8s/kubeRest";
 import { Rebalancer, type CapacityAdvisor, type RebalanceResult } from "../k8s/rebalance";
 import { NodeOptimizerEvent, NodeOptimizerRuntimeSettings } from "../k8s/settings";
 import { publishEvent } from "../shared/events";
@@ -144,11 +144,11 @@ export async function handleNodeOptimizerEvent(event: unknown, deps: NodeOptimiz
 }
 
 const HandlerEnv = z.object({
-  [ENV.stack]: z.string().min(1),
-  [ENV.alertTopicArn]: z.string().startsWith("arn:"),
-  [ENV.settings]: z.string().min(2),
-  [ENV.optimizerTable]: z.string().min(1).optional(),
-  AWS_REGION: z.string().min(1),
+  [ENV.stack]: z.string().check(z.minLength(1)),
+  [ENV.alertTopicArn]: z.string().check(z.startsWith("arn:")),
+  [ENV.settings]: z.string().check(z.minLength(2)),
+  [ENV.optimizerTable]: z.optional(z.string().check(z.minLength(1))),
+  AWS_REGION: z.string().check(z.minLength(1)),
 });
 
 /** Builds the real dependencies from the Lambda environment. */
@@ -158,7 +158,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env): NodeOptimizerDe
   const region = e.AWS_REGION;
   const ec2 = new EC2Client({ region });
   const tokens = new EksTokenSource({ clusterName: settings.clusterName, region, credentials: () => ec2.config.credentials() });
-  const kube = new ClientNodeKube(clusterKubeConfig({ clusterName: settings.clusterName, endpoint: settings.endpoint, certificateAuthority: settings.certificateAuthority, tokens }));
+  const kube = new KubeRestClient({ clusterName: settings.clusterName, endpoint: settings.endpoint, certificateAuthority: settings.certificateAuthority, tokens });
   const table = e[ENV.optimizerTable];
   return {
     settings,

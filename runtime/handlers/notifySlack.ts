@@ -6,25 +6,25 @@
  */
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { SNSEvent } from "aws-lambda";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { notifySlack } from "../alerts/notifier";
 import { ENV } from "../contract";
 import { describeIssues, preview } from "../shared/invocation";
 import { createLogger } from "../shared/observability";
 import { CachedParameter } from "../shared/secrets";
 
-const Env = z.object({ [ENV.slackWebhookParameter]: z.string().min(1) });
+const Env = z.object({ [ENV.slackWebhookParameter]: z.string().check(z.minLength(1)) });
 
 /** An SNS delivery as Lambda receives it (one record per invocation in practice). */
 const SnsDelivery = z.object({
   Records: z
     .array(
       z.object({
-        EventSource: z.literal("aws:sns").optional(),
-        Sns: z.object({ Message: z.string(), Subject: z.string().nullish(), MessageId: z.string().optional() }),
+        EventSource: z.optional(z.literal("aws:sns")),
+        Sns: z.object({ Message: z.string(), Subject: z.nullish(z.string()), MessageId: z.optional(z.string()) }),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 const logger = createLogger("costguard-notifySlack");

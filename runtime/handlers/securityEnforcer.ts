@@ -3,7 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { ENV } from "../contract";
 import { jsonVariable } from "../shared/env";
 import { preview, refuseUnlessScheduled } from "../shared/invocation";
@@ -13,9 +13,9 @@ import { runEnforcerExclusive, type EnforcerDeps } from "../enforcer/run";
 import { createLogger } from "../shared/observability";
 
 const Env = z.object({
-  [ENV.stack]: z.string().min(1),
-  [ENV.alertTopicArn]: z.string().startsWith("arn:"),
-  [ENV.enforcerTable]: z.string().min(1),
+  [ENV.stack]: z.string().check(z.minLength(1)),
+  [ENV.alertTopicArn]: z.string().check(z.startsWith("arn:")),
+  [ENV.enforcerTable]: z.string().check(z.minLength(1)),
   [ENV.settings]: jsonVariable(ENV.settings, EnforcerSettings),
 });
 

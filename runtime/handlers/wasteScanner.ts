@@ -4,7 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { ENV } from "../contract";
 import { jsonVariable } from "../shared/env";
 import { preview, refuseUnlessScheduled } from "../shared/invocation";
@@ -14,9 +14,9 @@ import { runWasteScanExclusive, WasteSettings, type WasteScanDeps } from "../was
 import { FindingsStore } from "../waste/store";
 
 const Env = z.object({
-  [ENV.stack]: z.string().min(1),
-  [ENV.alertTopicArn]: z.string().startsWith("arn:"),
-  [ENV.findingsTable]: z.string().min(1),
+  [ENV.stack]: z.string().check(z.minLength(1)),
+  [ENV.alertTopicArn]: z.string().check(z.startsWith("arn:")),
+  [ENV.findingsTable]: z.string().check(z.minLength(1)),
   [ENV.settings]: jsonVariable(ENV.settings, WasteSettings),
 });
 

@@ -1,10 +1,11 @@
 /**
  * The Kubernetes calls the node optimizer makes, and nothing more (they match the ClusterRole
  * the component grants: nodes get/list/patch, pods get/list, pods/eviction create). The
- * `KubeNodes` interface is what the drainer and the rebalancer depend on; `ClientNodeKube`
- * implements it with @kubernetes/client-node and plain records come out.
+ * `KubeNodes` interface is what the drainer and the rebalancer depend on; `KubeRestClient`
+ * (kubeRest.ts) implements it for the function, and plain records come out. The API's objects
+ * are read as @kubernetes/client-node's typed models (types only: nothing of it is bundled).
  */
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1Pod } from "@kubernetes/client-node";
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
 
 export interface NodeInfo {
   name: string;
@@ -82,87 +83,4 @@ export function toPodInfo(pod: V1Pod): PodInfo {
     localStorage: (pod.spec?.volumes ?? []).some((v) => v.emptyDir !== undefined),
     safeToEvict: safe === "true" ? true : safe === "false" ? false : undefined,
   };
-}
-
-function statusCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "number" ? code : undefined;
-}
-
-function messageOf(err: unknown): string {
-  const body = (err as { body?: unknown } | null)?.body;
-  if (typeof body === "string") {
-    try {
-      const parsed = JSON.parse(body) as { message?: string };
-      if (parsed.message) return parsed.message;
-    } catch {
-      /* not JSON: fall through */
-    }
-    if (body) return body.slice(0, 300);
-  }
-  return err instanceof Error ? err.message.slice(0, 300) : String(err);
-}
-
-const PAGE_SIZE = 500;
-
-export class ClientNodeKube implements KubeNodes {
-  private readonly core: CoreV1Api;
-
-  constructor(kubeConfig: KubeConfig) {
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-  }
-
-  async listNodes(): Promise<NodeInfo[]> {
-    const nodes: NodeInfo[] = [];
-    let cont: string | undefined;
-    do {
-      const page = await this.core.listNode({ limit: PAGE_SIZE, _continue: cont });
-      nodes.push(...page.items.map(toNodeInfo));
-      cont = page.metadata?._continue || undefined;
-    } while (cont);
-    return nodes;
-  }
-
-  async getNode(name: string): Promise<NodeInfo | undefined> {
-    try {
-      return toNodeInfo(await this.core.readNode({ name }));
-    } catch (err) {
-      if (statusCode(err) === 404) return undefined;
-      throw err;
-    }
-  }
-
-  async setUnschedulable(name: string, unschedulable: boolean): Promise<void> {
-    // JSON merge patch: null removes the field, which is how kubectl leaves an uncordoned node.
-    await this.core.patchNode({ name, body: { spec: { unschedulable: unschedulable ? true : null } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
-  }
-
-  async listPodsOnNode(nodeName: string): Promise<PodInfo[]> {
-    const pods: PodInfo[] = [];
-    let cont: string | undefined;
-    do {
-      const page = await this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}`, limit: PAGE_SIZE, _continue: cont });
-      pods.push(...page.items.map(toPodInfo));
-      cont = page.metadata?._continue || undefined;
-    } while (cont);
-    return pods;
-  }
-
-  async evictPod(namespace: string, name: string): Promise<EvictionResult> {
-    try {
-      await this.core.createNamespacedPodEviction({
-        name,
-        namespace,
-        body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } },
-      });
-      return { status: "evicted" };
-    } catch (err) {
-      const code = statusCode(err);
-      if (code === 429) return { status: "blocked", message: messageOf(err) };
-      if (code === 404) return { status: "gone" };
-      // 5xx and network errors may pass; 4xx (403 forbidden, 400) will not.
-      const retryable = code === undefined || code >= 500;
-      return { status: "error", code, message: messageOf(err), retryable };
-    }
-  }
 }

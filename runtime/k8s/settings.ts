@@ -3,25 +3,25 @@
  * the events it accepts. The cluster endpoint and CA come from `aws.eks.getCluster` in the
  * component, so the function needs no eks:DescribeCluster permission (nor the EKS client).
  */
-import { z } from "zod";
+import * as z from "../shared/zod";
 
 export const NodeOptimizerRuntimeSettings = z.object({
-  clusterName: z.string().min(1),
+  clusterName: z.string().check(z.minLength(1)),
   /** API server URL (https). */
-  endpoint: z.string().url(),
+  endpoint: z.url(),
   /** Base64 PEM bundle of the cluster CA. */
-  certificateAuthority: z.string().min(1),
-  autoScalingGroups: z.array(z.string().min(1)).default([]),
-  drainDeadlineSeconds: z.number().int().positive(),
-  nodeReadyTimeoutSeconds: z.number().int().positive(),
-  rebalanceDrainSeconds: z.number().int().positive(),
+  certificateAuthority: z.string().check(z.minLength(1)),
+  autoScalingGroups: z._default(z.array(z.string().check(z.minLength(1))), []),
+  drainDeadlineSeconds: z.int().check(z.positive()),
+  nodeReadyTimeoutSeconds: z.int().check(z.positive()),
+  rebalanceDrainSeconds: z.int().check(z.positive()),
   /** Drain a node on an EC2 rebalance recommendation too, not only on the interruption warning (off, as in AWS Node Termination Handler). */
-  drainOnRebalanceRecommendation: z.boolean().default(false),
+  drainOnRebalanceRecommendation: z._default(z.boolean(), false),
 });
 export type NodeOptimizerRuntimeSettings = z.infer<typeof NodeOptimizerRuntimeSettings>;
 
 /** An EC2 instance id (i- and 8 or 17 hex digits). */
-const InstanceId = z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be an EC2 instance id such as i-0123456789abcdef0");
+const InstanceId = z.string().check(z.regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be an EC2 instance id such as i-0123456789abcdef0"));
 
 /**
  * What the node optimizer accepts; anything else is refused before any AWS or Kubernetes call.
@@ -30,7 +30,7 @@ const InstanceId = z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be a
  */
 export const NodeOptimizerEvent = z.union([
   /** Direct invocation (the spot-events handler, an operator): drain the instance's node now. */
-  z.strictObject({ action: z.literal("drain"), instanceId: InstanceId, signal: z.enum(["interruption-warning", "rebalance-recommendation"]).optional() }),
+  z.strictObject({ action: z.literal("drain"), instanceId: InstanceId, signal: z.optional(z.enum(["interruption-warning", "rebalance-recommendation"])) }),
   /** The schedule's fixed input. */
   z.strictObject({ action: z.literal("rebalance") }),
   /** A schedule without input: EventBridge's own Scheduled Event. */

@@ -13,20 +13,18 @@
  *    decision, command and restore records are not actions.
  */
 import { paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { parseBreakerKey } from "../spot/breaker";
 import { FINDING_KEY_PREFIX } from "../waste/store";
 
-export const WasteFinding = z
-  .object({
-    kind: z.string().min(1),
-    resourceId: z.string().min(1),
-    monthlyUsd: z.number().nonnegative(),
-    status: z.string().optional(),
-    environment: z.string().optional(),
-    region: z.string().optional(),
-  })
-  .loose();
+export const WasteFinding = z.looseObject({
+  kind: z.string().check(z.minLength(1)),
+  resourceId: z.string().check(z.minLength(1)),
+  monthlyUsd: z.number().check(z.nonnegative()),
+  status: z.optional(z.string()),
+  environment: z.optional(z.string()),
+  region: z.optional(z.string()),
+});
 export type WasteFinding = z.infer<typeof WasteFinding>;
 
 export interface BreakerRecord {
@@ -37,9 +35,9 @@ export interface BreakerRecord {
 }
 
 const StoredBreaker = z.object({
-  pk: z.string().min(1),
+  pk: z.string().check(z.minLength(1)),
   state: z.enum(["closed", "open", "half-open"]),
-  interruptions: z.number().int().nonnegative().optional(),
+  interruptions: z.optional(z.int().check(z.nonnegative())),
 });
 
 export interface AuditRecord {
@@ -55,7 +53,7 @@ export interface AuditRecord {
 const StoredAuditAction = z.object({
   type: z.literal("action"),
   time: z.number(),
-  detail: z.object({ environment: z.string().min(1), kind: z.string().min(1), id: z.string().min(1), outcome: z.string().min(1) }),
+  detail: z.object({ environment: z.string().check(z.minLength(1)), kind: z.string().check(z.minLength(1)), id: z.string().check(z.minLength(1)), outcome: z.string().check(z.minLength(1)) }),
 });
 
 /** Everything the recommendations read; a reader that is absent yields undefined. */
@@ -93,7 +91,7 @@ export function dynamoTableReader(ddb: DynamoDBDocumentClient, tableName: string
  * Decodes the items that are records (`isRecord`): one that does not match `schema` is skipped
  * and counted; `toRecord` may leave out a well-formed record the report has no use for.
  */
-function decodeAll<T, S>(schema: z.ZodType<S>, items: Record<string, unknown>[], isRecord: (item: Record<string, unknown>) => boolean, toRecord: (stored: S) => T | undefined, counter: { skipped: number }): T[] {
+function decodeAll<T, S>(schema: z.ZodMiniType<S>, items: Record<string, unknown>[], isRecord: (item: Record<string, unknown>) => boolean, toRecord: (stored: S) => T | undefined, counter: { skipped: number }): T[] {
   const out: T[] = [];
   for (const item of items) {
     if (!isRecord(item)) continue;

@@ -4,7 +4,7 @@
  * retried) without a single AWS call, because for a function that stops or deletes things,
  * "I did not understand" must never turn into "run the default job".
  */
-import { z } from "zod";
+import * as z from "./zod";
 
 /** What EventBridge sends for a schedule rule without an input override. */
 export const ScheduledEvent = z.object({
@@ -64,6 +64,6 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Zod issues as one line: `environment: Too big: expected string to have <=256 characters; (root): Unrecognized key: "dryrun"`. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
 }

@@ -4,7 +4,7 @@
  * operator command, and refuses anything else with a message that says what it expected,
  * having made no AWS call.
  */
-import { z } from "zod";
+import * as z from "../shared/zod";
 
 /** EventBridge's own event for a schedule rule without input. */
 export const ScheduledEvent = z.object({
@@ -13,7 +13,7 @@ export const ScheduledEvent = z.object({
 });
 
 /** Zod issues as short "path: message" lines, for refusals and logs. */
-export function problemsOf(error: z.ZodError): string[] {
+export function problemsOf(error: z.core.$ZodError): string[] {
   return error.issues.map((i) => `${i.path.join(".") || "event"}: ${i.message}`);
 }
 

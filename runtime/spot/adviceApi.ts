@@ -4,23 +4,25 @@
  * caller was granted, or runs the operator's `reset-circuit` command. Anything else is
  * refused before any AWS call.
  */
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { AdminCommand, type GuardEventInput } from "../contract";
 import type { Log } from "../shared/observability";
 import type { CapacityAdvice, CapacityAdvisor, ProbeCoordinator } from "./advice";
 import { effectiveState, type CircuitState } from "./breaker";
 import type { BreakerStore } from "./breakerStore";
 
-const instanceType = z.string().max(64, "must be at most 64 characters").regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "m5.large"');
+const instanceType = z.string().check(z.maxLength(64, "must be at most 64 characters"), z.regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "m5.large"'));
 const availabilityZone = z
   .string()
-  .max(32, "must be at most 32 characters")
-  .regex(/^[a-z]{2}(-[a-z0-9]+)+-\d+[a-z]$|^[a-z]{2}(-[a-z0-9]+)+-\d+-[a-z0-9-]+$/, 'must be an availability zone such as "us-east-1a"');
+  .check(
+    z.maxLength(32, "must be at most 32 characters"),
+    z.regex(/^[a-z]{2}(-[a-z0-9]+)+-\d+[a-z]$|^[a-z]{2}(-[a-z0-9]+)+-\d+-[a-z0-9-]+$/, 'must be an availability zone such as "us-east-1a"'),
+  );
 
 export const AdviceRequest = z.strictObject({
   instanceType,
   availabilityZone,
-  environment: z.string().max(128).optional(),
+  environment: z.optional(z.string().check(z.maxLength(128))),
 });
 
 /**
@@ -32,7 +34,7 @@ export const ProbeReport = z.strictObject({
   probe: z.enum(["launched", "failed"]),
   instanceType,
   availabilityZone,
-  instanceId: z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be an EC2 instance id").optional(),
+  instanceId: z.optional(z.string().check(z.regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be an EC2 instance id"))),
 });
 
 export interface ResetResult {

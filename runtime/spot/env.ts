@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { ENV } from "../contract";
 import { jsonVariable } from "../shared/env";
 import { SpotAdvisor } from "./advice";
@@ -18,12 +18,12 @@ type SettingsVar = typeof ENV.settings | typeof ENV.spotSettings;
 // The settings arrive under `settings`, copied from whichever variable carries them (named in errors).
 function spotEnv(settingsVar: SettingsVar) {
   return z.object({
-    [ENV.stack]: z.string().min(1),
-    [ENV.breakerTable]: z.string().min(1),
-    [ENV.poolRiskTable]: z.string().min(1),
-    [ENV.alertTopicArn]: z.string().min(1),
-    AWS_REGION: z.string().min(1),
-    settings: jsonVariable(settingsVar, SpotSettings).default(SpotSettings.parse({})),
+    [ENV.stack]: z.string().check(z.minLength(1)),
+    [ENV.breakerTable]: z.string().check(z.minLength(1)),
+    [ENV.poolRiskTable]: z.string().check(z.minLength(1)),
+    [ENV.alertTopicArn]: z.string().check(z.minLength(1)),
+    AWS_REGION: z.string().check(z.minLength(1)),
+    settings: z._default(jsonVariable(settingsVar, SpotSettings), SpotSettings.parse({})),
   });
 }
 export const SpotEnv = spotEnv(ENV.settings);

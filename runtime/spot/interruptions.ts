@@ -9,7 +9,7 @@
  * open circuits on noise. An interruption warning is the fact that counts.
  */
 import { paginateDescribeInstances, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { TAGS, type GuardEventInput } from "../contract";
 import type { Log } from "../shared/observability";
 import { eventExcerpt } from "./accepted";
@@ -25,12 +25,12 @@ export const REBALANCE_RECOMMENDATION = "EC2 Instance Rebalance Recommendation";
 export const SpotEvent = z.object({
   source: z.literal("aws.ec2"),
   "detail-type": z.enum([INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION]),
-  id: z.string().max(128).optional(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as "us-east-1"'),
-  time: z.string().datetime().optional(),
+  id: z.optional(z.string().check(z.maxLength(128))),
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as "us-east-1"')),
+  time: z.optional(z.iso.datetime()),
   detail: z.object({
-    "instance-id": z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be an EC2 instance id such as i-0123456789abcdef0"),
-    "instance-action": z.string().max(64).optional(),
+    "instance-id": z.string().check(z.regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, "must be an EC2 instance id such as i-0123456789abcdef0")),
+    "instance-action": z.optional(z.string().check(z.maxLength(64))),
   }),
 });
 export type SpotEvent = z.infer<typeof SpotEvent>;

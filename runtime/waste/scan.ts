@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import { z } from "zod";
+import * as z from "../shared/zod";
 import { publishEvent } from "../shared/events";
 import type { Log } from "../shared/observability";
 import { applyCleanup, planCleanup, type StepResult } from "./cleanup";
@@ -17,12 +17,12 @@ import type { CleanupMark, FindingKind, Inventory, StoredFinding, WastePrices } 
 
 /** The scanner's settings, passed by the component as JSON in COSTGUARD_SETTINGS. */
 export const WasteSettings = z.object({
-  unattachedVolumeDays: z.number().int().min(0),
-  snapshotAgeDays: z.number().int().min(1),
-  stoppedInstanceDays: z.number().int().min(1),
-  cleanup: z.enum(["off", "dry-run", "apply"]).default("off"),
-  cleanupGraceDays: z.number().int().min(1).default(7),
-  cleanupMaxActionsPerRun: z.number().int().min(1).default(20),
+  unattachedVolumeDays: z.int().check(z.gte(0)),
+  snapshotAgeDays: z.int().check(z.gte(1)),
+  stoppedInstanceDays: z.int().check(z.gte(1)),
+  cleanup: z._default(z.enum(["off", "dry-run", "apply"]), "off"),
+  cleanupGraceDays: z._default(z.int().check(z.gte(1)), 7),
+  cleanupMaxActionsPerRun: z._default(z.int().check(z.gte(1)), 20),
 });
 export type WasteSettings = z.infer<typeof WasteSettings>;
 

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { NodeDrainer, type Clock } from "../../runtime/k8s/drain";
-import { ClientNodeKube } from "../../runtime/k8s/kubeApi";
-import { clusterKubeConfig } from "../../runtime/k8s/kubeConfig";
 import { memoryLog } from "../../runtime/shared/observability";
+import { KUBE_CLIENTS } from "./clientNodeKube";
 import { FakeKubeServer, type FakePod } from "./fakeKubeServer";
 
 /** Virtual time: sleeping advances it at once, so retries and deadlines need no real waiting. */
@@ -28,13 +27,14 @@ const nodes = [
 ];
 const onNode = (pods: Omit<FakePod, "nodeName">[], nodeName = nodes[0]!.name): FakePod[] => pods.map((p) => ({ ...p, nodeName }));
 
-describe("node drainer against a Kubernetes API server (real client-node)", () => {
+// The deployed client and the real client-node, through the same scenarios.
+for (const [clientName, makeKube] of Object.entries(KUBE_CLIENTS)) describe(`node drainer against a Kubernetes API server (${clientName})`, () => {
   let server: FakeKubeServer;
   let endpoint: string;
 
   function drainer(clock: Clock, deadlineSeconds = 90) {
-    const kc = clusterKubeConfig({ clusterName: "demo", endpoint, tokens: { token: async () => "k8s-aws-v1.test-token" } });
-    return new NodeDrainer(new ClientNodeKube(kc), { deadlineSeconds, clock, log: memoryLog() });
+    const kube = makeKube({ clusterName: "demo", endpoint, tokens: { token: async () => "k8s-aws-v1.test-token" } });
+    return new NodeDrainer(kube, { deadlineSeconds, clock, log: memoryLog() });
   }
 
   before(async () => {
@@ -116,8 +116,7 @@ describe("node drainer against a Kubernetes API server (real client-node)", () =
 
   it("counts a pod already gone (404) as done and a forbidden eviction (403) as failed, without retrying it", async () => {
     server.pods.push(...onNode([{ namespace: "shop", name: "locked", ownerKind: "ReplicaSet", evictionStatus: 403 }, { namespace: "shop", name: "web-1", ownerKind: "ReplicaSet" }]));
-    const kc = clusterKubeConfig({ clusterName: "demo", endpoint, tokens: { token: async () => "t" } });
-    const kube = new ClientNodeKube(kc);
+    const kube = makeKube({ clusterName: "demo", endpoint, tokens: { token: async () => "t" } });
     // The pod disappears between the listing and the eviction.
     const racing = { ...kube, listNodes: () => kube.listNodes(), getNode: (n: string) => kube.getNode(n), setUnschedulable: (n: string, u: boolean) => kube.setUnschedulable(n, u), evictPod: (ns: string, n: string) => kube.evictPod(ns, n), listPodsOnNode: async (n: string) => {
       const pods = await kube.listPodsOnNode(n);

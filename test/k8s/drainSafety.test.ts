@@ -1,6 +1,6 @@
 /**
- * What a drain may evict, as `kubectl drain` decides it (real @kubernetes/client-node against
- * the loopback API server): a pod without a controller is never recreated, a pod's emptyDir
+ * What a drain may evict, as `kubectl drain` decides it (the function's own Kubernetes client
+ * against the loopback API server): a pod without a controller is never recreated, a pod's emptyDir
  * data dies with it, and `cluster-autoscaler.kubernetes.io/safe-to-evict: "false"` says the
  * owner does not want it moved. The scheduled rebalance (nothing forces it) refuses to drain a
  * node holding such pods and says which; the interruption drain (the node goes anyway) evicts
@@ -9,8 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { NodeDrainer, drainNode } from "../../runtime/k8s/drain";
-import { ClientNodeKube } from "../../runtime/k8s/kubeApi";
-import { clusterKubeConfig } from "../../runtime/k8s/kubeConfig";
+import { KubeRestClient } from "../../runtime/k8s/kubeRest";
 import { memoryLog } from "../../runtime/shared/observability";
 import { FakeKubeServer, type FakePod } from "./fakeKubeServer";
 
@@ -23,7 +22,7 @@ const clock = () => {
 
 describe("drain safety against a Kubernetes API server", () => {
   const server = new FakeKubeServer();
-  let kube: ClientNodeKube;
+  let kube: KubeRestClient;
   const pods: Omit<FakePod, "nodeName">[] = [
     { namespace: "shop", name: "web-1", ownerKind: "ReplicaSet" },
     { namespace: "shop", name: "db-0", ownerKind: "StatefulSet", pdbBlocks: 2 },
@@ -34,7 +33,7 @@ describe("drain safety against a Kubernetes API server", () => {
   ];
   before(async () => {
     const endpoint = await server.start();
-    kube = new ClientNodeKube(clusterKubeConfig({ clusterName: "demo", endpoint, tokens: { token: async () => "t" } }));
+    kube = new KubeRestClient({ clusterName: "demo", endpoint, tokens: { token: async () => "t" } });
   });
   after(() => server.stop());
   beforeEach(() => {

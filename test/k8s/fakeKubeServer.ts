@@ -2,11 +2,15 @@
  * A loopback HTTP server that speaks the part of the Kubernetes API the node optimizer uses:
  * list/get/patch nodes (JSON merge patch), list pods by `fieldSelector=spec.nodeName=...`,
  * and pod evictions (policy/v1) answering 201, 429 (a PodDisruptionBudget) or 404. State is
- * plain objects the test can read; every request is recorded. Pods are as varied as a real
+ * plain objects the test can read; every request is recorded. Lists are paged as the API server
+ * pages them (`limit`, an opaque `continue` token), at most `pageSize` items a page whatever the
+ * limit asked, as a real server may return fewer. Served over https with the given key and
+ * certificate, as EKS serves it. Pods are as varied as a real
  * cluster's: owned by a controller (ownerReferences with controller: true) or bare, with
  * emptyDir volumes, annotated cluster-autoscaler.kubernetes.io/safe-to-evict, mirror pods.
  */
 import * as http from "node:http";
+import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface FakeNode {
@@ -36,6 +40,7 @@ export interface FakePod {
 export interface RecordedRequest {
   method: string;
   path: string;
+  query: Record<string, string>;
   contentType?: string;
   authorization?: string;
   body?: unknown;
@@ -55,17 +60,22 @@ export class FakeKubeServer {
   readonly nodes = new Map<string, FakeNode>();
   readonly pods: FakePod[] = [];
   readonly requests: RecordedRequest[] = [];
+  /** Most items a list page holds, whatever `limit` the client asked for. */
+  pageSize = Infinity;
   private server?: http.Server;
 
-  constructor(init: { nodes?: FakeNode[]; pods?: FakePod[] } = {}) {
+  constructor(init: { nodes?: FakeNode[]; pods?: FakePod[]; pageSize?: number } = {}) {
     for (const n of init.nodes ?? []) this.nodes.set(n.name, { ...n });
     this.pods.push(...(init.pods ?? []).map((p) => ({ ...p })));
+    this.pageSize = init.pageSize ?? Infinity;
   }
 
-  async start(): Promise<string> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+  /** Listens on loopback: http, or https with `tls` (PEM key and certificate). Returns the endpoint. */
+  async start(tls?: { key: string; cert: string }): Promise<string> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    this.server = tls ? https.createServer(tls, handler) : http.createServer(handler);
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `${tls ? "https" : "http"}://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -115,7 +125,7 @@ export class FakeKubeServer {
     const raw = Buffer.concat(chunks).toString("utf8");
     const body = raw ? (JSON.parse(raw) as unknown) : undefined;
     const url = new URL(req.url ?? "/", "http://localhost");
-    this.requests.push({ method: req.method ?? "", path: url.pathname, contentType: req.headers["content-type"], authorization: req.headers.authorization, body });
+    this.requests.push({ method: req.method ?? "", path: url.pathname, query: Object.fromEntries(url.searchParams), contentType: req.headers["content-type"], authorization: req.headers.authorization, body });
     const send = (code: number, obj: object) => {
       res.writeHead(code, { "content-type": "application/json" });
       res.end(JSON.stringify(obj));
@@ -123,9 +133,20 @@ export class FakeKubeServer {
     const status = (code: number, reason: string, message: string) =>
       send(code, { apiVersion: "v1", kind: "Status", status: "Failure", reason, message, code });
 
+    /** One page of `all`, from the offset the continue token names. */
+    const page = (kind: string, all: object[]) => {
+      const token = url.searchParams.get("continue");
+      const offset = token ? Number(/^offset-(\d+)$/.exec(token)?.[1] ?? NaN) : 0;
+      if (!Number.isInteger(offset)) return status(400, "BadRequest", `invalid continue token ${token}`);
+      const size = Math.min(Number(url.searchParams.get("limit") ?? Infinity) || Infinity, this.pageSize);
+      const items = all.slice(offset, offset + size);
+      const more = offset + items.length < all.length;
+      return send(200, { apiVersion: "v1", kind, metadata: more ? { continue: `offset-${offset + items.length}` } : {}, items });
+    };
+
     let m: RegExpExecArray | null;
     if (req.method === "GET" && url.pathname === "/api/v1/nodes") {
-      return send(200, { apiVersion: "v1", kind: "NodeList", metadata: {}, items: [...this.nodes.values()].map((n) => this.nodeJson(n)) });
+      return page("NodeList", [...this.nodes.values()].map((n) => this.nodeJson(n)));
     }
     if ((m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname))) {
       const node = this.nodes.get(decodeURIComponent(m[1]!));
@@ -141,8 +162,7 @@ export class FakeKubeServer {
     if (req.method === "GET" && url.pathname === "/api/v1/pods") {
       const selector = url.searchParams.get("fieldSelector") ?? "";
       const sm = /^spec\.nodeName=(.+)$/.exec(selector);
-      const items = this.pods.filter((p) => !sm || p.nodeName === sm[1]).map((p) => this.podJson(p));
-      return send(200, { apiVersion: "v1", kind: "PodList", metadata: {}, items });
+      return page("PodList", this.pods.filter((p) => !sm || p.nodeName === sm[1]).map((p) => this.podJson(p)));
     }
     if (req.method === "POST" && (m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/eviction$/.exec(url.pathname))) {
       const [ns, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];

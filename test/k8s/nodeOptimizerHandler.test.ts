@@ -10,8 +10,7 @@ import { ENV } from "../../runtime/contract";
 import { handleNodeOptimizerEvent, unwiredAdvisor, type NodeOptimizerDeps } from "../../runtime/handlers/nodeOptimizer";
 import { SdkAsgGateway } from "../../runtime/k8s/asgGateway";
 import { urlOfEksToken } from "../../runtime/k8s/eksToken";
-import { ClientNodeKube } from "../../runtime/k8s/kubeApi";
-import { clusterKubeConfig } from "../../runtime/k8s/kubeConfig";
+import { KubeRestClient } from "../../runtime/k8s/kubeRest";
 import type { NodeOptimizerRuntimeSettings } from "../../runtime/k8s/settings";
 import { memoryLog } from "../../runtime/shared/observability";
 import { FakeFleet, GROUP } from "./fakeFleet";
@@ -47,7 +46,7 @@ describe("nodeOptimizer handler", () => {
     const snsMock = mockClient(sns);
     snsMock.on(PublishCommand).resolves({ MessageId: "m" });
     const log = memoryLog();
-    const kube = fleet ?? new ClientNodeKube(clusterKubeConfig({ clusterName: "shop", endpoint, tokens: { token: async () => "t" } }));
+    const kube = fleet ?? new KubeRestClient({ clusterName: "shop", endpoint, tokens: { token: async () => "t" } });
     const deps: NodeOptimizerDeps = {
       settings: settings(endpoint, groups),
       kube,
@@ -155,7 +154,7 @@ describe("nodeOptimizer handler", () => {
     assert.equal(snsMock.commandCalls(PublishCommand).length, 0, "a skip is logged, not announced");
   });
 
-  it("the esbuild bundle (client-node included) runs and signs its token with the function's credentials", async () => {
+  it("the esbuild bundle runs and signs its token with the function's credentials", async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cg-no-")), "index.js");
     fs.writeFileSync(file, bundleHandler("nodeOptimizer"));
     const saved = { ...process.env };

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark script in tools/bench/ (one process each, so one
- * capability's memory does not skew another's), or only those named: `npm run bench -- spot`.
+ * capability's memory does not skew another's), or only those named: `npm run bench -- spot`; flags
+ * (`npm run bench -- foundation --quick`) are passed on to each script.
  * Figures are reported as ratios measured in the same run; nothing here is a pass/fail test.
  */
 import "../requireNode";
@@ -8,7 +9,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const wanted = process.argv.slice(2);
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const flags = process.argv.slice(2).filter((a) => a.startsWith("-"));
 const scripts = fs
   .readdirSync(__dirname)
   .filter((f) => f.endsWith(".ts") && f !== "index.ts" && !f.startsWith("_"))
@@ -17,7 +19,7 @@ const scripts = fs
 let failed = 0;
 for (const script of scripts) {
   console.log(`\n=== ${path.basename(script, ".ts")} ===`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", path.join(__dirname, script)], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", path.join(__dirname, script), ...flags], { stdio: "inherit" });
   if (r.status !== 0) {
     failed++;
     console.error(`bench ${script} failed (exit ${r.status})`);
