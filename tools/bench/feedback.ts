@@ -1,0 +1,54 @@
+/**
+ * Feedback benchmarks (issue 16, goals 1 and 3), measured in one run so a loaded machine slows
+ * every side alike:
+ *  - `tsc --noEmit -p .`, the yardstick;
+ *  - the offline plan of the dev stack with a cold bundle cache (an empty cache directory) and
+ *    again with the cache it filled: goals ≤ 0.5× and ≤ 0.2× the type-check;
+ *  - with `--tests`: `npm test` wall time (goal ≤ 90 s on a 2-core machine) and, for the ratio,
+ *    the same suite one file at a time (`--test-concurrency=1`). Minutes each: opt-in.
+ *
+ *   npm run bench -- feedback            plan and type-check
+ *   npm run bench -- feedback --tests    npm test too
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const root = path.join(__dirname, "..", "..");
+const withTests = process.argv.includes("--tests") || process.env.COSTGUARD_BENCH_TESTS === "1";
+
+function timed(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  if (r.status !== 0) throw new Error(`${label} failed (exit ${r.status}):\n${r.stderr}`);
+  return seconds;
+}
+
+const node = process.execPath;
+const tsx = ["--import", "tsx"];
+const cache = fs.mkdtempSync(path.join(os.tmpdir(), "costguard-bench-bundles-"));
+const plan = (label: string) => timed(label, node, [...tsx, path.join(root, "tools", "plan.ts"), "--stack", "dev"], { COSTGUARD_BUNDLE_CACHE: cache });
+
+const tsc = timed("tsc", node, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "."]);
+const cold = plan("plan (cold bundle cache)");
+const warm = plan("plan (warm bundle cache)");
+fs.rmSync(cache, { recursive: true, force: true });
+
+const rows: [string, string, string, string][] = [
+  ["tsc --noEmit -p .", `${tsc.toFixed(1)} s`, "1.00×", ""],
+  ["plan dev, first (cold bundle cache)", `${cold.toFixed(1)} s`, `${(cold / tsc).toFixed(2)}×`, cold / tsc <= 0.5 ? "≤ 0.5× ✔" : "≤ 0.5× ✖"],
+  ["plan dev, repeated (warm cache)", `${warm.toFixed(1)} s`, `${(warm / tsc).toFixed(2)}×`, warm / tsc <= 0.2 ? "≤ 0.2× ✔" : "≤ 0.2× ✖"],
+];
+if (withTests) {
+  const concurrent = timed("npm test", node, [...tsx, path.join(root, "tools", "runTests.ts")]);
+  const serial = timed("npm test, one file at a time", node, [...tsx, path.join(root, "tools", "runTests.ts"), "--test-concurrency=1"]);
+  rows.push(["npm test, one file at a time", `${serial.toFixed(0)} s`, "", ""]);
+  rows.push(["npm test (default concurrency)", `${concurrent.toFixed(0)} s`, `${(concurrent / serial).toFixed(2)}× of one at a time`, concurrent <= 90 ? "≤ 90 s ✔" : "≤ 90 s ✖"]);
+}
+
+console.log(`Feedback on this machine (${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)} at the end): ratios to the type-check measured in the same run.`);
+const w = Math.max(...rows.map((r) => r[0].length));
+for (const [what, time, ratio, goal] of rows) console.log(`  ${what.padEnd(w)}  ${time.padStart(7)}  ${ratio.padEnd(24)}  ${goal}`);
+if (!withTests) console.log("  (npm test's wall time: run with --tests; it takes minutes.)");
