@@ -4,8 +4,11 @@
  * Each is planned as `pulumi preview` would run it, or reported as it would fail.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, it } from "node:test";
-import { planProgram, resourcesByName } from "./cli";
+import { plan, planProgram, resourcesByName, root } from "./cli";
 
 interface PlanJson {
   resourceCount: number;
@@ -67,6 +70,17 @@ describe("a program that throws", () => {
     assert.match(r.stderr, /^program failed: RangeError: replica count file says 0: at least 1 replica is needed$/m);
     assert.match(r.stderr, /naming\.ts:11:\d+/);
     ownFramesOnly(r.stderr);
+  });
+
+  it("that cannot start (no entry file): 'program failed' and what to do, exit 3, no frames", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "costguard-noentry-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: noentry\nruntime: nodejs\n");
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  aws:region: us-east-1\n");
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+    const r = plan("--program", dir);
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /^program failed: no program entry \(package\.json main, index\.ts or index\.js\) in /m);
+    assert.ok(!/^\s+at /m.test(r.stderr), r.stderr);
   });
 
   it("inside an apply that computes an input: the program fails, the resource is not silently dropped", () => {

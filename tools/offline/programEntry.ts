@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as yaml from "js-yaml";
+import { ProgramSetupError } from "./programError";
 
 /** The program's entry file and whether it is an ES module, found as the Pulumi Node.js host finds them. */
 export function programEntry(programDir: string): { file: string; esm: boolean } {
@@ -19,7 +20,7 @@ export function programEntry(programDir: string): { file: string; esm: boolean }
     const p = path.resolve(root, candidate);
     if (fs.existsSync(p)) return { file: p, esm: /\.m[jt]s$/.test(p) || isModulePackage(root) };
   }
-  throw new Error(`no program entry (package.json main, index.ts or index.js) in ${root}`);
+  throw new ProgramSetupError(`no program entry (package.json main, index.ts or index.js) in ${root}`);
 }
 
 function isModulePackage(dir: string): boolean {

@@ -19,6 +19,14 @@ export function pulumiConfigErrorLine(err: Error): string {
   return err.message.replace(/\n\s*/g, ": ");
 }
 
+/** The program cannot be run at all (no entry file, its dependencies not installed): no frames to show. */
+export class ProgramSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProgramSetupError";
+  }
+}
+
 function inDir(frame: string, dir: string): boolean {
   return frame.includes(dir + path.sep) || frame.includes(pathToFileURL(dir).href + "/");
 }
@@ -28,6 +36,7 @@ function inDir(frame: string, dir: string): boolean {
  * never the program's, even when the program is costguard itself.
  */
 export function describeProgramFailure(err: unknown, programDir: string, toolsDir: string): string {
+  if (err instanceof Error && err.name === "ProgramSetupError") return `program failed: ${err.message}`;
   if (!(err instanceof Error)) return `program failed: it threw ${typeof err === "string" ? JSON.stringify(err) : String(err)} (not an Error, so no stack)`;
   const kind = err.name && err.name !== "Error" ? `${err.name}: ` : "";
   const lines = [`program failed: ${kind}${err.message}`];

@@ -13,6 +13,7 @@ import * as yaml from "js-yaml";
 import { declaredProperties, EngineRecorder, type DeclaredProperties, type EngineResource } from "./engine";
 import { RecordingMocks, type PlannedResource } from "./mocks";
 import { loadAndRun, programEntry } from "./programEntry";
+import { ProgramSetupError } from "./programError";
 
 export interface ProgramRun {
   project: string;
@@ -227,7 +228,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   try {
     pulumiPath = require.resolve("@pulumi/pulumi", { paths: [programDir] });
   } catch {
-    throw new Error(`cannot find @pulumi/pulumi from ${programDir}: run \`npm install\` in the program's directory first`);
+    throw new ProgramSetupError(`cannot find @pulumi/pulumi from ${programDir}: run \`npm install\` in the program's directory first`);
   }
   const pulumi = require(pulumiPath) as typeof import("@pulumi/pulumi");
   pulumi.runtime.setAllConfig(values, secretKeys);
