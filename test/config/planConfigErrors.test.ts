@@ -43,7 +43,13 @@ const REGION = "config:\n  aws:region: us-east-1\n";
 const CASES: CliCase[] = [
   { name: "a YAML syntax error", files: { "Pulumi.bad.yaml": `${REGION}  costguard:failsafe: {enabled: false\n` }, says: /Pulumi\.bad\.yaml is invalid \(1 problem\):\n {2}- is not valid YAML at line \d+, column \d+: / },
   { name: "a duplicate key", files: { "Pulumi.bad.yaml": `${REGION}  costguard:monthlyBudgetUsd: 5\n  costguard:monthlyBudgetUsd: 50\n` }, says: /is not valid YAML at line 4, column 3: duplicated mapping key/ },
-  { name: "a stack with no stack file", files: {}, stack: "staging", says: /^no stack config Pulumi\.staging\.yaml in .* \(stacks here: dev, prod\): pass --stack with one of them/ },
+  // Planned with empty config, as `pulumi preview` plans a new stack: costguard's own validation then stops it.
+  {
+    name: "a stack with no stack file",
+    files: {},
+    stack: "staging",
+    says: /^note: no stack config Pulumi\.staging\.yaml in .* \(stacks here: dev, prod\): planned with empty config, as `pulumi preview` does on a new stack[^\n]*\n(note: [^\n]*\n)*costguard stack config is invalid \(1 problem\):\n {2}- aws:region is not set: run `pulumi config set aws:region <region>`/,
+  },
   { name: "an empty stack file", files: { "Pulumi.bad.yaml": "" }, says: /costguard stack config is invalid \(1 problem\):\n {2}- aws:region is not set: run `pulumi config set aws:region <region>`/ },
   { name: "a stack without aws:region", files: { "Pulumi.bad.yaml": "config:\n  costguard:monthlyBudgetUsd: 5\n" }, says: /- aws:region is not set/ },
   {

@@ -45,9 +45,10 @@ describe("npm run plan", () => {
     assert.match(r.stderr, /costguard:failsafe\.maxActionsPerRun .*\(got 0\)/);
   });
 
-  it("names the known stacks when the stack file is missing", () => {
+  it("plans a stack without a stack file with empty config, naming the known stacks; costguard then needs aws:region", () => {
     const r = plan("--stack", "nope");
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /no stack config Pulumi\.nope\.yaml .*stacks here: dev, prod/);
+    assert.match(r.stderr, /note: no stack config Pulumi\.nope\.yaml .*stacks here: dev, prod\): planned with empty config/);
+    assert.match(r.stderr, /aws:region is not set/);
   });
 });

@@ -25,12 +25,12 @@ export function shortHash(text: string): string {
 }
 
 /** 17 lowercase hex characters, stable per name (EC2-style resource ids). */
-function hex17(name: string): string {
+export function hex17(name: string): string {
   return (shortHash(name) + shortHash(`${name}#`) + shortHash(`${name}##`)).slice(0, 17);
 }
 
 /** A stable UUID-shaped string per name. */
-function uuid(name: string): string {
+export function uuid(name: string): string {
   const h = (shortHash(name) + shortHash(`${name}/1`) + shortHash(`${name}/2`) + shortHash(`${name}/3`) + shortHash(`${name}/4`)).padEnd(32, "0");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -16,6 +16,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { arnAndId, shortHash } from "./arns";
+import { answerInvoke } from "./invokes";
 import type { DeclaredProperties } from "./engine";
 
 export const MOCK_ACCOUNT = "123456789012";
@@ -71,6 +72,8 @@ const AUTO_NAMED = /Queue|Topic|Function|Table|Role|LogGroup|Cluster|Repository|
 
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
+  /** Invokes the mocks could not answer: token → number of calls. */
+  private readonly unanswered = new Map<string, number>();
   private readonly providerTags = new Map<string, Record<string, string>>();
   private readonly options: MockOptions;
 
@@ -132,17 +135,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const answer = answerInvoke(args.token, args.inputs ?? {}, { region: this.region, account: MOCK_ACCOUNT });
+    if (answer) return answer;
     switch (args.token) {
-      case "aws:index/getCallerIdentity:getCallerIdentity":
-        return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/offline-plan`, userId: "AIDAOFFLINEPLAN", id: MOCK_ACCOUNT };
-      case "aws:index/getRegion:getRegion":
-        return { name: this.region, region: this.region, id: this.region, endpoint: `ec2.${this.region}.amazonaws.com`, description: this.region };
-      case "aws:index/getPartition:getPartition":
-        return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
-      case "aws:index/getAvailabilityZones:getAvailabilityZones":
-        return { names: ["a", "b", "c"].map((s) => `${this.region}${s}`), zoneIds: ["az1", "az2", "az3"], id: this.region };
-      case "aws:iam/getPolicyDocument:getPolicyDocument":
-        return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }), id: "policy" };
       // --- EKS (node optimizer): a public-endpoint cluster with access entries enabled ---
       case "aws:eks/getCluster:getCluster": {
         const name = String(args.inputs.name);
@@ -158,9 +153,19 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           status: "ACTIVE",
         };
       }
-      default:
+      default: {
+        // Answered with its own arguments, as before; named in the plan's output, because any
+        // value the program derives from it is a placeholder.
+        const seen = this.unanswered.get(args.token) ?? 0;
+        this.unanswered.set(args.token, seen + 1);
         return { ...args.inputs };
+      }
     }
+  }
+
+  /** The invokes answered only with their own arguments, in the order first seen. */
+  get unansweredInvokes(): { token: string; calls: number }[] {
+    return [...this.unanswered].map(([token, calls]) => ({ token, calls }));
   }
 
   private record(args: pulumi.runtime.MockResourceArgs, inputs: Record<string, unknown>, state: Record<string, unknown>, id?: string): void {

@@ -12,6 +12,8 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { declaredProperties, EngineRecorder, type DeclaredProperties, type EngineResource } from "./engine";
 import { RecordingMocks, type PlannedResource } from "./mocks";
+import { loadAndRun, programEntry } from "./programEntry";
+import { ProgramSetupError } from "./programError";
 
 export interface ProgramRun {
   project: string;
@@ -28,6 +30,10 @@ export interface ProgramRun {
    * root stack, default providers (just before their first user), components and custom resources.
    */
   engine: EngineResource[];
+  /** Invokes the mocks could not answer (answered with their own arguments): token and calls. */
+  unansweredInvokes: { token: string; calls: number }[];
+  /** What the plan assumed that a user should know (no stack file, no region). */
+  notes: string[];
 }
 
 export interface RunOptions {
@@ -43,6 +49,8 @@ export interface RunOptions {
    * of a resource being created are unknown (the plan). Default: resolved, as after `pulumi up`.
    */
   firstPreview?: boolean;
+  /** Called with each note as it is made (before the program runs, so a failure still shows it). */
+  onNote?: (note: string) => void;
 }
 
 /**
@@ -112,7 +120,7 @@ const fullTypeName = (type: string, items: Declared["items"]): string => (items 
  * stack file is an error; a declared default fills an absent key; an explicitly typed key's
  * stack value must have that type; a `secret: true` key must be stored encrypted.
  */
-export function loadStackConfig(programDir: string, stack: string): { project: string; values: Record<string, string>; secretKeys: string[] } {
+export function loadStackConfig(programDir: string, stack: string): { project: string; values: Record<string, string>; secretKeys: string[]; notes: string[] } {
   const projectFile = path.join(programDir, "Pulumi.yaml");
   if (!fs.existsSync(projectFile)) throw new StackFileError("Pulumi.yaml", [`does not exist in ${programDir}: --program must name a Pulumi project directory`]);
   const projectDoc = loadYaml(projectFile) as { name?: unknown; config?: Record<string, Declared | string | number | boolean | unknown[]> } | null;
@@ -121,13 +129,14 @@ export function loadStackConfig(programDir: string, stack: string): { project: s
   const stackFile = path.join(programDir, `Pulumi.${stack}.yaml`);
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];
-  if (!fs.existsSync(stackFile)) {
+  const notes: string[] = [];
+  const hasStackFile = fs.existsSync(stackFile);
+  if (!hasStackFile) {
+    // As `pulumi preview` on a stack just created: no values yet, Pulumi.yaml's defaults apply.
     const known = fs.readdirSync(programDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
-    throw new StackFileError(undefined, [
-      `no stack config ${path.basename(stackFile)} in ${programDir} (stacks here: ${known.join(", ") || "none"}): pass --stack with one of them, or create the file (pulumi stack init ${stack})`,
-    ]);
+    notes.push(`no stack config ${path.basename(stackFile)} in ${programDir} (stacks here: ${known.join(", ") || "none"}): planned with empty config, as \`pulumi preview\` does on a new stack (\`pulumi stack init ${stack}\`); pass --stack to plan another`);
   }
-  const doc = loadYaml(stackFile) ?? {};
+  const doc = (hasStackFile ? loadYaml(stackFile) : {}) ?? {};
   const name = path.basename(stackFile);
   if (typeof doc !== "object" || Array.isArray(doc)) throw new StackFileError(name, ["must be a YAML mapping with a `config:` section"]);
   const config = (doc as { config?: unknown }).config ?? {};
@@ -150,8 +159,15 @@ export function loadStackConfig(programDir: string, stack: string): { project: s
   const missing: string[] = [];
   for (const [declaredKey, raw] of Object.entries(projectDoc.config ?? {})) {
     const key = declaredKey.includes(":") ? declaredKey : `${project}:${declaredKey}`;
-    if (!key.startsWith(`${project}:`)) continue; // other namespaces carry a value, not a type
     const decl: Declared = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as Declared) : { default: raw };
+    if (!key.startsWith(`${project}:`)) {
+      // Other namespaces carry a project-wide value (e.g. `aws:region`), not a type: it applies
+      // to every stack that does not set the key itself.
+      const isDeclaration = raw !== null && typeof raw === "object" && !Array.isArray(raw) && ["type", "description", "default", "value", "secret", "items"].some((k) => k in raw);
+      const v = isDeclaration ? (decl.value !== undefined ? decl.value : decl.default) : raw;
+      if (!(key in values) && v !== undefined && v !== null) values[key] = typeof v === "object" ? JSON.stringify(v) : String(v);
+      continue;
+    }
     const hasDefault = decl.default !== undefined && decl.default !== null;
     const hasValue = decl.value !== undefined && decl.value !== null;
     if (!(key in values)) {
@@ -177,17 +193,7 @@ export function loadStackConfig(programDir: string, stack: string): { project: s
     );
   }
   if (problems.length) throw new StackFileError(name, problems);
-  return { project, values, secretKeys };
-}
-
-function programEntry(programDir: string): string {
-  const pkgFile = path.join(programDir, "package.json");
-  const main = fs.existsSync(pkgFile) ? (JSON.parse(fs.readFileSync(pkgFile, "utf8")) as { main?: string }).main : undefined;
-  for (const candidate of [main, "index.ts", "index.js"].filter(Boolean) as string[]) {
-    const p = path.resolve(programDir, candidate);
-    if (fs.existsSync(p)) return p;
-  }
-  throw new Error(`no program entry (package.json main, index.ts or index.js) in ${programDir}`);
+  return { project, values, secretKeys, notes };
 }
 
 function parseDefaultTags(value: string | undefined): Record<string, string> | undefined {
@@ -201,10 +207,20 @@ function parseDefaultTags(value: string | undefined): Record<string, string> | u
 
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const programDir = path.resolve(opts.programDir ?? path.join(__dirname, "..", ".."));
-  const { project, values, secretKeys } = loadStackConfig(programDir, opts.stack);
+  const notes: string[] = [];
+  const note = (n: string) => {
+    notes.push(n);
+    opts.onNote?.(n);
+  };
+  const stackConfig = loadStackConfig(programDir, opts.stack);
+  const { project, values, secretKeys } = stackConfig;
+  stackConfig.notes.forEach(note);
   Object.assign(values, opts.config);
   secretKeys.push(...(opts.secretKeys ?? []));
-  const region = values["aws:region"] ?? "us-east-1";
+  const envRegion = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
+  // The AWS provider's own order: config, then the environment.
+  const region = values["aws:region"] ?? envRegion ?? "us-east-1";
+  if (!values["aws:region"]) note(`aws:region is not set in the stack config: planned and priced in ${region} (${envRegion ? "from AWS_REGION/AWS_DEFAULT_REGION" : "the plan's default; a real preview needs the region"})`);
   const firstPreview = opts.firstPreview ?? false;
 
   // The program's own @pulumi/pulumi: mocks must be set on the instance it will use.
@@ -212,7 +228,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   try {
     pulumiPath = require.resolve("@pulumi/pulumi", { paths: [programDir] });
   } catch {
-    throw new Error(`cannot find @pulumi/pulumi from ${programDir}: run \`npm install\` in the program's directory first`);
+    throw new ProgramSetupError(`cannot find @pulumi/pulumi from ${programDir}: run \`npm install\` in the program's directory first`);
   }
   const pulumi = require(pulumiPath) as typeof import("@pulumi/pulumi");
   pulumi.runtime.setAllConfig(values, secretKeys);
@@ -240,13 +256,44 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   };
 
   const entry = programEntry(programDir);
-  const outputs =
-    (await pulumi.runtime.runInPulumiStack(async () => {
+  // The host runs a program in its project directory: relative paths (./www, ../lambda) resolve there.
+  const cwd = process.cwd();
+  process.chdir(programDir);
+  // As the host, a rejection nobody handles or a throw in a callback fails the program: an
+  // error in an apply that feeds a resource's input surfaces only this way, after the stack's
+  // outputs resolved, and the resource would silently be missing from the plan.
+  const failures: unknown[] = [];
+  const onFailure = (err: unknown) => void failures.push(err);
+  process.on("unhandledRejection", onFailure);
+  process.on("uncaughtException", onFailure);
+  let outputs: unknown;
+  try {
+    outputs = await pulumi.runtime.runInPulumiStack(async () => {
       // Registered inside the stack: the root stack resource must exist first.
       pulumi.runtime.registerStackTransformation(recordParent);
-      return require(entry);
-    })) ?? {};
-  await pulumi.runtime.disconnect();
+      return loadAndRun(entry, note);
+    });
+    // Apply callbacks still pending run before this returns: still in the program's directory.
+    await pulumi.runtime.disconnect();
+    // Rejections are reported on the turns of the event loop after they happen.
+    for (let turn = 0; turn < 3 && !failures.length; turn++) await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.chdir(cwd);
+    process.off("unhandledRejection", onFailure);
+    process.off("uncaughtException", onFailure);
+  }
+  if (failures.length) throw failures[0];
   const resources = mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
-  return { project, stack: opts.stack, region, firstPreview, resources, parents, outputs: outputs as Record<string, unknown>, engine: recorder.resources };
+  return {
+    project,
+    stack: opts.stack,
+    region,
+    firstPreview,
+    resources,
+    parents,
+    outputs: (outputs ?? {}) as Record<string, unknown>,
+    engine: recorder.resources,
+    unansweredInvokes: mocks.unansweredInvokes,
+    notes,
+  };
 }
