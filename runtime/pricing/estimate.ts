@@ -29,6 +29,8 @@ export interface ResourceToPrice {
   /** Keys of the resources each input property was computed from (the engine's property
    *  dependencies): what still links a reference that a first preview cannot know (an ARN, an id). */
   dependsOn?: Record<string, string[]>;
+  /** Name of the component this resource was expanded from by rule (a child the plan's mocks cannot show). */
+  expandedFrom?: string;
 }
 
 /** Usage metered against an always-free allowance. */
@@ -50,6 +52,8 @@ export const FREE_ALLOWANCE = {
   dynamodbProvisionedRcu: ALWAYS_FREE.dynamodbProvisionedRcu,
   budgets: ALWAYS_FREE.budgets,
   schedulerInvocations: ALWAYS_FREE.schedulerInvocations,
+  cloudfrontDataGb: ALWAYS_FREE.cloudfrontDataGb,
+  cloudfrontRequests: ALWAYS_FREE.cloudfrontRequests,
 } as const;
 
 export interface LineItem {
@@ -66,12 +70,20 @@ export interface LineItem {
   basis: string;
   /** Quantity metered against a free allowance, in the allowance's unit. */
   usage?: { meter: FreeMeter; quantity: number; unitUsd: number };
+  /**
+   * Set on a charge that depends on usage nobody declared (requests, data, queries): its rate,
+   * e.g. "$3.50 per million requests". Such an item counts $0 and is listed apart, never as free.
+   */
+  dependsOnUsage?: string;
+  /** The component the resource was expanded from by rule, when it was. */
+  expandedFrom?: string;
 }
 
 export interface Unpriced {
   resource: string;
   type: string;
   reason: string;
+  expandedFrom?: string;
 }
 
 export interface Estimate {
@@ -126,12 +138,14 @@ export function estimateStack(resources: ResourceToPrice[], opts: EstimateOption
   let freeResources = 0;
   const parents = new Set(resources.map((r) => r.parent).filter(Boolean));
   for (const r of resources) {
-    // Remote components (awsx, eks) are single resources under mocks but have their children under the engine.
+    // Remote components (awsx, eks) are single resources under mocks but have their children under
+    // the engine (or expanded by rule in the offline plan): priced through the children.
     if (r.key && parents.has(r.key) && !r.type.startsWith("aws:")) continue;
     const result = priceResource(r, ctx);
-    if (result.kind === "priced") lineItems.push(...result.items.map((i) => ({ ...i, afterFreeTierUsd: i.monthlyUsd })));
+    const from = r.expandedFrom ? { expandedFrom: r.expandedFrom } : {};
+    if (result.kind === "priced") lineItems.push(...result.items.map((i) => ({ ...i, afterFreeTierUsd: i.monthlyUsd, ...from })));
     else if (result.kind === "free") freeResources++;
-    else if (result.kind === "unpriced") unpriced.push({ resource: r.name, type: r.type, reason: result.reason });
+    else if (result.kind === "unpriced") unpriced.push({ resource: r.name, type: r.type, reason: result.reason, ...from });
   }
   const freeTier = applyFreeTier(lineItems);
   const sum = (f: (i: LineItem) => number) => lineItems.reduce((s, i) => s + f(i), 0);
