@@ -78,7 +78,7 @@ describe("eks and aws-apigateway components expanded by rule", () => {
     const x = expand(component("eks:index:Cluster", "k8s", {}));
     assert.deepEqual(ofType(x, "aws:ec2/launchTemplate:LaunchTemplate").map((r) => r.inputs.instanceType), ["t3.medium"]);
     assert.deepEqual(ofType(x, "aws:autoscaling/group:Group").map((r) => r.inputs.desiredCapacity), [2]);
-    for (const off of [{ skipDefaultNodeGroup: true }, { fargate: true }, { autoMode: { enabled: true } }]) {
+    for (const off of [{ skipDefaultNodeGroup: true }, { fargate: true }, { autoMode: { enabled: true } }] as WireMap[]) {
       const y = expand(component("eks:index:Cluster", "k8s", off));
       assert.deepEqual(y.engine.filter((r) => y.expanded.has(r.urn)).map((r) => r.type), ["aws:eks/cluster:Cluster"], JSON.stringify(off));
     }
