@@ -13,8 +13,9 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { policies } from "../policy/policies";
-import { analyzeRun, expandedTreeNodes, policyConfigFile, type Analysis } from "./offline/analysis";
+import { analyzeRun, policyConfigFile, type Analysis } from "./offline/analysis";
 import { displayWire } from "./offline/engine";
+import { expandedTreeNodes } from "./offline/expand";
 import { loadPolicyConfig } from "./offline/policyConfig";
 import { resourceKey, runProgram, type ProgramRun } from "./offline/runProgram";
 
@@ -34,7 +35,7 @@ function buildTree(run: ProgramRun, analysis: Analysis): Node[] {
     nodes.set(key, { key, type: r.type, name: r.name, children: [] });
   }
   // The children remote components create, expanded by rule (the mocks cannot show them).
-  const expanded = new Map(expandedTreeNodes(analysis).map((x) => [x.key, x]));
+  const expanded = new Map(expandedTreeNodes(analysis.engine, analysis.expanded).map((x) => [x.key, x]));
   for (const x of expanded.values()) nodes.set(x.key, { key: x.key, type: x.type, name: x.name, children: [] });
   const roots: Node[] = [];
   for (const node of nodes.values()) {

@@ -131,19 +131,6 @@ function formatQty(n: number): string {
   return n >= 1000 ? `${Math.round(n).toLocaleString("en-US")}` : String(Number(n.toPrecision(3)));
 }
 
-/**
- * The expanded resources as nodes of the plan's tree: keyed by URN, under their parent (an
- * expanded resource's URN, or the program resource's `type::name` key the tree uses).
- */
-export function expandedTreeNodes(a: Analysis): { key: string; type: string; name: string; parentKey: string }[] {
-  const keyOf = (urn: string) => {
-    if (a.expanded.has(urn)) return urn;
-    const parts = urn.split("::");
-    return `${(parts[2] ?? "").split("$").pop()}::${parts.slice(3).join("::")}`;
-  };
-  return a.engine.filter((r) => a.expanded.has(r.urn)).map((r) => ({ key: r.urn, type: r.type, name: `${r.name}  (expanded by rule)`, parentKey: keyOf(r.parent ?? "") }));
-}
-
 /** Stack config for the default AWS provider of expanded children; none when the program has no stack file here. */
 function stackConfig(programDir: string, stack: string): Record<string, string> {
   try {

@@ -165,3 +165,16 @@ export function expandComponents(engine: EngineResource[], opts: ExpandOptions):
   }
   return { engine: out, expanded, notes };
 }
+
+/**
+ * The expanded resources as nodes of the plan's tree: keyed by URN, under their parent (an
+ * expanded resource's URN, or the program resource's `type::name` key the tree uses).
+ */
+export function expandedTreeNodes(engine: EngineResource[], expanded: Map<string, ExpandedInfo>): { key: string; type: string; name: string; parentKey: string }[] {
+  const keyOf = (urn: string) => {
+    if (expanded.has(urn)) return urn;
+    const parts = urn.split("::");
+    return `${(parts[2] ?? "").split("$").pop()}::${parts.slice(3).join("::")}`;
+  };
+  return engine.filter((r) => expanded.has(r.urn)).map((r) => ({ key: r.urn, type: r.type, name: `${r.name}  (expanded by rule)`, parentKey: keyOf(r.parent ?? "") }));
+}
