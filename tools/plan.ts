@@ -12,10 +12,10 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { expandedTreeNodes } from "./offline/expand";
 import { policies } from "../policy/policies";
 import { analyzeRun, policyConfigFile, type Analysis } from "./offline/analysis";
 import { displayWire } from "./offline/engine";
-import { expandedTreeNodes } from "./offline/expand";
 import { loadPolicyConfig } from "./offline/policyConfig";
 import { resourceKey, runProgram, type ProgramRun } from "./offline/runProgram";
 
