@@ -52,8 +52,6 @@ export const FREE_ALLOWANCE = {
   dynamodbProvisionedRcu: ALWAYS_FREE.dynamodbProvisionedRcu,
   budgets: ALWAYS_FREE.budgets,
   schedulerInvocations: ALWAYS_FREE.schedulerInvocations,
-  cloudfrontDataGb: ALWAYS_FREE.cloudfrontDataGb,
-  cloudfrontRequests: ALWAYS_FREE.cloudfrontRequests,
 } as const;
 
 export interface LineItem {

@@ -17,10 +17,8 @@ const rate = (v: number) => {
 };
 
 /** A charge from declared usage, or a $0 "depends on usage" line naming its rate and the key to declare. */
-function usageItem(r: ResourceToPrice, what: string, declared: number | undefined, unitUsd: number, unit: string, key: string, perUnitText: string, meter?: Item["usage"]): Item {
-  if (declared !== undefined) {
-    return { resource: r.name, type: r.type, what, monthlyUsd: declared * unitUsd, basis: `${fmt(declared)} ${unit}/month (declared) × ${perUnitText}`, ...(meter ? { usage: { ...meter, quantity: declared } } : {}) };
-  }
+function usageItem(r: ResourceToPrice, what: string, declared: number | undefined, unitUsd: number, unit: string, key: string, perUnitText: string): Item {
+  if (declared !== undefined) return { resource: r.name, type: r.type, what, monthlyUsd: declared * unitUsd, basis: `${fmt(declared)} ${unit}/month (declared) × ${perUnitText}` };
   return { resource: r.name, type: r.type, what, monthlyUsd: 0, basis: `declare ${key} in its costguard:estimate tag`, dependsOnUsage: perUnitText };
 }
 
@@ -30,8 +28,8 @@ export function priceCloudFront(r: ResourceToPrice, ctx: PricingContext): PriceR
   return {
     kind: "priced",
     items: [
-      usageItem(r, "data transfer out", h.dataGbPerMonth, p.dataOutGb, "GB", "dataGbPerMonth", `${rate(p.dataOutGb)} per GB (US/Europe; 1 TB a month free)`, { meter: "cloudfrontDataGb", quantity: 0, unitUsd: p.dataOutGb }),
-      usageItem(r, "HTTPS requests", h.requestsPerMonth, p.perRequest, "requests", "requestsPerMonth", `${rate(p.perRequest * 1e4)} per 10,000 requests (10 M a month free)`, { meter: "cloudfrontRequests", quantity: 0, unitUsd: p.perRequest }),
+      usageItem(r, "data transfer out", h.dataGbPerMonth, p.dataOutGb, "GB", "dataGbPerMonth", `${rate(p.dataOutGb)} per GB (US/Europe; the account's free 1 TB a month not deducted)`),
+      usageItem(r, "HTTPS requests", h.requestsPerMonth, p.perRequest, "requests", "requestsPerMonth", `${rate(p.perRequest * 1e4)} per 10,000 requests (the account's free 10 M a month not deducted)`),
     ],
   };
 }

@@ -167,8 +167,11 @@ export const BUDGETS = { freeBudgets: 2, perBudgetDay: 0.02 };
 export const ECR = { storageGbMonth: 0.1 };
 /** Route 53 (global): hosted zones (first 25), standard queries (first billion), health checks. */
 export const ROUTE53 = { hostedZoneMonth: 0.5, perMillionQueries: 0.4, healthCheckAwsEndpointMonth: 0.5, healthCheckOtherEndpointMonth: 0.75 };
-/** CloudFront to viewers in the US and Europe (first 10 TB); always free: 1 TB and 10 M requests a month. */
-export const CLOUDFRONT = { dataOutGb: 0.085, perTenThousandHttpsRequests: 0.01, freeDataGb: 1024, freeRequests: 10_000_000 };
+/**
+ * CloudFront to viewers in the US and Europe (first 10 TB). Its always-free 1 TB and 10 M requests
+ * a month are not deducted (the estimate errs high): they are shared by every distribution.
+ */
+export const CLOUDFRONT = { dataOutGb: 0.085, perTenThousandHttpsRequests: 0.01 };
 /** API Gateway requests (first tiers); REST APIs: first 333 M, HTTP APIs: first 300 M, WebSocket: messages. */
 export const API_GATEWAY = { restPerMillion: 3.5, httpPerMillion: 1, websocketPerMillionMessages: 1, websocketPerMillionConnectionMinutes: 0.25 };
 /** EFS Standard storage and provisioned throughput. */
@@ -203,6 +206,4 @@ export const ALWAYS_FREE = {
   dynamodbProvisionedRcu: 25,
   budgets: 2,
   schedulerInvocations: 14_000_000,
-  cloudfrontDataGb: CLOUDFRONT.freeDataGb,
-  cloudfrontRequests: CLOUDFRONT.freeRequests,
 };
