@@ -4,14 +4,14 @@
  *
  * EC2: every on-demand type in us-east-1 (the complete Price List table, data/ec2Table.ts); in
  * us-west-2 and eu-west-1 the checked prices of 11 families, and the rest derived from us-east-1
- * by the region's factor, which a quote's `derived` says. ElastiCache: a complete per-region table.
+ * by the region's factor, which a quote's `derived` says. ElastiCache is priced in elasticache.ts.
  * Other regions are priced at us-east-1 rates (`isCatalogRegion` tells which); an estimate, not a
  * bill. `sourceOf` says where each kind of figure came from and when it was recorded.
  */
 import { EC2_FAMILIES, SIZE_FACTOR, SPOT_DISCOUNT } from "./data/ec2";
 import * as svc from "./data/services";
 import { REGIONS, SOURCES, type Region } from "./data/sources";
-import { ec2TableHourly, elasticacheRegionKnown, elasticacheTableHourly, type CacheEngine } from "./tables";
+import { ec2TableHourly } from "./tables";
 import { HOURS_PER_MONTH, type Architecture, type InstanceSpec, type LoadBalancerKind, type PriceBook, type PriceSource } from "./types";
 
 export { HOURS_PER_MONTH } from "./types";
@@ -20,7 +20,6 @@ export { CATALOG_DATE, REGIONS, SOURCES } from "./data/sources";
 export { SPOT_DISCOUNT } from "./data/ec2";
 
 export type PriceKind = keyof typeof SOURCES;
-export type { CacheEngine } from "./tables";
 
 /** An hourly price and, when it is not a listed figure, how it was derived (shown in the basis). */
 export interface Quote {
@@ -46,8 +45,6 @@ export interface CatalogPriceBook extends PriceBook {
   ec2OnDemandQuote(region: string, instanceType: string): Quote | undefined;
   /** RDS instance $/h (multi-AZ: twice), with how it was derived when the size is not listed. */
   rdsQuote(region: string, instanceClass: string, engine: string, multiAz: boolean): Quote | undefined;
-  /** ElastiCache node $/h by engine (Memcached = Redis OSS, Valkey 20 % less). */
-  elasticacheQuote(region: string, nodeType: string, engine: CacheEngine): Quote | undefined;
   cloudfront(): { dataOutGb: number; perRequest: number };
   apiGateway(): { restPerRequest: number; httpPerRequest: number; websocketPerMessage: number; websocketPerConnectionMinute: number };
   route53(): { hostedZoneMonth: number; perQuery: number; healthCheckAwsEndpointMonth: number; healthCheckOtherEndpointMonth: number };
@@ -58,7 +55,6 @@ export interface CatalogPriceBook extends PriceBook {
   loadBalancerCapacityUnitHourly(region: string, kind: "application" | "network"): number;
   ebsGp3ExtrasMonth(region: string, iops: number, throughputMbps: number): number;
   ebsProvisionedIopsMonth(region: string, iops: number): number;
-  elasticacheHourly(region: string, nodeType: string): number | undefined;
   lambda(region: string): { perRequest: number; gbSecond: Record<Architecture, number> };
   dynamodb(region: string): { onDemandWrite: number; onDemandRead: number; wcuHour: number; rcuHour: number; storageGbMonth: number };
   cloudwatch(region: string): CloudWatchPrices;
@@ -199,14 +195,6 @@ export const catalog: CatalogPriceBook = {
     if (!base) return undefined;
     return { hourly: round(base.hourly * svc.REGION_FACTOR[regionOf(region)] * (multiAz ? 2 : 1), 5), ...(base.derived ? { derived: base.derived } : {}) };
   },
-  elasticacheQuote(region, nodeType, engine) {
-    if (elasticacheRegionKnown(region)) {
-      const hourly = elasticacheTableHourly(region, nodeType, engine);
-      return hourly === undefined ? undefined : { hourly };
-    }
-    const us = elasticacheTableHourly("us-east-1", nodeType, engine);
-    return us === undefined ? undefined : { hourly: us, derived: `${region} is not in the ElastiCache table: us-east-1 price` };
-  },
   cloudfront: () => ({ dataOutGb: svc.CLOUDFRONT.dataOutGb, perRequest: svc.CLOUDFRONT.perTenThousandHttpsRequests / 1e4 }),
   apiGateway: () => ({
     restPerRequest: svc.API_GATEWAY.restPerMillion / 1e6,
@@ -224,7 +212,6 @@ export const catalog: CatalogPriceBook = {
     return Math.max(0, iops - 3000) * svc.EBS_EXTRAS.gp3IopsMonth[r] + Math.max(0, throughputMbps - 125) * svc.EBS_EXTRAS.gp3ThroughputMbpsMonth[r];
   },
   ebsProvisionedIopsMonth: (region, iops) => iops * svc.EBS_EXTRAS.ioIopsMonth[regionOf(region)],
-  elasticacheHourly: (region, nodeType) => catalog.elasticacheQuote(region, nodeType, "redis")?.hourly,
   lambda(region) {
     const r = regionOf(region);
     return { perRequest: svc.LAMBDA.perMillionRequests[r] / 1e6, gbSecond: { x86_64: svc.LAMBDA.gbSecond.x86_64[r], arm64: svc.LAMBDA.gbSecond.arm64[r] } };

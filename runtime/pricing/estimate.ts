@@ -8,7 +8,8 @@
  * Usage that inputs do not say (invocations, log volume, requests) comes from
  * `UsageAssumptions` or a resource's `costguard:estimate` tag; see usage.ts.
  */
-import { ALWAYS_FREE, catalog as defaultCatalog, CATALOG_DATE, type CatalogPriceBook } from "./catalog";
+import { ALWAYS_FREE, CATALOG_DATE } from "./catalog";
+import { estimatorCatalog as defaultCatalog, type EstimatorPriceBook } from "./elasticache";
 import { PricingContext, priceResource } from "./estimateRules";
 import { DEFAULT_USAGE, type UsageAssumptions } from "./usage";
 
@@ -102,7 +103,7 @@ export interface Estimate {
 
 export interface EstimateOptions {
   region: string;
-  priceBook?: CatalogPriceBook;
+  priceBook?: EstimatorPriceBook;
   usage?: Partial<UsageAssumptions>;
 }
 

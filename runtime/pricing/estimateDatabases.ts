@@ -4,7 +4,7 @@
  * EventBridge Scheduler schedules that stop and start them, ElastiCache nodes by engine.
  */
 import { HOURS_PER_MONTH } from "./types";
-import type { CacheEngine } from "./catalog";
+import type { CacheEngine } from "./elasticache";
 import { RDS_TWELVE_MONTH_FREE_TIER } from "./data/services";
 import { fmt, num, obj, str, type PricingContext } from "./estimateContext";
 import { hoursOf, money } from "./estimateCompute";

@@ -1,46 +1,43 @@
 /**
- * Reads the generated price tables (data/ec2Table.ts, data/elasticacheTable.ts) on first use and
- * keeps them as maps. They are stored as compact text because runtime/pricing is bundled into the
- * guard's Lambdas; parsing them costs well under a millisecond, once per process.
+ * Reads the generated EC2 price table (data/ec2Table.ts) on first use and keeps it as a map. It is
+ * stored as compact text because the catalog is bundled into the guard's Lambdas (the failsafe,
+ * the report and the optimizer price any instance type they meet); parsing it costs well under a
+ * millisecond, once per process.
  */
 import { EC2_US_EAST_1 } from "./data/ec2Table";
-import { ELASTICACHE_HOURLY, ELASTICACHE_NO_MEMCACHED, ELASTICACHE_NODE_TYPES, VALKEY_FACTOR } from "./data/elasticacheTable";
+
+/** Normalization factor of a size (nano 0.25 … xlarge 8, Nxlarge 8N); undefined for metal and the like. */
+export function sizeFactor(size: string): number | undefined {
+  const fixed: Record<string, number> = { nano: 0.25, micro: 0.5, small: 1, medium: 2, large: 4, xlarge: 8 };
+  const m = /^(\d+)xlarge$/.exec(size);
+  return fixed[size] ?? (m ? 8 * Number(m[1]) : undefined);
+}
+
+/** Decodes the table: each family "base price size [price] ...", a size without a price scaled from the base. */
+export function decodeEc2Table(table: Record<string, string>): Map<string, number> {
+  const prices = new Map<string, number>();
+  for (const [family, list] of Object.entries(table)) {
+    const tokens = list.split(" ");
+    let base: [number, number | undefined] | undefined; // [price, factor]
+    for (let i = 0; i < tokens.length; i++) {
+      const size = tokens[i]!;
+      const next = tokens[i + 1];
+      let hourly: number;
+      if (next !== undefined && /^[\d.]+$/.test(next)) {
+        hourly = Number(next);
+        i++;
+      } else hourly = Math.round(((base![0] * sizeFactor(size)!) / base![1]!) * 1e6) / 1e6;
+      base ??= [hourly, sizeFactor(size)];
+      prices.set(`${family}.${size}`, hourly);
+    }
+  }
+  return prices;
+}
 
 let ec2: Map<string, number> | undefined;
 
 /** us-east-1 on-demand $/h of any EC2 type the table lists (Linux, shared tenancy). */
 export function ec2TableHourly(instanceType: string): number | undefined {
-  if (!ec2) {
-    ec2 = new Map();
-    for (const [family, list] of Object.entries(EC2_US_EAST_1)) {
-      const parts = list.split(" ");
-      for (let i = 0; i + 1 < parts.length; i += 2) ec2.set(`${family}.${parts[i]}`, Number(parts[i + 1]));
-    }
-  }
+  ec2 ??= decodeEc2Table(EC2_US_EAST_1);
   return ec2.get(instanceType);
-}
-
-export type CacheEngine = "redis" | "valkey" | "memcached";
-const cacheRegions = new Map<string, Map<string, number>>();
-const nodeTypes = ELASTICACHE_NODE_TYPES.split(" ");
-const noMemcached = new Set(ELASTICACHE_NO_MEMCACHED.split(" "));
-
-/** Whether the table has ElastiCache prices for a region. */
-export const elasticacheRegionKnown = (region: string): boolean => region in ELASTICACHE_HOURLY;
-
-/** On-demand $/h of an ElastiCache node in a region, by engine; undefined when not offered. */
-export function elasticacheTableHourly(region: string, nodeType: string, engine: CacheEngine): number | undefined {
-  let prices = cacheRegions.get(region);
-  if (!prices) {
-    const row = ELASTICACHE_HOURLY[region];
-    if (row === undefined) return undefined;
-    prices = new Map();
-    row.split(" ").forEach((p, i) => {
-      if (p) prices!.set(nodeTypes[i]!, Number(p));
-    });
-    cacheRegions.set(region, prices);
-  }
-  const redis = prices.get(nodeType);
-  if (redis === undefined || (engine === "memcached" && noMemcached.has(nodeType))) return undefined;
-  return engine === "valkey" ? Math.round(redis * VALKEY_FACTOR * 1e6) / 1e6 : redis;
 }

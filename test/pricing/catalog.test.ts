@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { catalog, HOURS_PER_MONTH, SOURCES } from "../../runtime/pricing/catalog";
+import { elasticacheQuote } from "../../runtime/pricing/elasticache";
 
 describe("pricing catalog", () => {
   it("has the SPEC S11 figures for us-east-1", () => {
@@ -70,7 +71,7 @@ describe("pricing catalog", () => {
     assert.equal(catalog.ssmParameterMonth("us-east-1", "Standard"), 0);
     assert.equal(catalog.secretsManagerSecretMonth("us-east-1"), 0.4);
     assert.equal(catalog.loadBalancerHourly("us-east-1", "application"), 0.0225);
-    assert.ok(catalog.elasticacheHourly("us-east-1", "cache.t4g.micro")! > 0);
+    assert.ok(elasticacheQuote("us-east-1", "cache.t4g.micro", "redis")!.hourly > 0);
   });
 
   it("dates and sources every kind of price, and prices other regions at us-east-1 rates", () => {
@@ -111,12 +112,12 @@ describe("pricing catalog", () => {
   });
 
   it("prices ElastiCache nodes per region and engine: Memcached as Redis OSS, Valkey 20 % less", () => {
-    assert.deepEqual(catalog.elasticacheQuote("us-east-1", "cache.r7g.large", "redis"), { hourly: 0.219 });
-    assert.equal(catalog.elasticacheQuote("us-east-1", "cache.r7g.large", "memcached")!.hourly, 0.219);
-    assert.equal(catalog.elasticacheQuote("us-east-1", "cache.r7g.large", "valkey")!.hourly, 0.1752);
-    assert.equal(catalog.elasticacheQuote("eu-west-1", "cache.m5.large", "redis")!.hourly, 0.172, "Ireland's own price");
-    assert.ok(catalog.elasticacheQuote("ap-southeast-2", "cache.t4g.micro", "redis")!.hourly > 0.016, "35 regions");
-    assert.equal(catalog.elasticacheQuote("us-east-1", "cache.r6gd.xlarge", "memcached"), undefined, "data tiering is Redis OSS/Valkey only");
+    assert.deepEqual(elasticacheQuote("us-east-1", "cache.r7g.large", "redis"), { hourly: 0.219 });
+    assert.equal(elasticacheQuote("us-east-1", "cache.r7g.large", "memcached")!.hourly, 0.219);
+    assert.equal(elasticacheQuote("us-east-1", "cache.r7g.large", "valkey")!.hourly, 0.1752);
+    assert.equal(elasticacheQuote("eu-west-1", "cache.m5.large", "redis")!.hourly, 0.172, "Ireland's own price");
+    assert.ok(elasticacheQuote("ap-southeast-2", "cache.t4g.micro", "redis")!.hourly > 0.016, "35 regions");
+    assert.equal(elasticacheQuote("us-east-1", "cache.r6gd.xlarge", "memcached"), undefined, "data tiering is Redis OSS/Valkey only");
     assert.match(catalog.sourceOf("elasticache").source, /Valkey 20 % less/);
   });
 });
