@@ -16,6 +16,7 @@
 import "./requireNode";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { expandedTreeNodes } from "./offline/expand";
 import { policies } from "../policy/policies";
 import type { Estimate } from "../runtime/pricing/estimate";
 import { analyzeRun, policyConfigFile, type Analysis } from "./offline/analysis";
@@ -36,15 +37,18 @@ interface Node {
   children: Node[];
 }
 
-function buildTree(run: ProgramRun): Node[] {
+function buildTree(run: ProgramRun, analysis: Analysis): Node[] {
   const nodes = new Map<string, Node>();
   for (const r of run.resources) {
     const key = resourceKey(r.type, r.name);
     nodes.set(key, { key, type: r.type, name: r.name, children: [] });
   }
+  // The children remote components create, expanded by rule (the mocks cannot show them).
+  const expanded = new Map(expandedTreeNodes(analysis.engine, analysis.expanded).map((x) => [x.key, x]));
+  for (const x of expanded.values()) nodes.set(x.key, { key: x.key, type: x.type, name: x.name, children: [] });
   const roots: Node[] = [];
   for (const node of nodes.values()) {
-    const parentKey = run.parents.get(node.key);
+    const parentKey = expanded.get(node.key)?.parentKey ?? run.parents.get(node.key);
     const parent = parentKey ? nodes.get(parentKey) : undefined;
     (parent ? parent.children : roots).push(node);
   }
@@ -186,8 +190,9 @@ async function main(): Promise<number> {
       ),
     );
   } else {
-    console.log(`Offline plan of ${run.project} (stack ${run.stack}, ${run.region}): ${custom.length} resources to create\n`);
-    printTree(buildTree(run));
+    const byRule = analysis.engine.filter((r) => r.custom && analysis.expanded.has(r.urn)).length;
+    console.log(`Offline plan of ${run.project} (stack ${run.stack}, ${run.region}): ${custom.length} resources to create${byRule ? ` (+ ${byRule} that remote components create, expanded by rule)` : ""}\n`);
+    printTree(buildTree(run, analysis));
     console.log("\nBy type:");
     for (const [type, n] of summaryByType(run)) console.log(`  ${String(n).padStart(4)}  ${type}`);
     const outputNames = Object.keys(stackOutputs ?? {});

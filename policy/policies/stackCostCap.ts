@@ -2,6 +2,10 @@
  * The stack's estimated monthly cost stays under a cap (SPEC S10, S12): priced by the shared
  * estimator (runtime/pricing) from every resource's inputs; the violation lists the biggest
  * items and what could not be priced.
+ *
+ * A resource the estimator cannot price is never counted as free: the total is then only a
+ * lower bound ("≥ $X"), so the rule cannot report the stack within its cap. `unpriced: "warn"`
+ * (the default) reports that as an advisory finding; `unpriced: "fail"` at the rule's level.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { estimateStack, topItems, usd, type Estimate, type ResourceToPrice, type UsageAssumptions } from "../../runtime/pricing/estimate";
@@ -18,9 +22,11 @@ export interface StackCostCapConfig {
   topItems: number;
   /** Overrides of the estimator's usage assumptions (see runtime/pricing/usage.ts). */
   usage?: Partial<UsageAssumptions>;
+  /** What an unpriced resource does while the priced total is within the cap: an advisory finding, or a violation at the rule's level. */
+  unpriced: "warn" | "fail";
 }
 
-export const COST_CAP_DEFAULTS: StackCostCapConfig = { maxMonthlyUsd: 1, topItems: 5 };
+export const COST_CAP_DEFAULTS: StackCostCapConfig = { maxMonthlyUsd: 1, topItems: 5, unpriced: "warn" };
 
 /** Props without the unknown-checking proxy: unknown values (at preview) become undefined. */
 function plain(value: unknown): unknown {
@@ -68,6 +74,12 @@ export const stackCostCap: StackValidationPolicy = {
       region: { type: "string", description: "Region to price in when the AWS provider does not say" },
       topItems: { type: "integer", default: COST_CAP_DEFAULTS.topItems, description: "How many of the biggest items a violation lists" },
       usage: { type: "object", description: "Overrides of the estimator's usage assumptions" },
+      unpriced: {
+        type: "string",
+        enum: ["warn", "fail"],
+        default: COST_CAP_DEFAULTS.unpriced,
+        description: "Resources the estimator cannot price leave the total a lower bound: warn (an advisory finding) or fail (a violation at this rule's level)",
+      },
     },
   },
   validateStack: (args, report) => {
@@ -76,11 +88,21 @@ export const stackCostCap: StackValidationPolicy = {
     const over: string[] = [];
     if (e.afterFreeTierMonthlyUsd > cfg.maxMonthlyUsd) over.push(`${usd(e.afterFreeTierMonthlyUsd)}/month after the free tier exceeds the cap of ${usd(cfg.maxMonthlyUsd)}`);
     if (cfg.maxListMonthlyUsd !== undefined && e.listMonthlyUsd > cfg.maxListMonthlyUsd) over.push(`${usd(e.listMonthlyUsd)}/month at list price exceeds the cap of ${usd(cfg.maxListMonthlyUsd)}`);
-    if (!over.length) return;
+    const unpricedList = e.unpriced.map((u) => `${u.resource} (${u.type})`).join(", ");
+    const n = e.unpriced.length;
+    if (!over.length) {
+      if (!n) return;
+      const message =
+        `Estimated stack cost ≥ ${usd(e.afterFreeTierMonthlyUsd)}/month after the free tier (cap ${usd(cfg.maxMonthlyUsd)}): ${n} resource${n === 1 ? "" : "s"} could not be priced: ${unpricedList}. ` +
+        `The cap cannot be confirmed until they are priced: declare their usage in a costguard:estimate tag, or remove them${cfg.unpriced === "fail" ? "" : "; set stack-cost-cap.unpriced to \"fail\" to block instead of warn"}.`;
+      // An object with its own level: the analyzer honours it (a warning stays advisory whatever the rule's level).
+      report(cfg.unpriced === "fail" ? message : ({ message, enforcementLevel: "advisory" } as unknown as string));
+      return;
+    }
     const items = topItems(e, cfg.topItems)
       .filter((t) => t.afterFreeTierUsd > 0 || t.monthlyUsd >= 0.01)
       .map((t) => `${t.resource} (${t.type}): ${usd(t.afterFreeTierUsd)} after free tier, ${usd(t.monthlyUsd)} list — ${t.what}`);
-    const unpriced = e.unpriced.length ? ` ${e.unpriced.length} resource(s) could not be priced: ${e.unpriced.map((u) => u.resource).join(", ")}.` : "";
+    const unpriced = n ? ` ${n} resource${n === 1 ? "" : "s"} could not be priced (the total is a lower bound): ${unpricedList}.` : "";
     report(`Estimated stack cost ${over.join("; ")}. Biggest items: ${items.join("; ")}.${unpriced} Remove or shrink them, or raise stack-cost-cap.maxMonthlyUsd for this stack.`);
   },
 };

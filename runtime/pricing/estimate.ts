@@ -8,7 +8,8 @@
  * Usage that inputs do not say (invocations, log volume, requests) comes from
  * `UsageAssumptions` or a resource's `costguard:estimate` tag; see usage.ts.
  */
-import { ALWAYS_FREE, catalog as defaultCatalog, CATALOG_DATE, type CatalogPriceBook } from "./catalog";
+import { ALWAYS_FREE, CATALOG_DATE } from "./catalog";
+import { estimatorCatalog as defaultCatalog, type EstimatorPriceBook } from "./elasticache";
 import { PricingContext, priceResource } from "./estimateRules";
 import { DEFAULT_USAGE, type UsageAssumptions } from "./usage";
 
@@ -29,6 +30,8 @@ export interface ResourceToPrice {
   /** Keys of the resources each input property was computed from (the engine's property
    *  dependencies): what still links a reference that a first preview cannot know (an ARN, an id). */
   dependsOn?: Record<string, string[]>;
+  /** Name of the component this resource was expanded from by rule (a child the plan's mocks cannot show). */
+  expandedFrom?: string;
 }
 
 /** Usage metered against an always-free allowance. */
@@ -66,12 +69,20 @@ export interface LineItem {
   basis: string;
   /** Quantity metered against a free allowance, in the allowance's unit. */
   usage?: { meter: FreeMeter; quantity: number; unitUsd: number };
+  /**
+   * Set on a charge that depends on usage nobody declared (requests, data, queries): its rate,
+   * e.g. "$3.50 per million requests". Such an item counts $0 and is listed apart, never as free.
+   */
+  dependsOnUsage?: string;
+  /** The component the resource was expanded from by rule, when it was. */
+  expandedFrom?: string;
 }
 
 export interface Unpriced {
   resource: string;
   type: string;
   reason: string;
+  expandedFrom?: string;
 }
 
 export interface Estimate {
@@ -92,7 +103,7 @@ export interface Estimate {
 
 export interface EstimateOptions {
   region: string;
-  priceBook?: CatalogPriceBook;
+  priceBook?: EstimatorPriceBook;
   usage?: Partial<UsageAssumptions>;
 }
 
@@ -126,12 +137,14 @@ export function estimateStack(resources: ResourceToPrice[], opts: EstimateOption
   let freeResources = 0;
   const parents = new Set(resources.map((r) => r.parent).filter(Boolean));
   for (const r of resources) {
-    // Remote components (awsx, eks) are single resources under mocks but have their children under the engine.
+    // Remote components (awsx, eks) are single resources under mocks but have their children under
+    // the engine (or expanded by rule in the offline plan): priced through the children.
     if (r.key && parents.has(r.key) && !r.type.startsWith("aws:")) continue;
     const result = priceResource(r, ctx);
-    if (result.kind === "priced") lineItems.push(...result.items.map((i) => ({ ...i, afterFreeTierUsd: i.monthlyUsd })));
+    const from = r.expandedFrom ? { expandedFrom: r.expandedFrom } : {};
+    if (result.kind === "priced") lineItems.push(...result.items.map((i) => ({ ...i, afterFreeTierUsd: i.monthlyUsd, ...from })));
     else if (result.kind === "free") freeResources++;
-    else if (result.kind === "unpriced") unpriced.push({ resource: r.name, type: r.type, reason: result.reason });
+    else if (result.kind === "unpriced") unpriced.push({ resource: r.name, type: r.type, reason: result.reason, ...from });
   }
   const freeTier = applyFreeTier(lineItems);
   const sum = (f: (i: LineItem) => number) => lineItems.reduce((s, i) => s + f(i), 0);

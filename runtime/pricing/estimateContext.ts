@@ -3,7 +3,7 @@
  * function, which function writes to a log group, which launch template an Auto Scaling group
  * uses, which task definition a service runs. Built once per stack.
  */
-import type { CatalogPriceBook } from "./catalog";
+import type { EstimatorPriceBook } from "./elasticache";
 import type { ResourceToPrice } from "./estimate";
 import { averageCapacity, runsPerMonth } from "./schedule";
 import { HOURS_PER_MONTH } from "./types";
@@ -43,7 +43,7 @@ export class PricingContext {
   constructor(
     readonly resources: ResourceToPrice[],
     readonly region: string,
-    readonly book: CatalogPriceBook,
+    readonly book: EstimatorPriceBook,
     readonly usage: UsageAssumptions,
   ) {
     for (const r of resources) {

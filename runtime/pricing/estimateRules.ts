@@ -1,12 +1,19 @@
 /**
  * Which rule prices which Pulumi type, the types that cost nothing by themselves, and the
  * rules for serverless and managed services (Lambda, CloudWatch, KMS, Secrets Manager, SSM,
- * DynamoDB, SQS, SNS, S3, Budgets, ECR, Route 53) including Cost Explorer requests a function
- * declares. Capacity resources are in estimateCompute.ts.
+ * DynamoDB, SQS, SNS, S3, Budgets, ECR, Route 53 zones) including Cost Explorer requests a
+ * function declares. Capacity resources are in estimateCompute.ts, databases in
+ * estimateDatabases.ts, ECS in estimateContainers.ts, traffic-priced services in estimateUsage.ts.
+ *
+ * A type of an AWS package with no rule here is reported unpriced, never counted as free; so is a
+ * remote component (awsx, eks, aws-*) whose children are not in the stack and that no rule prices.
  */
 import { HOURS_PER_MONTH } from "./types";
 import { arr, fmt, num, obj, str, type PricingContext } from "./estimateContext";
 import * as compute from "./estimateCompute";
+import * as containers from "./estimateContainers";
+import * as db from "./estimateDatabases";
+import * as usage from "./estimateUsage";
 import type { LineItem, ResourceToPrice } from "./estimate";
 
 export { PricingContext } from "./estimateContext";
@@ -20,11 +27,21 @@ const FREE_TYPES: RegExp[] = [
   /^aws:lambda\/(permission|eventSourceMapping|alias|functionEventInvokeConfig|layerVersion):/,
   /^aws:cloudwatch\/(eventRule|eventTarget|logResourcePolicy|logSubscriptionFilter|logStream|eventBus):/,
   /^aws:scheduler\/scheduleGroup:/,
-  /^aws:rds\/(subnetGroup|instanceDesiredState):/,
+  /^aws:rds\/(subnetGroup|instanceDesiredState|parameterGroup|clusterParameterGroup|optionGroup):/,
+  /^aws:elasticache\/(subnetGroup|parameterGroup|user|userGroup|userGroupAssociation):/,
   /^aws:sns\/(topicPolicy|topicSubscription):/,
   /^aws:sqs\/(queuePolicy|redrivePolicy|redriveAllowPolicy):/,
   /^aws:s3\/bucket[A-Za-z0-9]*:/,
-  /^aws:ec2\/(vpc|subnet|routeTable|route|routeTableAssociation|mainRouteTableAssociation|internetGateway|egressOnlyInternetGateway|securityGroup|securityGroupRule|networkAcl|networkAclRule|defaultSecurityGroup|defaultRouteTable|defaultNetworkAcl|vpcDhcpOptions|vpcDhcpOptionsAssociation|keyPair|launchTemplate|placementGroup|eipAssociation|vpcPeeringConnection|vpcPeeringConnectionAccepter|flowLog|tag):/,
+  /^aws:ec2\/(vpc|subnet|routeTable|route|routeTableAssociation|mainRouteTableAssociation|internetGateway|egressOnlyInternetGateway|securityGroup|securityGroupRule|networkAcl|networkAclRule|defaultSecurityGroup|defaultRouteTable|defaultNetworkAcl|vpcDhcpOptions|vpcDhcpOptionsAssociation|keyPair|launchTemplate|placementGroup|eipAssociation|vpcPeeringConnection|vpcPeeringConnectionAccepter|flowLog|tag|defaultVpc|defaultSubnet|defaultVpcDhcpOptions|vpcIpv4CidrBlockAssociation|securityGroupAssociation):/,
+  /^aws:acm\/(certificate|certificateValidation):/, // public certificates are free
+  /^aws:cloudfront\/(originAccessIdentity|originAccessControl|cachePolicy|originRequestPolicy|responseHeadersPolicy|keyGroup|publicKey|continuousDeploymentPolicy):/,
+  /^aws:apigateway\/(resource|method|methodResponse|methodSettings|integration|integrationResponse|deployment|authorizer|account|basePathMapping|requestValidator|model|gatewayResponse|restApiPolicy|documentationPart|usagePlan|usagePlanKey|apiKey):/,
+  /^aws:apigatewayv2\/(stage|route|routeResponse|integration|integrationResponse|deployment|authorizer|apiMapping|model):/,
+  /^aws:efs\/(mountTarget|accessPoint|backupPolicy|fileSystemPolicy):/,
+  /^aws:route53\/(zoneAssociation|vpcAssociationAuthorization|hostedZoneDnsSec):/,
+  /^aws:lambda\/functionUrl:/,
+  /^aws:kinesis\/resourcePolicy:/,
+  /^aws:cloudwatch\/logMetricFilter:/,
   /^aws:vpc\/(securityGroupIngressRule|securityGroupEgressRule):/,
   /^aws:ec2\/vpcEndpoint:VpcEndpoint$/, // gateway endpoints; interface endpoints are priced below
   /^aws:ecs\/(cluster|taskDefinition|clusterCapacityProviders|capacityProvider):/,
@@ -224,22 +241,35 @@ const RULES: Record<string, (r: ResourceToPrice, ctx: PricingContext) => PriceRe
   "aws:ec2/natGateway:NatGateway": compute.priceNatGateway,
   "awsx:ec2:Vpc": compute.priceAwsxVpc,
   "awsx:ec2:DefaultVpc": () => ({ kind: "free" }),
+  // Builds and pushes an image: storage bills on its repository, priced there.
+  "awsx:ecr:Image": () => ({ kind: "free" }),
   "aws:lb/loadBalancer:LoadBalancer": (r, ctx) => compute.priceLoadBalancer(r, ctx),
   "aws:alb/loadBalancer:LoadBalancer": (r, ctx) => compute.priceLoadBalancer(r, ctx),
   "aws:elb/loadBalancer:LoadBalancer": (r, ctx) => compute.priceLoadBalancer(r, ctx, "classic"),
   "awsx:lb:ApplicationLoadBalancer": (r, ctx) => compute.priceLoadBalancer(r, ctx, "application"),
   "awsx:lb:NetworkLoadBalancer": (r, ctx) => compute.priceLoadBalancer(r, ctx, "network"),
-  "aws:rds/instance:Instance": compute.priceRdsInstance,
-  "aws:rds/clusterInstance:ClusterInstance": compute.priceRdsInstance,
-  "aws:rds/cluster:Cluster": compute.priceRdsCluster,
-  "aws:scheduler/schedule:Schedule": compute.priceSchedulerSchedule,
-  "aws:elasticache/cluster:Cluster": compute.priceElastiCache,
-  "aws:elasticache/replicationGroup:ReplicationGroup": compute.priceElastiCache,
-  "aws:ecs/service:Service": compute.priceEcsService,
-  "awsx:ecs:FargateService": compute.priceAwsxFargateService,
+  "aws:rds/instance:Instance": db.priceRdsInstance,
+  "aws:rds/clusterInstance:ClusterInstance": db.priceRdsInstance,
+  "aws:rds/cluster:Cluster": db.priceRdsCluster,
+  "aws:scheduler/schedule:Schedule": db.priceSchedulerSchedule,
+  "aws:elasticache/cluster:Cluster": db.priceElastiCache,
+  "aws:elasticache/replicationGroup:ReplicationGroup": db.priceElastiCache,
+  "aws:elasticache/serverlessCache:ServerlessCache": usage.priceElastiCacheServerless,
+  "aws:ecs/service:Service": containers.priceEcsService,
+  "awsx:ecs:FargateService": containers.priceAwsxFargateService,
+  "aws:cloudfront/distribution:Distribution": usage.priceCloudFront,
+  "aws:apigateway/restApi:RestApi": usage.priceRestApi,
+  // A stage bills nothing unless it runs a cache cluster (billed by the hour and size).
+  "aws:apigateway/stage:Stage": (r) => (r.inputs.cacheClusterEnabled === true ? { kind: "unpriced", reason: "its cache cluster is not in the price catalog" } : { kind: "free" }),
+  "aws:apigatewayv2/api:Api": usage.priceApiV2,
+  "aws:route53/record:Record": usage.priceRoute53Record,
+  "aws:route53/healthCheck:HealthCheck": usage.priceRoute53HealthCheck,
+  "aws:efs/fileSystem:FileSystem": usage.priceEfs,
+  "aws:kinesis/stream:Stream": usage.priceKinesisStream,
   "aws:eks/cluster:Cluster": compute.priceEks,
   "eks:index:Cluster": compute.priceEks,
   "aws:eks/nodeGroup:NodeGroup": compute.priceNodeGroup,
+  "eks:index:ManagedNodeGroup": compute.priceNodeGroup,
   "aws:lambda/function:Function": priceLambda,
   "aws:cloudwatch/metricAlarm:MetricAlarm": priceAlarm,
   "aws:cloudwatch/compositeAlarm:CompositeAlarm": monthly("composite alarm", (c) => c.book.cloudwatch(c.region).compositeAlarmMonth, ""),
@@ -267,7 +297,7 @@ const RULES: Record<string, (r: ResourceToPrice, ctx: PricingContext) => PriceRe
     const gb = ctx.hint(r).storageGb ?? ctx.usage.ecrStorageGb;
     return { kind: "priced", items: [item(r, "image storage", gb * ctx.book.ecrStorageGbMonth(ctx.region), `${fmt(gb)} GB (assumed) × $0.10/GB-month`)] };
   },
-  "aws:route53/zone:Zone": monthly("hosted zone", (c) => c.book.route53HostedZoneMonth(), "(+ queries)"),
+  "aws:route53/zone:Zone": monthly("hosted zone", (c) => c.book.route53HostedZoneMonth(), "(queries are priced on its records)"),
 };
 RULES["awsx:ecr:Repository"] = RULES["aws:ecr/repository:Repository"]!;
 
@@ -281,7 +311,9 @@ export function priceResource(r: ResourceToPrice, ctx: PricingContext): PriceRes
   }
   if (isFree(r.type)) return { kind: "free" };
   if (r.type.startsWith("pulumi:")) return { kind: "skip" };
-  if (/^(aws|awsx|eks|aws-native):/.test(r.type)) return { kind: "unpriced", reason: "no pricing rule for this type" };
+  if (/^(aws|aws-native):/.test(r.type)) return { kind: "unpriced", reason: "no pricing rule for this type" };
+  // awsx, eks and Pulumi's aws-* component packages (aws-apigateway, aws-static-website...).
+  if (/^(awsx|eks|aws-[a-z0-9-]+):/.test(r.type)) return { kind: "unpriced", reason: "a remote component the plan cannot open and has no expansion rule for: what it creates is not priced" };
   // Components of the program itself and other providers (kubernetes, random, tls...) bill nothing on AWS.
   return { kind: "skip" };
 }

@@ -33,7 +33,7 @@ export interface PriceBook {
   ec2SpotHourly(region: string, instanceType: string): number | undefined;
   /** vCPU, memory and architecture of an instance type; undefined when unknown. */
   instanceSpec(instanceType: string): InstanceSpec | undefined;
-  /** Every instance type the catalog prices in a region. */
+  /** Instance types whose spec the catalog knows (the candidates a replacement is chosen from); it prices more. */
   instanceTypes(region: string): string[];
   /** $ per GB-month of an EBS volume type (gp2, gp3, io1, io2, st1, sc1, standard). */
   ebsGbMonth(region: string, volumeType: string): number | undefined;

@@ -73,7 +73,13 @@ export const DEFAULT_USAGE: UsageAssumptions = {
   defaultRootVolumeGb: 8,
 };
 
-/** Keys a `costguard:estimate` tag may set. */
+/**
+ * Keys a `costguard:estimate` tag may set. Traffic-priced services without a declared figure are
+ * listed as "depends on usage" at their rate: `capacityUnits` (a load balancer's average LCUs),
+ * `dataGbPerMonth` (CloudFront data out, Kinesis on-demand data in), `requestsPerMonth` (API
+ * Gateway, CloudFront, Kinesis PUT payload units), `queriesPerMonth` (a Route 53 record),
+ * `storageGb` (EFS, ElastiCache Serverless).
+ */
 export const HINT_KEYS = [
   "invocationsPerMonth",
   "durationMs",
@@ -88,6 +94,9 @@ export const HINT_KEYS = [
   "natGbPerMonth",
   "runningHoursPerMonth",
   "customMetrics",
+  "capacityUnits",
+  "dataGbPerMonth",
+  "queriesPerMonth",
 ] as const;
 export type HintKey = (typeof HINT_KEYS)[number];
 export type UsageHint = Partial<Record<HintKey, number>>;

@@ -52,13 +52,13 @@ describe("npm run plan -- --compare", () => {
     assert.equal(text.status, 0, text.stderr);
     const out = text.stdout;
     assert.match(out, new RegExp(`Monthly cost change against ${baseFile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(resize, stack small\\), list prices:`));
-    // t3.micro $7.59 + 8 GB root $0.64 → t3.large $60.74 + root $0.64
-    assert.match(out, /~ app-server\s+changed\s+\+\$53\.14\s+\(\$8\.23 → \$61\.38\)\s+t3\.micro on-demand \+ root volume → t3\.large on-demand \+ root volume/);
-    assert.match(out, /\+ batch-worker\s+added\s+\+\$31\.01\s+\(\$31\.01\)/);
+    // t3.micro $7.59 + 8 GB root $0.64 + public IPv4 $3.65 (default VPC) → t3.large $60.74 + root $0.64 + IPv4 $3.65
+    assert.match(out, /~ app-server\s+changed\s+\+\$53\.14\s+\(\$11\.88 → \$65\.03\)\s+t3\.micro on-demand \+ root volume \+ public IPv4 address → t3\.large on-demand \+ root volume \+ public IPv4 address/);
+    assert.match(out, /\+ batch-worker\s+added\s+\+\$34\.66\s+\(\$34\.66\)/);
     assert.match(out, /~ app-data\s+changed\s+\+\$6\.40\s+\(\$1\.60 → \$8\.00\)/);
     assert.match(out, /- legacy-ip\s+removed\s+−\$3\.65\s+\(\$3\.65 → \$0\)/);
     assert.match(out, /1 priced resource unchanged\./);
-    assert.match(out, /TOTAL \+\$86\.90 per month at list prices \(\$13\.48 → \$100\.38\)/);
+    assert.match(out, /TOTAL \+\$90\.55 per month at list prices \(\$17\.13 → \$107\.68\)/);
   });
 
   it("adds the comparison to --json", () => {

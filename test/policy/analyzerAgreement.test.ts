@@ -17,7 +17,7 @@ import { RealAnalyzer, type RealRun } from "../support/realAnalyzer";
 import type { PlannedProgram } from "../support/planProgram";
 
 const root = path.join(__dirname, "..", "..");
-const FIXTURES = ["secrets", "unknowns", "remediation"] as const;
+const FIXTURES = ["secrets", "unknowns", "remediation", "expanded"] as const;
 const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 type Fixture = (typeof FIXTURES)[number];
 
@@ -94,17 +94,19 @@ describe("the offline plan agrees with the real policy analyzer", { timeout: 180
   }
 
   const findingsOf = (f: Fixture) => planFindings(planned.get(f)!);
+  const realRun = (f: Fixture) => real.get(f)!;
 
   it("secrets: unwrapped before the rules see them, in Lambda and container environments", () => {
     const secrets = findingsOf("secrets").filter((x) => x.policy === "no-plain-secrets");
     assert.deepEqual(
       secrets.map((x) => [x.level, /sets (\w+) in plain text/.exec(x.message)?.[1]]).sort(),
-      [["mandatory", "API_TOKEN"], ["mandatory", "DB_PASSWORD"], ["mandatory", "SLACK_WEBHOOK_URL"], ["mandatory", "STRIPE_KEY"]],
+      // STRIPE_KEY twice: on the awsx service's inputs and in the task definition awsx creates (expanded by rule).
+      [["mandatory", "API_TOKEN"], ["mandatory", "DB_PASSWORD"], ["mandatory", "SLACK_WEBHOOK_URL"], ["mandatory", "STRIPE_KEY"], ["mandatory", "STRIPE_KEY"]],
     );
   });
 
   it("secrets: a resource two components deep is named by the whole parent type chain", () => {
-    const urns = findingsOf("secrets").filter((x) => x.policy === "required-tags" || x.policy === "no-open-admin-ports").map((x) => x.urn).sort();
+    const urns = findingsOf("secrets").filter((x) => (x.policy === "required-tags" || x.policy === "no-open-admin-ports") && x.urn.includes("fixture:nested")).map((x) => x.urn).sort();
     assert.deepEqual(urns, [
       "urn:pulumi:dev::analyzer-secrets::fixture:nested:Outer$fixture:nested:Inner$aws:ec2/securityGroup:SecurityGroup::outer-inner-ssh",
       "urn:pulumi:dev::analyzer-secrets::fixture:nested:Outer$fixture:nested:Inner$aws:sns/topic:Topic::outer-inner-topic",
@@ -165,4 +167,17 @@ describe("the offline plan agrees with the real policy analyzer", { timeout: 180
     assert.ok(cap && cap.level === "mandatory", "the stack is over its $10 cap");
     assert.match(cap.message, /big-gp2 \(aws:ebs\/volume:Volume\): \$16\.00 after free tier/, "priced as gp3 (200 GB × $0.08), as remediated");
   });
+
+  it("expanded: the children remote components create are judged alike, the awsx VPC's NAT gateways first", () => {
+    const real = realFindings(realRun("expanded"));
+    const nat = (xs: Finding[]) => xs.filter((x) => x.policy === "forbidden-resource-types" && /\$aws:ec2\/natGateway:NatGateway::net-[12]$/.test(x.urn)).map((x) => x.urn).sort();
+    assert.deepEqual(nat(real), ["urn:pulumi:dev::analyzer-expanded::awsx:ec2:Vpc$aws:ec2/vpc:Vpc$aws:ec2/subnet:Subnet$aws:ec2/natGateway:NatGateway::net-1", "urn:pulumi:dev::analyzer-expanded::awsx:ec2:Vpc$aws:ec2/vpc:Vpc$aws:ec2/subnet:Subnet$aws:ec2/natGateway:NatGateway::net-2"]);
+    assert.deepEqual(nat(findingsOf("expanded")), nat(real));
+    assert.ok(real.some((x) => x.policy === "no-open-admin-ports" && x.urn.endsWith("awsx:lb:ApplicationLoadBalancer$aws:ec2/securityGroup:SecurityGroup::front")), "the open security group awsx gives the load balancer");
+    assert.ok(real.some((x) => x.policy === "allowed-instance-types" && x.urn.endsWith("eks:index:Cluster$aws:ec2/launchTemplate:LaunchTemplate::k8s-launchTemplate")), "the node group's launch template");
+    const cap = real.filter((x) => x.policy === "stack-cost-cap");
+    assert.deepEqual(cap.map((x) => x.level), ["advisory"], "an unpriced resource: a warning the analyzer keeps advisory");
+    assert.match(cap[0]!.message, /^Estimated stack cost ≥ \$[\d,.]+\/month .*1 resource could not be priced: notebook/);
+  });
 });
+

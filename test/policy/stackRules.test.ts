@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ecrLifecyclePolicy, lambdaLogGroupRetention, s3BucketSecurity, stackCostCap } from "../../policy/policies";
-import { provider, res, TAGS, violations } from "./helpers";
+import { provider, res, run, TAGS, violations } from "./helpers";
 
 describe("stack-cost-cap", () => {
   const fn = res("aws:lambda/function:Function", "fn", { architectures: ["arm64"], memorySize: 128 });
@@ -26,6 +26,17 @@ describe("stack-cost-cap", () => {
   it("prices in the provider's region", async () => {
     const nat = res("aws:ec2/natGateway:NatGateway", "nat", {}, { provider: provider(TAGS, "eu-west-1") });
     assert.match((await violations(stackCostCap, [nat]))[0]!, /\$35\.52\/month/); // 0.048 × 730 + 10 × 0.048
+  });
+  it("never passes as within the cap while a resource is unpriced: a warning by default, a violation with unpriced: fail", async () => {
+    const stack = [fn, res("aws:sagemaker/notebookInstance:NotebookInstance", "notebook"), res("aws-static-website:index:Website", "site")];
+    const warn = (await run(stackCostCap, stack)).violations;
+    assert.deepEqual(warn.map((v) => v.level), ["advisory"]);
+    assert.match(warn[0]!.message, /≥ \$0\.00\/month .*2 resources could not be priced: notebook \(aws:sagemaker\/notebookInstance:NotebookInstance\), site \(aws-static-website:index:Website\)/);
+    const fail = (await run(stackCostCap, stack, { "stack-cost-cap": { unpriced: "fail" } })).violations;
+    assert.deepEqual(fail.map((v) => v.level), ["mandatory"]);
+    const over = await violations(stackCostCap, [...stack, res("aws:ec2/natGateway:NatGateway", "nat")]);
+    assert.equal(over.length, 1);
+    assert.match(over[0]!, /exceeds the cap .* 2 resources could not be priced \(the total is a lower bound\): notebook/);
   });
 });
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { catalog, HOURS_PER_MONTH, SOURCES } from "../../runtime/pricing/catalog";
+import { elasticacheQuote } from "../../runtime/pricing/elasticache";
 
 describe("pricing catalog", () => {
   it("has the SPEC S11 figures for us-east-1", () => {
@@ -21,7 +22,7 @@ describe("pricing catalog", () => {
     assert.equal(catalog.ec2OnDemandHourly("us-east-1", "t3.nano"), 0.0052);
     assert.equal(catalog.ec2OnDemandHourly("us-east-1", "t3.micro"), 0.0104);
     assert.equal(catalog.ec2OnDemandHourly("us-east-1", "m5.4xlarge"), 0.768);
-    assert.equal(catalog.ec2OnDemandHourly("us-east-1", "c7g.medium"), 0.03625);
+    assert.equal(catalog.ec2OnDemandHourly("us-east-1", "c7g.medium"), 0.0363, "AWS lists it rounded: $0.0363, not 0.0725 / 2");
     assert.equal(catalog.ec2OnDemandHourly("us-east-1", "t4g.micro"), 0.0084);
   });
 
@@ -37,12 +38,12 @@ describe("pricing catalog", () => {
     assert.ok(!types.includes("m5.medium"), "m5 has no medium size");
   });
 
-  it("knows instance specs and architecture, and says undefined for what it does not price", () => {
+  it("knows instance specs and architecture, and says undefined for what does not exist", () => {
     assert.deepEqual(catalog.instanceSpec("m7g.xlarge"), { instanceType: "m7g.xlarge", vcpu: 4, memoryGiB: 16, architecture: "arm64" });
     assert.deepEqual(catalog.instanceSpec("r5.large"), { instanceType: "r5.large", vcpu: 2, memoryGiB: 16, architecture: "x86_64" });
     assert.equal(catalog.instanceSpec("m5.nano"), undefined);
-    assert.equal(catalog.ec2OnDemandHourly("us-east-1", "p5.48xlarge"), undefined);
-    assert.equal(catalog.ec2SpotHourly("us-east-1", "x1e.32xlarge"), undefined);
+    assert.equal(catalog.ec2OnDemandHourly("us-east-1", "m5.nano"), undefined);
+    assert.equal(catalog.ec2SpotHourly("us-east-1", "t3.mediun"), undefined);
     assert.equal(catalog.rdsHourly("us-east-1", "db.x2g.16xlarge", "postgres", false), undefined);
   });
 
@@ -70,7 +71,7 @@ describe("pricing catalog", () => {
     assert.equal(catalog.ssmParameterMonth("us-east-1", "Standard"), 0);
     assert.equal(catalog.secretsManagerSecretMonth("us-east-1"), 0.4);
     assert.equal(catalog.loadBalancerHourly("us-east-1", "application"), 0.0225);
-    assert.ok(catalog.elasticacheHourly("us-east-1", "cache.t4g.micro")! > 0);
+    assert.ok(elasticacheQuote("us-east-1", "cache.t4g.micro", "redis")!.hourly > 0);
   });
 
   it("dates and sources every kind of price, and prices other regions at us-east-1 rates", () => {
@@ -81,4 +82,43 @@ describe("pricing catalog", () => {
     assert.equal(catalog.isCatalogRegion("ap-south-1"), false);
     assert.equal(catalog.ec2OnDemandHourly("ap-south-1", "t3.medium"), 0.0416);
   });
+
+  it("prices every EC2 type AWS lists in us-east-1, from its dated Price List table", () => {
+    assert.equal(catalog.ec2OnDemandHourly("us-east-1", "t2.micro"), 0.0116);
+    assert.equal(catalog.ec2OnDemandHourly("us-east-1", "x1e.32xlarge"), 26.688);
+    assert.equal(catalog.ec2OnDemandHourly("us-east-1", "p5.48xlarge"), 55.04);
+    assert.equal(catalog.ec2OnDemandQuote("us-east-1", "x1e.32xlarge")!.derived, undefined, "a listed price");
+    assert.match(catalog.sourceOf("ec2Table").source, /Price List API/);
+    assert.equal(catalog.sourceOf("ec2Table").date, "2026-07-20");
+  });
+
+  it("keeps the checked regional prices and derives the rest from us-east-1 by a stated factor", () => {
+    assert.deepEqual(catalog.ec2OnDemandQuote("eu-west-1", "t3.large"), { hourly: 0.0912 }, "checked");
+    const x1e = catalog.ec2OnDemandQuote("eu-west-1", "x1e.32xlarge")!;
+    assert.match(x1e.derived!, /^estimated: us-east-1 \$26\.688\/h × 1\.1\d+ \(eu-west-1 factor\)$/);
+    assert.ok(x1e.hourly > 26.688 * 1.09 && x1e.hourly < 26.688 * 1.13, String(x1e.hourly));
+    assert.equal(catalog.ec2OnDemandQuote("us-west-2", "t2.micro")!.hourly, 0.0116, "Oregon lists the checked families at Virginia's prices");
+    assert.match(catalog.ec2OnDemandQuote("us-west-2", "t2.micro")!.derived!, /estimated/);
+  });
+
+  it("prices RDS sizes beyond the listed ones in proportion to the family's listed sizes, and says so", () => {
+    const q = catalog.rdsQuote("us-east-1", "db.m5.8xlarge", "postgres", false)!;
+    assert.equal(q.hourly, 2.848); // 2 × db.m5.4xlarge $1.424 (AWS lists $2.848)
+    assert.match(q.derived!, /2 × db\.m5\.4xlarge/);
+    assert.equal(catalog.rdsHourly("us-east-1", "db.r6g.16xlarge", "mysql", true), 2 * 0.43 * 16);
+    assert.equal(catalog.rdsHourly("us-east-1", "db.t4g.2xlarge", "postgres", false), 0.516);
+    assert.equal(catalog.rdsHourly("us-east-1", "db.m6g.24xlarge", "postgres", false), undefined, "db.m6g stops at 16xlarge");
+    assert.equal(catalog.rdsQuote("us-east-1", "db.m5.large", "mysql", false)!.derived, undefined);
+  });
+
+  it("prices ElastiCache nodes per region and engine: Memcached as Redis OSS, Valkey 20 % less", () => {
+    assert.deepEqual(elasticacheQuote("us-east-1", "cache.r7g.large", "redis"), { hourly: 0.219 });
+    assert.equal(elasticacheQuote("us-east-1", "cache.r7g.large", "memcached")!.hourly, 0.219);
+    assert.equal(elasticacheQuote("us-east-1", "cache.r7g.large", "valkey")!.hourly, 0.1752);
+    assert.equal(elasticacheQuote("eu-west-1", "cache.m5.large", "redis")!.hourly, 0.172, "Ireland's own price");
+    assert.ok(elasticacheQuote("ap-southeast-2", "cache.t4g.micro", "redis")!.hourly > 0.016, "35 regions");
+    assert.equal(elasticacheQuote("us-east-1", "cache.r6gd.xlarge", "memcached"), undefined, "data tiering is Redis OSS/Valkey only");
+    assert.match(catalog.sourceOf("elasticache").source, /Valkey 20 % less/);
+  });
 });
+

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { estimateStack, topItems, type ResourceToPrice } from "../../runtime/pricing/estimate";
+import { fargateTaskSize } from "../../runtime/pricing/fargate";
 
 const res = (type: string, name: string, inputs: Record<string, unknown> = {}, state: Record<string, unknown> = {}): ResourceToPrice => ({ type, name, inputs, state });
 const est = (...resources: ResourceToPrice[]) => estimateStack(resources, { region: "us-east-1" });
@@ -12,7 +13,7 @@ const near = (actual: number, expected: number, what = "") => assert.ok(Math.abs
 
 describe("estimator: capacity", () => {
   it("prices an instance and its root volume", () => {
-    const e = est(res("aws:ec2/instance:Instance", "web", { instanceType: "t3.medium", rootBlockDevice: { volumeSize: 20, volumeType: "gp2" } }));
+    const e = est(res("aws:ec2/instance:Instance", "web", { instanceType: "t3.medium", rootBlockDevice: { volumeSize: 20, volumeType: "gp2" }, associatePublicIpAddress: false }));
     near(e.listMonthlyUsd, 0.0416 * 730 + 20 * 0.1, "t3.medium + 20 GB gp2"); // 30.368 + 2.00
     near(e.afterFreeTierMonthlyUsd, e.listMonthlyUsd, "no free tier for EC2");
   });
@@ -21,7 +22,8 @@ describe("estimator: capacity", () => {
     const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { instanceType: "t3.micro" }, { arn: "arn:aws:ec2:us-east-1:123456789012:lt-1234567" });
     const asg = res("aws:autoscaling/group:Group", "asg", { desiredCapacity: 3, minSize: 1, maxSize: 5, launchTemplate: { id: "lt-1234567", version: "$Latest" } });
     const e = est(lt, asg);
-    near(e.listMonthlyUsd, 3 * 0.0104 * 730 + 3 * 8 * 0.08, "3 × t3.micro + 3 root volumes"); // 22.776 + 1.92
+    // No subnets: the default VPC's, which map public IPv4 addresses on launch.
+    near(e.listMonthlyUsd, 3 * 0.0104 * 730 + 3 * 8 * 0.08 + 3 * 3.65, "3 × t3.micro + 3 root volumes + 3 public IPv4"); // 22.776 + 1.92 + 10.95
     assert.deepEqual(e.unpriced, []);
   });
 
@@ -39,7 +41,7 @@ describe("estimator: capacity", () => {
     const spot = e.lineItems.find((i) => i.what.includes("spot"))!;
     near(od.monthlyUsd, 2.5 * 0.096 * 730, "2.5 on-demand"); // 175.2
     near(spot.monthlyUsd, 1.5 * 0.096 * 0.35 * 730, "1.5 spot at 65 % off"); // 36.792
-    near(e.listMonthlyUsd, 175.2 + 36.792 + 4 * 10 * 0.08, "with volumes");
+    near(e.listMonthlyUsd, 175.2 + 36.792 + 4 * 10 * 0.08 + 4 * 3.65, "with volumes and public IPv4 (default VPC)");
   });
 
   it("prices public IPv4, NAT gateways and the NAT gateways awsx creates by default", () => {
@@ -96,6 +98,53 @@ describe("estimator: capacity", () => {
     const e = est(td, svc);
     const hourly = 0.5 * 0.03238 + 1 * 0.00356; // arm64
     near(e.listMonthlyUsd, 1 * hourly * 730 + 2 * hourly * 0.3 * 730);
+  });
+});
+
+describe("estimator: public IPv4, task sizes, usage-priced services", () => {
+  const ip = (e: ReturnType<typeof est>) => e.lineItems.filter((i) => /public IPv4/.test(i.what));
+
+  it("bills a public IPv4 for an instance its subnet (or the default VPC) gives one, not for a private subnet", () => {
+    const pub = { ...res("aws:ec2/subnet:Subnet", "pub", { mapPublicIpOnLaunch: true }), key: "urn:pub" };
+    const priv = { ...res("aws:ec2/subnet:Subnet", "priv", {}), key: "urn:priv" };
+    const box = (name: string, inputs: Record<string, unknown>, dependsOn?: Record<string, string[]>) => ({ ...res("aws:ec2/instance:Instance", name, { instanceType: "t3.micro", ...inputs }), ...(dependsOn ? { dependsOn } : {}) });
+    // At a first preview the subnet's id is unknown: the property dependency names it.
+    assert.equal(ip(est(pub, box("web", {}, { subnetId: ["urn:pub"] })))[0]!.monthlyUsd, 3.65);
+    assert.match(ip(est(pub, box("web", {}, { subnetId: ["urn:pub"] })))[0]!.basis, /subnet pub maps public IPs on launch/);
+    assert.deepEqual(ip(est(priv, box("worker", {}, { subnetId: ["urn:priv"] }))), []);
+    assert.deepEqual(ip(est(pub, box("web", { associatePublicIpAddress: false }, { subnetId: ["urn:pub"] }))), [], "asked for none");
+    assert.match(ip(est(box("default", {})))[0]!.basis, /default VPC/);
+    assert.deepEqual(ip(est(box("elsewhere", { subnetId: "subnet-0123456789abcdef0" }))), [], "a subnet outside the stack: not assumed public");
+  });
+
+  it("gives an Auto Scaling group's instances the public IPv4 its launch template asks for", () => {
+    const lt = { ...res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { instanceType: "t3.micro", networkInterfaces: [{ associatePublicIpAddress: "true" }] }), key: "urn:lt" };
+    const asg = { ...res("aws:autoscaling/group:Group", "nodes", { desiredCapacity: 2, vpcZoneIdentifiers: ["subnet-1"] }), dependsOn: { launchTemplate: ["urn:lt"] } };
+    near(ip(est(lt, asg))[0]!.monthlyUsd, 2 * 3.65, "2 nodes");
+  });
+
+  it("rounds an awsx task up to the cheapest Fargate size awsx picks (0.5 vCPU / 128 MB → 0.5 vCPU / 1 GB)", () => {
+    const e = est(res("awsx:ecs:FargateService", "svc", { desiredCount: 1, taskDefinitionArgs: { container: { name: "app", image: "nginx", cpu: 512, memory: 128 } } }));
+    near(e.lineItems[0]!.monthlyUsd, (0.5 * 0.04048 + 1 * 0.004445) * 730, "0.5 vCPU / 1 GB");
+    assert.match(e.lineItems[0]!.basis, /0\.5 vCPU\/1 GB/);
+    assert.deepEqual(fargateTaskSize([{ cpu: 256, memory: 512 }, { cpu: 256, memoryReservation: 1024, memory: 4096 }]), { vcpu: 0.5, memGb: 2 }, "reservations over limits, summed");
+    assert.deepEqual(fargateTaskSize([]), { vcpu: 0.25, memGb: 0.5 }, "awsx's smallest task");
+  });
+
+  it("lists traffic nobody declared as 'depends on usage' at its rate, and prices what is declared", () => {
+    const lb = est(res("aws:lb/loadBalancer:LoadBalancer", "alb", { loadBalancerType: "application", internal: true }));
+    const lcu = lb.lineItems.find((i) => i.what === "load balancer capacity units")!;
+    assert.equal(lcu.monthlyUsd, 0);
+    assert.match(lcu.dependsOnUsage!, /\$0\.008 per LCU-hour \(\$5\.84 per LCU-month\)/);
+    const declared = est(res("aws:lb/loadBalancer:LoadBalancer", "alb", { loadBalancerType: "application", internal: true, tags: { "costguard:estimate": "capacityUnits=2" } }));
+    near(declared.lineItems.find((i) => i.what === "load balancer capacity units")!.monthlyUsd, 2 * 0.008 * 730, "2 LCUs declared");
+    const api = est(res("aws:apigateway/restApi:RestApi", "api", { tags: { "costguard:estimate": "requestsPerMonth=2000000" } }));
+    near(api.listMonthlyUsd, 7, "2 M REST requests × $3.50/M");
+    const cdn = est(res("aws:cloudfront/distribution:Distribution", "cdn", { tags: { "costguard:estimate": "dataGbPerMonth=1124" } }));
+    near(cdn.lineItems.find((i) => i.what === "data transfer out")!.monthlyUsd, 1124 * 0.085, "declared data out");
+    assert.equal(est(res("aws:route53/record:Record", "alias", { aliases: [{ name: "d111.cloudfront.net", zoneId: "Z2FDTNDATAQYW2", evaluateTargetHealth: false }] })).freeResources, 1, "alias queries to AWS are free");
+    near(est(res("aws:kinesis/stream:Stream", "s", { streamModeDetails: { streamMode: "ON_DEMAND" } })).listMonthlyUsd, 0.04 * 730, "on-demand stream-hours");
+    near(est(res("aws:efs/fileSystem:FileSystem", "fs", { throughputMode: "provisioned", provisionedThroughputInMibps: 10 })).listMonthlyUsd, 60, "10 MiB/s provisioned");
   });
 });
 
@@ -172,16 +221,18 @@ describe("estimator: serverless and free tier", () => {
 
   it("lists what it cannot price, with the reason, and counts free resources", () => {
     const e = est(
-      res("aws:ec2/instance:Instance", "gpu", { instanceType: "p5.48xlarge" }),
-      res("aws:apigateway/restApi:RestApi", "api"),
+      res("aws:ec2/instance:Instance", "gpu", { instanceType: "p9.96xlarge" }),
+      res("aws:sagemaker/notebookInstance:NotebookInstance", "notebook"),
+      res("aws-static-website:index:Website", "site"),
       res("aws:iam/role:Role", "role"),
       res("costguard:alerting:AlertChannel", "alerts"),
     );
     assert.deepEqual(
       e.unpriced.map((u) => [u.resource, u.reason]),
       [
-        ["gpu", "instance type p5.48xlarge is not in the price catalog"],
-        ["api", "no pricing rule for this type"],
+        ["gpu", "instance type p9.96xlarge is not in the price catalog"],
+        ["notebook", "no pricing rule for this type"],
+        ["site", "a remote component the plan cannot open and has no expansion rule for: what it creates is not priced"],
       ],
     );
     assert.equal(e.freeResources, 1);
@@ -276,7 +327,7 @@ describe("estimator: managed services", () => {
   });
 
   it("prices in eu-west-1 at Ireland's rates", () => {
-    const e = estimateStack([res("aws:ec2/natGateway:NatGateway", "nat"), res("aws:ec2/instance:Instance", "i", { instanceType: "t3.medium", rootBlockDevice: { volumeSize: 8, volumeType: "gp3" } })], { region: "eu-west-1" });
+    const e = estimateStack([res("aws:ec2/natGateway:NatGateway", "nat"), res("aws:ec2/instance:Instance", "i", { instanceType: "t3.medium", rootBlockDevice: { volumeSize: 8, volumeType: "gp3" }, associatePublicIpAddress: false })], { region: "eu-west-1" });
     near(e.listMonthlyUsd, 0.048 * 730 + 10 * 0.048 + 0.0456 * 730 + 8 * 0.088);
     assert.deepEqual(e.notes, []);
     assert.match(estimateStack([res("aws:ec2/eip:Eip", "ip")], { region: "ap-south-1" }).notes[0]!, /ap-south-1 is not in the catalog: priced at us-east-1 rates/);

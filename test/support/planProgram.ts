@@ -33,7 +33,8 @@ async function main(): Promise<void> {
     stack,
     config: loadStackConfig(programDir, stack).values,
     policyConfigFile: policyConfigFile(programDir, stack),
-    engine: run.engine,
+    // With remote components expanded by rule: the children a real engine would register too.
+    engine: analysis.engine,
     plan: { violations: policies.results.flatMap((r) => r.violations), remediations: policies.remediations },
     seconds: (Date.now() - started) / 1000,
   };

@@ -1,7 +1,8 @@
 /**
  * The offline plan over small real-shaped programs (test/fixtures/programs), each in its own
  * process as a user runs it: wall time, resources planned, exit code against the one expected
- * (a program that throws must exit 3, never 1). Helpers add programs to PROGRAMS.
+ * (a program that throws must exit 3, never 1), the list total (+N: resources remote components
+ * create, expanded by rule). Helpers add programs to PROGRAMS.
  *
  *   npx tsx tools/bench/planner.ts
  */
@@ -27,10 +28,20 @@ const PROGRAMS: BenchProgram[] = [
   { program: "resize", stack: "large", exit: 0 },
   { program: "throws", stack: "apply", exit: 3 },
   { program: ".", stack: "dev", exit: 0 },
+  // Prices and remote components expanded by rule (the issue's shapes): see the estimate columns.
+  { program: "web-t2", stack: "dev", exit: 1 },
+  { program: "big-memory", stack: "dev", exit: 1 },
+  { program: "unpriced", stack: "dev", exit: 0 },
+  { program: "unpriced", stack: "strict", exit: 1 },
+  { program: "awsx-vpc", stack: "dev", exit: 1 },
+  { program: "eks-nodes", stack: "dev", exit: 1 },
+  { program: "fargate-alb", stack: "dev", exit: 1 },
+  { program: "usage-priced", stack: "dev", exit: 1 },
+  { program: "free-types", stack: "dev", exit: 0 },
 ];
 
 function main(): number {
-  console.log(`${"program".padEnd(26)} ${"exit".padStart(4)} ${"resources".padStart(9)} ${"seconds".padStart(8)}  unanswered lookups`);
+  console.log(`${"program".padEnd(26)} ${"exit".padStart(4)} ${"resources".padStart(9)} ${"seconds".padStart(8)}  list total; unanswered lookups`);
   let wrong = 0;
   let total = 0;
   for (const p of PROGRAMS) {
@@ -42,9 +53,10 @@ function main(): number {
     let resources = "-";
     let unanswered = "";
     try {
-      const doc = JSON.parse(r.stdout) as { resourceCount: number; unansweredInvokes: { token: string }[] };
-      resources = String(doc.resourceCount);
-      unanswered = doc.unansweredInvokes.map((u) => u.token).join(", ");
+      const doc = JSON.parse(r.stdout) as { resourceCount: number; unansweredInvokes?: { token: string }[]; expanded?: unknown[]; estimate?: { listMonthlyUsd: number; unpriced: unknown[] } };
+      resources = `${doc.resourceCount}${doc.expanded?.length ? `+${doc.expanded.length}` : ""}`;
+      unanswered = (doc.unansweredInvokes ?? []).map((u) => u.token).join(", ");
+      if (doc.estimate) unanswered = `$${doc.estimate.listMonthlyUsd.toFixed(2)}/month${doc.estimate.unpriced.length ? ` (≥: ${doc.estimate.unpriced.length} unpriced)` : ""}${unanswered ? `; ${unanswered}` : ""}`;
     } catch {
       // A failed program prints nothing on stdout.
     }

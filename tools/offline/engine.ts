@@ -37,6 +37,8 @@ export interface EngineResource {
   parent?: string;
   /** URN of the provider resource (explicit or default), for custom resources and remote components. */
   provider?: string;
+  /** A component's providers by package (its own and inherited), which its children use: what a remote component's children get. */
+  providers?: Record<string, string>;
   /** What Analyze and Remediate receive: the checked inputs, in wire form. */
   inputs: WireMap;
   /** What AnalyzeStack receives: the outputs, in wire form. */
@@ -180,6 +182,7 @@ interface RegisterRequest {
   getObject(): { toJavaScript(): WireMap } | undefined;
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(f: (v: { getUrnsList(): string[] }, k: string) => void): void };
+  getProvidersMap?(): { forEach(f: (ref: string, pkg: string) => void): void };
 }
 interface MockMonitorLike {
   newUrn(parent: string, type: string, name: string): string;
@@ -250,6 +253,11 @@ export class EngineRecorder {
     const isProvider = type.startsWith("pulumi:providers:");
     if ((custom && !isProvider) || req.getRemote()) {
       entry.provider = req.getProvider() ? providerUrnOfReference(req.getProvider()) : this.defaultProvider(type.split(":")[0]!, req.getVersion()).urn;
+    }
+    if (!custom) {
+      const providers: Record<string, string> = {};
+      req.getProvidersMap?.().forEach((ref, pkg) => (providers[pkg] = providerUrnOfReference(ref)));
+      if (Object.keys(providers).length) entry.providers = providers;
     }
     if (req.getRemote()) this.remote.add(entry);
     this.resources.push(entry);

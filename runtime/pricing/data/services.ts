@@ -1,8 +1,9 @@
 /**
  * List prices of everything that is not an EC2 instance, per region. Figures are us-east-1
- * unless a region is named; `REGION_FACTOR` scales the usage-priced services that cost more in
- * Ireland (RDS, ElastiCache, DynamoDB), stated as a factor because AWS's eu-west-1 prices for
- * them sit 8–12 % above us-east-1 throughout.
+ * unless a region is named; `REGION_FACTOR` scales the services that cost more in Ireland (RDS,
+ * DynamoDB), stated as a factor because AWS's eu-west-1 prices for them sit 8–12 % above
+ * us-east-1 throughout. ElastiCache has a complete per-region table (elasticacheTable.ts).
+ * Route 53, CloudFront, API Gateway, EFS and Kinesis are priced at their us-east-1 rates everywhere.
  */
 import type { LoadBalancerKind } from "../types";
 import type { Region } from "./sources";
@@ -79,6 +80,27 @@ export const RDS_HOURLY: Record<"mysql" | "postgres" | "aurora", Record<string, 
     "db.r6i.large": 0.29, "db.r6i.xlarge": 0.58,
   },
 };
+/**
+ * Sizes each RDS class family offers. Within a family RDS prices sizes in proportion to their
+ * normalization factor (db.m5.8xlarge = 2 × db.m5.4xlarge), so a size missing from RDS_HOURLY is
+ * priced from the nearest smaller listed size of its family, and the basis says so.
+ */
+const LARGE_UP = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge"];
+const upTo = (largest: string) => LARGE_UP.slice(0, LARGE_UP.indexOf(largest) + 1);
+export const RDS_FAMILY_SIZES: Record<string, string[]> = {
+  "db.t3": ["micro", "small", "medium", "large", "xlarge", "2xlarge"],
+  "db.t4g": ["micro", "small", "medium", "large", "xlarge", "2xlarge"],
+  "db.m5": upTo("24xlarge"),
+  "db.m6g": upTo("16xlarge"),
+  "db.m6i": upTo("32xlarge"),
+  "db.r5": upTo("24xlarge"),
+  "db.r6g": upTo("16xlarge"),
+  "db.r6i": upTo("32xlarge"),
+};
+/** Normalization factors of the sizes (AWS's size-flexibility units). */
+export const RDS_SIZE_FACTOR: Record<string, number> = {
+  micro: 0.5, small: 1, medium: 2, large: 4, xlarge: 8, "2xlarge": 16, "4xlarge": 32, "8xlarge": 64, "12xlarge": 96, "16xlarge": 128, "24xlarge": 192, "32xlarge": 256,
+};
 /** RDS storage $ per GB-month, single-AZ (multi-AZ bills twice). Aurora: per GB stored. */
 export const RDS_STORAGE_GB_MONTH: Record<string, number> = { gp2: 0.115, gp3: 0.115, io1: 0.125, io2: 0.125, standard: 0.1, aurora: 0.1 };
 /**
@@ -96,14 +118,6 @@ export const RDS_TWELVE_MONTH_FREE_TIER = { hours: 750, storageGb: 20, backupGb:
 /** Aurora Serverless v2, $ per ACU-hour (us-east-1). */
 export const AURORA_ACU_HOURLY = 0.12;
 
-/** ElastiCache on-demand node $/h (us-east-1), Redis OSS and Memcached. */
-export const ELASTICACHE_HOURLY: Record<string, number> = {
-  "cache.t3.micro": 0.017, "cache.t3.small": 0.034, "cache.t3.medium": 0.068,
-  "cache.t4g.micro": 0.016, "cache.t4g.small": 0.032, "cache.t4g.medium": 0.065,
-  "cache.m5.large": 0.156, "cache.m5.xlarge": 0.311, "cache.m6g.large": 0.149, "cache.m6g.xlarge": 0.298,
-  "cache.m7g.large": 0.158, "cache.r5.large": 0.216, "cache.r5.xlarge": 0.431,
-  "cache.r6g.large": 0.206, "cache.r6g.xlarge": 0.411, "cache.r7g.large": 0.219,
-};
 
 /** Fargate $ per vCPU-hour and per GB-hour (Linux). Spot: about 70 % below on-demand. */
 export const FARGATE = {
@@ -151,7 +165,21 @@ export const COST_EXPLORER = { perRequest: 0.01 };
 /** Budgets: the first two budgets of an account are free, then about $0.02 per budget-day. */
 export const BUDGETS = { freeBudgets: 2, perBudgetDay: 0.02 };
 export const ECR = { storageGbMonth: 0.1 };
-export const ROUTE53 = { hostedZoneMonth: 0.5 };
+/** Route 53 (global): hosted zones (first 25), standard queries (first billion), health checks. */
+export const ROUTE53 = { hostedZoneMonth: 0.5, perMillionQueries: 0.4, healthCheckAwsEndpointMonth: 0.5, healthCheckOtherEndpointMonth: 0.75 };
+/**
+ * CloudFront to viewers in the US and Europe (first 10 TB). Its always-free 1 TB and 10 M requests
+ * a month are not deducted (the estimate errs high): they are shared by every distribution.
+ */
+export const CLOUDFRONT = { dataOutGb: 0.085, perTenThousandHttpsRequests: 0.01 };
+/** API Gateway requests (first tiers); REST APIs: first 333 M, HTTP APIs: first 300 M, WebSocket: messages. */
+export const API_GATEWAY = { restPerMillion: 3.5, httpPerMillion: 1, websocketPerMillionMessages: 1, websocketPerMillionConnectionMinutes: 0.25 };
+/** EFS Standard storage and provisioned throughput. */
+export const EFS = { standardGbMonth: 0.3, provisionedMibpsMonth: 6 };
+/** Kinesis Data Streams: provisioned shards and PUT payload units (25 KB); on-demand streams. */
+export const KINESIS = { shardHour: 0.015, perMillionPutUnits: 0.014, onDemandStreamHour: 0.04, onDemandPerGbIngested: 0.08 };
+/** ElastiCache Serverless (Redis OSS): data stored and ElastiCache Processing Units. */
+export const ELASTICACHE_SERVERLESS = { gbHour: 0.125, perMillionEcpus: 0.0034 };
 /** EKS control plane (standard support), $ per cluster-hour. */
 export const EKS_CLUSTER_HOURLY = 0.1;
 /** Interface VPC endpoint, $ per endpoint per AZ-hour (gateway endpoints are free). */
