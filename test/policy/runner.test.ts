@@ -76,6 +76,16 @@ describe("policy runner: properties as the engine marshals them", () => {
     assert.deepEqual(r.violations.map((v) => [v.level, v.message]), [["advisory", "can't run policy 'required-tags' from policy pack 'costguard@v0.1.0' during preview: string value at .tags.Environment can't be known during preview"]]);
   });
 
+  it("no-plain-secrets: an unknown value under an ordinary name does not hide a plain secret beside it; under a secret-looking name it can't run", async () => {
+    const fn = (variables: Record<string, unknown>) => res("aws:lambda/function:Function", "fn", { environment: { variables } });
+    const beside = await run(noPlainSecrets, [fn({ TOPIC_ARN: UNKNOWN, DB_PASSWORD: "hunter2-plaintext" })]);
+    assert.deepEqual(beside.violations.map((v) => [v.level, /sets (\w+)/.exec(v.message)?.[1]]), [["mandatory", "DB_PASSWORD"]]);
+    const clean = await run(noPlainSecrets, [fn({ TOPIC_ARN: UNKNOWN, LOG_LEVEL: "info" })]);
+    assert.deepEqual(clean.violations, []);
+    const secretName = await run(noPlainSecrets, [fn({ DB_PASSWORD: UNKNOWN })]);
+    assert.deepEqual(secretName.violations.map((v) => [v.level, v.message.split(" from ")[0]]), [["advisory", "can't run policy 'no-plain-secrets'"]]);
+  });
+
   it("an unknown instance type: allowed-instance-types can't run", async () => {
     const r = await run(allowedInstanceTypes, [res("aws:ec2/instance:Instance", "i", { instanceType: UNKNOWN, tags: { Environment: "dev" } })]);
     assert.deepEqual(r.violations.map((v) => [v.level, v.message]), [["advisory", "can't run policy 'allowed-instance-types' from policy pack 'costguard@v0.1.0' during preview: string value at .instanceType can't be known during preview"]]);

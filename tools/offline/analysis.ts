@@ -58,7 +58,14 @@ function policySection(result: PolicyRunResult, configFile: string | undefined):
     const mark = o.level === "disabled" ? "-" : real.length === 0 ? "✔" : real.some((v) => v.level === "mandatory") ? "✖" : "⚠";
     const status = o.level === "disabled" ? "disabled" : real.length ? `${real.length} violation${real.length > 1 ? "s" : ""}` : "pass";
     lines.push(`  ${mark} ${o.name.padEnd(28)} ${o.level.padEnd(10)} ${status}`);
-    for (const v of o.violations) lines.push(`      ${v.level === "mandatory" ? "✖" : "⚠"} [${v.level}] ${v.message}`);
+    for (const v of real) lines.push(`      ${v.level === "mandatory" ? "✖" : "⚠"} [${v.level}] ${v.message}`);
+    // The same "can't run during preview" reason on many resources is one line naming them.
+    const cantRun = new Map<string, string[]>();
+    for (const v of o.violations.filter((x) => !real.includes(x))) cantRun.set(v.message, [...(cantRun.get(v.message) ?? []), v.resource?.split("::").pop() ?? "the stack"]);
+    for (const [message, names] of cantRun) {
+      const which = names.length === 1 ? names[0] : `${names.length} resources: ${names.slice(0, 6).join(", ")}${names.length > 6 ? ", …" : ""}`;
+      lines.push(`      ⚠ [advisory] ${message} (${which})`);
+    }
   }
   for (const r of result.remediations) lines.push(`  ↻ ${r.policy} remediated ${r.resource}: ${r.changed.join(", ")}`);
   lines.push(
