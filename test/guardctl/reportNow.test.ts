@@ -8,6 +8,8 @@ describe("guardctl report-now", () => {
     assert.deepEqual(reportNowCommand.payload(["2026-11-20"]), { command: "report-now", date: "2026-11-20" });
     assert.throws(() => reportNowCommand.payload(["20/11/2026"]), /must be YYYY-MM-DD/);
     assert.throws(() => reportNowCommand.payload(["2026-11-20", "x"]), /at most one date/);
+    // The same check the function makes, said in one line (not a dump of the validation issues).
+    assert.throws(() => reportNowCommand.payload(["2026-13-45"]), { message: 'report-now: date must be a real calendar date (got "2026-13-45")' });
     assert.equal(reportNowCommand.output, "costReportFunction");
   });
 

@@ -4,7 +4,8 @@
  * tools/guardctl.ts registers this definition; it invokes the function with `payload(args)`
  * and prints `render(result)`.
  */
-import { AdminCommand } from "../../runtime/contract";
+import type { AdminCommand } from "../../runtime/contract";
+import { adminCommand } from "./command";
 
 export interface ReportNowResult {
   ok: boolean;
@@ -29,7 +30,7 @@ export const reportNowCommand = {
     if (args.length > 1) throw new Error(`report-now takes at most one date (got ${args.length} arguments)`);
     const [date] = args;
     if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`report-now: the date must be YYYY-MM-DD (got "${date}")`);
-    return AdminCommand.parse(date ? { command: "report-now", date } : { command: "report-now" });
+    return adminCommand(date ? { command: "report-now", date } : { command: "report-now" });
   },
   render(result: unknown): string {
     const r = result as ReportNowResult;

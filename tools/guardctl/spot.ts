@@ -8,7 +8,8 @@
  *   npm run guardctl -- reset-circuit m5.large --az us-east-1a     (breakers per AZ)
  */
 import { parseArgs } from "node:util";
-import { AdminCommand } from "../../runtime/contract";
+import type { AdminCommand } from "../../runtime/contract";
+import { adminCommand } from "./command";
 
 export interface GuardctlCommand {
   /** Sub-command name typed by the operator. */
@@ -39,7 +40,7 @@ export const resetCircuitCommand: GuardctlCommand = {
     const instanceType = positionals[0]!;
     if (instanceType.length > 64 || !INSTANCE_TYPE.test(instanceType)) throw new Error(`"${instanceType.slice(0, 40)}${instanceType.length > 40 ? "…" : ""}" is not an EC2 instance type such as m5.large`);
     if (values.az !== undefined && (values.az.length > 32 || !AVAILABILITY_ZONE.test(values.az))) throw new Error(`--az "${values.az.slice(0, 40)}" is not an availability zone such as us-east-1a`);
-    return AdminCommand.parse({ command: "reset-circuit", instanceType, ...(values.az ? { availabilityZone: values.az } : {}) });
+    return adminCommand({ command: "reset-circuit", instanceType, ...(values.az ? { availabilityZone: values.az } : {}) });
   },
   render(result) {
     const r = (result ?? {}) as { error?: string; key?: string; previous?: string; state?: string; interruptions?: number };
