@@ -16,7 +16,11 @@ export const FORBIDDEN_DEFAULTS: ForbiddenResourceTypesConfig = {
     "awsx:lb:ApplicationLoadBalancer",
     "awsx:lb:NetworkLoadBalancer",
     "aws:ec2/eip:Eip",
-    "aws:elasticache/*",
+    // The ElastiCache types that bill; subnet and parameter groups, users and user groups are free.
+    "aws:elasticache/cluster:Cluster",
+    "aws:elasticache/replicationGroup:ReplicationGroup",
+    "aws:elasticache/serverlessCache:ServerlessCache",
+    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
     "aws:rds/cluster:Cluster",
     "aws:rds/clusterInstance:ClusterInstance",
     "aws:route53/zone:Zone",

@@ -22,6 +22,12 @@ describe("forbidden-resource-types", () => {
     assert.equal(v.length, 3);
     assert.match(v[0]!, /natGateway.*"nat" is a forbidden expensive resource type.*allowedTypes/);
   });
+  it("forbids the ElastiCache types that bill, not the free plumbing beside them (subnet and parameter groups, users)", async () => {
+    const billed = ["aws:elasticache/cluster:Cluster", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/serverlessCache:ServerlessCache", "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"];
+    const free = ["aws:elasticache/subnetGroup:SubnetGroup", "aws:elasticache/parameterGroup:ParameterGroup", "aws:elasticache/user:User", "aws:elasticache/userGroup:UserGroup"];
+    const v = await violations(forbiddenResourceTypes, [...billed, ...free].map((t, i) => res(t, `r${i}`)));
+    assert.deepEqual(v.map((m) => m.split(" ")[0]), billed);
+  });
   it("passes allowed and ordinary types", async () => {
     assert.deepEqual(await violations(forbiddenResourceTypes, [res("aws:ec2/natGateway:NatGateway", "nat"), res("aws:sqs/queue:Queue", "q")], { "forbidden-resource-types": { allowedTypes: ["aws:ec2/natGateway:NatGateway"] } }), []);
   });
