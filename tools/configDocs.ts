@@ -1,11 +1,12 @@
 /**
  * Derives, from components/configSchema.ts, the `config:` declarations of Pulumi.yaml and the
- * README's config table, so the schema stays the one source of truth.
+ * config table of docs/configuration.md, so the schema stays the one source of truth.
  *
  *   npm run config-docs            print both
- *   npm run config-docs -- --write rewrite Pulumi.yaml's config block and README's table in place
+ *   npm run config-docs -- --write rewrite Pulumi.yaml's config block and the table in place
  *
- * A test fails when Pulumi.yaml is out of step with the schema.
+ * Tests fail when Pulumi.yaml or docs/configuration.md is out of step with the schema. A key
+ * the schema gives no description reads "(no description)", so the gap shows where readers look.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -22,6 +23,16 @@ export interface KeyDoc {
   defaultValue: unknown;
   description: string;
   secret?: boolean;
+}
+
+/** What the docs say for a key the schema does not describe: visible, so it gets filled. */
+export const NO_DESCRIPTION = "(no description)";
+/**
+ * A description as the docs print it. Descriptions once cited the spec's sections ("(SPEC S2)"),
+ * and the spec is not in the repository: the citation is dropped, the rule itself stays.
+ */
+export function described(description: string | undefined): string {
+  return description?.replace(/\s*\(SPEC S\d+(?:,\s*S\d+)*\)/g, "").trim() || NO_DESCRIPTION;
 }
 
 type AnyZod = z.ZodType & { def: { type: string; innerType?: AnyZod; defaultValue?: unknown; element?: AnyZod; checks?: { _zod: { def: { check: string } } }[] } };
@@ -103,7 +114,8 @@ export function pulumiYamlConfigBlock(): string {
     lines.push(`  ${d.key}:`);
     if (d.pulumiType) lines.push(`    type: ${d.pulumiType}`);
     if (d.pulumiType === "array") lines.push(`    items:\n      type: ${d.itemsType}`);
-    lines.push(`    description: ${yamlScalar(d.description || `see the README (${d.typeText})`)}`);
+    const text = described(d.description);
+    lines.push(`    description: ${yamlScalar(text === NO_DESCRIPTION ? `${NO_DESCRIPTION} (${d.typeText})` : text)}`);
     lines.push(`    default: ${yamlScalar(d.defaultValue)}`);
   }
   lines.push(`  # Optional, no default, so not declared (a declared key without default is required): ${undeclared.join(", ")}.`);
@@ -114,7 +126,7 @@ type Check = { check: string; value?: number; inclusive?: boolean; minimum?: num
 const checksOf = (s: AnyZod): Check[] => (s.def.checks ?? []).map((c) => c._zod.def as unknown as Check);
 const num = (n: number) => n.toLocaleString("en-US");
 
-/** The bounds the schema enforces on a field, as README text (numbers, list lengths, special sets). */
+/** The bounds the schema enforces on a field, as text (numbers, list lengths, special sets). */
 export function boundsText(key: string, schema: AnyZod): string {
   if (key.endsWith("logRetentionDays")) return `one of ${LOG_RETENTION_DAYS.join(", ")}`;
   if (/[sS]chedule$/.test(key)) return "EventBridge rate() or cron()";
@@ -128,7 +140,8 @@ export function boundsText(key: string, schema: AnyZod): string {
   return parts.join(", ");
 }
 
-function fieldRows(prefix: string, shape: Record<string, z.ZodType>): string[] {
+/** One table row per field of a structured key. */
+export function fieldRows(prefix: string, shape: Record<string, z.ZodType>): string[] {
   return Object.entries(shape).map(([k, field]) => {
     const { inner, defaultValue, description } = unwrap(field as unknown as AnyZod);
     let typeText: string = inner.def.type;
@@ -136,12 +149,12 @@ function fieldRows(prefix: string, shape: Record<string, z.ZodType>): string[] {
     if (typeText === "array") typeText = `array of ${unwrap(inner.def.element!).inner.def.type}`;
     if (typeText === "number" && isInt(inner)) typeText = "integer";
     const def = defaultValue === undefined ? "—" : `\`${JSON.stringify(defaultValue)}\``;
-    return `| \`${prefix}.${k}\` | ${typeText} | ${def} | ${boundsText(k, inner)} | ${description ?? ""} |`;
+    return `| \`${prefix}.${k}\` | ${typeText} | ${def} | ${boundsText(k, inner)} | ${described(description)} |`;
   });
 }
 
-/** The README's config table: top-level keys, and the fields of every structured key. */
-export function readmeConfigTable(): string {
+/** The config table: top-level keys, and the fields of every structured key. */
+export function configTable(): string {
   const rows: string[] = [];
   for (const d of describeKeys()) {
     const field = (GuardConfigSchema.shape as Record<string, z.ZodType>)[d.key];
@@ -150,11 +163,11 @@ export function readmeConfigTable(): string {
     const def = nested ? "see fields" : d.defaultValue === undefined ? "—" : `\`${JSON.stringify(d.defaultValue)}\``;
     const recordValue = inner?.def.type === "record" ? unwrap((inner.def as unknown as { valueType: AnyZod }).valueType).inner : undefined;
     const bounds = inner ? (recordValue ? boundsText(d.key, recordValue) : boundsText(d.key, inner)) : "";
-    rows.push(`| \`costguard:${d.key}\` | ${d.typeText} | ${def} | ${recordValue && bounds ? `each ${bounds}` : bounds} | ${d.description} |`);
+    rows.push(`| \`costguard:${d.key}\` | ${d.typeText} | ${def} | ${recordValue && bounds ? `each ${bounds}` : bounds} | ${described(d.description)} |`);
     if (nested) rows.push(...fieldRows(`costguard:${d.key}`, nested as Record<string, z.ZodType>));
     if (d.key === "environments") {
       for (const [env, settings] of Object.entries(DEFAULT_ENVIRONMENTS)) {
-        rows.push(`| \`costguard:environments.${env}\` | object | \`${JSON.stringify(settings)}\` |  | SPEC S2 default for ${env} |`);
+        rows.push(`| \`costguard:environments.${env}\` | object | \`${JSON.stringify(settings)}\` |  | Default thresholds and response of ${env}; a stack's fields are merged over them |`);
       }
       rows.push(...fieldRows("costguard:environments.<name>", EnvironmentSettings.shape as unknown as Record<string, z.ZodType>));
     }
@@ -162,18 +175,18 @@ export function readmeConfigTable(): string {
   return ["| key | type | default | bounds | what it does |", "|---|---|---|---|---|", ...rows].join("\n") + "\n";
 }
 
-const README_START = "<!-- config-table:start (generated by npm run config-docs -- --write) -->\n";
-const README_END = "<!-- config-table:end -->";
+const TABLE_START = "<!-- config-table:start (generated by npm run config-docs -- --write) -->\n";
+const TABLE_END = "<!-- config-table:end -->";
 
-/** Replaces the README's generated config table between its markers. */
-export function renderReadme(current: string): string {
-  const a = current.indexOf(README_START);
-  const b = current.indexOf(README_END);
-  if (a < 0 || b < a) throw new Error("README.md has no config-table markers");
-  return current.slice(0, a + README_START.length) + readmeConfigTable() + current.slice(b);
+/** Replaces docs/configuration.md's generated config table between its markers. */
+export function renderConfigDoc(current: string): string {
+  const a = current.indexOf(TABLE_START);
+  const b = current.indexOf(TABLE_END);
+  if (a < 0 || b < a) throw new Error("docs/configuration.md has no config-table markers: put the two marker lines back where the table goes");
+  return current.slice(0, a + TABLE_START.length) + configTable() + current.slice(b);
 }
 
-const README = path.join(__dirname, "..", "README.md");
+const CONFIG_DOC = path.join(__dirname, "..", "docs", "configuration.md");
 const PULUMI_YAML = path.join(__dirname, "..", "Pulumi.yaml");
 
 /** Replaces everything after the `config:` line of Pulumi.yaml with the generated block. */
@@ -187,9 +200,9 @@ if (require.main === module) {
   const current = fs.readFileSync(PULUMI_YAML, "utf8");
   if (process.argv.includes("--write")) {
     fs.writeFileSync(PULUMI_YAML, renderPulumiYaml(current));
-    fs.writeFileSync(README, renderReadme(fs.readFileSync(README, "utf8")));
-    console.log(`wrote ${PULUMI_YAML} and the config table of ${README}`);
+    fs.writeFileSync(CONFIG_DOC, renderConfigDoc(fs.readFileSync(CONFIG_DOC, "utf8")));
+    console.log(`wrote ${PULUMI_YAML} and the config table of ${CONFIG_DOC}`);
   } else {
-    process.stdout.write(pulumiYamlConfigBlock() + "\n" + readmeConfigTable());
+    process.stdout.write(pulumiYamlConfigBlock() + "\n" + configTable());
   }
 }
