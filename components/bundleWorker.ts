@@ -1,5 +1,5 @@
 /**
- * One esbuild build with the SDK schema rewrite (a plugin, which esbuild's `buildSync` cannot
+ * One esbuild build (of one or more entries) with the SDK schema rewrite (a plugin, which esbuild's `buildSync` cannot
  * run), in a worker thread while components/bundle.ts waits on `signal`: bundling stays
  * synchronous for GuardFunction and the tests. esbuild itself is loaded from the repository
  * (`root`), as bundle.ts loads it. The reply is posted on `port` before `signal` is raised.
@@ -10,7 +10,8 @@ import { workerData, type MessagePort } from "node:worker_threads";
 import type * as esbuild from "esbuild";
 import { sdkSchemaKeysPlugin } from "./sdkSchemaKeys";
 
-export type WorkerReply = { code: string; inputs: string[] } | { error: string };
+/** Per entry (as given in `entryPoints`): its bundle and the files esbuild read for it. */
+export type WorkerReply = { outputs: { entry: string; code: string; inputs: string[] }[] } | { error: string };
 
 const { options, signal, port, root } = workerData as { options: esbuild.BuildOptions; signal: Int32Array; port: MessagePort; root: string };
 
@@ -24,7 +25,15 @@ async function main(): Promise<void> {
   const { build, stop } = createRequire(path.join(root, "package.json"))("esbuild") as typeof esbuild;
   try {
     const result = await build({ ...options, plugins: [sdkSchemaKeysPlugin()] });
-    reply({ code: result.outputFiles![0]!.text, inputs: Object.keys(result.metafile!.inputs) });
+    const absolute = (p: string) => path.resolve(options.absWorkingDir ?? root, p);
+    // Every file the build read counts for every entry: a file that gave an output no bytes
+    // (tree-shaken away) can still change it when edited, and entries built together are
+    // rebuilt together.
+    const inputs = Object.keys(result.metafile!.inputs);
+    const outputs = Object.entries(result.metafile!.outputs)
+      .filter(([, o]) => o.entryPoint)
+      .map(([file, o]) => ({ entry: absolute(o.entryPoint!), code: result.outputFiles!.find((f) => f.path === absolute(file))!.text, inputs }));
+    reply({ outputs });
   } finally {
     await stop();
   }

@@ -82,3 +82,31 @@ describe("bundle cache", () => {
     assert.deepEqual([next.builds, next.diskHits], [0, 1]);
   });
 });
+
+describe("bundling handlers together", () => {
+  it("gives each handler byte for byte the bundle a build of it alone gives", async () => {
+    const script = `
+      const path = require("node:path");
+      const { bundleEntries } = require(${JSON.stringify(bundleModule)});
+      const { HANDLERS } = require(${JSON.stringify(path.join(root, "runtime", "contract.ts"))});
+      const entries = HANDLERS.map((h) => path.join(${JSON.stringify(path.join(root, "runtime", "handlers"))}, h + ".ts"));
+      const os = require("node:os"), fs = require("node:fs");
+      const together = bundleEntries(entries, { cacheDir: fs.mkdtempSync(path.join(os.tmpdir(), "together-")) });
+      const alone = entries.map((e) => bundleEntries([e], { cacheDir: fs.mkdtempSync(path.join(os.tmpdir(), "alone-")) })[0]);
+      console.log(JSON.stringify(entries.map((e, i) => [path.basename(e), together[i] === alone[i], together[i].length])));`;
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(stderr))));
+    });
+    const rows = JSON.parse(out.trim().split("\n").pop()!) as [string, boolean, number][];
+    assert.equal(rows.length, 9);
+    for (const [name, same, bytes] of rows) {
+      assert.ok(bytes > 1000, `${name} bundled`);
+      assert.equal(same, true, `${name}: built together differs from built alone`);
+    }
+  });
+});
