@@ -4,7 +4,7 @@
  * environment carries only the parameter's name or ARN.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { secretLikeReason } from "../../components/secretLike";
+import { secretLikeReason } from "../../config/secretLike";
 import { asArray, asObject, parseJsonMaybe, type Props } from "./common";
 
 /** Why a name/value pair looks like a plain secret, or undefined: one definition with the stack config's. */

@@ -1,7 +1,7 @@
 /**
- * The `costguard:databases` entries (PostgreSQL on RDS) and the names derived from them: the
- * RDS identifier and the variables a service that uses a database receives. Pure and free of
- * @pulumi imports, so config validation and tools use the very same rules as the component.
+ * The `costguard:databases` entries (PostgreSQL on RDS). The names derived from them (the RDS
+ * identifier, the variables a service receives) are the component's, in
+ * components/databaseNames.ts, which config validation uses too. No @pulumi imports.
  *
  * What is not configurable on purpose: the password (RDS generates it and keeps it in Secrets
  * Manager), public access (never), storage encryption (always), Performance Insights (off).
@@ -82,49 +82,3 @@ export const DatabaseSettings = z
     }
   });
 export type DatabaseSettings = z.infer<typeof DatabaseSettings>;
-
-/** The RDS DB instance identifier: `costguard-<stack>-<name>`, the stack made RDS-safe. */
-export function databaseIdentifier(stack: string, name: string): string {
-  const safeStack = stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
-  return `costguard-${safeStack ? `${safeStack}-` : ""}${name}`;
-}
-
-/** RDS identifiers are at most 63 characters. */
-export const MAX_IDENTIFIER_LENGTH = 63;
-
-/** The PostgreSQL database created with the instance. */
-export function initialDatabaseName(d: Pick<DatabaseSettings, "name" | "databaseName">): string {
-  return d.databaseName ?? d.name.replace(/-/g, "_");
-}
-
-export interface DatabaseVariables {
-  database: string;
-  /** Plain environment: host, port, database name, SSL mode. */
-  host: string;
-  port: string;
-  name: string;
-  sslMode: string;
-  /** Container secrets, read from the RDS-managed secret at task start. */
-  user: string;
-  password: string;
-}
-
-/**
- * The variables a service gets for each database it uses: libpq's own names (PGHOST, PGPORT,
- * PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE), which most PostgreSQL drivers read with no code.
- * A service that uses several databases gets each under its name: REPORTS_PGHOST, ...
- */
-export function databaseVariables(databases: readonly string[]): DatabaseVariables[] {
-  return databases.map((database) => {
-    const prefix = databases.length > 1 ? `${database.toUpperCase().replace(/-/g, "_")}_` : "";
-    return {
-      database,
-      host: `${prefix}PGHOST`,
-      port: `${prefix}PGPORT`,
-      name: `${prefix}PGDATABASE`,
-      sslMode: `${prefix}PGSSLMODE`,
-      user: `${prefix}PGUSER`,
-      password: `${prefix}PGPASSWORD`,
-    };
-  });
-}

@@ -9,9 +9,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { UNTAGGED } from "../runtime/contract";
-import type { AnomalyMonitorChoice } from "./budgets";
-import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, type GuardConfigParsed } from "./configSchema";
-import { databaseIdentifier, databaseVariables, MAX_IDENTIFIER_LENGTH } from "./databaseSettings";
+import type { AnomalyMonitorChoice } from "../components/budgets";
+import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, type GuardConfigParsed } from "./schema";
+import { databaseIdentifier, databaseVariables, MAX_IDENTIFIER_LENGTH } from "../components/databaseNames";
 import { checkStackConfigKeys, closest } from "./stackConfigKeys";
 
 export const CONFIG_NAMESPACE = "costguard";
