@@ -114,16 +114,13 @@ export const ServiceSettings = z
       .default(256)
       .describe("Fargate CPU units of a task (1024 = 1 vCPU)"),
     memory: z.number().int().min(512, "must be at least 512 MiB").default(512).describe("Memory of a task in MiB: one of Fargate's sizes for the CPU"),
-    /** Fargate Spot runs X86_64 only: ARM64 (20 % cheaper on demand) gives up Spot (about 70 % cheaper). */
     cpuArchitecture: z.enum(["X86_64", "ARM64"]).default("X86_64").describe("X86_64 (may run on Fargate Spot, about 70 % cheaper) or ARM64 (20 % cheaper on demand, never on Spot)"),
     port: z.number().int().min(1).max(65535).optional().describe("Container port the service listens on; none for a worker that serves nothing"),
-    /** CIDRs allowed to reach `port` on the tasks' public IPs (when there is no load balancer). */
     ingressCidrs: z.array(z.cidrv4("must be an IPv4 CIDR such as 203.0.113.0/24")).default(["0.0.0.0/0"]).describe("CIDRs allowed to reach the port: on the tasks' public IPs, or on the load balancer"),
     desiredCount: z.number().int().min(0).max(100).default(1).describe("Number of tasks; 0 declares the service stopped (no alarms, no schedule)"),
     loadBalancer: z.boolean().default(false).describe("Put an application load balancer in front (about $16/month before traffic); needs port"),
     healthCheck: z
       .strictObject({
-        /** Docker HEALTHCHECK command; default when `port` is set: an HTTP GET of / on it. */
         command: z.array(z.string()).min(1).optional().describe("Docker HEALTHCHECK command; default with a port: an HTTP GET of / on it"),
         intervalSeconds: z.number().int().min(5).max(300).default(30).describe("Seconds between health checks"),
         timeoutSeconds: z.number().int().min(2).max(60).default(5).describe("Seconds a health check may take"),
@@ -132,11 +129,8 @@ export const ServiceSettings = z
       })
       .prefault({})
       .describe("Container health check; ECS replaces an unhealthy task"),
-    /** Container env var name → ARN of an SSM parameter / Secrets Manager secret, or SSM parameter name. */
     secrets: z.record(envVarName, secretReference).default({}).describe("Container env var name → ARN of an SSM parameter or Secrets Manager secret, or an SSM parameter name: secrets by reference, never by value"),
-    /** Plain, non-secret environment values (secret-looking ones are refused). */
     environment: z.record(envVarName, z.string()).default({}).describe("Plain, non-secret env vars of the container (secret-looking values are refused)"),
-    /** Scale to zero outside working hours. Default: on outside prod, refused in prod. */
     scaleToZero: z
       .strictObject({
         enabled: z.boolean().optional().describe("Default: on outside production; refused in production"),
@@ -146,9 +140,7 @@ export const ServiceSettings = z
       })
       .prefault({})
       .describe("Scale to zero tasks outside working hours (non-production stacks only)"),
-    /** Databases of `costguard:databases` the service uses: it gets their address and, by reference, their secret. */
     databases: z.array(databaseNameReference).max(10).default([]).describe("Names of costguard:databases the service uses: it may reach them and gets their address and, by reference, their credentials (PGHOST, PGUSER, …)"),
-    /** An existing VPC to run in (its subnets must be public: a route to an internet gateway). */
     vpc: z
       .strictObject({
         vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, 'must be a VPC id such as "vpc-0abc123"').describe("Id of the existing VPC"),
@@ -187,7 +179,6 @@ export type ServiceSettings = z.infer<typeof ServiceSettings>;
 export const NodeOptimizerSettings = z
   .strictObject({
     clusterName: z.string().min(1).describe("Name of the EKS cluster (public API endpoint)"),
-    /** Auto Scaling groups of the cluster's managed/self-managed node groups that may be rebalanced. */
     autoScalingGroups: z.array(autoScalingGroupName).max(50).default([]).describe("Node groups' Auto Scaling groups the rebalance may change (empty: drain only)"),
     rebalance: z.boolean().default(true).describe("Run the scheduled on-demand → spot rebalance"),
     rebalanceSchedule: scheduleExpression.default("rate(1 hour)").describe("When the on-demand → spot rebalance runs"),
