@@ -7,13 +7,11 @@
  * enforcerStatements). It may not change an instance tagged costguard:protect=true in any
  * letter case (an explicit Deny), nor write any tag but its own.
  */
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
-import { GuardFunction, type AlertReporting, type FunctionDefaults, type GuardFunctionTransform } from "./guardFunction";
-import { guardTable } from "./guardTable";
-import { accountScope, all, arn, carrying, neverTouchProtected, onlyTagKeys, resourceTag, type AccountScope, type Conditions, type PolicyStatement } from "./iam";
-import { renamedFrom, type Transform } from "./transform";
+import { all, arn, carrying, neverTouchProtected, onlyTagKeys, resourceTag, type AccountScope, type Conditions, type PolicyStatement } from "./iam";
+import { TableGuard, type TableGuardArgs, type TableGuardSpec, type TableGuardTransform } from "./tableGuard";
+import { renamedFrom } from "./transform";
 
 export type EnforcerMode = "audit" | "stop" | "terminate";
 
@@ -66,16 +64,9 @@ export function enforcerStatements(tableArn: pulumi.Input<string>, mode: Enforce
   return statements;
 }
 
-export interface SecurityEnforcerTransform extends GuardFunctionTransform {
-  /** The table of flags and audit records. */
-  table?: Transform<aws.dynamodb.TableArgs>;
-}
+export type SecurityEnforcerTransform = TableGuardTransform;
 
-export interface SecurityEnforcerArgs extends AlertReporting {
-  /** The stack's log retention, architecture and dead-letter queue. */
-  defaults: FunctionDefaults;
-  /** EventBridge schedule expression of the runs. */
-  schedule: string;
+export interface SecurityEnforcerArgs extends TableGuardArgs {
   /** Tags that authorise a running instance: `Key=Value` or `Key`. */
   authorizationTags: string[];
   /** audit (flag only), stop or terminate after the grace period. */
@@ -84,37 +75,22 @@ export interface SecurityEnforcerArgs extends AlertReporting {
   graceHours: number;
   /** Cap on stop/terminate actions per run. */
   maxActionsPerRun: number;
-  transform?: SecurityEnforcerTransform;
 }
 
-export class SecurityEnforcer extends pulumi.ComponentResource {
-  public readonly table: aws.dynamodb.Table;
-  public readonly tableName: pulumi.Output<string>;
-  public readonly function: GuardFunction;
-  public readonly functionName: pulumi.Output<string>;
-
+export class SecurityEnforcer extends TableGuard {
   constructor(name: string, args: SecurityEnforcerArgs, opts?: pulumi.ComponentResourceOptions) {
+    const spec: TableGuardSpec = {
+      // Audit records expire after 400 days; flags carry no expiry.
+      names: { table: "table", function: "check" },
+      tableShape: { sortKey: "S" },
+      tableEnv: ENV.enforcerTable,
+      handler: "securityEnforcer",
+      description: `costguard: hourly enforcer for unauthorised instances (mode ${args.mode})`,
+      timeoutSeconds: 120,
+      settings: { authorizationTags: args.authorizationTags, mode: args.mode, graceHours: args.graceHours, maxActionsPerRun: args.maxActionsPerRun },
+      statements: (tableArn, scope) => enforcerStatements(tableArn, args.mode, scope, args.authorizationTags),
+    };
     // Was costguard:hygiene:SecurityEnforcer (hygiene is now waste + enforcer, as in runtime/): the alias keeps deployed stacks' resources.
-    super("costguard:enforcer:SecurityEnforcer", name, {}, renamedFrom("costguard:hygiene:SecurityEnforcer", opts));
-    // Audit records expire after 400 days; flags carry no expiry.
-    this.table = guardTable(`${name}-table`, { sortKey: "S" }, { parent: this }, args.transform?.table);
-    this.tableName = this.table.name;
-    const settings = { authorizationTags: args.authorizationTags, mode: args.mode, graceHours: args.graceHours, maxActionsPerRun: args.maxActionsPerRun };
-    this.function = new GuardFunction(
-      `${name}-check`,
-      {
-        defaults: args.defaults,
-        handler: "securityEnforcer",
-        description: `costguard: hourly enforcer for unauthorised instances (mode ${args.mode})`,
-        timeoutSeconds: 120,
-        environment: { [ENV.enforcerTable]: this.table.name, [ENV.alertTopicArn]: args.alertTopicArn, [ENV.settings]: JSON.stringify(settings) },
-        statements: [...enforcerStatements(this.table.arn, args.mode, accountScope(this), args.authorizationTags), ...args.publishStatements],
-        transform: args.transform,
-      },
-      { parent: this },
-    );
-    this.function.onSchedule("schedule", args.schedule);
-    this.functionName = this.function.functionName;
-    this.registerOutputs({ tableName: this.tableName, functionName: this.functionName });
+    super("costguard:enforcer:SecurityEnforcer", name, args, spec, renamedFrom("costguard:hygiene:SecurityEnforcer", opts));
   }
 }

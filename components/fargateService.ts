@@ -16,97 +16,16 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { databaseVariables, type DatabaseAttachment } from "./database";
+import { attachDatabases, createLoadBalancer, createTaskSecurityGroup, type DatabaseWiring } from "./fargateNetwork";
+import { ecrLifecyclePolicy, executionStatements, secretResourceArn, trustPolicy } from "./fargatePolicies";
+import type { CostAwareFargateServiceArgs } from "./fargateServiceArgs";
 import { accountScope } from "./iam";
-import { capacityStrategy, type ServiceNetwork } from "./serviceNetwork";
-import { transformed, type Transform } from "./transform";
+import { capacityStrategy } from "./serviceNetwork";
+import { transformed } from "./transform";
 
 export { capacityStrategy, ServiceNetwork } from "./serviceNetwork";
-
-type Statement = { Sid: string; Effect: "Allow"; Action: string | string[]; Resource: pulumi.Input<string> | pulumi.Input<string>[] };
-
-/** IAM resource ARN of a container secret reference (as validated by `secretReference`). */
-export function secretResourceArn(reference: string, region: string, accountId: string, partition = "aws"): string {
-  if (reference.startsWith("/")) return `arn:${partition}:ssm:${region}:${accountId}:parameter${reference}`;
-  // Secrets Manager references may carry `:json-key:version-stage:version-id`; IAM wants the secret.
-  if (/^arn:[^:]+:secretsmanager:/.test(reference)) return reference.split(":").slice(0, 7).join(":");
-  return reference;
-}
-
-/** One service: what `costguard:services` declares, its defaults applied. */
-export interface ServiceSpec {
-  /** Lower-case letters, digits and dashes: the service, container and log names. */
-  name: string;
-  /** Container image (an output of an image build will do). */
-  image: pulumi.Input<string>;
-  /** Fargate CPU units and memory (MiB): one of Fargate's valid pairs. */
-  cpu: number;
-  memory: number;
-  /** Fargate Spot runs X86_64 only: ARM64 gives up Spot. */
-  cpuArchitecture: "X86_64" | "ARM64";
-  /** Container port, if it serves one. */
-  port?: number;
-  /** CIDRs allowed to reach `port` (on the tasks' public IPs, or on the load balancer). */
-  ingressCidrs: string[];
-  desiredCount: number;
-  /** An application load balancer in front (about $16/month before traffic). */
-  loadBalancer: boolean;
-  /** Docker health check; without `command`, an HTTP GET of / on `port`. */
-  healthCheck: { command?: string[]; intervalSeconds: number; timeoutSeconds: number; retries: number; startPeriodSeconds: number };
-  /** Container env var name → ARN of an SSM parameter / Secrets Manager secret, or SSM parameter name. */
-  secrets: Record<string, string>;
-  /** Plain, non-secret environment values. */
-  environment: Record<string, string>;
-  /** Scale to zero outside working hours (Application Auto Scaling schedules); default on outside production. */
-  scaleToZero: { enabled?: boolean; stopSchedule: string; startSchedule: string; timezone: string };
-  /** An existing VPC to run in (its subnets must be public); default: the network's. */
-  vpc?: { vpcId: pulumi.Input<string>; subnetIds: pulumi.Input<pulumi.Input<string>[]> };
-}
-
-export interface CostAwareFargateServiceTransform {
-  logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
-  repository?: Transform<aws.ecr.RepositoryArgs>;
-  lifecyclePolicy?: Transform<aws.ecr.LifecyclePolicyArgs>;
-  executionRole?: Transform<aws.iam.RoleArgs>;
-  /** The execution role's inline policy. */
-  executionPolicy?: Transform<aws.iam.RolePolicyArgs>;
-  taskRole?: Transform<aws.iam.RoleArgs>;
-  loadBalancerSecurityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
-  loadBalancer?: Transform<awsx.lb.ApplicationLoadBalancerArgs, pulumi.ComponentResourceOptions>;
-  /** The tasks' security group. */
-  securityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
-  /** The ingress rule each database gets for the tasks. */
-  databaseIngress?: Transform<aws.vpc.SecurityGroupIngressRuleArgs>;
-  /** The awsx FargateService: task definition, container, deployment. */
-  service?: Transform<awsx.ecs.FargateServiceArgs, pulumi.ComponentResourceOptions>;
-  /** The CPU and memory alarms. */
-  alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
-  scalingTarget?: Transform<aws.appautoscaling.TargetArgs>;
-  /** The stop and start scheduled actions. */
-  scheduledAction?: Transform<aws.appautoscaling.ScheduledActionArgs>;
-}
-
-export interface CostAwareFargateServiceArgs {
-  /** The service: image, size, port, health check, secrets, schedule. */
-  service: ServiceSpec;
-  /** Stack name, used in names. */
-  stack: string;
-  /** True in production: on-demand FARGATE, no scale-to-zero, ECR repository kept on delete. */
-  isProduction: boolean;
-  /** The shared network and cluster; the service's own `vpc` setting overrides the VPC and subnets. */
-  network: ServiceNetwork;
-  /** SNS topic the CPU and memory alarms notify. */
-  alertTopicArn: pulumi.Input<string>;
-  /** Average CPU utilisation (%) over 2 × 5 minutes that raises the CPU alarm. */
-  cpuAlarmPercent: number;
-  /** Average memory utilisation (%) over 2 × 5 minutes that raises the memory alarm. */
-  memoryAlarmPercent: number;
-  /** Retention of the service's log group, in days. */
-  logRetentionDays: number;
-  /** The databases the service uses: the tasks may reach them and get their address and, by reference, their secret. */
-  databases?: DatabaseAttachment[];
-  transform?: CostAwareFargateServiceTransform;
-}
+export { ecrLifecyclePolicy, secretResourceArn } from "./fargatePolicies";
+export type { CostAwareFargateServiceArgs, CostAwareFargateServiceTransform, ServiceSpec } from "./fargateServiceArgs";
 
 export class CostAwareFargateService extends pulumi.ComponentResource {
   public readonly serviceName: pulumi.Output<string>;
@@ -121,8 +40,9 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
   public readonly loadBalancerDnsName?: pulumi.Output<string>;
   public readonly fargate: awsx.ecs.FargateService;
   private readonly scope: ReturnType<typeof accountScope>;
-  private readonly vpcId: pulumi.Input<string>;
-  private readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** The VPC and subnets the tasks run in: the service's own `vpc`, else the network's. */
+  readonly vpcId: pulumi.Input<string>;
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
 
   constructor(name: string, args: CostAwareFargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("costguard:fargate:CostAwareFargateService", name, {}, opts);
@@ -142,11 +62,11 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
     const taskRole = this.createTaskRole(name, args);
     this.taskRoleArn = taskRole.arn;
     // Load balancer only when asked: an ALB is about $16/month before traffic.
-    const loadBalancer = s.loadBalancer && s.port !== undefined ? this.createLoadBalancer(name, args, s.port) : undefined;
+    const loadBalancer = s.loadBalancer && s.port !== undefined ? createLoadBalancer(this, this, name, args, s.port) : undefined;
     this.loadBalancerDnsName = loadBalancer?.dnsName;
-    const taskSecurityGroup = this.createTaskSecurityGroup(name, args, loadBalancer?.securityGroup);
+    const taskSecurityGroup = createTaskSecurityGroup(this, this, name, args, loadBalancer?.securityGroup);
     this.securityGroupId = taskSecurityGroup.id;
-    const databases = this.attachDatabases(name, args, taskSecurityGroup);
+    const databases = attachDatabases(this, name, args, taskSecurityGroup);
     this.fargate = this.createService(name, args, { executionRole, taskRole, logGroup, taskSecurityGroup, targetGroupArn: loadBalancer?.targetGroupArn, databases });
     this.serviceName = this.fargate.service.name;
     this.serviceArn = this.fargate.service.arn;
@@ -226,95 +146,6 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
     );
   }
 
-  private createLoadBalancer(name: string, args: CostAwareFargateServiceArgs, port: number) {
-    const s = args.service;
-    const parent = { parent: this };
-    const securityGroup = new aws.ec2.SecurityGroup(
-      ...transformed(
-        args.transform?.loadBalancerSecurityGroup,
-        `${name}-alb-sg`,
-        {
-          description: `costguard ${s.name}: HTTP to the load balancer`,
-          vpcId: this.vpcId,
-          ingress: [{ protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: s.ingressCidrs, description: "HTTP" }],
-          egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "to the tasks" }],
-        },
-        parent,
-      ),
-    );
-    const alb = new awsx.lb.ApplicationLoadBalancer(
-      ...transformed(
-        args.transform?.loadBalancer,
-        `${name}-alb`,
-        {
-          subnetIds: this.subnetIds,
-          securityGroups: [securityGroup.id],
-          defaultSecurityGroup: { skip: true },
-          defaultTargetGroup: { port, protocol: "HTTP", targetType: "ip", vpcId: this.vpcId, healthCheck: { path: "/", matcher: "200-399" } },
-          listener: { port: 80, protocol: "HTTP" },
-        },
-        parent,
-      ),
-    );
-    return { securityGroup, targetGroupArn: alb.defaultTargetGroup.arn, dnsName: alb.loadBalancer.dnsName };
-  }
-
-  private createTaskSecurityGroup(name: string, args: CostAwareFargateServiceArgs, albSecurityGroup: aws.ec2.SecurityGroup | undefined): aws.ec2.SecurityGroup {
-    const s = args.service;
-    const taskIngress =
-      s.port === undefined
-        ? []
-        : albSecurityGroup
-          ? [{ protocol: "tcp", fromPort: s.port, toPort: s.port, securityGroups: [albSecurityGroup.id], description: "from the load balancer" }]
-          : [{ protocol: "tcp", fromPort: s.port, toPort: s.port, cidrBlocks: s.ingressCidrs, description: "service port" }];
-    return new aws.ec2.SecurityGroup(
-      ...transformed(
-        args.transform?.securityGroup,
-        `${name}-sg`,
-        {
-          description: `costguard ${s.name}: tasks`,
-          vpcId: this.vpcId,
-          ingress: taskIngress,
-          // No NAT: tasks reach ECR, logs and their secrets over their public IP.
-          egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "image pulls, logs, secrets, outbound calls" }],
-        },
-        { parent: this },
-      ),
-    );
-  }
-
-  /**
-   * Each database admits this service's tasks on its port, and the container gets libpq's
-   * variables: the address in plain text, user and password from the secret by reference.
-   */
-  private attachDatabases(name: string, args: CostAwareFargateServiceArgs, taskSecurityGroup: aws.ec2.SecurityGroup) {
-    const databases = args.databases ?? [];
-    const dbVariables = databaseVariables(databases.map((db) => db.name));
-    const environment: { name: string; value: pulumi.Input<string> }[] = [];
-    const secrets: { name: string; valueFrom: pulumi.Input<string> }[] = [];
-    databases.forEach((db, i) => {
-      new aws.vpc.SecurityGroupIngressRule(
-        ...transformed(
-          args.transform?.databaseIngress,
-          `${name}-to-db-${db.name}`,
-          {
-            securityGroupId: db.securityGroupId,
-            referencedSecurityGroupId: taskSecurityGroup.id,
-            ipProtocol: "tcp",
-            fromPort: db.port,
-            toPort: db.port,
-            description: `PostgreSQL from the tasks of service ${args.service.name}`,
-          },
-          { parent: this },
-        ),
-      );
-      const v = dbVariables[i]!;
-      environment.push({ name: v.host, value: db.address }, { name: v.port, value: String(db.port) }, { name: v.name, value: db.databaseName }, { name: v.sslMode, value: "require" });
-      secrets.push({ name: v.user, valueFrom: pulumi.interpolate`${db.secretArn}:username::` }, { name: v.password, valueFrom: pulumi.interpolate`${db.secretArn}:password::` });
-    });
-    return { environment, secrets };
-  }
-
   private createService(
     name: string,
     args: CostAwareFargateServiceArgs,
@@ -324,7 +155,7 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
       logGroup: aws.cloudwatch.LogGroup;
       taskSecurityGroup: aws.ec2.SecurityGroup;
       targetGroupArn?: pulumi.Output<string>;
-      databases: ReturnType<CostAwareFargateService["attachDatabases"]>;
+      databases: DatabaseWiring;
     },
   ): awsx.ecs.FargateService {
     const s = args.service;
@@ -456,52 +287,4 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
     action("stop", s.scaleToZero.stopSchedule, 0);
     action("start", s.scaleToZero.startSchedule, s.desiredCount);
   }
-}
-
-/** ECR lifecycle: untagged images (superseded builds) expire after 30 days. */
-export function ecrLifecyclePolicy(): object {
-  return {
-    rules: [
-      {
-        rulePriority: 1,
-        description: "Expire untagged images after 30 days",
-        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 30 },
-        action: { type: "expire" },
-      },
-    ],
-  };
-}
-
-function trustPolicy(scope?: { account: string; region: string; partition: string }): object {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "ecs-tasks.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        // Only tasks of this account and region may take the role (confused-deputy protection).
-        ...(scope && {
-          Condition: {
-            ArnLike: { "aws:SourceArn": `arn:${scope.partition}:ecs:${scope.region}:${scope.account}:*` },
-            StringEquals: { "aws:SourceAccount": scope.account },
-          },
-        }),
-      },
-    ],
-  };
-}
-
-function executionStatements(repositoryArn: string, logGroupArn: string, secretArns: string[]): Statement[] {
-  const statements: Statement[] = [
-    // GetAuthorizationToken has no resource-level permissions.
-    { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-    { Sid: "PullOwnImages", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: repositoryArn },
-    { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
-  ];
-  const ssm = secretArns.filter((a) => /^arn:[^:]+:ssm:/.test(a));
-  const secretsManager = secretArns.filter((a) => /^arn:[^:]+:secretsmanager:/.test(a));
-  if (ssm.length) statements.push({ Sid: "ReadSsmSecrets", Effect: "Allow", Action: "ssm:GetParameters", Resource: ssm });
-  if (secretsManager.length) statements.push({ Sid: "ReadSecretsManagerSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretsManager });
-  return statements;
 }

@@ -8,13 +8,11 @@
  * reach an arbitrary resource (see wasteScannerStatements). It may not change a resource tagged
  * costguard:protect=true in any letter case (an explicit Deny), nor write any tag but its own.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
-import { GuardFunction, type AlertReporting, type FunctionDefaults, type GuardFunctionTransform } from "./guardFunction";
-import { guardTable } from "./guardTable";
-import { accountScope, all, arn, carrying, neverTouchProtected, onlyTagKeys, resourceTag, type AccountScope, type Conditions, type PolicyStatement } from "./iam";
-import { renamedFrom, type Transform } from "./transform";
+import { all, arn, carrying, neverTouchProtected, onlyTagKeys, resourceTag, type AccountScope, type Conditions, type PolicyStatement } from "./iam";
+import { TableGuard, type TableGuardArgs, type TableGuardSpec, type TableGuardTransform } from "./tableGuard";
+import { renamedFrom } from "./transform";
 
 export type CleanupMode = "off" | "dry-run" | "apply";
 
@@ -75,16 +73,9 @@ export function wasteScannerStatements(tableArn: pulumi.Input<string>, cleanup: 
   return statements;
 }
 
-export interface WasteScannerTransform extends GuardFunctionTransform {
-  /** The findings table. */
-  table?: Transform<aws.dynamodb.TableArgs>;
-}
+export type WasteScannerTransform = TableGuardTransform;
 
-export interface WasteScannerArgs extends AlertReporting {
-  /** The stack's log retention, architecture and dead-letter queue. */
-  defaults: FunctionDefaults;
-  /** EventBridge schedule expression of the daily scan. */
-  schedule: string;
+export interface WasteScannerArgs extends TableGuardArgs {
   /** Days a volume must be seen unattached before it is waste. */
   unattachedVolumeDays: number;
   /** Age in days above which an unused snapshot is waste. */
@@ -97,21 +88,10 @@ export interface WasteScannerArgs extends AlertReporting {
   cleanupGraceDays: number;
   /** Cap on clean-up actions per run. */
   cleanupMaxActionsPerRun: number;
-  transform?: WasteScannerTransform;
 }
 
-export class WasteScanner extends pulumi.ComponentResource {
-  public readonly table: aws.dynamodb.Table;
-  public readonly tableName: pulumi.Output<string>;
-  public readonly function: GuardFunction;
-  public readonly functionName: pulumi.Output<string>;
-
+export class WasteScanner extends TableGuard {
   constructor(name: string, args: WasteScannerArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Was costguard:hygiene:WasteScanner (hygiene is now waste + enforcer, as in runtime/): the alias keeps deployed stacks' resources.
-    super("costguard:waste:WasteScanner", name, {}, renamedFrom("costguard:hygiene:WasteScanner", opts));
-    // Resolved findings expire 90 days after they were resolved.
-    this.table = guardTable(`${name}-findings`, {}, { parent: this }, args.transform?.table);
-    this.tableName = this.table.name;
     const settings = {
       unattachedVolumeDays: args.unattachedVolumeDays,
       snapshotAgeDays: args.snapshotAgeDays,
@@ -120,23 +100,20 @@ export class WasteScanner extends pulumi.ComponentResource {
       cleanupGraceDays: args.cleanupGraceDays,
       cleanupMaxActionsPerRun: args.cleanupMaxActionsPerRun,
     };
-    this.function = new GuardFunction(
-      `${name}-scan`,
-      {
-        defaults: args.defaults,
-        handler: "wasteScanner",
-        description: `costguard: daily waste scan (clean-up ${args.cleanup})`,
-        // Large accounts: 10,000 volumes + 10,000 snapshots peak near 200 MB of heap (tools/bench/hygiene.ts).
-        memoryMb: 512,
-        timeoutSeconds: 300,
-        environment: { [ENV.findingsTable]: this.table.name, [ENV.alertTopicArn]: args.alertTopicArn, [ENV.settings]: JSON.stringify(settings) },
-        statements: [...wasteScannerStatements(this.table.arn, args.cleanup, accountScope(this)), ...args.publishStatements],
-        transform: args.transform,
-      },
-      { parent: this },
-    );
-    this.function.onSchedule("schedule", args.schedule);
-    this.functionName = this.function.functionName;
-    this.registerOutputs({ tableName: this.tableName, functionName: this.functionName });
+    const spec: TableGuardSpec = {
+      // Resolved findings expire 90 days after they were resolved.
+      names: { table: "findings", function: "scan" },
+      tableShape: {},
+      tableEnv: ENV.findingsTable,
+      handler: "wasteScanner",
+      description: `costguard: daily waste scan (clean-up ${args.cleanup})`,
+      // Large accounts: 10,000 volumes + 10,000 snapshots peak near 200 MB of heap (tools/bench/hygiene.ts).
+      memoryMb: 512,
+      timeoutSeconds: 300,
+      settings,
+      statements: (tableArn, scope) => wasteScannerStatements(tableArn, args.cleanup, scope),
+    };
+    // Was costguard:hygiene:WasteScanner (hygiene is now waste + enforcer, as in runtime/): the alias keeps deployed stacks' resources.
+    super("costguard:waste:WasteScanner", name, args, spec, renamedFrom("costguard:hygiene:WasteScanner", opts));
   }
 }
