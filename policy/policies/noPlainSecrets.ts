@@ -1,5 +1,5 @@
 /**
- * No secret-looking plain values in Lambda or container environments (SPEC S1, S10): secrets
+ * No secret-looking plain values in Lambda or container environments: secrets
  * go to SSM Parameter Store (SecureString) or Secrets Manager and are read at run time; the
  * environment carries only the parameter's name or ARN.
  */
