@@ -72,7 +72,7 @@ export interface GuardFunctionArgs {
   /** Which handler in runtime/handlers/ to run. */
   handler: HandlerName;
   /** What the function is for, shown in the Lambda console. */
-  description: string;
+  description: pulumi.Input<string>;
   /** IAM statements the handler needs, and nothing more. */
   statements: pulumi.Input<PolicyStatement[]>;
   /** Env vars by contract name (ENV.*). Secrets must not be passed here: pass an SSM parameter name. */

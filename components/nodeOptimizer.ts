@@ -31,10 +31,10 @@ export const NODE_OPTIMIZER_RULES = [
 
 /** The cluster the optimizer manages and how it drains and rebalances its nodes. */
 export interface NodeOptimizerSettings {
-  /** Name of the EKS cluster (public API endpoint; authentication mode API or API_AND_CONFIG_MAP). */
-  clusterName: string;
-  /** Node groups' Auto Scaling groups the rebalance may change (empty: drain only). */
-  autoScalingGroups: string[];
+  /** Name of the EKS cluster (public API endpoint; authentication mode API or API_AND_CONFIG_MAP); an output of the cluster will do. */
+  clusterName: pulumi.Input<string>;
+  /** Node groups' Auto Scaling groups the rebalance may change, by name (empty: drain only). */
+  autoScalingGroups: pulumi.Input<string>[];
   /** Run the scheduled on-demand → spot rebalance. */
   rebalance: boolean;
   /** EventBridge schedule expression of the rebalance. */
@@ -121,32 +121,35 @@ export class NodeOptimizer extends pulumi.ComponentResource {
   private createFunction(name: string, args: NodeOptimizerArgs, rebalance: boolean): GuardFunction {
     const s = args.settings;
     const { partition, region, accountId: account } = accountScope(this);
-    const settings: pulumi.Output<NodeOptimizerRuntimeSettings> = pulumi.all([this.cluster.endpoint, this.cluster.certificateAuthorities]).apply(([endpoint, cas]) => ({
-      clusterName: s.clusterName,
+    const clusterName = this.cluster.name;
+    const settings: pulumi.Output<NodeOptimizerRuntimeSettings> = pulumi.all([clusterName, this.cluster.endpoint, this.cluster.certificateAuthorities, pulumi.all(s.autoScalingGroups)]).apply(([cluster, endpoint, cas, groups]) => ({
+      clusterName: cluster,
       endpoint,
       certificateAuthority: cas[0]?.data ?? "",
-      autoScalingGroups: s.autoScalingGroups,
+      autoScalingGroups: groups,
       drainDeadlineSeconds: s.drainDeadlineSeconds,
       nodeReadyTimeoutSeconds: s.nodeReadyTimeoutSeconds,
       rebalanceDrainSeconds: s.rebalanceDrainSeconds,
       drainOnRebalanceRecommendation: s.drainOnRebalanceRecommendation,
     }));
 
-    const statements: PolicyStatement[] = [
+    const statements: pulumi.Input<PolicyStatement>[] = [
       // Describe calls support no resource-level permissions.
       { Sid: "DescribeNodeGroups", Effect: "Allow", Action: ["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"], Resource: "*" },
       ...args.publishStatements,
     ];
     if (rebalance && this.stateTable) {
       statements.push({ Sid: "LeasesAndRebalanceJournals", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: this.stateTable.arn });
-      statements.push({
-        Sid: "RebalanceConfiguredNodeGroups",
-        Effect: "Allow",
-        Action: ["autoscaling:UpdateAutoScalingGroup", "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses", "autoscaling:TerminateInstanceInAutoScalingGroup"],
-        Resource: s.autoScalingGroups.map((g) => pulumi.interpolate`arn:${partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${g}`),
-        // Only groups that belong to this cluster (EKS managed node groups and eksctl tag them so).
-        Condition: { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${s.clusterName}`]: "owned" } },
-      });
+      statements.push(
+        clusterName.apply((cluster): PolicyStatement => ({
+          Sid: "RebalanceConfiguredNodeGroups",
+          Effect: "Allow",
+          Action: ["autoscaling:UpdateAutoScalingGroup", "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+          Resource: s.autoScalingGroups.map((g) => pulumi.interpolate`arn:${partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${g}`),
+          // Only groups that belong to this cluster (EKS managed node groups and eksctl tag them so).
+          Condition: { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${cluster}`]: "owned" } },
+        })),
+      );
       statements.push(neverTouchProtected(["autoscaling:UpdateAutoScalingGroup", "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses", "autoscaling:TerminateInstanceInAutoScalingGroup"]));
     }
 
@@ -155,7 +158,7 @@ export class NodeOptimizer extends pulumi.ComponentResource {
       {
         defaults: args.defaults,
         handler: "nodeOptimizer",
-        description: `costguard: drain interrupted nodes and rebalance on-demand nodes to spot (${s.clusterName})`,
+        description: pulumi.interpolate`costguard: drain interrupted nodes and rebalance on-demand nodes to spot (${clusterName})`,
         // The client-node bundle is large: more memory also means more CPU for a fast cold start
         // within the two-minute notice.
         memoryMb: 256,
@@ -167,7 +170,7 @@ export class NodeOptimizer extends pulumi.ComponentResource {
           ...(this.stateTable ? { [ENV.optimizerTable]: this.stateTable.name } : {}),
           ...args.advisor?.environment,
         },
-        statements: [...statements, ...(args.advisor?.statements ?? [])],
+        statements: pulumi.output([...statements, ...(args.advisor?.statements ?? [])]) as pulumi.Output<PolicyStatement[]>,
         functionName: args.functionName,
         transform: args.transform,
       },
@@ -189,14 +192,14 @@ export class NodeOptimizer extends pulumi.ComponentResource {
 
     // The deployer's own access: `aws eks get-token`, as kubectl would use (AWS CLI needed at deploy time).
     const region = aws.getRegionOutput({}, parent).region;
-    const kubeconfig = pulumi.all([this.cluster.endpoint, this.cluster.certificateAuthorities, region]).apply(([endpoint, cas, r]) =>
+    const kubeconfig = pulumi.all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthorities, region]).apply(([cluster, endpoint, cas, r]) =>
       JSON.stringify({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: s.clusterName, cluster: { server: endpoint, "certificate-authority-data": cas[0]?.data ?? "" } }],
-        users: [{ name: "deployer", user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", s.clusterName, "--region", r] } } }],
-        contexts: [{ name: s.clusterName, context: { cluster: s.clusterName, user: "deployer" } }],
-        "current-context": s.clusterName,
+        clusters: [{ name: cluster, cluster: { server: endpoint, "certificate-authority-data": cas[0]?.data ?? "" } }],
+        users: [{ name: "deployer", user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", cluster, "--region", r] } } }],
+        contexts: [{ name: cluster, context: { cluster, user: "deployer" } }],
+        "current-context": cluster,
       }),
     );
     const provider = new k8s.Provider(...transformed(t?.provider, `${name}-k8s`, { kubeconfig }, parent));

@@ -156,8 +156,9 @@ before(async () => {
     defaults,
     ...reporting,
     settings: {
-      clusterName: "shop",
-      autoScalingGroups: ["eks-a"],
+      // A cluster and node group of the same program: outputs.
+      clusterName: pulumi.output("shop"),
+      autoScalingGroups: [pulumi.output("eks-a")],
       rebalance: true,
       rebalanceSchedule: "rate(1 hour)",
       drainDeadlineSeconds: 90,
@@ -234,12 +235,19 @@ describe("transform: one shape for every component", () => {
     assert.equal(planned("aws:iam/instanceProfile:InstanceProfile", "t-debug-profile").inputs.path, "/debug/");
   });
 
-  it("NodeOptimizer: its function, its table and its Kubernetes objects", () => {
+  it("NodeOptimizer: its function, its table and its Kubernetes objects, for a cluster given as an output", () => {
     const fn = planned("aws:lambda/function:Function", "t-nodes-fn").inputs;
     assert.equal(fn.memorySize, 512);
     assert.equal(fn.name, "fixed-name");
     assert.equal(planned("aws:dynamodb/table:Table", "t-nodes-state").inputs.tableClass, "STANDARD_INFREQUENT_ACCESS");
     assert.deepEqual(planned("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "t-nodes-clusterrole").inputs.metadata, { name: "renamed" });
+    assert.equal(fn.description, "costguard: drain interrupted nodes and rebalance on-demand nodes to spot (shop)");
+    const policy = JSON.parse(planned("aws:iam/rolePolicy:RolePolicy", "t-nodes-policy").inputs.policy as string) as { Statement: { Sid: string; Resource: unknown; Condition?: unknown }[] };
+    const rebalance = policy.Statement.find((st) => st.Sid === "RebalanceConfiguredNodeGroups")!;
+    assert.deepEqual(rebalance.Resource, ["arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/eks-a"]);
+    assert.deepEqual(rebalance.Condition, { StringEquals: { "aws:ResourceTag/kubernetes.io/cluster/shop": "owned" } });
+    const settings = JSON.parse((fn.environment as { variables: Record<string, string> }).variables.COSTGUARD_SETTINGS!) as { clusterName: string; autoScalingGroups: string[] };
+    assert.deepEqual([settings.clusterName, settings.autoScalingGroups], ["shop", ["eks-a"]]);
   });
 
   it("the renamed components alias their old type tokens", async () => {
