@@ -36,7 +36,7 @@ export interface AlertChannelArgs {
   /** The stack's log retention, architecture and dead-letter queue, for the Slack notifier. */
   defaults: FunctionDefaults;
   /** E-mail addresses to subscribe (each must confirm the subscription). */
-  emails: string[];
+  emails: pulumi.Input<string>[];
   /** Encrypt the topic with a customer-managed KMS key. */
   encrypt: boolean;
   /** Slack incoming-webhook URL as a secret; stored in SSM as SecureString, read at run time. */

@@ -43,7 +43,7 @@ export interface BudgetsArgs {
   /** Optional monthly budgets per Environment tag value ("untagged" = cost without the tag). */
   environmentBudgetsUsd: Record<string, pulumi.Input<number>>;
   /** E-mail addresses notified directly by AWS Budgets (at most 10). */
-  emails: string[];
+  emails: pulumi.Input<string>[];
   /** Alert topic that budgets and anomaly alerts publish to. */
   alertTopicArn: pulumi.Input<string>;
   /** Minimum total impact ($) of an anomaly worth an alert. */

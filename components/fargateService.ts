@@ -104,8 +104,8 @@ export class CostAwareFargateService extends pulumi.ComponentResource {
     const parent = { parent: this };
     const databases = args.databases ?? [];
     const secretArns = pulumi
-      .all([this.scope.region, this.scope.accountId, this.scope.partition, pulumi.all(databases.map((db) => db.secretArn))])
-      .apply(([r, account, p, dbSecrets]) => [...new Set([...Object.values(s.secrets).map((ref) => secretResourceArn(ref, r, account, p)), ...dbSecrets])]);
+      .all([this.scope.region, this.scope.accountId, this.scope.partition, pulumi.all(databases.map((db) => db.secretArn)), pulumi.all(Object.values(s.secrets))])
+      .apply(([r, account, p, dbSecrets, references]) => [...new Set([...references.map((ref) => secretResourceArn(ref, r, account, p)), ...dbSecrets])]);
     const executionRole = new aws.iam.Role(
       ...transformed(
         args.transform?.executionRole,

@@ -30,9 +30,9 @@ export interface ServiceSpec {
   /** Docker health check; without `command`, an HTTP GET of / on `port`. */
   healthCheck: { command?: string[]; intervalSeconds: number; timeoutSeconds: number; retries: number; startPeriodSeconds: number };
   /** Container env var name → ARN of an SSM parameter / Secrets Manager secret, or SSM parameter name. */
-  secrets: Record<string, string>;
+  secrets: Record<string, pulumi.Input<string>>;
   /** Plain, non-secret environment values. */
-  environment: Record<string, string>;
+  environment: Record<string, pulumi.Input<string>>;
   /** Scale to zero outside working hours (Application Auto Scaling schedules); default on outside production. */
   scaleToZero: { enabled?: boolean; stopSchedule: string; startSchedule: string; timezone: string };
   /** An existing VPC to run in (its subnets must be public); default: the network's. */

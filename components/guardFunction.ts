@@ -164,14 +164,14 @@ export class GuardFunction extends pulumi.ComponentResource {
   }
 
   /** Runs the function on an EventBridge schedule, optionally with a fixed input. */
-  onSchedule(name: string, scheduleExpression: string, input?: object): aws.cloudwatch.EventRule {
+  onSchedule(name: string, scheduleExpression: pulumi.Input<string>, input?: object): aws.cloudwatch.EventRule {
     return this.onEvent(name, { scheduleExpression }, input);
   }
 
   /** Runs the function for events matching a pattern (or a schedule), with a permission scoped to the rule. */
   onEvent(
     name: string,
-    rule: { scheduleExpression?: string; eventPattern?: object; description?: string },
+    rule: { scheduleExpression?: pulumi.Input<string>; eventPattern?: object; description?: string },
     input?: object,
   ): aws.cloudwatch.EventRule {
     const parent = { parent: this };

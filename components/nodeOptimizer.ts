@@ -38,7 +38,7 @@ export interface NodeOptimizerSettings {
   /** Run the scheduled on-demand → spot rebalance. */
   rebalance: boolean;
   /** EventBridge schedule expression of the rebalance. */
-  rebalanceSchedule: string;
+  rebalanceSchedule: pulumi.Input<string>;
   /** Seconds a drain may take within the 2-minute spot notice. */
   drainDeadlineSeconds: number;
   /** Rebalance: how long a new node may take to be Ready. */

@@ -30,10 +30,10 @@ export interface CostReportTransform extends GuardFunctionTransform {
 export interface CostReportArgs extends AlertReporting {
   /** The stack's log retention, architecture and dead-letter queue. */
   defaults: FunctionDefaults;
-  /** EventBridge schedule of the daily run (default 09:00 UTC). */
-  schedule: string;
+  /** EventBridge schedule of the daily run, e.g. `cron(0 9 * * ? *)`. */
+  schedule: pulumi.Input<string>;
   /** Days a stored report is kept before the lifecycle rule deletes it. */
-  retentionDays: number;
+  retentionDays: pulumi.Input<number>;
   /** Cost Explorer requests allowed per run (1 to 5, $0.01 each). */
   maxCostExplorerRequests: number;
   /** The stack's monthly budget, to compare the forecast with. */

@@ -37,13 +37,13 @@ export interface SpotResilienceTransform extends GuardFunctionTransform {
 /** What the ASG optimizer may do; see optimizerStatements. */
 export interface SpotOptimizerArgs {
   /** EventBridge schedule expression of its runs, e.g. `rate(30 minutes)`. */
-  schedule: string;
+  schedule: pulumi.Input<string>;
   /** Launch template ARNs it may launch from; empty: templates tagged costguard:spot-optimize=true. */
-  launchTemplates: string[];
+  launchTemplates: pulumi.Input<string>[];
   /** Instance role ARNs it may pass to EC2; empty: roles tagged costguard:spot-optimize=true. */
-  instanceRoles: string[];
+  instanceRoles: pulumi.Input<string>[];
   /** KMS keys of the groups' encrypted volumes; empty: any key of the account and region (through EC2 only). */
-  kmsKeys: string[];
+  kmsKeys: pulumi.Input<string>[];
 }
 
 export interface SpotResilienceArgs extends AlertReporting {
@@ -259,11 +259,11 @@ export function optimizerStatements(a: {
   poolRiskTableArn: pulumi.Input<string>;
   optimizerTableArn: pulumi.Input<string>;
   /** Launch template ARNs the optimizer may launch from; empty: templates tagged costguard:spot-optimize=true. */
-  launchTemplates: string[];
+  launchTemplates: pulumi.Input<string>[];
   /** Instance role ARNs it may pass to EC2; empty: roles tagged costguard:spot-optimize=true. */
-  instanceRoles: string[];
+  instanceRoles: pulumi.Input<string>[];
   /** KMS keys of encrypted volumes; empty: any key of the account and region (through EC2 only). */
-  kmsKeys: string[];
+  kmsKeys: pulumi.Input<string>[];
   publish: PolicyStatement[];
 }): PolicyStatement[] {
   const { partition, region, accountId } = a.scope;

@@ -21,7 +21,7 @@ export interface TableGuardArgs extends AlertReporting {
   /** The stack's log retention, architecture and dead-letter queue. */
   defaults: FunctionDefaults;
   /** EventBridge schedule expression of the runs. */
-  schedule: string;
+  schedule: pulumi.Input<string>;
   transform?: TableGuardTransform;
 }
 
