@@ -191,7 +191,7 @@ export class NodeOptimizer extends pulumi.ComponentResource {
     );
 
     // The deployer's own access: `aws eks get-token`, as kubectl would use (AWS CLI needed at deploy time).
-    const region = aws.getRegionOutput({}, parent).region;
+    const { region } = accountScope(this);
     const kubeconfig = pulumi.all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthorities, region]).apply(([cluster, endpoint, cas, r]) =>
       JSON.stringify({
         apiVersion: "v1",
