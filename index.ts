@@ -1,27 +1,35 @@
 /**
  * costguard's composition root: stack config → components → stack outputs. No logic here:
- * each capability lives in its own component under components/.
+ * each capability lives in its own component under components/ (the library, lib.ts), and
+ * config/ reads and validates the stack config this file maps onto their args.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AlertChannel } from "./components/alerting";
-import { Budgets } from "./components/budgets";
-import { readGuardConfig } from "./components/config";
-import { CostReport } from "./components/costReport";
-import { GuardDashboard } from "./components/dashboard";
-import { DebugAccess } from "./components/debugAccess";
-import { CostAwareDatabase } from "./components/database";
-import { CostGuard } from "./components/failsafe";
-import { CostAwareFargateService, ServiceNetwork } from "./components/fargateService";
-import { sharedDeadLetterQueue, type GuardFunction } from "./components/guardFunction";
-import { SecurityEnforcer, WasteScanner } from "./components/hygiene";
-import { SpotResilience } from "./components/spot";
-import { NodeOptimizer } from "./components/nodeOptimizer";
+import { readGuardConfig } from "./config/read";
+import { failsafeSettings, spotRuntimeSettings } from "./config/runtimeSettings";
+import {
+  AlertChannel,
+  Budgets,
+  CostAwareDatabase,
+  CostAwareFargateService,
+  CostReport,
+  DebugAccess,
+  Failsafe,
+  GuardDashboard,
+  NodeOptimizer,
+  SecurityEnforcer,
+  ServiceNetwork,
+  sharedDeadLetterQueue,
+  SpotResilience,
+  WasteScanner,
+  type FunctionDefaults,
+  type GuardFunction,
+} from "./lib";
 
 const config = readGuardConfig();
 
-// Every resource carries these tags (SPEC S1) through the provider's default tags, so the
-// guard's own spend is attributable.
+// Every resource carries these tags through the provider's default tags, so the guard's own
+// spend is attributable.
 const provider = new aws.Provider("aws", {
   region: aws.config.requireRegion(),
   defaultTags: {
@@ -31,14 +39,12 @@ const provider = new aws.Provider("aws", {
 const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
 const deadLetterQueue = sharedDeadLetterQueue("guard-dlq", { provider });
 /** What every guard function of the stack shares. */
-const common = { stack: config.stack, logRetentionDays: config.logRetentionDays, architecture: config.lambdaArchitecture, deadLetterQueue };
+const defaults: FunctionDefaults = { stack: config.stack, logRetentionDays: config.logRetentionDays, architecture: config.lambdaArchitecture, deadLetterQueue };
+/** Optional outputs are null, never undefined, when their capability is off: Pulumi drops undefined outputs with a warning. */
+const orNull = <T>(value: T | undefined): T | null => value ?? null;
 
-// --- Alerts (SPEC S4) ---
-const alerts = new AlertChannel(
-  "alerts",
-  { ...common, emails: config.alertEmails, encrypt: config.encryptAlerts, slackWebhookUrl: config.slackWebhookUrl },
-  opts,
-);
+// --- Alerts ---
+const alerts = new AlertChannel("alerts", { defaults, emails: config.alertEmails, encrypt: config.encryptAlerts, slackWebhookUrl: config.slackWebhookUrl }, opts);
 /** What every capability needs to report to the alert topic. */
 const reporting = { alertTopicArn: alerts.topicArn, publishStatements: alerts.publishStatements() };
 
@@ -48,50 +54,60 @@ export const slackWebhookParameter = alerts.slackWebhookParameterName;
 /** Failed asynchronous invocations of every guard function land here. */
 export const deadLetterQueueUrl = deadLetterQueue.url;
 
-// --- Failsafe (SPEC S2) ---
+// --- Failsafe ---
 const failsafe = config.failsafe.enabled
-  ? new CostGuard("failsafe", { ...common, ...reporting, environments: config.environments, failsafe: config.failsafe }, opts)
+  ? new Failsafe("failsafe", { defaults, ...reporting, settings: failsafeSettings(config.environments, config.failsafe), schedule: config.failsafe.schedule }, opts)
   : undefined;
 /** guardctl's status / stop-env / restore / emergency-stop invoke this function. */
-export const failsafeFunction = failsafe?.functionName;
-export const failsafeAuditTable = failsafe?.auditTable.name;
+export const failsafeFunction = orNull(failsafe?.functionName);
+export const failsafeAuditTable = orNull(failsafe?.auditTable.name);
 
-// --- Spot resilience and the Kubernetes node optimizer (SPEC S5) ---
+// --- Spot resilience and the Kubernetes node optimizer ---
 // Spot events hand EKS nodes to the node optimizer, which consults the spot advice: the node
 // optimizer's function name is fixed up front so that neither has to wait for the other.
 const nodeDrainer = config.nodeOptimizer && { functionName: `costguard-${config.stack}-node-optimizer`, drainDeadlineSeconds: config.nodeOptimizer.drainDeadlineSeconds };
-const spot = config.spot.enabled ? new SpotResilience("spot", { ...common, ...reporting, settings: config.spot, nodeDrainer }, opts) : undefined;
-/** Fleet managers invoke this function for spot/on-demand advice; guardctl reset-circuit too. */
-export const spotAdviceFunction = spot?.adviceFunctionName;
-export const spotAdviceFunctionArn = spot?.adviceFunctionArn;
-export const spotEventsFunction = spot?.eventsFunctionName;
-export const asgOptimizerFunction = spot?.optimizerFunctionName;
-export const spotBreakerTable = spot?.breakerTableName;
-export const spotPoolRiskTable = spot?.poolRiskTableName;
-
-// Only when a cluster is configured (costguard:nodeOptimizer); the dev stack has none.
-const nodeOptimizer = config.nodeOptimizer
-  ? new NodeOptimizer(
-      "nodeOptimizer",
-      { ...common, ...reporting, settings: config.nodeOptimizer, functionName: nodeDrainer?.functionName, advisor: spot?.advisorAccess() },
+const spotConfig = config.spot;
+const spot = spotConfig.enabled
+  ? new SpotResilience(
+      "spot",
+      {
+        defaults,
+        ...reporting,
+        settings: spotRuntimeSettings(spotConfig),
+        optimizer: spotConfig.optimizerEnabled
+          ? { schedule: spotConfig.optimizerSchedule, launchTemplates: spotConfig.optimizerLaunchTemplates, instanceRoles: spotConfig.optimizerInstanceRoles, kmsKeys: spotConfig.optimizerKmsKeys }
+          : undefined,
+        nodeDrainer,
+      },
       opts,
     )
   : undefined;
-// null (not undefined) when no cluster is configured: Pulumi drops undefined outputs with a warning.
-export const nodeOptimizerFunction = nodeOptimizer?.functionName ?? null;
+/** Fleet managers invoke this function for spot/on-demand advice; guardctl reset-circuit too. */
+export const spotAdviceFunction = orNull(spot?.adviceFunctionName);
+export const spotAdviceFunctionArn = orNull(spot?.adviceFunctionArn);
+export const spotEventsFunction = orNull(spot?.eventsFunctionName);
+export const asgOptimizerFunction = orNull(spot?.optimizerFunctionName);
+export const spotBreakerTable = orNull(spot?.breakerTableName);
+export const spotPoolRiskTable = orNull(spot?.poolRiskTableName);
 
-// --- Hygiene (SPEC S6) ---
+// Only when a cluster is configured (costguard:nodeOptimizer); the dev stack has none.
+const nodeOptimizer = config.nodeOptimizer
+  ? new NodeOptimizer("nodeOptimizer", { defaults, ...reporting, settings: config.nodeOptimizer, functionName: nodeDrainer?.functionName, advisor: spot?.advisorAccess() }, opts)
+  : undefined;
+export const nodeOptimizerFunction = orNull(nodeOptimizer?.functionName);
+
+// --- Waste scanner and enforcer ---
 const { enabled: wasteEnabled, ...waste } = config.wasteScanner;
-const wasteScanner = wasteEnabled ? new WasteScanner("waste", { ...common, ...reporting, ...waste }, opts) : undefined;
+const wasteScanner = wasteEnabled ? new WasteScanner("waste", { defaults, ...reporting, ...waste }, opts) : undefined;
 const { enabled: enforcerEnabled, ...enforcer } = config.enforcer;
-const securityEnforcer = enforcerEnabled ? new SecurityEnforcer("enforcer", { ...common, ...reporting, ...enforcer }, opts) : undefined;
+const securityEnforcer = enforcerEnabled ? new SecurityEnforcer("enforcer", { defaults, ...reporting, ...enforcer }, opts) : undefined;
 
-export const wasteScannerFunction = wasteScanner?.functionName;
-export const wasteFindingsTable = wasteScanner?.tableName;
-export const securityEnforcerFunction = securityEnforcer?.functionName;
-export const enforcerTable = securityEnforcer?.tableName;
+export const wasteScannerFunction = orNull(wasteScanner?.functionName);
+export const wasteFindingsTable = orNull(wasteScanner?.tableName);
+export const securityEnforcerFunction = orNull(securityEnforcer?.functionName);
+export const enforcerTable = orNull(securityEnforcer?.tableName);
 
-// --- Fargate services, their databases and debug access (SPEC S9) ---
+// --- Fargate services, their databases and debug access ---
 // Databases without a VPC of their own live in the services' network, in isolated subnets.
 const databasesInNetwork = config.databases.some((d) => !d.vpc);
 const serviceNetwork =
@@ -139,16 +155,16 @@ const debugAccess = new DebugAccess("debug", { stack: config.stack, isProduction
 export const serviceNames = services.map((s) => s.serviceName);
 export const serviceArns = services.map((s) => s.serviceArn);
 export const serviceRepositoryUrls = services.map((s) => s.repositoryUrl);
-export const serviceClusterName = serviceNetwork?.clusterName ?? null;
+export const serviceClusterName = orNull(serviceNetwork?.clusterName);
 export const databaseIdentifiers = databases.map((db) => db.identifier);
 export const databaseAddresses = databases.map((db) => db.address);
 /** ARNs (not values) of the RDS-managed master user secrets: `aws secretsmanager get-secret-value --secret-id <arn>`. */
 export const databaseSecretArns = databases.map((db) => db.masterUserSecretArn);
 export const debugInstanceProfileName = debugAccess.instanceProfileName;
 export const debugInstanceProfileArn = debugAccess.instanceProfileArn;
-export const debugSshSecurityGroupId = debugAccess.sshSecurityGroupId ?? null;
+export const debugSshSecurityGroupId = orNull(debugAccess.sshSecurityGroupId);
 
-// --- Budgets, daily cost report, dashboard and alarms (SPEC S3, S7, S8) ---
+// --- Budgets, daily cost report, dashboard and alarms ---
 const budgets = new Budgets(
   "budgets",
   {
@@ -167,7 +183,7 @@ const costReport = config.report.enabled
   ? new CostReport(
       "cost-report",
       {
-        ...common,
+        defaults,
         ...reporting,
         schedule: config.report.schedule,
         retentionDays: config.report.retentionDays,
@@ -213,9 +229,9 @@ const dashboard = new GuardDashboard(
 );
 
 export const budgetName = budgets.budget.name;
-export const anomalyMonitorArn = budgets.anomalyMonitorArn ?? null;
+export const anomalyMonitorArn = orNull(budgets.anomalyMonitorArn);
 /** guardctl report-now invokes this function. */
-export const costReportFunction = costReport?.functionName;
-export const reportBucket = costReport?.bucketName;
+export const costReportFunction = orNull(costReport?.functionName);
+export const reportBucket = orNull(costReport?.bucketName);
 export const dashboardName = dashboard.dashboardName;
 export const alarmNames = dashboard.alarmSpecs.map((a) => a.name);

@@ -1,5 +1,5 @@
 /**
- * The SPEC S8 alarms as plain specs (a pure function of the stack's functions, queues and
+ * The stack's alarms as plain specs (a pure function of the stack's functions, queues and
  * thresholds), so the count and wiring can be tested without Pulumi. The free tier has 10
  * alarms: alarms are per stack, combining every function or queue with metric math (one
  * alarm reads at most 10 metrics; longer lists are split into numbered alarms).

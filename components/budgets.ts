@@ -1,5 +1,5 @@
 /**
- * Budgets (SPEC S3): a monthly cost budget per stack with ACTUAL 50/80/100 % and FORECASTED
+ * Budgets: a monthly cost budget per stack with ACTUAL 50/80/100 % and FORECASTED
  * 100 % notifications to the alert topic and the alert e-mails; optional budgets per
  * `Environment` cost-allocation tag value; a Cost Anomaly Detection monitor over AWS services
  * with an immediate subscription of the alert topic.
@@ -18,10 +18,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { TAGS, UNTAGGED } from "../runtime/contract";
+import { transformed, type Transform } from "./transform";
 
 export const BUDGET_LIMITS = { notificationsPerBudget: 10, emailSubscribersPerNotification: 10 } as const;
 
-/** The notifications of every budget (SPEC S3). */
+/** The notifications of every budget: 50, 80 and 100 % of the limit spent, and 100 % forecast. */
 export const BUDGET_NOTIFICATIONS: readonly { type: "ACTUAL" | "FORECASTED"; percent: number }[] = [
   { type: "ACTUAL", percent: 50 },
   { type: "ACTUAL", percent: 80 },
@@ -38,15 +39,15 @@ export interface BudgetsArgs {
   /** Stack name, used in budget and monitor names. */
   stack: string;
   /** Monthly cost budget of the stack's account, in USD. */
-  monthlyBudgetUsd: number;
+  monthlyBudgetUsd: pulumi.Input<number>;
   /** Optional monthly budgets per Environment tag value ("untagged" = cost without the tag). */
-  environmentBudgetsUsd: Record<string, number>;
+  environmentBudgetsUsd: Record<string, pulumi.Input<number>>;
   /** E-mail addresses notified directly by AWS Budgets (at most 10). */
-  emails: string[];
+  emails: pulumi.Input<string>[];
   /** Alert topic that budgets and anomaly alerts publish to. */
   alertTopicArn: pulumi.Input<string>;
   /** Minimum total impact ($) of an anomaly worth an alert. */
-  anomalyThresholdUsd: number;
+  anomalyThresholdUsd: pulumi.Input<number>;
   /**
    * Anomaly alerts: "create" the account's AWS-services monitor (one per account), subscribe
    * the alert topic to an existing monitor by its `arn`, or "none". Default "create".
@@ -54,6 +55,15 @@ export interface BudgetsArgs {
   anomalyMonitor?: AnomalyMonitorChoice;
   /** Activate the `Environment` tag as a cost-allocation tag (only a management or standalone account may). Default false. */
   activateEnvironmentTag?: boolean;
+  transform?: BudgetsTransform;
+}
+
+export interface BudgetsTransform {
+  /** The monthly budget and each environment's. */
+  budget?: Transform<aws.budgets.BudgetArgs>;
+  anomalyMonitor?: Transform<aws.costexplorer.AnomalyMonitorArgs>;
+  anomalySubscription?: Transform<aws.costexplorer.AnomalySubscriptionArgs>;
+  costAllocationTag?: Transform<aws.costexplorer.CostAllocationTagArgs>;
 }
 
 export type AnomalyMonitorChoice = "create" | "none" | { arn: pulumi.Input<string> };
@@ -90,11 +100,15 @@ export class Budgets extends pulumi.ComponentResource {
       subscriberSnsTopicArns: [args.alertTopicArn],
       subscriberEmailAddresses: args.emails.length ? args.emails : undefined,
     }));
-    const budget = (resourceName: string, budgetName: string, limitUsd: number, costFilters?: aws.types.input.budgets.BudgetCostFilter[]) =>
+    const t = args.transform;
+    const budget = (resourceName: string, budgetName: string, limitUsd: pulumi.Input<number>, costFilters?: aws.types.input.budgets.BudgetCostFilter[]) =>
       new aws.budgets.Budget(
-        resourceName,
-        { name: budgetName, budgetType: "COST", timeUnit: "MONTHLY", limitAmount: limitUsd.toFixed(2), limitUnit: "USD", costFilters, notifications },
-        parent,
+        ...transformed(
+          t?.budget,
+          resourceName,
+          { name: budgetName, budgetType: "COST", timeUnit: "MONTHLY", limitAmount: pulumi.output(limitUsd).apply((usd) => usd.toFixed(2)), limitUnit: "USD", costFilters, notifications },
+          parent,
+        ),
       );
 
     this.budget = budget(`${name}-monthly`, `costguard-${args.stack}-monthly`, args.monthlyBudgetUsd);
@@ -105,7 +119,7 @@ export class Budgets extends pulumi.ComponentResource {
     }
 
     if (args.activateEnvironmentTag) {
-      this.environmentTag = new aws.costexplorer.CostAllocationTag(`${name}-environment-tag`, { tagKey: TAGS.environment, status: "Active" }, parent);
+      this.environmentTag = new aws.costexplorer.CostAllocationTag(...transformed(t?.costAllocationTag, `${name}-environment-tag`, { tagKey: TAGS.environment, status: "Active" }, parent));
     } else if (Object.keys(args.environmentBudgetsUsd).length) {
       void pulumi.log.warn(INACTIVE_TAG_WARNING, this);
     }
@@ -113,9 +127,7 @@ export class Budgets extends pulumi.ComponentResource {
     const choice = args.anomalyMonitor ?? "create";
     if (choice === "create") {
       this.anomalyMonitor = new aws.costexplorer.AnomalyMonitor(
-        `${name}-anomaly-monitor`,
-        { name: `costguard-${args.stack}-services`, monitorType: "DIMENSIONAL", monitorDimension: "SERVICE" },
-        parent,
+        ...transformed(t?.anomalyMonitor, `${name}-anomaly-monitor`, { name: `costguard-${args.stack}-services`, monitorType: "DIMENSIONAL", monitorDimension: "SERVICE" }, parent),
       );
       this.anomalyMonitorArn = this.anomalyMonitor.arn;
     } else if (choice !== "none") {
@@ -123,18 +135,21 @@ export class Budgets extends pulumi.ComponentResource {
     }
     if (this.anomalyMonitorArn) {
       this.anomalySubscription = new aws.costexplorer.AnomalySubscription(
-        `${name}-anomaly-subscription`,
-        {
-          name: `costguard-${args.stack}-anomalies`,
-          // SNS subscribers need IMMEDIATE; the topic's e-mail subscribers get them from there.
-          frequency: "IMMEDIATE",
-          monitorArnLists: [this.anomalyMonitorArn],
-          subscribers: [{ type: "SNS", address: args.alertTopicArn }],
-          thresholdExpression: {
-            dimension: { key: "ANOMALY_TOTAL_IMPACT_ABSOLUTE", matchOptions: ["GREATER_THAN_OR_EQUAL"], values: [String(args.anomalyThresholdUsd)] },
+        ...transformed(
+          t?.anomalySubscription,
+          `${name}-anomaly-subscription`,
+          {
+            name: `costguard-${args.stack}-anomalies`,
+            // SNS subscribers need IMMEDIATE; the topic's e-mail subscribers get them from there.
+            frequency: "IMMEDIATE",
+            monitorArnLists: [this.anomalyMonitorArn],
+            subscribers: [{ type: "SNS", address: args.alertTopicArn }],
+            thresholdExpression: {
+              dimension: { key: "ANOMALY_TOTAL_IMPACT_ABSOLUTE", matchOptions: ["GREATER_THAN_OR_EQUAL"], values: [pulumi.output(args.anomalyThresholdUsd).apply(String)] },
+            },
           },
-        },
-        parent,
+          parent,
+        ),
       );
     }
     this.registerOutputs({ budgetName: this.budget.name, anomalyMonitorArn: this.anomalyMonitorArn });

@@ -1,5 +1,5 @@
 /**
- * GuardDashboard (SPEC S8): one CloudWatch dashboard per stack (three rows of four widgets:
+ * GuardDashboard: one CloudWatch dashboard per stack (three rows of four widgets:
  * queues, fleet, cost) and the stack's alarms, each notifying the alert topic.
  *
  * Free tier: 3 dashboards and 10 alarms. This component creates one dashboard and at most 8
@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { METRIC_NAMESPACE, METRICS, UNTAGGED } from "../runtime/contract";
 import { alarmSpecs, type AlarmSpec, type AlarmThresholds } from "./alarms";
 import type { GuardFunction } from "./guardFunction";
+import { transformed, type Transform } from "./transform";
 import { expression, grid, logWidget, metric, metricWidget, textWidget, type DashboardBody, type MetricLine, type UnplacedWidget } from "./widgets";
 
 /**
@@ -95,7 +96,7 @@ export interface GuardDashboardArgs {
   /** Stack name: prefixes the dashboard and alarm names. */
   stack: string;
   /** Region the widgets read from (the stack's region). */
-  region: string;
+  region: pulumi.Input<string>;
   /** Every guard function of the stack: errors, dead-letter queues. */
   guardFunctions: GuardFunction[];
   /** Guard functions that serve an API (spot advice): their errors feed the API errors alarm. */
@@ -118,6 +119,13 @@ export interface GuardDashboardArgs {
   thresholds: AlarmThresholds;
   /** Topic every alarm notifies, on alarm and on recovery. */
   alertTopicArn: pulumi.Input<string>;
+  transform?: GuardDashboardTransform;
+}
+
+export interface GuardDashboardTransform {
+  dashboard?: Transform<aws.cloudwatch.DashboardArgs>;
+  /** Every alarm (the name tells which). */
+  alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
 }
 
 export class GuardDashboard extends pulumi.ComponentResource {
@@ -138,12 +146,12 @@ export class GuardDashboard extends pulumi.ComponentResource {
     const dlqNames = [...new Set(args.guardFunctions.map((f) => f.deadLetterQueue))].map((q) => q.name);
 
     const body = pulumi
-      .all([pulumi.all(fnNames), pulumi.all(dlqNames), pulumi.all((args.spotFunctions ?? []).map((f) => f.logGroup.name))])
-      .apply(([guardFunctions, deadLetterQueues, spotLogGroups]) =>
+      .all([pulumi.all(fnNames), pulumi.all(dlqNames), pulumi.all((args.spotFunctions ?? []).map((f) => f.logGroup.name)), args.region])
+      .apply(([guardFunctions, deadLetterQueues, spotLogGroups, region]) =>
         JSON.stringify(
           buildDashboardBody({
             stack: args.stack,
-            region: args.region,
+            region,
             watchedQueues: args.watchedQueues,
             deadLetterQueues,
             guardFunctions,
@@ -154,7 +162,7 @@ export class GuardDashboard extends pulumi.ComponentResource {
           }),
         ),
       );
-    this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: `costguard-${args.stack}`, dashboardBody: body }, parent);
+    this.dashboard = new aws.cloudwatch.Dashboard(...transformed(args.transform?.dashboard, `${name}-dashboard`, { dashboardName: `costguard-${args.stack}`, dashboardBody: body }, parent));
     this.dashboardName = this.dashboard.dashboardName;
 
     this.alarmSpecs = alarmSpecs({
@@ -171,19 +179,22 @@ export class GuardDashboard extends pulumi.ComponentResource {
     this.alarms = this.alarmSpecs.map(
       (spec) =>
         new aws.cloudwatch.MetricAlarm(
-          `${name}-${spec.name.slice(args.stack.length + "-costguard-".length)}`,
-          {
-            name: spec.name,
-            alarmDescription: spec.description,
-            comparisonOperator: spec.comparisonOperator,
-            threshold: spec.threshold,
-            evaluationPeriods: spec.evaluationPeriods,
-            treatMissingData: spec.treatMissingData,
-            metricQueries: spec.queries.map((q) => ({ id: q.id, expression: q.expression, label: q.label, returnData: q.returnData, metric: q.metric })),
-            alarmActions: [args.alertTopicArn],
-            okActions: [args.alertTopicArn],
-          },
-          parent,
+          ...transformed(
+            args.transform?.alarm,
+            `${name}-${spec.name.slice(args.stack.length + "-costguard-".length)}`,
+            {
+              name: spec.name,
+              alarmDescription: spec.description,
+              comparisonOperator: spec.comparisonOperator,
+              threshold: spec.threshold,
+              evaluationPeriods: spec.evaluationPeriods,
+              treatMissingData: spec.treatMissingData,
+              metricQueries: spec.queries.map((q) => ({ id: q.id, expression: q.expression, label: q.label, returnData: q.returnData, metric: q.metric })),
+              alarmActions: [args.alertTopicArn],
+              okActions: [args.alertTopicArn],
+            },
+            parent,
+          ),
         ),
     );
     this.registerOutputs({ dashboardName: this.dashboardName, alarmNames: this.alarmSpecs.map((s) => s.name) });

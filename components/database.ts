@@ -12,9 +12,11 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { databaseIdentifier, initialDatabaseName, type DatabaseSettings } from "./databaseSettings";
+import { databaseIdentifier, initialDatabaseName } from "./databaseNames";
+import { accountScope } from "./iam";
+import { transformed, type Transform } from "./transform";
 
-export { databaseVariables } from "./databaseSettings";
+export { databaseVariables } from "./databaseNames";
 
 const POSTGRES_PORT = 5432;
 
@@ -32,9 +34,50 @@ export interface DatabaseAttachment {
   secretArn: pulumi.Output<string>;
 }
 
+/** One PostgreSQL database: what `costguard:databases` declares, its defaults applied. */
+export interface DatabaseSpec {
+  /** Lower-case letters, digits and single dashes; the RDS identifier is `costguard-<stack>-<name>`. */
+  name: string;
+  /** PostgreSQL major version ("17": RDS picks and upgrades the minor) or major.minor. */
+  engineVersion: string;
+  /** RDS instance class, e.g. db.t4g.micro. */
+  instanceClass: string;
+  allocatedStorageGb: number;
+  /** Storage autoscaling up to this size; unset: off (RDS storage never shrinks). */
+  maxAllocatedStorageGb?: number;
+  /** Default: true in production, false elsewhere. */
+  multiAz?: boolean;
+  backupRetentionDays: number;
+  /** The database created with the instance (default: the name with dashes as underscores). */
+  databaseName?: string;
+  /** Master user name; RDS generates the password and keeps it in Secrets Manager. */
+  username: string;
+  /** Declared stopped: storage and backups still bill, instance hours do not. */
+  stopped: boolean;
+  /** Stop outside working hours (EventBridge Scheduler); default on outside production. */
+  scaleToZero: { enabled?: boolean; stopSchedule: string; startSchedule: string; timezone: string };
+  /** CPU credit, free storage and connection alarms; default on unless the database is declared stopped. */
+  alarms: { enabled?: boolean; cpuCreditBalanceBelow: number; freeStoragePercentBelow: number; connectionsAbove: number };
+}
+
+export interface CostAwareDatabaseTransform {
+  subnetGroup?: Transform<aws.rds.SubnetGroupArgs>;
+  securityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
+  instance?: Transform<aws.rds.InstanceArgs>;
+  /** Every alarm (the name tells which). */
+  alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+  /** The declared stopped state, when `stopped`. */
+  desiredState?: Transform<aws.rds.InstanceDesiredStateArgs>;
+  /** The EventBridge Scheduler role that stops and starts the instance, and its policy. */
+  role?: Transform<aws.iam.RoleArgs>;
+  policy?: Transform<aws.iam.RolePolicyArgs>;
+  /** The stop/start schedules. */
+  schedule?: Transform<aws.scheduler.ScheduleArgs>;
+}
+
 export interface CostAwareDatabaseArgs {
-  /** The database as declared in stack config (`costguard:databases`), already validated. */
-  database: DatabaseSettings;
+  /** The database: engine, size, backups, schedule, alarms. */
+  database: DatabaseSpec;
   /** Stack name, used in names. */
   stack: string;
   /** True in production: multi-AZ by default, deletion protection, a final snapshot, no schedule. */
@@ -45,8 +88,7 @@ export interface CostAwareDatabaseArgs {
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** SNS topic the alarms notify. */
   alertTopicArn: pulumi.Input<string>;
-  /** Escape hatch: change the RDS instance arguments (parameter group, maintenance window) before use. */
-  transform?: { instance?: (args: aws.rds.InstanceArgs) => aws.rds.InstanceArgs };
+  transform?: CostAwareDatabaseTransform;
 }
 
 export class CostAwareDatabase extends pulumi.ComponentResource {
@@ -64,22 +106,17 @@ export class CostAwareDatabase extends pulumi.ComponentResource {
     const d = args.database;
     const prod = args.isProduction;
     this.identifier = databaseIdentifier(args.stack, d.name);
-    const region = aws.getRegionOutput({}, parent).region;
-    const identity = aws.getCallerIdentityOutput({}, parent);
-    const partition = aws.getPartitionOutput({}, parent).partition;
-    const instanceArn = pulumi.interpolate`arn:${partition}:rds:${region}:${identity.accountId}:db:${this.identifier}`;
+    const t = args.transform;
+    const { partition, region, accountId } = accountScope(this);
+    const instanceArn = pulumi.interpolate`arn:${partition}:rds:${region}:${accountId}:db:${this.identifier}`;
 
     const subnetGroup = new aws.rds.SubnetGroup(
-      `${name}-subnets`,
-      { name: this.identifier, description: `costguard ${args.stack}: subnets of database ${d.name}`, subnetIds: args.subnetIds },
-      parent,
+      ...transformed(t?.subnetGroup, `${name}-subnets`, { name: this.identifier, description: `costguard ${args.stack}: subnets of database ${d.name}`, subnetIds: args.subnetIds }, parent),
     );
     // No inline ingress: each service that declares the database adds its own rule (a separate
     // resource), so the two never fight. No egress: a database opens no connections.
     const securityGroup = new aws.ec2.SecurityGroup(
-      `${name}-sg`,
-      { name: `${this.identifier}-db`, description: `costguard ${args.stack}: PostgreSQL ${d.name}, from its services only`, vpcId: args.vpcId, egress: [] },
-      parent,
+      ...transformed(t?.securityGroup, `${name}-sg`, { name: `${this.identifier}-db`, description: `costguard ${args.stack}: PostgreSQL ${d.name}, from its services only`, vpcId: args.vpcId, egress: [] }, parent),
     );
     this.securityGroupId = securityGroup.id;
 
@@ -119,12 +156,12 @@ export class CostAwareDatabase extends pulumi.ComponentResource {
       // Production changes wait for the maintenance window.
       applyImmediately: !prod,
     };
-    this.instance = new aws.rds.Instance(`${name}-instance`, args.transform?.instance?.(instanceArgs) ?? instanceArgs, parent);
+    this.instance = new aws.rds.Instance(...transformed(t?.instance, `${name}-instance`, instanceArgs, parent));
     this.address = this.instance.address;
     this.masterUserSecretArn = this.instance.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
 
-    this.alarms(name, args);
-    this.schedules(name, args, { instanceArn, accountId: identity.accountId, partition });
+    this.createAlarms(name, args);
+    this.createSchedules(name, args, { instanceArn, accountId, partition });
 
     this.attachment = {
       name: d.name,
@@ -138,7 +175,7 @@ export class CostAwareDatabase extends pulumi.ComponentResource {
   }
 
   /** CPU credits (burstable classes), free storage and connections; none on a database declared stopped. */
-  private alarms(name: string, args: CostAwareDatabaseArgs): void {
+  private createAlarms(name: string, args: CostAwareDatabaseArgs): void {
     const d = args.database;
     if (!(d.alarms.enabled ?? !d.stopped)) return;
     const specs = [
@@ -158,8 +195,7 @@ export class CostAwareDatabase extends pulumi.ComponentResource {
     ];
     for (const s of specs) {
       new aws.cloudwatch.MetricAlarm(
-        `${name}-${s.key}-alarm`,
-        {
+        ...transformed(args.transform?.alarm, `${name}-${s.key}-alarm`, {
           name: `${args.stack}-costguard-database-${d.name}-${s.key}`,
           alarmDescription: `costguard ${args.stack}: database ${d.name}: ${s.what} for ${s.periods * 5} minutes`,
           namespace: "AWS/RDS",
@@ -174,8 +210,7 @@ export class CostAwareDatabase extends pulumi.ComponentResource {
           treatMissingData: "notBreaching",
           alarmActions: [args.alertTopicArn],
           okActions: [args.alertTopicArn],
-        },
-        { parent: this },
+        }, { parent: this }),
       );
     }
   }
@@ -185,13 +220,13 @@ export class CostAwareDatabase extends pulumi.ComponentResource {
    * Outside production on the working-hours schedule: stop and start with EventBridge Scheduler's
    * RDS targets. Either way a role that may call exactly those actions on exactly this instance.
    */
-  private schedules(name: string, args: CostAwareDatabaseArgs, scope: { instanceArn: pulumi.Output<string>; accountId: pulumi.Output<string>; partition: pulumi.Output<string> }): void {
+  private createSchedules(name: string, args: CostAwareDatabaseArgs, scope: { instanceArn: pulumi.Output<string>; accountId: pulumi.Output<string>; partition: pulumi.Output<string> }): void {
     const d = args.database;
     const parent = { parent: this };
     const onSchedule = !d.stopped && !args.isProduction && (d.scaleToZero.enabled ?? true);
     if (d.stopped) {
       // The identifier as text (known at preview, so the estimator sees the declared state).
-      new aws.rds.InstanceDesiredState(`${name}-state`, { identifier: this.identifier, state: "stopped" }, { parent: this, dependsOn: [this.instance] });
+      new aws.rds.InstanceDesiredState(...transformed(args.transform?.desiredState, `${name}-state`, { identifier: this.identifier, state: "stopped" }, { parent: this, dependsOn: [this.instance] }));
     }
     const wanted: { key: string; action: "stopDBInstance" | "startDBInstance"; expression: string; timezone?: string }[] = d.stopped
       ? [{ key: "keep-stopped", action: "stopDBInstance", expression: "rate(1 day)" }]
@@ -203,9 +238,9 @@ export class CostAwareDatabase extends pulumi.ComponentResource {
         : [];
     if (!wanted.length) return;
 
+    const t = args.transform;
     const role = new aws.iam.Role(
-      `${name}-scheduler`,
-      {
+      ...transformed(t?.role, `${name}-scheduler`, {
         description: `costguard ${args.stack}: EventBridge Scheduler stops${onSchedule ? " and starts" : ""} database ${d.name}`,
         assumeRolePolicy: scope.accountId.apply((account) =>
           JSON.stringify({
@@ -214,19 +249,20 @@ export class CostAwareDatabase extends pulumi.ComponentResource {
             Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }],
           }),
         ),
-      },
-      parent,
+      }, parent),
     );
     const actions = wanted.map((w) => `rds:${w.action[0]!.toUpperCase()}${w.action.slice(1)}`).sort();
     new aws.iam.RolePolicy(
-      `${name}-scheduler-policy`,
-      { role: role.id, policy: scope.instanceArn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "StopStartThisDatabase", Effect: "Allow", Action: actions, Resource: arn }] })) },
-      parent,
+      ...transformed(
+        t?.policy,
+        `${name}-scheduler-policy`,
+        { role: role.id, policy: scope.instanceArn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "StopStartThisDatabase", Effect: "Allow", Action: actions, Resource: arn }] })) },
+        parent,
+      ),
     );
     for (const w of wanted) {
       new aws.scheduler.Schedule(
-        `${name}-${w.key}`,
-        {
+        ...transformed(t?.schedule, `${name}-${w.key}`, {
           name: scheduleName(this.identifier, w.key),
           description: `costguard ${args.stack}: ${w.key === "keep-stopped" ? "keep database stopped (RDS restarts it after 7 days)" : `${w.key} database`} ${d.name}`,
           scheduleExpression: w.expression,
@@ -240,8 +276,7 @@ export class CostAwareDatabase extends pulumi.ComponentResource {
             // Stopping a stopped instance fails harmlessly; a real failure is retried within the hour.
             retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
           },
-        },
-        { parent: this, dependsOn: [this.instance] },
+        }, { parent: this, dependsOn: [this.instance] }),
       );
     }
   }

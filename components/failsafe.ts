@@ -1,5 +1,5 @@
 /**
- * CostGuard (SPEC S2): the live burn-rate check and graduated failsafe. Three DynamoDB tables
+ * Failsafe: the live burn-rate check and graduated failsafe. Three DynamoDB tables
  * (burn-rate samples with TTL, environment state, pre-stop values and the run lease, audit with TTL), the
  * failsafe function on a schedule, and a role whose stop/start permissions are conditioned on
  * the resource's Environment tag: only environments whose response is "stop" (and untagged
@@ -9,25 +9,29 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
-import { FailsafeSettings } from "../runtime/failsafe/settings";
-import type { GuardConfig } from "./config";
-import type { EnvironmentSettings } from "./configSchema";
+import { FailsafeSettings, type EnvironmentThresholds } from "../runtime/failsafe/settings";
 import { runsPerMonth } from "../runtime/pricing/schedule";
 import { estimateTags } from "./estimateHints";
 import { guardTableArgs } from "./guardTable";
-import { failsafeSettings } from "./failsafeSettings";
+import { GuardFunction, type AlertReporting, type FunctionDefaults, type GuardFunctionTransform } from "./guardFunction";
+import { accountScope, neverTouchProtected, type AccountScope, type PolicyStatement } from "./iam";
+import { renamedFrom, transformed, type Transform } from "./transform";
 
 type TableKind = "samples" | "state" | "audit";
-export { failsafeSettings } from "./failsafeSettings";
-import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
-export interface CostGuardArgs extends FunctionDefaults, AlertReporting {
-  /** Thresholds and response of every environment (defaults merged with the stack's overrides). */
-  environments: Record<string, EnvironmentSettings>;
-  /** The stack's `failsafe` config section. */
-  failsafe: GuardConfig["failsafe"];
-  /** Escape hatch: adjust each table's args before it is created. */
-  transformTable?: (name: "samples" | "state" | "audit", args: aws.dynamodb.TableArgs) => aws.dynamodb.TableArgs;
+export interface FailsafeTransform extends GuardFunctionTransform {
+  /** The samples, state and audit tables (`<name>-samples`, `-state`, `-audit`). */
+  table?: Transform<aws.dynamodb.TableArgs>;
+}
+
+export interface FailsafeArgs extends AlertReporting {
+  /** The stack's log retention, architecture and dead-letter queue. */
+  defaults: FunctionDefaults;
+  /** What the check compares and may do: every environment's thresholds and response, the global and untagged limits (the handler's COSTGUARD_SETTINGS). */
+  settings: FailsafeSettings;
+  /** EventBridge schedule expression of the check, e.g. `rate(2 minutes)`. */
+  schedule: string;
+  transform?: FailsafeTransform;
 }
 
 /** Mutating calls of the failsafe: stop and (for restore) start/scale back. */
@@ -74,20 +78,19 @@ export const INVENTORY_ACTIONS = [
  * for protected resources, and its own tables.
  */
 export function failsafeStatements(opts: {
-  environments: Record<string, EnvironmentSettings>;
+  environments: Record<string, EnvironmentThresholds>;
   stopUntagged: boolean;
-  region: pulumi.Input<string>;
-  accountId: pulumi.Input<string>;
+  scope: AccountScope;
   tableArns: pulumi.Input<string>[];
 }): PolicyStatement[] {
-  const { region, accountId } = opts;
+  const { partition, region, accountId } = opts.scope;
   const stoppable = Object.entries(opts.environments)
     .filter(([, e]) => e.response === "stop")
     .map(([name]) => name)
     .sort();
   const envTag = `aws:ResourceTag/${TAGS.environment}`;
   const onlyStoppable = { StringEquals: { [envTag]: stoppable } };
-  const instanceArn = pulumi.interpolate`arn:aws:ec2:${region}:${accountId}:instance/*`;
+  const instanceArn = pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:instance/*`;
   const statements: PolicyStatement[] = [{ Sid: "ReadInventory", Effect: "Allow", Action: INVENTORY_ACTIONS, Resource: "*" }];
   if (stoppable.length) {
     statements.push(
@@ -96,11 +99,11 @@ export function failsafeStatements(opts: {
         Sid: "ScaleAutoScalingGroupsOfStoppableEnvironments",
         Effect: "Allow",
         Action: [...STOP_ACTIONS.autoScalingGroups],
-        Resource: pulumi.interpolate`arn:aws:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
+        Resource: pulumi.interpolate`arn:${partition}:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
         Condition: onlyStoppable,
       },
-      { Sid: "ScaleServicesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.services], Resource: pulumi.interpolate`arn:aws:ecs:${region}:${accountId}:service/*/*`, Condition: onlyStoppable },
-      { Sid: "StopStartDatabasesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.databases], Resource: pulumi.interpolate`arn:aws:rds:${region}:${accountId}:db:*`, Condition: onlyStoppable },
+      { Sid: "ScaleServicesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.services], Resource: pulumi.interpolate`arn:${partition}:ecs:${region}:${accountId}:service/*/*`, Condition: onlyStoppable },
+      { Sid: "StopStartDatabasesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.databases], Resource: pulumi.interpolate`arn:${partition}:rds:${region}:${accountId}:db:*`, Condition: onlyStoppable },
     );
   }
   if (opts.stopUntagged) {
@@ -121,7 +124,7 @@ export function failsafeStatements(opts: {
   if (stoppable.length || opts.stopUntagged) {
     // Restore starts instances; with volumes under a customer-managed key EC2 needs these, and
     // only EC2 may use them on the role's behalf (the role cannot decrypt anything itself).
-    const keys = pulumi.interpolate`arn:aws:kms:${region}:${accountId}:key/*`;
+    const keys = pulumi.interpolate`arn:${partition}:kms:${region}:${accountId}:key/*`;
     const viaEc2 = { "kms:ViaService": pulumi.interpolate`ec2.${region}.amazonaws.com` };
     statements.push(
       { Sid: "UseEbsKeysThroughEc2ForRestore", Effect: "Allow", Action: EBS_KEY_ACTIONS, Resource: keys, Condition: { StringEquals: viaEc2 } },
@@ -129,20 +132,14 @@ export function failsafeStatements(opts: {
     );
   }
   statements.push(
-    {
-      Sid: "NeverTouchProtectedResources",
-      Effect: "Deny",
-      Action: [...Object.values(STOP_ACTIONS).flat(), TERMINATE_ACTION],
-      Resource: "*",
-      Condition: { StringEqualsIgnoreCase: { [`aws:ResourceTag/${TAGS.protect}`]: "true" } },
-    },
+    neverTouchProtected([...Object.values(STOP_ACTIONS).flat(), TERMINATE_ACTION]),
     // UpdateItem: the one-run-at-a-time lease (a conditional update in the state table).
     { Sid: "FailsafeTables", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], Resource: opts.tableArns },
   );
   return statements;
 }
 
-export class CostGuard extends pulumi.ComponentResource {
+export class Failsafe extends pulumi.ComponentResource {
   public readonly samplesTable: aws.dynamodb.Table;
   public readonly stateTable: aws.dynamodb.Table;
   public readonly auditTable: aws.dynamodb.Table;
@@ -152,75 +149,18 @@ export class CostGuard extends pulumi.ComponentResource {
   /** The schedule rule of the check. */
   public readonly schedule: aws.cloudwatch.EventRule;
 
-  constructor(name: string, args: CostGuardArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("costguard:failsafe:CostGuard", name, {}, opts);
-    const parent = { parent: this };
-
-    // What the check does per run, for the cost estimate: one samples item (every group's $/h)
-    // and one window query; state is read per group and written only when it changes, plus the
-    // lease; the audit table only on a breach or an action (rare, counted as ~0).
-    const runs = runsPerMonth(args.failsafe.schedule) ?? 0;
-    const groups = Object.keys(args.environments).length + 2;
-    const usage: Record<TableKind, Record<string, number>> = {
-      samples: { storageGb: 0.01, writesPerMonth: Math.round(runs), readsPerMonth: Math.round(runs) },
-      // Plus the lease: acquired and released by every run (two writes); alert claims are rare.
-      state: { storageGb: 0.001, writesPerMonth: 1_000 + Math.round(runs * 2), readsPerMonth: Math.round(runs * groups) },
-      audit: { storageGb: 0.01, writesPerMonth: 1_000, readsPerMonth: 1_000 },
-    };
-    const table = (kind: TableKind, sortKeyType: "S" | "N", ttl: boolean) => {
-      let tableArgs: aws.dynamodb.TableArgs = { ...guardTableArgs({ sortKey: sortKeyType, ttl, tags: estimateTags(usage[kind]) }), serverSideEncryption: { enabled: true } };
-      if (args.transformTable) tableArgs = args.transformTable(kind, tableArgs);
-      return new aws.dynamodb.Table(`${name}-${kind}`, tableArgs, parent);
-    };
-    this.samplesTable = table("samples", "N", true);
-    // TTL for the lease and the alert claims (their `expiresAt`); status and saved values carry none.
-    this.stateTable = table("state", "S", true);
-    this.auditTable = table("audit", "S", true);
-
+  constructor(name: string, args: FailsafeArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Was CostGuard (costguard:failsafe:CostGuard): the alias keeps deployed stacks' resources.
+    super("costguard:failsafe:Failsafe", name, {}, renamedFrom("costguard:failsafe:CostGuard", opts));
     // The handler validates the same schema at run time; failing here stops a bad deploy at preview.
-    const settings = FailsafeSettings.safeParse(failsafeSettings(args.environments, args.failsafe));
+    const settings = FailsafeSettings.safeParse(args.settings);
     if (!settings.success) {
       throw new Error(`costguard:environments / costguard:failsafe cannot be used by the failsafe: ${settings.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     }
-
-    const region = aws.getRegionOutput({}, parent).region;
-    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
-    const statements = [
-      ...failsafeStatements({
-        environments: args.environments,
-        stopUntagged: args.failsafe.stopUntagged,
-        region,
-        accountId,
-        tableArns: [this.samplesTable.arn, this.stateTable.arn, this.auditTable.arn],
-      }),
-      ...args.publishStatements,
-    ];
-
-    this.function = new GuardFunction(
-      `${name}-check`,
-      {
-        handler: "failsafe",
-        description: "costguard: live burn rate per environment and the graduated failsafe (SPEC S2)",
-        stack: args.stack,
-        logRetentionDays: args.logRetentionDays,
-        architecture: args.architecture,
-        deadLetterQueue: args.deadLetterQueue,
-        // Large inventories page through thousands of records; the check must end before the next one.
-        memoryMb: 256,
-        timeoutSeconds: 110,
-        statements,
-        environment: {
-          [ENV.alertTopicArn]: args.alertTopicArn,
-          [ENV.settings]: JSON.stringify(settings.data),
-          [ENV.samplesTable]: this.samplesTable.name,
-          [ENV.stateTable]: this.stateTable.name,
-          [ENV.auditTable]: this.auditTable.name,
-        },
-      },
-      parent,
-    );
+    [this.samplesTable, this.stateTable, this.auditTable] = this.createTables(name, args);
+    this.function = this.createCheckFunction(name, args, settings.data);
     this.functionName = this.function.functionName;
-    this.schedule = this.function.onSchedule("schedule", args.failsafe.schedule);
+    this.schedule = this.function.onSchedule("schedule", args.schedule);
 
     this.registerOutputs({
       functionName: this.functionName,
@@ -228,5 +168,59 @@ export class CostGuard extends pulumi.ComponentResource {
       stateTable: this.stateTable.name,
       auditTable: this.auditTable.name,
     });
+  }
+
+  /** Samples (TTL), state (status, saved values, the lease), audit (TTL), each tagged with what it holds and is used for. */
+  private createTables(name: string, args: FailsafeArgs): [aws.dynamodb.Table, aws.dynamodb.Table, aws.dynamodb.Table] {
+    // What the check does per run, for the cost estimate: one samples item (every group's $/h)
+    // and one window query; state is read per group and written only when it changes, plus the
+    // lease; the audit table only on a breach or an action (rare, counted as ~0).
+    const runs = runsPerMonth(args.schedule) ?? 0;
+    const groups = Object.keys(args.settings.environments).length + 2;
+    const usage: Record<TableKind, Record<string, number>> = {
+      samples: { storageGb: 0.01, writesPerMonth: Math.round(runs), readsPerMonth: Math.round(runs) },
+      // Plus the lease: acquired and released by every run (two writes); alert claims are rare.
+      state: { storageGb: 0.001, writesPerMonth: 1_000 + Math.round(runs * 2), readsPerMonth: Math.round(runs * groups) },
+      audit: { storageGb: 0.01, writesPerMonth: 1_000, readsPerMonth: 1_000 },
+    };
+    const table = (kind: TableKind, sortKeyType: "S" | "N", ttl: boolean) => {
+      const tableArgs: aws.dynamodb.TableArgs = { ...guardTableArgs({ sortKey: sortKeyType, ttl, tags: estimateTags(usage[kind]) }), serverSideEncryption: { enabled: true } };
+      return new aws.dynamodb.Table(...transformed(args.transform?.table, `${name}-${kind}`, tableArgs, { parent: this }));
+    };
+    // TTL for the lease and the alert claims (their `expiresAt`); status and saved values carry none.
+    return [table("samples", "N", true), table("state", "S", true), table("audit", "S", true)];
+  }
+
+  private createCheckFunction(name: string, args: FailsafeArgs, settings: FailsafeSettings): GuardFunction {
+    const statements = [
+      ...failsafeStatements({
+        environments: settings.environments,
+        stopUntagged: settings.stopUntagged,
+        scope: accountScope(this),
+        tableArns: [this.samplesTable.arn, this.stateTable.arn, this.auditTable.arn],
+      }),
+      ...args.publishStatements,
+    ];
+    return new GuardFunction(
+      `${name}-check`,
+      {
+        defaults: args.defaults,
+        handler: "failsafe",
+        description: "costguard: live burn rate per environment and the graduated failsafe (SPEC S2)",
+        // Large inventories page through thousands of records; the check must end before the next one.
+        memoryMb: 256,
+        timeoutSeconds: 110,
+        statements,
+        environment: {
+          [ENV.alertTopicArn]: args.alertTopicArn,
+          [ENV.settings]: JSON.stringify(settings),
+          [ENV.samplesTable]: this.samplesTable.name,
+          [ENV.stateTable]: this.stateTable.name,
+          [ENV.auditTable]: this.auditTable.name,
+        },
+        transform: args.transform,
+      },
+      { parent: this },
+    );
   }
 }

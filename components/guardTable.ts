@@ -11,6 +11,7 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { GUARD_TABLE_TAGS } from "./estimateHints";
+import { transformed, type Transform } from "./transform";
 
 export interface GuardTableShape {
   /** Adds the sort key `sk` of this type (string or number). */
@@ -33,6 +34,6 @@ export function guardTableArgs(shape: GuardTableShape = {}): aws.dynamodb.TableA
   };
 }
 
-export function guardTable(name: string, shape: GuardTableShape, opts: pulumi.CustomResourceOptions): aws.dynamodb.Table {
-  return new aws.dynamodb.Table(name, guardTableArgs(shape), opts);
+export function guardTable(name: string, shape: GuardTableShape, opts: pulumi.CustomResourceOptions, transform?: Transform<aws.dynamodb.TableArgs>): aws.dynamodb.Table {
+  return new aws.dynamodb.Table(...transformed(transform, name, guardTableArgs(shape), opts));
 }

@@ -1,5 +1,5 @@
 /**
- * NodeOptimizer (SPEC S5, Kubernetes): a guard function that drains the node of an
+ * NodeOptimizer (Kubernetes): a guard function that drains the node of an
  * interrupted spot instance and, on schedule, replaces on-demand nodes of the configured node
  * groups by spot nodes without ever dropping capacity (runtime/k8s/).
  *
@@ -17,10 +17,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../runtime/contract";
 import type { NodeOptimizerRuntimeSettings } from "../runtime/k8s/settings";
-import type { NodeOptimizerSettings } from "./configSchema";
-import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
+import { GuardFunction, type AlertReporting, type FunctionDefaults, type GuardFunctionTransform } from "./guardFunction";
 import { guardTable } from "./guardTable";
-import { neverTouchProtected } from "./spot";
+import { accountScope, neverTouchProtected, type PolicyStatement } from "./iam";
+import { renamedFrom, transformed, type Transform } from "./transform";
 
 /** The RBAC rules of the optimizer's Kubernetes group: exactly what runtime/k8s/kubeApi.ts calls. */
 export const NODE_OPTIMIZER_RULES = [
@@ -29,13 +29,48 @@ export const NODE_OPTIMIZER_RULES = [
   { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
 ];
 
-export interface NodeOptimizerArgs extends FunctionDefaults, AlertReporting {
-  /** The `costguard:nodeOptimizer` settings (cluster, node groups, schedule, deadlines, group). */
+/** The cluster the optimizer manages and how it drains and rebalances its nodes. */
+export interface NodeOptimizerSettings {
+  /** Name of the EKS cluster (public API endpoint; authentication mode API or API_AND_CONFIG_MAP); an output of the cluster will do. */
+  clusterName: pulumi.Input<string>;
+  /** Node groups' Auto Scaling groups the rebalance may change, by name (empty: drain only). */
+  autoScalingGroups: pulumi.Input<string>[];
+  /** Run the scheduled on-demand → spot rebalance. */
+  rebalance: boolean;
+  /** EventBridge schedule expression of the rebalance. */
+  rebalanceSchedule: pulumi.Input<string>;
+  /** Seconds a drain may take within the 2-minute spot notice. */
+  drainDeadlineSeconds: number;
+  /** Rebalance: how long a new node may take to be Ready. */
+  nodeReadyTimeoutSeconds: number;
+  /** Rebalance: how long the old node's drain may take. */
+  rebalanceDrainSeconds: number;
+  /** Kubernetes group the function's role is mapped to (bound to NODE_OPTIMIZER_RULES). */
+  kubernetesGroup: string;
+  /** Also cordon and drain a node on an EC2 rebalance recommendation, not only on the interruption warning. */
+  drainOnRebalanceRecommendation: boolean;
+}
+
+export interface NodeOptimizerTransform extends GuardFunctionTransform {
+  /** The leases and rebalance journals table. */
+  table?: Transform<aws.dynamodb.TableArgs>;
+  accessEntry?: Transform<aws.eks.AccessEntryArgs>;
+  /** The Kubernetes provider the RBAC objects are created through. */
+  provider?: Transform<k8s.ProviderArgs>;
+  clusterRole?: Transform<k8s.rbac.v1.ClusterRoleArgs>;
+  clusterRoleBinding?: Transform<k8s.rbac.v1.ClusterRoleBindingArgs>;
+}
+
+export interface NodeOptimizerArgs extends AlertReporting {
+  /** The stack's log retention, architecture and dead-letter queue. */
+  defaults: FunctionDefaults;
+  /** The cluster, its node groups, the schedule and deadlines. */
   settings: NodeOptimizerSettings;
   /** Spot advice (circuit breaker + pool risk) consulted before choosing spot: SpotResilience.advisorAccess(). */
   advisor?: { environment: Record<string, pulumi.Input<string>>; statements: PolicyStatement[] };
   /** Fixed function name, so the spot-events function can be told whom to hand nodes to before this exists. */
   functionName?: string;
+  transform?: NodeOptimizerTransform;
 }
 
 export class NodeOptimizer extends pulumi.ComponentResource {
@@ -47,15 +82,31 @@ export class NodeOptimizer extends pulumi.ComponentResource {
   public readonly accessEntry: aws.eks.AccessEntry;
   public readonly clusterRole: k8s.rbac.v1.ClusterRole;
   public readonly clusterRoleBinding: k8s.rbac.v1.ClusterRoleBinding;
+  private readonly cluster: pulumi.Output<aws.eks.GetClusterResult>;
 
   constructor(name: string, args: NodeOptimizerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("costguard:k8s:NodeOptimizer", name, {}, opts);
-    const parent = { parent: this };
+    // Was costguard:k8s:NodeOptimizer: one name per capability. The alias keeps deployed stacks' resources.
+    super("costguard:nodeOptimizer:NodeOptimizer", name, {}, renamedFrom("costguard:k8s:NodeOptimizer", opts));
     const s = args.settings;
+    this.cluster = aws.eks.getClusterOutput({ name: s.clusterName }, { parent: this });
+    const rebalance = s.rebalance && s.autoScalingGroups.length > 0;
+    if (rebalance) this.stateTable = guardTable(`${name}-state`, {}, { parent: this }, args.transform?.table);
+    this.fn = this.createFunction(name, args, rebalance);
+    this.functionName = this.fn.functionName;
+    this.functionArn = this.fn.functionArn;
+    if (rebalance) this.fn.onSchedule("rebalance", s.rebalanceSchedule, { action: "rebalance" });
+    [this.accessEntry, this.clusterRole, this.clusterRoleBinding] = this.grantClusterAccess(name, args);
+    this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn });
+  }
 
-    const cluster = aws.eks.getClusterOutput({ name: s.clusterName }, parent);
-    // Checked at preview, so a cluster the function cannot reach fails before anything is created.
-    const checkedClusterName = cluster.apply((c) => {
+  /** IAM statement letting another function (the spot-events handler) invoke the drain. */
+  invokeStatements(): PolicyStatement[] {
+    return [{ Sid: "InvokeNodeDrainer", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.functionArn }];
+  }
+
+  /** The cluster's name once checked at preview, so a cluster the function cannot reach fails before anything is created. */
+  private checkedClusterName(): pulumi.Output<string> {
+    return this.cluster.apply((c) => {
       const mode = c.accessConfigs?.[0]?.authenticationMode ?? "CONFIG_MAP";
       if (mode === "CONFIG_MAP")
         throw new Error(`costguard:nodeOptimizer.clusterName "${c.name}" uses authenticationMode CONFIG_MAP: access entries need API or API_AND_CONFIG_MAP (aws eks update-cluster-config --access-config authenticationMode=API_AND_CONFIG_MAP)`);
@@ -65,50 +116,49 @@ export class NodeOptimizer extends pulumi.ComponentResource {
         pulumi.log.warn(`the public endpoint of ${c.name} is limited to ${c.vpcConfig.publicAccessCidrs.join(", ")}: Lambda's egress addresses are not fixed, so calls may be refused`, this);
       return c.name;
     });
-    const region = aws.getRegionOutput({}, parent).region;
-    const account = aws.getCallerIdentityOutput({}, parent).accountId;
-    const partition = aws.getPartitionOutput({}, parent).partition;
+  }
 
-    const settings: pulumi.Output<NodeOptimizerRuntimeSettings> = pulumi.all([cluster.endpoint, cluster.certificateAuthorities]).apply(([endpoint, cas]) => ({
-      clusterName: s.clusterName,
+  private createFunction(name: string, args: NodeOptimizerArgs, rebalance: boolean): GuardFunction {
+    const s = args.settings;
+    const { partition, region, accountId: account } = accountScope(this);
+    const clusterName = this.cluster.name;
+    const settings: pulumi.Output<NodeOptimizerRuntimeSettings> = pulumi.all([clusterName, this.cluster.endpoint, this.cluster.certificateAuthorities, pulumi.all(s.autoScalingGroups)]).apply(([cluster, endpoint, cas, groups]) => ({
+      clusterName: cluster,
       endpoint,
       certificateAuthority: cas[0]?.data ?? "",
-      autoScalingGroups: s.autoScalingGroups,
+      autoScalingGroups: groups,
       drainDeadlineSeconds: s.drainDeadlineSeconds,
       nodeReadyTimeoutSeconds: s.nodeReadyTimeoutSeconds,
       rebalanceDrainSeconds: s.rebalanceDrainSeconds,
       drainOnRebalanceRecommendation: s.drainOnRebalanceRecommendation,
     }));
 
-    const statements: PolicyStatement[] = [
+    const statements: pulumi.Input<PolicyStatement>[] = [
       // Describe calls support no resource-level permissions.
       { Sid: "DescribeNodeGroups", Effect: "Allow", Action: ["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"], Resource: "*" },
       ...args.publishStatements,
     ];
-    const rebalance = s.rebalance && s.autoScalingGroups.length > 0;
-    if (rebalance) {
-      this.stateTable = guardTable(`${name}-state`, {}, parent);
+    if (rebalance && this.stateTable) {
       statements.push({ Sid: "LeasesAndRebalanceJournals", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: this.stateTable.arn });
-      statements.push({
-        Sid: "RebalanceConfiguredNodeGroups",
-        Effect: "Allow",
-        Action: ["autoscaling:UpdateAutoScalingGroup", "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses", "autoscaling:TerminateInstanceInAutoScalingGroup"],
-        Resource: s.autoScalingGroups.map((g) => pulumi.interpolate`arn:${partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${g}`),
-        // Only groups that belong to this cluster (EKS managed node groups and eksctl tag them so).
-        Condition: { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${s.clusterName}`]: "owned" } },
-      });
+      statements.push(
+        clusterName.apply((cluster): PolicyStatement => ({
+          Sid: "RebalanceConfiguredNodeGroups",
+          Effect: "Allow",
+          Action: ["autoscaling:UpdateAutoScalingGroup", "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+          Resource: s.autoScalingGroups.map((g) => pulumi.interpolate`arn:${partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${g}`),
+          // Only groups that belong to this cluster (EKS managed node groups and eksctl tag them so).
+          Condition: { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${cluster}`]: "owned" } },
+        })),
+      );
       statements.push(neverTouchProtected(["autoscaling:UpdateAutoScalingGroup", "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses", "autoscaling:TerminateInstanceInAutoScalingGroup"]));
     }
 
-    this.fn = new GuardFunction(
+    return new GuardFunction(
       name,
       {
+        defaults: args.defaults,
         handler: "nodeOptimizer",
-        description: `costguard: drain interrupted nodes and rebalance on-demand nodes to spot (${s.clusterName})`,
-        stack: args.stack,
-        logRetentionDays: args.logRetentionDays,
-        architecture: args.architecture,
-        deadLetterQueue: args.deadLetterQueue,
+        description: pulumi.interpolate`costguard: drain interrupted nodes and rebalance on-demand nodes to spot (${clusterName})`,
         // The client-node bundle is large: more memory also means more CPU for a fast cold start
         // within the two-minute notice.
         memoryMb: 256,
@@ -120,55 +170,55 @@ export class NodeOptimizer extends pulumi.ComponentResource {
           ...(this.stateTable ? { [ENV.optimizerTable]: this.stateTable.name } : {}),
           ...args.advisor?.environment,
         },
-        statements: [...statements, ...(args.advisor?.statements ?? [])],
-        transform: args.functionName ? (fnArgs) => ({ ...fnArgs, name: args.functionName }) : undefined,
+        statements: pulumi.output([...statements, ...(args.advisor?.statements ?? [])]) as pulumi.Output<PolicyStatement[]>,
+        functionName: args.functionName,
+        transform: args.transform,
       },
-      parent,
+      { parent: this },
     );
-    this.functionName = this.fn.functionName;
-    this.functionArn = this.fn.functionArn;
-    if (rebalance) this.fn.onSchedule("rebalance", s.rebalanceSchedule, { action: "rebalance" });
+  }
 
-    this.accessEntry = new aws.eks.AccessEntry(
-      `${name}-access`,
-      { clusterName: checkedClusterName, principalArn: this.fn.role.arn, type: "STANDARD", kubernetesGroups: [s.kubernetesGroup] },
-      parent,
+  /**
+   * An EKS access entry maps the function's role to one Kubernetes group, bound to a ClusterRole
+   * of exactly NODE_OPTIMIZER_RULES, created through a Kubernetes provider for the cluster.
+   */
+  private grantClusterAccess(name: string, args: NodeOptimizerArgs): [aws.eks.AccessEntry, k8s.rbac.v1.ClusterRole, k8s.rbac.v1.ClusterRoleBinding] {
+    const s = args.settings;
+    const t = args.transform;
+    const parent = { parent: this };
+    const accessEntry = new aws.eks.AccessEntry(
+      ...transformed(t?.accessEntry, `${name}-access`, { clusterName: this.checkedClusterName(), principalArn: this.fn.role.arn, type: "STANDARD", kubernetesGroups: [s.kubernetesGroup] }, parent),
     );
 
     // The deployer's own access: `aws eks get-token`, as kubectl would use (AWS CLI needed at deploy time).
-    const kubeconfig = pulumi.all([cluster.endpoint, cluster.certificateAuthorities, region]).apply(([endpoint, cas, r]) =>
+    const { region } = accountScope(this);
+    const kubeconfig = pulumi.all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthorities, region]).apply(([cluster, endpoint, cas, r]) =>
       JSON.stringify({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: s.clusterName, cluster: { server: endpoint, "certificate-authority-data": cas[0]?.data ?? "" } }],
-        users: [{ name: "deployer", user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", s.clusterName, "--region", r] } } }],
-        contexts: [{ name: s.clusterName, context: { cluster: s.clusterName, user: "deployer" } }],
-        "current-context": s.clusterName,
+        clusters: [{ name: cluster, cluster: { server: endpoint, "certificate-authority-data": cas[0]?.data ?? "" } }],
+        users: [{ name: "deployer", user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", cluster, "--region", r] } } }],
+        contexts: [{ name: cluster, context: { cluster, user: "deployer" } }],
+        "current-context": cluster,
       }),
     );
-    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig }, parent);
+    const provider = new k8s.Provider(...transformed(t?.provider, `${name}-k8s`, { kubeconfig }, parent));
     const k8sOpts = { parent: this, provider };
-    const roleName = `costguard-node-optimizer-${args.stack}`;
-    this.clusterRole = new k8s.rbac.v1.ClusterRole(
-      `${name}-clusterrole`,
-      { metadata: { name: roleName, labels: { "app.kubernetes.io/managed-by": "costguard" } }, rules: NODE_OPTIMIZER_RULES },
-      k8sOpts,
+    const roleName = `costguard-node-optimizer-${args.defaults.stack}`;
+    const labels = { "app.kubernetes.io/managed-by": "costguard" };
+    const clusterRole = new k8s.rbac.v1.ClusterRole(...transformed(t?.clusterRole, `${name}-clusterrole`, { metadata: { name: roleName, labels }, rules: NODE_OPTIMIZER_RULES }, k8sOpts));
+    const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
+      ...transformed(
+        t?.clusterRoleBinding,
+        `${name}-clusterrolebinding`,
+        {
+          metadata: { name: roleName, labels },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
+          subjects: [{ kind: "Group", name: s.kubernetesGroup, apiGroup: "rbac.authorization.k8s.io" }],
+        },
+        k8sOpts,
+      ),
     );
-    this.clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
-      `${name}-clusterrolebinding`,
-      {
-        metadata: { name: roleName, labels: { "app.kubernetes.io/managed-by": "costguard" } },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: this.clusterRole.metadata.name },
-        subjects: [{ kind: "Group", name: s.kubernetesGroup, apiGroup: "rbac.authorization.k8s.io" }],
-      },
-      k8sOpts,
-    );
-
-    this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn });
-  }
-
-  /** IAM statement letting another function (the spot-events handler) invoke the drain. */
-  invokeStatements(): PolicyStatement[] {
-    return [{ Sid: "InvokeNodeDrainer", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.functionArn }];
+    return [accessEntry, clusterRole, clusterRoleBinding];
   }
 }

@@ -1,5 +1,5 @@
 /**
- * ServiceNetwork (SPEC S9): one VPC without NAT gateways (public subnets, plus isolated ones for
+ * ServiceNetwork: one VPC without NAT gateways (public subnets, plus isolated ones for
  * databases; a NAT gateway is $33/month before traffic) and one ECS cluster with the FARGATE and FARGATE_SPOT capacity
  * providers, shared by the stack's Fargate services. Container Insights stays off (it bills
  * custom metrics). awsx's Vpc is a remote component: its inputs are what tests and policies see.
@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import { transformed, type Transform } from "./transform";
 
 export interface ServiceNetworkArgs {
   /** Stack name, used in names. */
@@ -17,6 +18,13 @@ export interface ServiceNetworkArgs {
   availabilityZones?: number;
   /** Add isolated subnets (no route out, free) for the stack's databases' DB subnet groups. */
   isolatedSubnets?: boolean;
+  transform?: ServiceNetworkTransform;
+}
+
+export interface ServiceNetworkTransform {
+  vpc?: Transform<awsx.ec2.VpcArgs, pulumi.ComponentResourceOptions>;
+  cluster?: Transform<aws.ecs.ClusterArgs>;
+  capacityProviders?: Transform<aws.ecs.ClusterCapacityProvidersArgs>;
 }
 
 /** A VPC with public subnets only (no NAT gateway) and an ECS cluster for Fargate services. */
@@ -35,9 +43,9 @@ export class ServiceNetwork extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("costguard:fargate:ServiceNetwork", name, {}, opts);
     const parent = { parent: this };
+    const t = args.transform;
     this.vpc = new awsx.ec2.Vpc(
-      `${name}-vpc`,
-      {
+      ...transformed(t?.vpc, `${name}-vpc`, {
         cidrBlock: "10.20.0.0/16",
         numberOfAvailabilityZones: args.availabilityZones ?? 2,
         enableDnsHostnames: true,
@@ -45,28 +53,23 @@ export class ServiceNetwork extends pulumi.ComponentResource {
         subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
         // Isolated subnets come after the public ones, so adding them later leaves those in place.
         subnetSpecs: [{ type: awsx.ec2.SubnetType.Public, cidrMask: 24 }, ...(args.isolatedSubnets ? [{ type: awsx.ec2.SubnetType.Isolated, cidrMask: 24 }] : [])],
-      },
-      parent,
+      }, parent),
     );
     this.vpcId = this.vpc.vpcId;
     this.publicSubnetIds = this.vpc.publicSubnetIds;
     this.isolatedSubnetIds = this.vpc.isolatedSubnetIds;
 
     this.cluster = new aws.ecs.Cluster(
-      `${name}-cluster`,
-      { name: `costguard-${args.stack}-services`, settings: [{ name: "containerInsights", value: "disabled" }] },
-      parent,
+      ...transformed(t?.cluster, `${name}-cluster`, { name: `costguard-${args.stack}-services`, settings: [{ name: "containerInsights", value: "disabled" }] }, parent),
     );
     this.clusterName = this.cluster.name;
     this.clusterArn = this.cluster.arn;
     this.capacityProviders = new aws.ecs.ClusterCapacityProviders(
-      `${name}-capacity`,
-      {
+      ...transformed(t?.capacityProviders, `${name}-capacity`, {
         clusterName: this.cluster.name,
         capacityProviders: ["FARGATE", "FARGATE_SPOT"],
         defaultCapacityProviderStrategies: capacityStrategy(args.isProduction, "X86_64"),
-      },
-      parent,
+      }, parent),
     );
     this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, clusterName: this.clusterName });
   }

@@ -1,5 +1,5 @@
 /**
- * SpotResilience (SPEC S5): the circuit-breaker and pool-risk tables, the EventBridge rules
+ * SpotResilience: the circuit-breaker and pool-risk tables, the EventBridge rules
  * for spot interruption warnings and rebalance recommendations, the spot-events handler, the
  * advice API function fleet managers invoke, and the scheduled ASG optimizer, each with a
  * least-privilege role.
@@ -19,40 +19,47 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
 import type { SpotSettingsInput } from "../runtime/spot/settings";
-import type { GuardConfig } from "./config";
 import { guardTable } from "./guardTable";
-import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
+import { GuardFunction, type AlertReporting, type FunctionDefaults, type GuardFunctionTransform } from "./guardFunction";
+import { accountScope, arn, neverTouchProtected, type AccountScope, type PolicyStatement } from "./iam";
+import type { Transform } from "./transform";
 
+// The EventBridge detail types the events function takes (runtime/spot/interruptions.ts parses
+// them), written here too so the program does not load the EC2 client to name two strings.
 export const INTERRUPTION_WARNING = "EC2 Spot Instance Interruption Warning";
 export const REBALANCE_RECOMMENDATION = "EC2 Instance Rebalance Recommendation";
 
-export interface SpotResilienceArgs extends FunctionDefaults, AlertReporting {
-  /** The stack's `spot` config section (thresholds, poisoning environments, optimizer). */
-  settings: GuardConfig["spot"];
+export interface SpotResilienceTransform extends GuardFunctionTransform {
+  /** The breaker, pool-risk and optimizer-state tables. */
+  table?: Transform<aws.dynamodb.TableArgs>;
+}
+
+/** What the ASG optimizer may do; see optimizerStatements. */
+export interface SpotOptimizerArgs {
+  /** EventBridge schedule expression of its runs, e.g. `rate(30 minutes)`. */
+  schedule: pulumi.Input<string>;
+  /** Launch template ARNs it may launch from; empty: templates tagged costguard:spot-optimize=true. */
+  launchTemplates: pulumi.Input<string>[];
+  /** Instance role ARNs it may pass to EC2; empty: roles tagged costguard:spot-optimize=true. */
+  instanceRoles: pulumi.Input<string>[];
+  /** KMS keys of the groups' encrypted volumes; empty: any key of the account and region (through EC2 only). */
+  kmsKeys: pulumi.Input<string>[];
+}
+
+export interface SpotResilienceArgs extends AlertReporting {
+  /** The stack's log retention, architecture and dead-letter queue. */
+  defaults: FunctionDefaults;
+  /** The spot handlers' settings (COSTGUARD_SETTINGS): circuit breaker, pool poisoning, on-demand floor. */
+  settings: SpotSettingsInput;
+  /** The scheduled ASG optimizer (on-demand → spot swaps); unset: none. */
+  optimizer?: SpotOptimizerArgs;
   /**
    * The Kubernetes node optimizer, when a cluster is configured: interruptions of its nodes are
    * handed to it to cordon and drain within the notice. Its function name is fixed in advance
    * (the node optimizer also reads this component's tables, so neither can wait for the other).
    */
   nodeDrainer?: { functionName: string; drainDeadlineSeconds: number };
-}
-
-/** The runtime settings (COSTGUARD_SETTINGS) the handlers parse, from the stack's spot config. */
-export function spotRuntimeSettings(s: GuardConfig["spot"]): SpotSettingsInput {
-  return {
-    breaker: {
-      threshold: s.breakerThreshold,
-      windowMinutes: s.breakerWindowMinutes,
-      cooldownMinutes: s.breakerCooldownMinutes,
-      maxCooldownMinutes: s.breakerMaxCooldownMinutes,
-      quietMinutes: s.breakerQuietMinutes,
-      probeClaimMinutes: s.breakerProbeClaimMinutes,
-      perAz: s.breakerPerAz,
-    },
-    poolPoisonDays: s.poolPoisonDays,
-    poisoningEnvironments: s.poisoningEnvironments,
-    minOnDemandDefault: s.minOnDemandDefault,
-  };
+  transform?: SpotResilienceTransform;
 }
 
 export class SpotResilience extends pulumi.ComponentResource {
@@ -73,56 +80,19 @@ export class SpotResilience extends pulumi.ComponentResource {
   public readonly breakerTableName: pulumi.Output<string>;
   public readonly poolRiskTableName: pulumi.Output<string>;
   private readonly settingsJson: string;
+  private readonly scope: ReturnType<typeof accountScope>;
 
   constructor(name: string, args: SpotResilienceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("costguard:spot:SpotResilience", name, {}, opts);
-    const parent = { parent: this };
-    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
-    const region = aws.getRegionOutput({}, parent).region;
+    this.scope = accountScope(this);
+    const tableTransform = args.transform?.table;
 
     // Breaker records and pool poisonings expire (expiresAt); readers check expiry themselves.
-    this.breakerTable = guardTable(`${name}-breakers`, {}, parent);
-    this.poolRiskTable = guardTable(`${name}-pool-risk`, {}, parent);
+    this.breakerTable = guardTable(`${name}-breakers`, {}, { parent: this }, tableTransform);
+    this.poolRiskTable = guardTable(`${name}-pool-risk`, {}, { parent: this }, tableTransform);
+    this.settingsJson = JSON.stringify(args.settings);
 
-    this.settingsJson = JSON.stringify(spotRuntimeSettings(args.settings));
-    const common = {
-      stack: args.stack,
-      logRetentionDays: args.logRetentionDays,
-      architecture: args.architecture,
-      deadLetterQueue: args.deadLetterQueue,
-      environment: {
-        [ENV.breakerTable]: this.breakerTable.name,
-        [ENV.poolRiskTable]: this.poolRiskTable.name,
-        [ENV.alertTopicArn]: args.alertTopicArn,
-        [ENV.settings]: this.settingsJson,
-      },
-    };
-    const tables = [this.breakerTable.arn, this.poolRiskTable.arn];
-    const drainer = args.nodeDrainer && {
-      name: args.nodeDrainer.functionName,
-      deadline: args.nodeDrainer.drainDeadlineSeconds,
-      arn: pulumi.interpolate`arn:aws:lambda:${aws.getRegionOutput({}, parent).region}:${aws.getCallerIdentityOutput({}, parent).accountId}:function:${args.nodeDrainer.functionName}`,
-    };
-
-    this.events = new GuardFunction(
-      `${name}-events`,
-      {
-        ...common,
-        handler: "spotEvents",
-        description: "costguard: spot interruption warnings and rebalance recommendations → circuit breaker, pool risk, alerts",
-        statements: [
-          // DescribeInstances supports no resource-level permissions.
-          { Sid: "LookUpInterruptedInstance", Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*" },
-          // Interruptions are atomic appends (UpdateItem); state transitions are conditional UpdateItems.
-          { Sid: "RecordInterruptions", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tables },
-          ...args.publishStatements,
-          ...(drainer ? [{ Sid: "HandNodesToTheDrainer", Effect: "Allow" as const, Action: "lambda:InvokeFunction", Resource: drainer.arn }] : []),
-        ],
-        // Waiting for a drain needs the drain's deadline plus a cold start of the drainer.
-        ...(drainer ? { timeoutSeconds: Math.min(drainer.deadline + 40, 900), environment: { ...common.environment, [ENV.nodeOptimizerFunction]: drainer.name } } : {}),
-      },
-      parent,
-    );
+    this.events = this.createEventsFunction(name, args);
     this.interruptionRule = this.events.onEvent("interruption", {
       description: "costguard: EC2 spot interruption warnings",
       eventPattern: { source: ["aws.ec2"], "detail-type": [INTERRUPTION_WARNING] },
@@ -131,51 +101,10 @@ export class SpotResilience extends pulumi.ComponentResource {
       description: "costguard: EC2 instance rebalance recommendations",
       eventPattern: { source: ["aws.ec2"], "detail-type": [REBALANCE_RECOMMENDATION] },
     });
-
-    this.advice = new GuardFunction(
-      `${name}-advice`,
-      {
-        ...common,
-        handler: "spotAdvice",
-        description: "costguard: spot or on-demand advice for fleet managers; reset-circuit for operators",
-        timeoutSeconds: 10,
-        statements: [
-          // UpdateItem: claiming, confirming or releasing the half-open probe and resetting a circuit (conditional writes).
-          { Sid: "ReadAndClaimBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: this.breakerTable.arn },
-          { Sid: "ReadPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: this.poolRiskTable.arn },
-          ...args.publishStatements,
-        ],
-      },
-      parent,
-    );
-
-    if (args.settings.optimizerEnabled) {
-      this.optimizerTable = guardTable(`${name}-optimizer-state`, {}, parent);
-      this.optimizer = new GuardFunction(
-        `${name}-optimizer`,
-        {
-          ...common,
-          handler: "asgOptimizer",
-          description: "costguard: replaces on-demand instances of opted-in Auto Scaling groups with spot, capacity never dropping",
-          // Status checks and InService waits are bounded well inside Lambda's 15 minutes.
-          timeoutSeconds: 900,
-          memoryMb: 256,
-          environment: { ...common.environment, [ENV.optimizerTable]: this.optimizerTable.name },
-          statements: optimizerStatements({
-            accountId,
-            region,
-            breakerTableArn: this.breakerTable.arn,
-            poolRiskTableArn: this.poolRiskTable.arn,
-            optimizerTableArn: this.optimizerTable.arn,
-            launchTemplates: args.settings.optimizerLaunchTemplates,
-            instanceRoles: args.settings.optimizerInstanceRoles,
-            kmsKeys: args.settings.optimizerKmsKeys,
-            publish: args.publishStatements,
-          }),
-        },
-        parent,
-      );
-      this.optimizer.onSchedule("schedule", args.settings.optimizerSchedule);
+    this.advice = this.createAdviceFunction(name, args);
+    if (args.optimizer) {
+      this.optimizerTable = guardTable(`${name}-optimizer-state`, {}, { parent: this }, tableTransform);
+      this.optimizer = this.createOptimizer(name, args, args.optimizer, this.optimizerTable);
       this.optimizerFunctionName = this.optimizer.functionName;
     }
 
@@ -218,6 +147,96 @@ export class SpotResilience extends pulumi.ComponentResource {
   invokeAdviceStatement(): PolicyStatement {
     return { Sid: "InvokeSpotAdvice", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.adviceFunctionArn };
   }
+
+  /** Env vars every spot function reads: both tables, the alert topic, the settings. */
+  private environment(args: SpotResilienceArgs) {
+    return {
+      [ENV.breakerTable]: this.breakerTable.name,
+      [ENV.poolRiskTable]: this.poolRiskTable.name,
+      [ENV.alertTopicArn]: args.alertTopicArn,
+      [ENV.settings]: this.settingsJson,
+    };
+  }
+
+  private createEventsFunction(name: string, args: SpotResilienceArgs): GuardFunction {
+    const tables = [this.breakerTable.arn, this.poolRiskTable.arn];
+    const drainer = args.nodeDrainer && {
+      name: args.nodeDrainer.functionName,
+      deadline: args.nodeDrainer.drainDeadlineSeconds,
+      arn: arn(this.scope, "lambda", `function:${args.nodeDrainer.functionName}`),
+    };
+    return new GuardFunction(
+      `${name}-events`,
+      {
+        defaults: args.defaults,
+        environment: this.environment(args),
+        transform: args.transform,
+        handler: "spotEvents",
+        description: "costguard: spot interruption warnings and rebalance recommendations → circuit breaker, pool risk, alerts",
+        statements: [
+          // DescribeInstances supports no resource-level permissions.
+          { Sid: "LookUpInterruptedInstance", Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*" },
+          // Interruptions are atomic appends (UpdateItem); state transitions are conditional UpdateItems.
+          { Sid: "RecordInterruptions", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tables },
+          ...args.publishStatements,
+          ...(drainer ? [{ Sid: "HandNodesToTheDrainer", Effect: "Allow" as const, Action: "lambda:InvokeFunction", Resource: drainer.arn }] : []),
+        ],
+        // Waiting for a drain needs the drain's deadline plus a cold start of the drainer.
+        ...(drainer ? { timeoutSeconds: Math.min(drainer.deadline + 40, 900), environment: { ...this.environment(args), [ENV.nodeOptimizerFunction]: drainer.name } } : {}),
+      },
+      { parent: this },
+    );
+  }
+
+  private createAdviceFunction(name: string, args: SpotResilienceArgs): GuardFunction {
+    return new GuardFunction(
+      `${name}-advice`,
+      {
+        defaults: args.defaults,
+        environment: this.environment(args),
+        transform: args.transform,
+        handler: "spotAdvice",
+        description: "costguard: spot or on-demand advice for fleet managers; reset-circuit for operators",
+        timeoutSeconds: 10,
+        statements: [
+          // UpdateItem: claiming, confirming or releasing the half-open probe and resetting a circuit (conditional writes).
+          { Sid: "ReadAndClaimBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: this.breakerTable.arn },
+          { Sid: "ReadPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: this.poolRiskTable.arn },
+          ...args.publishStatements,
+        ],
+      },
+      { parent: this },
+    );
+  }
+
+  private createOptimizer(name: string, args: SpotResilienceArgs, optimizer: SpotOptimizerArgs, table: aws.dynamodb.Table): GuardFunction {
+    const fn = new GuardFunction(
+      `${name}-optimizer`,
+      {
+        defaults: args.defaults,
+        transform: args.transform,
+        handler: "asgOptimizer",
+        description: "costguard: replaces on-demand instances of opted-in Auto Scaling groups with spot, capacity never dropping",
+        // Status checks and InService waits are bounded well inside Lambda's 15 minutes.
+        timeoutSeconds: 900,
+        memoryMb: 256,
+        environment: { ...this.environment(args), [ENV.optimizerTable]: table.name },
+        statements: optimizerStatements({
+          scope: this.scope,
+          breakerTableArn: this.breakerTable.arn,
+          poolRiskTableArn: this.poolRiskTable.arn,
+          optimizerTableArn: table.arn,
+          launchTemplates: optimizer.launchTemplates,
+          instanceRoles: optimizer.instanceRoles,
+          kmsKeys: optimizer.kmsKeys,
+          publish: args.publishStatements,
+        }),
+      },
+      { parent: this },
+    );
+    fn.onSchedule("schedule", optimizer.schedule);
+    return fn;
+  }
 }
 
 /** The Auto Scaling actions that change a group: the optimizers' and the ones a protected resource denies. */
@@ -231,39 +250,31 @@ export const GROUP_CHANGING_ACTIONS = [
 ];
 
 /**
- * The explicit Deny every costguard role that changes instances or groups carries: nothing
- * tagged costguard:protect=true (in any letter case) is changed, whatever an Allow says.
- */
-export function neverTouchProtected(actions: string[]): PolicyStatement {
-  return { Sid: "NeverTouchProtectedResources", Effect: "Deny", Action: actions, Resource: "*", Condition: { StringEqualsIgnoreCase: { [`aws:ResourceTag/${TAGS.protect}`]: "true" } } };
-}
-
-/**
  * The optimizer's role. Describe calls support no resource-level permissions; everything
  * that changes something is scoped by resource and condition.
  */
 export function optimizerStatements(a: {
-  accountId: pulumi.Input<string>;
-  region: pulumi.Input<string>;
+  scope: AccountScope;
   breakerTableArn: pulumi.Input<string>;
   poolRiskTableArn: pulumi.Input<string>;
   optimizerTableArn: pulumi.Input<string>;
   /** Launch template ARNs the optimizer may launch from; empty: templates tagged costguard:spot-optimize=true. */
-  launchTemplates: string[];
+  launchTemplates: pulumi.Input<string>[];
   /** Instance role ARNs it may pass to EC2; empty: roles tagged costguard:spot-optimize=true. */
-  instanceRoles: string[];
+  instanceRoles: pulumi.Input<string>[];
   /** KMS keys of encrypted volumes; empty: any key of the account and region (through EC2 only). */
-  kmsKeys: string[];
+  kmsKeys: pulumi.Input<string>[];
   publish: PolicyStatement[];
 }): PolicyStatement[] {
-  const ec2 = (resource: string) => pulumi.interpolate`arn:aws:ec2:${a.region}:${a.accountId}:${resource}`;
+  const { partition, region, accountId } = a.scope;
+  const ec2 = (resource: string) => arn(a.scope, "ec2", resource);
   const optedIn = { [`aws:ResourceTag/${TAGS.spotOptimize}`]: "true" };
   // Every resource of a launch must come with one of the groups' launch templates.
   const fromGroupTemplate: NonNullable<PolicyStatement["Condition"]> = a.launchTemplates.length
     ? { ArnLike: { "ec2:LaunchTemplate": a.launchTemplates } }
     : { Null: { "ec2:LaunchTemplate": "false" } };
-  const viaEc2 = { "kms:ViaService": pulumi.interpolate`ec2.${a.region}.amazonaws.com` };
-  const keys = a.kmsKeys.length ? a.kmsKeys : [pulumi.interpolate`arn:aws:kms:${a.region}:${a.accountId}:key/*`];
+  const viaEc2 = { "kms:ViaService": pulumi.interpolate`ec2.${region}.amazonaws.com` };
+  const keys = a.kmsKeys.length ? a.kmsKeys : [pulumi.interpolate`arn:${partition}:kms:${region}:${accountId}:key/*`];
   return [
     {
       Sid: "DescribeGroupsAndInstances",
@@ -282,7 +293,7 @@ export function optimizerStatements(a: {
       Sid: "SwapInOptedInGroupsOnly",
       Effect: "Allow",
       Action: GROUP_CHANGING_ACTIONS,
-      Resource: pulumi.interpolate`arn:aws:autoscaling:${a.region}:${a.accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
+      Resource: pulumi.interpolate`arn:${partition}:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
       Condition: { StringEquals: optedIn },
     },
     { Sid: "LaunchInstantFleet", Effect: "Allow", Action: "ec2:CreateFleet", Resource: ec2("fleet/*") },
@@ -302,7 +313,7 @@ export function optimizerStatements(a: {
       Sid: "LaunchTheTemplatesImageOnly",
       Effect: "Allow",
       Action: "ec2:RunInstances",
-      Resource: pulumi.interpolate`arn:aws:ec2:${a.region}::image/*`,
+      Resource: pulumi.interpolate`arn:${partition}:ec2:${region}::image/*`,
       Condition: { ...fromGroupTemplate, Bool: { "ec2:IsLaunchTemplateResource": "true" } },
     },
     {
@@ -316,7 +327,7 @@ export function optimizerStatements(a: {
         ec2("volume/*"),
         ec2("key-pair/*"),
         ec2("spot-instances-request/*"),
-        pulumi.interpolate`arn:aws:ec2:${a.region}::snapshot/*`,
+        pulumi.interpolate`arn:${partition}:ec2:${region}::snapshot/*`,
       ],
       Condition: fromGroupTemplate,
     },
@@ -339,7 +350,7 @@ export function optimizerStatements(a: {
       Sid: "PassTheGroupsInstanceRolesToEc2",
       Effect: "Allow",
       Action: "iam:PassRole",
-      Resource: a.instanceRoles.length ? a.instanceRoles : pulumi.interpolate`arn:aws:iam::${a.accountId}:role/*`,
+      Resource: a.instanceRoles.length ? a.instanceRoles : pulumi.interpolate`arn:${partition}:iam::${accountId}:role/*`,
       Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com", ...(a.instanceRoles.length ? {} : optedIn) } },
     },
     {
@@ -347,7 +358,7 @@ export function optimizerStatements(a: {
       Sid: "CreateSpotServiceLinkedRole",
       Effect: "Allow",
       Action: "iam:CreateServiceLinkedRole",
-      Resource: pulumi.interpolate`arn:aws:iam::${a.accountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
+      Resource: pulumi.interpolate`arn:${partition}:iam::${accountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
       Condition: { StringEquals: { "iam:AWSServiceName": "spot.amazonaws.com" } },
     },
     {

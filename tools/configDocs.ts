@@ -1,5 +1,5 @@
 /**
- * Derives, from components/configSchema.ts, the `config:` declarations of Pulumi.yaml and the
+ * Derives, from config/schema.ts, the `config:` declarations of Pulumi.yaml and the
  * config table of docs/configuration.md, so the schema stays the one source of truth.
  *
  *   npm run config-docs            print both
@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, LOG_RETENTION_DAYS } from "../components/configSchema";
+import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, LOG_RETENTION_DAYS } from "../config/schema";
 
 export interface KeyDoc {
   key: string;

@@ -1,5 +1,5 @@
 /**
- * Instance, node and class allow-lists per environment (SPEC S10): EC2 instances, launch
+ * Instance, node and class allow-lists per environment: EC2 instances, launch
  * templates, Auto Scaling groups (mixed-instances overrides), EKS node groups, RDS instances
  * and clusters, ElastiCache. Lists take patterns such as `t4g.*`.
  */

@@ -1,5 +1,5 @@
 /**
- * gp3 instead of gp2 (SPEC S10): gp3 is 20 % cheaper per GB with a 3,000 IOPS baseline.
+ * gp3 instead of gp2: gp3 is 20 % cheaper per GB with a 3,000 IOPS baseline.
  * Checks volumes, instance root and extra block devices, launch templates; remediation
  * switches each gp2 device to gp3. A volume without a type is gp2 (the EC2 API default).
  */

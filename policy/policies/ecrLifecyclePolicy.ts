@@ -1,4 +1,4 @@
-/** ECR repositories need a lifecycle policy, or images pile up at $0.10/GB-month (SPEC S10). */
+/** ECR repositories need a lifecycle policy, or images pile up at $0.10/GB-month. */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { asObject } from "./common";
 

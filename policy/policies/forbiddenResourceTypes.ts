@@ -1,4 +1,4 @@
-/** Forbidden expensive resource types, with a per-stack allow-list (SPEC S10). */
+/** Forbidden expensive resource types, with a per-stack allow-list. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { withDefaults, stringList, matchesPattern, asObject } from "./common";
 

@@ -1,5 +1,5 @@
 /**
- * IAM least privilege (SPEC S10): no `*` actions (or whole-service `svc:*`), no `NotAction`
+ * IAM least privilege: no `*` actions (or whole-service `svc:*`), no `NotAction`
  * allows, no mutating action on `*` resources without a condition, no admin managed policies.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";

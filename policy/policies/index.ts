@@ -1,5 +1,5 @@
 /**
- * The registry of costguard's rules (SPEC S10), in the order they are reported. The pack
+ * The registry of costguard's rules, in the order they are reported. The pack
  * (policy/index.ts), the offline runner and the tests all take the list from here.
  */
 import type { Policies } from "@pulumi/policy";

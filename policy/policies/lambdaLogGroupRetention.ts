@@ -1,7 +1,7 @@
 /**
  * A Lambda function whose log group is not declared in the stack gets `/aws/lambda/<name>`
  * created by Lambda on first run, with no retention: logs kept (and billed) forever. This is the
- * stack-level half of "log groups need a retention" (SPEC S10).
+ * stack-level half of "log groups need a retention".
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { asObject } from "./common";

@@ -1,4 +1,4 @@
-/** Log groups need a retention (SPEC S10); remediation sets the configured default. */
+/** Log groups need a retention; remediation sets the configured default. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { asObject, withDefaults } from "./common";
 

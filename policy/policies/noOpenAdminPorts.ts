@@ -1,4 +1,4 @@
-/** No ingress from 0.0.0.0/0 (or ::/0) on SSH (22) or RDP (3389) (SPEC S10). */
+/** No ingress from 0.0.0.0/0 (or ::/0) on SSH (22) or RDP (3389). */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { asArray, asObject, withDefaults, type Props } from "./common";
 

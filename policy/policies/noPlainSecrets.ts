@@ -1,10 +1,10 @@
 /**
- * No secret-looking plain values in Lambda or container environments (SPEC S1, S10): secrets
+ * No secret-looking plain values in Lambda or container environments: secrets
  * go to SSM Parameter Store (SecureString) or Secrets Manager and are read at run time; the
  * environment carries only the parameter's name or ARN.
  */
 import { UnknownValueError, type ResourceValidationPolicy } from "@pulumi/policy";
-import { isSecretName, secretLikeReason } from "../../components/secretLike";
+import { isSecretName, secretLikeReason } from "../../config/secretLike";
 import { asArray, asObject, parseJsonMaybe, type Props } from "./common";
 
 /** Why a name/value pair looks like a plain secret, or undefined: one definition with the stack config's. */

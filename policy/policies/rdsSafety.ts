@@ -1,4 +1,4 @@
-/** RDS: not public, encrypted, backups ≥ 7 days, no multi-AZ in dev (SPEC S10). */
+/** RDS: not public, encrypted, backups ≥ 7 days, no multi-AZ in dev. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { environmentConfig, environmentOf, stringList, withDefaults } from "./common";
 

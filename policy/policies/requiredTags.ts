@@ -1,4 +1,4 @@
-/** Required tags on every taggable resource, with allowed Environment values (SPEC S10). */
+/** Required tags on every taggable resource, with allowed Environment values. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TAGGABLE_TYPES } from "../generated/taggableTypes";
 import { effectiveTags, ENVIRONMENT_TAG, stringList, withDefaults } from "./common";

@@ -1,4 +1,4 @@
-/** S3 buckets block public access and declare their encryption (SPEC S10). */
+/** S3 buckets block public access and declare their encryption. */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { asObject, withDefaults } from "./common";
 

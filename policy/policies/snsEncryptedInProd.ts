@@ -1,4 +1,4 @@
-/** SNS topics are encrypted in production (SPEC S4, S10). */
+/** SNS topics are encrypted in production. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { environmentConfig, environmentOf, stringList, withDefaults } from "./common";
 

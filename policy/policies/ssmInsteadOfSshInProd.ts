@@ -1,4 +1,4 @@
-/** Production uses SSM Session Manager, not SSH (SPEC S9, S10): no port 22 ingress, no key pairs. */
+/** Production uses SSM Session Manager, not SSH: no port 22 ingress, no key pairs. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { environmentConfig, environmentOf, stringList, withDefaults } from "./common";
 import { coversPort, ingressRules } from "./noOpenAdminPorts";

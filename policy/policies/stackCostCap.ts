@@ -1,5 +1,5 @@
 /**
- * The stack's estimated monthly cost stays under a cap (SPEC S10, S12): priced by the shared
+ * The stack's estimated monthly cost stays under a cap: priced by the shared
  * estimator (runtime/pricing) from every resource's inputs; the violation lists the biggest
  * items and what could not be priced.
  *

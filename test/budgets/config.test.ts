@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { environmentTagFilter } from "../../components/budgets";
-import { parseGuardConfig } from "../../components/config";
+import { parseGuardConfig } from "../../config/read";
 
 const parse = (values: Record<string, string>) => parseGuardConfig(values, "dev");
 

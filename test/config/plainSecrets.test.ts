@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseGuardConfig } from "../../components/config";
+import { parseGuardConfig } from "../../config/read";
 import { noPlainSecrets } from "../../policy/policies/noPlainSecrets";
 import { res, violations } from "../policy/helpers";
 

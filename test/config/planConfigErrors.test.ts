@@ -15,8 +15,8 @@ const root = path.join(__dirname, "..", "..");
 /** A copy of this program (sources linked) with the given files added or replaced. */
 function programWith(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "costguard-cfgerr-"));
-  for (const f of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "index.ts", "package.json"]) fs.copyFileSync(path.join(root, f), path.join(dir, f));
-  for (const d of ["components", "runtime", "node_modules"]) fs.symlinkSync(path.join(root, d), path.join(dir, d));
+  for (const f of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "index.ts", "lib.ts", "package.json"]) fs.copyFileSync(path.join(root, f), path.join(dir, f));
+  for (const d of ["components", "config", "runtime", "node_modules"]) fs.symlinkSync(path.join(root, d), path.join(dir, d));
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);

@@ -3,14 +3,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as yaml from "js-yaml";
-import { parseGuardConfig } from "../../components/config";
+import { parseGuardConfig } from "../../config/read";
 import { pulumiYamlConfigBlock, renderPulumiYaml } from "../../tools/configDocs";
 import { matchesDeclaredType } from "../../tools/offline/runProgram";
 
 const parse = (values: Record<string, string>, stack = "dev", secretKeys: string[] = []) => parseGuardConfig(values, stack, { secretKeys });
 
 describe("stack config validation", () => {
-  it("accepts an empty config and applies SPEC S2 defaults", () => {
+  it("accepts an empty config and applies the default environments", () => {
     const r = parse({});
     assert.ok(r.ok);
     assert.equal(r.config.environments.dev!.maxHourlyUsd, 8);
@@ -85,7 +85,7 @@ describe("stack config validation", () => {
 
   it("Pulumi.yaml declares exactly the schema's keys, types and defaults", () => {
     const file = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
-    assert.equal(file, renderPulumiYaml(file), "Pulumi.yaml is out of step with components/configSchema.ts: run `npm run config-docs -- --write`");
+    assert.equal(file, renderPulumiYaml(file), "Pulumi.yaml is out of step with config/schema.ts: run `npm run config-docs -- --write`");
     assert.match(pulumiYamlConfigBlock(), /failsafe:\n {4}type: object\n {4}description: .*\n {4}default: \{\}/);
     // The CLI requires every declared key without a default: every declared key has one, and
     // the optional ones without (and the secret webhook URL) are not declared.

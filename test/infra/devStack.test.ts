@@ -3,6 +3,6 @@
  * the program is evaluated once (test/support/stackRun.ts) and every suite reads that run.
  */
 import "./costObservability.dev.suite";
-import "./hygiene.suite";
+import "./wasteEnforcer.suite";
 import "./nodeOptimizerAbsent.suite";
 import "./spot.suite";

@@ -1,11 +1,11 @@
-/** The CostGuard component in the dev stack under mocks: tables, schedule, and the least-privilege role. */
+/** The Failsafe component in the dev stack under mocks: tables, schedule, and the least-privilege role. */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
 import { FailsafeSettings } from "../../runtime/failsafe/settings";
 import { actions, statementsOf, type Statement } from "./helpers";
 
-describe("CostGuard component (dev stack)", () => {
+describe("Failsafe component (dev stack)", () => {
   let run: ProgramRun;
   let statements: Statement[];
   before(async () => {
@@ -13,10 +13,10 @@ describe("CostGuard component (dev stack)", () => {
     statements = statementsOf(run, "failsafe-check");
   });
 
-  it("is one CostGuard component with three tables, the function and its schedule", async () => {
-    const component = run.resources.find((r) => r.type === "costguard:failsafe:CostGuard");
+  it("is one Failsafe component with three tables, the function and its schedule", async () => {
+    const component = run.resources.find((r) => r.type === "costguard:failsafe:Failsafe");
     assert.ok(component);
-    const tables = run.resources.filter((r) => r.type === "aws:dynamodb/table:Table" && run.parents.get(`aws:dynamodb/table:Table::${r.name}`) === "costguard:failsafe:CostGuard::failsafe");
+    const tables = run.resources.filter((r) => r.type === "aws:dynamodb/table:Table" && run.parents.get(`aws:dynamodb/table:Table::${r.name}`) === "costguard:failsafe:Failsafe::failsafe");
     assert.deepEqual(tables.map((t) => t.name).sort(), ["failsafe-audit", "failsafe-samples", "failsafe-state"]);
     const samples = tables.find((t) => t.name === "failsafe-samples")!;
     assert.deepEqual(samples.inputs.ttl, { attributeName: "expiresAt", enabled: true });

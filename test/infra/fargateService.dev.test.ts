@@ -28,7 +28,7 @@ const extraServices = [
 
 let run: ProgramRun;
 const declared = JSON.parse(loadStackConfig(path.join(__dirname, "..", ".."), "dev").values["costguard:services"] ?? "[]") as { name: string; desiredCount?: number }[];
-// Pulumi.dev.yaml ships the example at desiredCount 0 (SPEC S12); here it runs, as a user would turn it on.
+// Pulumi.dev.yaml ships the example at desiredCount 0 (the dev stack must cost nothing idle); here it runs, as a user would turn it on.
 const devServices = declared.map((s) => ({ ...s, desiredCount: 1 }));
 
 const all = (type: string) => run.resources.filter((r) => r.type === type);
@@ -56,7 +56,7 @@ before(async () => {
 describe("Fargate services in the dev stack", () => {
   it("shows the example service declared in Pulumi.dev.yaml", () => {
     assert.ok(declared.some((s) => s.name === "hello"), "Pulumi.dev.yaml declares the example service");
-    assert.equal(declared.find((s) => s.name === "hello")!.desiredCount, 0, "shipped stopped, so the dev stack keeps to SPEC S12");
+    assert.equal(declared.find((s) => s.name === "hello")!.desiredCount, 0, "shipped stopped, so the dev stack costs nothing idle");
     const hello = service("hello").inputs as { desiredCount: number; taskDefinitionArgs: { cpu: string; memory: string } };
     assert.equal(hello.desiredCount, 1);
     assert.equal(hello.taskDefinitionArgs.cpu, "256");

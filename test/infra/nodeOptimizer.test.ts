@@ -39,7 +39,7 @@ describe("NodeOptimizer under mocks (dev stack + example cluster)", () => {
   });
 
   it("creates the component and its function, with the cluster's endpoint and CA as settings", () => {
-    one("costguard:k8s:NodeOptimizer");
+    one("costguard:nodeOptimizer:NodeOptimizer");
     const fn = one("aws:lambda/function:Function", (r) => String(r.inputs.description).includes("rebalance on-demand nodes"));
     const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
     const s = JSON.parse(env.COSTGUARD_SETTINGS!) as Record<string, unknown>;

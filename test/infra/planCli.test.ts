@@ -16,7 +16,7 @@ describe("npm run plan", () => {
     const r = plan();
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Offline plan of costguard \(stack dev, us-east-1\): \d+ resources to create/);
-    assert.match(r.stdout, /▸ costguard:alerting:AlertChannel {2}alerts {2}\(\d+ resources\)/);
+    assert.match(r.stdout, /▸ costguard:alerts:AlertChannel {2}alerts {2}\(\d+ resources\)/);
     assert.match(r.stdout, /aws:lambda\/function:Function/);
   });
 
@@ -30,10 +30,8 @@ describe("npm run plan", () => {
 
   it("fails with exit 2 and one message per problem on a bad stack config", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "costguard-badcfg-"));
-    for (const f of ["Pulumi.yaml", "index.ts"]) fs.copyFileSync(path.join(root, f), path.join(dir, f));
-    fs.symlinkSync(path.join(root, "components"), path.join(dir, "components"));
-    fs.symlinkSync(path.join(root, "runtime"), path.join(dir, "runtime"));
-    fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+    for (const f of ["Pulumi.yaml", "index.ts", "lib.ts"]) fs.copyFileSync(path.join(root, f), path.join(dir, f));
+    for (const d of ["components", "config", "runtime", "node_modules"]) fs.symlinkSync(path.join(root, d), path.join(dir, d));
     fs.writeFileSync(
       path.join(dir, "Pulumi.bad.yaml"),
       "config:\n  aws:region: us-east-1\n  costguard:environments:\n    dev:\n      maxHourlyUsd: eight\n  costguard:failsafe:\n    maxActionsPerRun: 0\n",

@@ -4,4 +4,4 @@
  */
 import "./costObservability.prod.suite";
 import "./foundation.prod.suite";
-import "./hygieneProd.suite";
+import "./wasteEnforcerProd.suite";

@@ -1,14 +1,14 @@
 /**
- * Validation of `costguard:services` and `costguard:sshAllowedCidr` (SPEC S9): what a user
+ * Validation of `costguard:services` and `costguard:sshAllowedCidr`: what a user
  * sees when a service declaration is wrong, before anything is deployed.
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { parseGuardConfig } from "../../components/config";
-import { FARGATE_TASK_SIZES } from "../../components/configSchema";
+import { parseGuardConfig } from "../../config/read";
+import { FARGATE_TASK_SIZES } from "../../config/schema";
 import { secretResourceArn } from "../../components/fargateService";
-import { secretLikeReason } from "../../components/secretLike";
+import { secretLikeReason } from "../../config/secretLike";
 import { loadStackConfig } from "../../tools/offline/runProgram";
 
 const root = path.join(__dirname, "..", "..");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseGuardConfig } from "../../components/config";
+import { parseGuardConfig } from "../../config/read";
 import { NodeOptimizerEvent } from "../../runtime/k8s/settings";
 
 const parse = (nodeOptimizer: object) => parseGuardConfig({ nodeOptimizer: JSON.stringify(nodeOptimizer) }, "dev");

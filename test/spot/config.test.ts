@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseGuardConfig } from "../../components/config";
-import { spotRuntimeSettings } from "../../components/spot";
+import { parseGuardConfig } from "../../config/read";
+import { spotRuntimeSettings } from "../../config/runtimeSettings";
 import { SpotSettings } from "../../runtime/spot/settings";
 
 describe("spot config", () => {

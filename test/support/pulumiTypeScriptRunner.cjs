@@ -27,7 +27,9 @@ require(tsnodeRequire === "ts-node" ? fromProgram("ts-node") : tsnodeRequire).re
   const config = JSON.parse(configJson);
   pulumi.runtime.setAllConfig(config, []);
   const mocks = new RecordingMocks(config["aws:region"] ?? "us-east-1");
-  await pulumi.runtime.setMocks(mocks, "costguard", stack, true);
+  // The project's own name (Pulumi.yaml), so `new pulumi.Config()` reads its namespace.
+  const project = /^name:\s*(\S+)/m.exec(require("node:fs").readFileSync(path.join(programDir, "Pulumi.yaml"), "utf8"))[1];
+  await pulumi.runtime.setMocks(mocks, project, stack, true);
   await pulumi.runtime.runInPulumiStack(async () => require(path.join(programDir, "index.ts")));
   await pulumi.runtime.disconnect();
   console.log(JSON.stringify({ typescript: ts.version, tsNode: tsnodeRequire, resources: mocks.resources.length }));

@@ -21,8 +21,8 @@ import { PAGE_SIZES, readInventory } from "../../runtime/failsafe/inventory";
 import { FailsafeStore } from "../../runtime/failsafe/store";
 import { catalog } from "../../runtime/pricing/catalog";
 import type { PriceBook } from "../../runtime/pricing/types";
-import { DEFAULT_ENVIRONMENTS, GuardConfigSchema } from "../../components/configSchema";
-import { failsafeSettings } from "../../components/failsafeSettings";
+import { DEFAULT_ENVIRONMENTS, GuardConfigSchema } from "../../config/schema";
+import { failsafeSettings } from "../../config/runtimeSettings";
 import { memoryLog } from "../../runtime/shared/observability";
 
 const ENVS = ["dev", "staging", "prod"];

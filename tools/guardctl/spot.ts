@@ -1,5 +1,5 @@
 /**
- * guardctl's `reset-circuit` command (SPEC S2 operator commands, S5 breaker): closes an
+ * guardctl's `reset-circuit` command: closes an
  * instance type's spot circuit by invoking the deployed advice function with an AdminCommand.
  * guardctl registers this definition; it resolves the function from the stack output
  * `output`, invokes it with `payload(args)` and prints `render(result)`.

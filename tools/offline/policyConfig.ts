@@ -17,7 +17,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
-import { closest } from "../../components/stackConfigKeys";
+import { closest } from "../../config/stackConfigKeys";
 
 export const ENFORCEMENT_LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 

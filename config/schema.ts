@@ -5,9 +5,11 @@
  * by tests. No @pulumi imports here, so tools can load it cheaply.
  */
 import { z } from "zod";
-import { DatabaseSettings, databaseNameReference } from "./databaseSettings";
-import { eventBridgeScheduleProblem, isTimeZone, scalingScheduleProblem } from "./scheduleExpression";
-import { secretLikeReason } from "./secretLike";
+import { DatabaseSettings } from "./databaseSettings";
+import { eventBridgeScheduleProblem } from "./scheduleExpression";
+import { ServiceSettings } from "./serviceSettings";
+
+export { FARGATE_TASK_SIZES, ServiceSettings } from "./serviceSettings";
 
 /**
  * Sane maxima: a value above them is a typo or a unit mistake (a failsafe limit of $1e9/h never
@@ -61,133 +63,23 @@ export const EnvironmentSettings = z.strictObject({
 });
 export type EnvironmentSettings = z.infer<typeof EnvironmentSettings>;
 
-/** SPEC S2 defaults. A stack may override any field of these and add environments of its own. */
+/** The default environments. A stack may override any field of these and add environments of its own. */
 export const DEFAULT_ENVIRONMENTS: Record<string, EnvironmentSettings> = {
   dev: { maxHourlyUsd: 8, spikePercent: 3.0, windowMinutes: 20, response: "stop", priority: 1, dryRun: false },
   staging: { maxHourlyUsd: 5, spikePercent: 1.5, windowMinutes: 30, response: "stop", priority: 2, dryRun: false },
   prod: { maxHourlyUsd: 2, spikePercent: 0.5, windowMinutes: 60, response: "notify", priority: 3, dryRun: false },
 };
 
-/**
- * Fargate's valid task sizes: CPU units → the memory sizes (MiB) allowed with it.
- * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
- */
-export const FARGATE_TASK_SIZES: Record<number, number[]> = {
-  256: [512, 1024, 2048],
-  512: range(1024, 4096, 1024),
-  1024: range(2048, 8192, 1024),
-  2048: range(4096, 16384, 1024),
-  4096: range(8192, 30720, 1024),
-  8192: range(16384, 61440, 4096),
-  16384: range(32768, 122880, 8192),
-};
-function range(from: number, to: number, step: number): number[] {
-  return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
-}
-function sizesText(sizes: number[]): string {
-  return sizes.length > 4 ? `${sizes[0]} to ${sizes[sizes.length - 1]} in steps of ${sizes[1]! - sizes[0]!}` : sizes.join(", ");
-}
-
-/** Application Auto Scaling schedules: cron(...), rate(...) or at(...), with the service's rules. */
-const scalingSchedule = z.string().superRefine((v, ctx) => {
-  const problem = scalingScheduleProblem(v);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
-const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"');
-const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name (letters, digits, _)");
-/** Where a container secret comes from: an SSM parameter or Secrets Manager secret, never a value. */
-export const secretReference = z
-  .string()
-  .regex(
-    /^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[\w.\-/]+|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+(:[^:]*:[^:]*:[^:]*)?|\/[\w.\-/]+)$/,
-    "must reference a secret, not hold one: the ARN of an SSM parameter or Secrets Manager secret, or an SSM parameter name starting with /",
-  );
-
-export const ServiceSettings = z
-  .strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be lower-case letters, digits and dashes (max 31)"),
-    image: z.string().min(1, "must name a container image"),
-    cpu: z
-      .number()
-      .int()
-      .refine((v) => v in FARGATE_TASK_SIZES, `must be a Fargate CPU size: ${Object.keys(FARGATE_TASK_SIZES).join(", ")}`)
-      .default(256),
-    memory: z.number().int().min(512, "must be at least 512 MiB").default(512),
-    /** Fargate Spot runs X86_64 only: ARM64 (20 % cheaper on demand) gives up Spot (about 70 % cheaper). */
-    cpuArchitecture: z.enum(["X86_64", "ARM64"]).default("X86_64"),
-    port: z.number().int().min(1).max(65535).optional(),
-    /** CIDRs allowed to reach `port` on the tasks' public IPs (when there is no load balancer). */
-    ingressCidrs: z.array(z.cidrv4("must be an IPv4 CIDR such as 203.0.113.0/24")).default(["0.0.0.0/0"]),
-    desiredCount: z.number().int().min(0).max(100).default(1),
-    loadBalancer: z.boolean().default(false),
-    healthCheck: z
-      .strictObject({
-        /** Docker HEALTHCHECK command; default when `port` is set: an HTTP GET of / on it. */
-        command: z.array(z.string()).min(1).optional(),
-        intervalSeconds: z.number().int().min(5).max(300).default(30),
-        timeoutSeconds: z.number().int().min(2).max(60).default(5),
-        retries: z.number().int().min(1).max(10).default(3),
-        startPeriodSeconds: z.number().int().min(0).max(300).default(15),
-      })
-      .prefault({}),
-    /** Container env var name → ARN of an SSM parameter / Secrets Manager secret, or SSM parameter name. */
-    secrets: z.record(envVarName, secretReference).default({}),
-    /** Plain, non-secret environment values (secret-looking ones are refused). */
-    environment: z.record(envVarName, z.string()).default({}),
-    /** Scale to zero outside working hours. Default: on outside prod, refused in prod. */
-    scaleToZero: z
-      .strictObject({
-        enabled: z.boolean().optional(),
-        stopSchedule: scalingSchedule.default("cron(0 18 ? * MON-FRI *)"),
-        startSchedule: scalingSchedule.default("cron(0 8 ? * MON-FRI *)"),
-        timezone: timeZone.default("UTC"),
-      })
-      .prefault({}),
-    /** Databases of `costguard:databases` the service uses: it gets their address and, by reference, their secret. */
-    databases: z.array(databaseNameReference).max(10).default([]),
-    /** An existing VPC to run in (its subnets must be public: a route to an internet gateway). */
-    vpc: z
-      .strictObject({
-        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, 'must be a VPC id such as "vpc-0abc123"'),
-        subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'must be a subnet id such as "subnet-0abc123"')).min(1, "must list at least one public subnet"),
-      })
-      .optional(),
-  })
-  .superRefine((s, ctx) => {
-    const allowed = FARGATE_TASK_SIZES[s.cpu];
-    if (allowed && !allowed.includes(s.memory)) {
-      ctx.addIssue({ code: "custom", path: ["memory"], message: `is not a valid Fargate size with cpu ${s.cpu}: use ${sizesText(allowed)} MiB` });
-    }
-    for (const [name, value] of Object.entries(s.environment)) {
-      const reason = secretLikeReason(name, value);
-      if (reason) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["environment", name],
-          message: `looks like a secret (${reason}): store it in SSM Parameter Store (SecureString) or Secrets Manager and list it under "secrets" by ARN or parameter name instead`,
-        });
-      }
-    }
-    const clash = Object.keys(s.secrets).find((k) => k in s.environment);
-    if (clash) ctx.addIssue({ code: "custom", path: ["secrets", clash], message: "is also set in environment: give it in one place only" });
-    if (!s.healthCheck.command && s.port === undefined) {
-      ctx.addIssue({ code: "custom", path: ["healthCheck", "command"], message: "is required when the service has no port (there is nothing to probe by default)" });
-    }
-    if (s.loadBalancer && s.port === undefined) ctx.addIssue({ code: "custom", path: ["port"], message: "is required with loadBalancer: true" });
-  });
-export type ServiceSettings = z.infer<typeof ServiceSettings>;
-
 export const NodeOptimizerSettings = z
   .strictObject({
     clusterName: z.string().min(1).describe("Name of the EKS cluster (public API endpoint)"),
-    /** Auto Scaling groups of the cluster's managed/self-managed node groups that may be rebalanced. */
     autoScalingGroups: z.array(autoScalingGroupName).max(50).default([]).describe("Node groups' Auto Scaling groups the rebalance may change (empty: drain only)"),
     rebalance: z.boolean().default(true).describe("Run the scheduled on-demand → spot rebalance"),
-    rebalanceSchedule: scheduleExpression.default("rate(1 hour)"),
-    drainDeadlineSeconds: z.number().int().min(10).max(110, "must leave time within the 2-minute spot notice (max 110)").default(90),
+    rebalanceSchedule: scheduleExpression.default("rate(1 hour)").describe("When the on-demand → spot rebalance runs"),
+    drainDeadlineSeconds: z.number().int().min(10).max(110, "must leave time within the 2-minute spot notice (max 110)").default(90).describe("Seconds a node's drain may take after a spot interruption warning (within the 2-minute notice)"),
     nodeReadyTimeoutSeconds: z.number().int().min(60, "must be at least 60 seconds").max(600, "must be at most 600 seconds").default(420).describe("Rebalance: how long a new node may take to be Ready"),
     rebalanceDrainSeconds: z.number().int().min(30, "must be at least 30 seconds").max(300, "must be at most 300 seconds").default(240).describe("Rebalance: how long the old node's drain may take"),
-    kubernetesGroup: z.string().regex(/^[a-z0-9]([-a-z0-9:.]*[a-z0-9])?$/, "must be a Kubernetes group name (lower case, digits, - : .)").refine((g) => !g.startsWith("system:"), "must not start with system: (reserved by Kubernetes)").default("costguard-node-optimizer"),
+    kubernetesGroup: z.string().regex(/^[a-z0-9]([-a-z0-9:.]*[a-z0-9])?$/, "must be a Kubernetes group name (lower case, digits, - : .)").refine((g) => !g.startsWith("system:"), "must not start with system: (reserved by Kubernetes)").default("costguard-node-optimizer").describe("Kubernetes group the function's role is mapped to by an EKS access entry, bound to a ClusterRole over nodes, pods and evictions only"),
     drainOnRebalanceRecommendation: z.boolean().default(false).describe("Also cordon and drain a node on an EC2 rebalance recommendation (a hint), not only on the interruption warning"),
   })
   // One run waits for a node and drains another within Lambda's 15-minute limit.
@@ -237,33 +129,33 @@ export const GuardConfigSchema = z.strictObject({
     .describe("Per-environment thresholds and response, merged over the defaults"),
   failsafe: z
     .strictObject({
-      enabled: z.boolean().default(true),
-      schedule: scheduleExpression.default("rate(2 minutes)"),
-      maxActionsPerRun: z.number().int().min(1).max(500).default(20),
-      globalMaxHourlyUsd: usd("globalMaxHourlyUsd", MAX_HOURLY_USD).default(25),
-      globalSpikePercent: percent.default(1.0),
-      globalWindowMinutes: minutes.default(60),
-      untaggedMaxHourlyUsd: usd("untaggedMaxHourlyUsd", MAX_HOURLY_USD).default(5),
+      enabled: z.boolean().default(true).describe("Deploy the burn-rate check and the failsafe"),
+      schedule: scheduleExpression.default("rate(2 minutes)").describe("How often the burn rate is checked"),
+      maxActionsPerRun: z.number().int().min(1).max(500).default(20).describe("Cap on stop actions per run"),
+      globalMaxHourlyUsd: usd("globalMaxHourlyUsd", MAX_HOURLY_USD).default(25).describe("Estimated $/h of the whole account above which it is in breach"),
+      globalSpikePercent: percent.default(1.0).describe("Rise of the account's burn rate over the window, in % of the window's lowest sample, that is a spike"),
+      globalWindowMinutes: minutes.default(60).describe("Spike window of the account-wide burn rate"),
+      untaggedMaxHourlyUsd: usd("untaggedMaxHourlyUsd", MAX_HOURLY_USD).default(5).describe("Estimated $/h of resources without an Environment tag above which they are in breach"),
       stopUntagged: z.boolean().default(true).describe("On an untagged breach, stop untagged stand-alone instances"),
-      sampleRetentionHours: z.number().int().min(2).max(24 * 31).default(48),
+      sampleRetentionHours: z.number().int().min(2).max(24 * 31).default(48).describe("Hours burn-rate samples are kept (TTL)"),
     })
     .prefault({})
-    .describe("Burn-rate check and graduated failsafe (SPEC S2)"),
+    .describe("Burn-rate check and graduated failsafe"),
   spot: z
     .strictObject({
-      enabled: z.boolean().default(true),
-      breakerThreshold: count(100).default(3),
-      breakerWindowMinutes: minutes.default(15),
-      breakerCooldownMinutes: minutes.default(30),
-      breakerMaxCooldownMinutes: minutes.default(240),
+      enabled: z.boolean().default(true).describe("Deploy spot interruption handling, the circuit breakers and the advice API"),
+      breakerThreshold: count(100).default(3).describe("Interruptions of an instance type within breakerWindowMinutes that open its circuit (advice: on-demand)"),
+      breakerWindowMinutes: minutes.default(15).describe("Window in which interruptions are counted"),
+      breakerCooldownMinutes: minutes.default(30).describe("Minutes an open circuit waits before a half-open probe; doubled each time a probe is interrupted"),
+      breakerMaxCooldownMinutes: minutes.default(240).describe("Cap of the doubled cooldown"),
       breakerQuietMinutes: minutes.default(30).describe("Minutes without interruption after the half-open probe launched that close the circuit"),
       breakerProbeClaimMinutes: minutes.default(20).describe("Minutes a claimed half-open probe may go unconfirmed before the next launcher probes instead"),
-      breakerPerAz: z.boolean().default(false),
-      poolPoisonDays: z.number().int().min(1).max(365).default(15),
-      poisoningEnvironments: z.array(z.string()).max(20).default(["prod"]),
-      optimizerEnabled: z.boolean().default(true),
-      optimizerSchedule: scheduleExpression.default("rate(30 minutes)"),
-      minOnDemandDefault: z.number().int().min(0).max(1000).default(1),
+      breakerPerAz: z.boolean().default(false).describe("One circuit per instance type and Availability Zone (by AZ ID) instead of per instance type"),
+      poolPoisonDays: z.number().int().min(1).max(365).default(15).describe("Days an interruption in a poisoning environment marks its pool (type + AZ) as risky"),
+      poisoningEnvironments: z.array(z.string()).max(20).default(["prod"]).describe("Environment tag values whose interruptions poison a pool"),
+      optimizerEnabled: z.boolean().default(true).describe("Run the ASG optimizer: on-demand instances of opted-in Auto Scaling groups replaced by spot, capacity never dropping"),
+      optimizerSchedule: scheduleExpression.default("rate(30 minutes)").describe("How often the ASG optimizer runs"),
+      minOnDemandDefault: z.number().int().min(0).max(1000).default(1).describe("On-demand instances an opted-in group keeps when it has no costguard:min-on-demand tag"),
       optimizerLaunchTemplates: z
         .array(z.string().regex(/^arn:aws[a-z-]*:ec2:[a-z0-9-]+:\d{12}:launch-template\/lt-[0-9a-f]+$/, "must be a launch template ARN such as arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0abc"))
         .max(100)
@@ -285,10 +177,10 @@ export const GuardConfigSchema = z.strictObject({
       message: "must be at least breakerCooldownMinutes (the cap of the doubled cooldown)",
     })
     .prefault({})
-    .describe("Spot interruption handling, circuit breaker, pool risk and ASG optimizer (SPEC S5)"),
+    .describe("Spot interruption handling, circuit breaker, pool risk and ASG optimizer"),
   wasteScanner: z
     .strictObject({
-      enabled: z.boolean().default(true),
+      enabled: z.boolean().default(true).describe("Deploy the daily waste scan"),
       schedule: scheduleExpression.default("cron(0 6 * * ? *)").describe("When the daily scan runs"),
       unattachedVolumeDays: z.number().int().min(0).max(365).default(7).describe("Days a volume must be seen unattached before it is waste"),
       snapshotAgeDays: z.number().int().min(1).max(3653).default(30).describe("Age in days above which a snapshot no own AMI or launch template uses is waste"),
@@ -298,10 +190,10 @@ export const GuardConfigSchema = z.strictObject({
       cleanupMaxActionsPerRun: z.number().int().min(1).max(500).default(20).describe("Cap on clean-up actions per run"),
     })
     .prefault({})
-    .describe("Daily waste scan (SPEC S6)"),
+    .describe("Daily waste scan and its optional clean-up"),
   enforcer: z
     .strictObject({
-      enabled: z.boolean().default(true),
+      enabled: z.boolean().default(true).describe("Deploy the enforcer"),
       schedule: scheduleExpression.default("rate(1 hour)").describe("When the enforcer runs"),
       authorizationTags: z
         .array(z.string().min(1).regex(/^[^=]+(=.*)?$/, 'must be "Key=Value" or "Key"'))
@@ -313,12 +205,12 @@ export const GuardConfigSchema = z.strictObject({
       maxActionsPerRun: z.number().int().min(1).max(500).default(20).describe("Cap on stop/terminate actions per run"),
     })
     .prefault({})
-    .describe("Enforcer for unauthorised running instances (SPEC S6)"),
+    .describe("Enforcer for unauthorised running instances"),
   report: z
     .strictObject({
-      enabled: z.boolean().default(true),
-      schedule: scheduleExpression.default("cron(0 9 * * ? *)"),
-      retentionDays: z.number().int().min(1).max(3653).default(400),
+      enabled: z.boolean().default(true).describe("Deploy the daily cost report"),
+      schedule: scheduleExpression.default("cron(0 9 * * ? *)").describe("When the daily report runs (UTC)"),
+      retentionDays: z.number().int().min(1).max(3653).default(400).describe("Days a stored report is kept in the bucket"),
       maxCostExplorerRequests: z
         .number()
         .int()
@@ -328,20 +220,20 @@ export const GuardConfigSchema = z.strictObject({
         .describe("Cost Explorer requests per run ($0.01 each): 1 = series only, 2 = + by environment, 3 = + forecast; more only absorb pagination"),
     })
     .prefault({})
-    .describe("Daily cost report (SPEC S7)"),
+    .describe("Daily cost report"),
   dashboard: z
     .strictObject({
       watchedQueues: z.array(sqsQueueName).max(50).default([]).describe("SQS queue names whose depth and age the dashboard shows"),
     })
     .prefault({})
-    .describe("CloudWatch dashboard (SPEC S8)"),
+    .describe("CloudWatch dashboard"),
   alarms: z
     .strictObject({
-      oldestMessageAgeSeconds: z.number().positive().max(1_209_600, "must be at most 1209600 seconds (14 days, SQS's longest retention)").default(300),
-      apiErrorsPer5Minutes: z.number().positive().max(100_000).default(5),
-      spotInterruptionRatePercent: z.number().positive().max(100).default(20),
-      poolUtilisation: z.number().positive().max(1).default(0.95),
-      deadLetterMessages: z.number().positive().max(100_000).default(10),
+      oldestMessageAgeSeconds: z.number().positive().max(1_209_600, "must be at most 1209600 seconds (14 days, SQS's longest retention)").default(300).describe("Age (s) of a watched queue's oldest message that raises the queue alarm"),
+      apiErrorsPer5Minutes: z.number().positive().max(100_000).default(5).describe("Errors of the spot advice API in 5 minutes that raise its alarm"),
+      spotInterruptionRatePercent: z.number().positive().max(100).default(20).describe("Spot interruptions over 15 minutes, in % of the running spot instances, that raise the interruption-rate alarm"),
+      poolUtilisation: z.number().positive().max(1).default(0.95).describe("Share (0 to 1) of the account's Lambda concurrency in use that raises the pool-utilisation alarm"),
+      deadLetterMessages: z.number().positive().max(100_000).default(10).describe("Messages in the guard's dead-letter queue that raise its alarm"),
       serviceCpuPercent: z.number().positive().max(100).default(80).describe("Average CPU (%) of a Fargate service over 2 × 5 minutes that raises its CPU alarm"),
       serviceMemoryPercent: z.number().positive().max(100).default(80).describe("Average memory (%) of a Fargate service over 2 × 5 minutes that raises its memory alarm"),
       lambdaConcurrencyLimit: z
@@ -357,10 +249,10 @@ export const GuardConfigSchema = z.strictObject({
         .describe("functions: the guard-errors alarm reads each function's Errors (one billed alarm metric each); account: one account-wide metric"),
     })
     .prefault({})
-    .describe("Alarm thresholds (SPEC S8)"),
-  services: z.array(ServiceSettings).default([]).describe("Cost-aware Fargate services to run (SPEC S9)"),
+    .describe("Alarm thresholds"),
+  services: z.array(ServiceSettings).default([]).describe("Cost-aware Fargate services to run"),
   databases: z.array(DatabaseSettings).max(20).default([]).describe("Cost-aware PostgreSQL databases on RDS for the services (services[].databases names them)"),
-  nodeOptimizer: NodeOptimizerSettings.optional().describe("EKS cluster whose nodes the node optimizer manages (SPEC S5)"),
+  nodeOptimizer: NodeOptimizerSettings.optional().describe("EKS cluster whose nodes the node optimizer drains and rebalances to spot"),
   sshAllowedCidr: z.cidrv4("must be an IPv4 CIDR such as 203.0.113.0/24").optional().describe("CIDR allowed SSH to debug instances outside production; production uses SSM Session Manager only"),
   slackWebhookHosts: z
     .array(z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, "must be a host name such as hooks.slack.com"))

@@ -1,22 +1,22 @@
-/** The dev stack's hygiene components under mocks: default modes are read-only. */
+/** The dev stack's waste scanner and enforcer under mocks: default modes are read-only. */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { stackRun, type StackRun } from "../support/stackRun";
-import { actions, resource, settingsOf, statementFor, statements } from "./hygiene.helpers";
+import { actions, resource, settingsOf, statementFor, statements } from "./guardFunction.helpers";
 
-describe("hygiene components (dev stack, defaults)", () => {
+describe("waste scanner and enforcer (dev stack, defaults)", () => {
   let run: StackRun;
   before(async () => {
     run = await stackRun({ stack: "dev" });
   });
 
   it("declares both components with their functions, tables and schedules", () => {
-    resource(run, "costguard:hygiene:WasteScanner", "waste");
-    resource(run, "costguard:hygiene:SecurityEnforcer", "enforcer");
+    resource(run, "costguard:waste:WasteScanner", "waste");
+    resource(run, "costguard:enforcer:SecurityEnforcer", "enforcer");
     assert.equal(resource(run, "aws:cloudwatch/eventRule:EventRule", "waste-scan-schedule").inputs.scheduleExpression, "cron(0 6 * * ? *)");
     assert.equal(resource(run, "aws:cloudwatch/eventRule:EventRule", "enforcer-check-schedule").inputs.scheduleExpression, "rate(1 hour)");
-    assert.equal(run.parents.get("aws:dynamodb/table:Table::waste-findings"), "costguard:hygiene:WasteScanner::waste");
-    assert.equal(run.parents.get("costguard:functions:GuardFunction::enforcer-check"), "costguard:hygiene:SecurityEnforcer::enforcer");
+    assert.equal(run.parents.get("aws:dynamodb/table:Table::waste-findings"), "costguard:waste:WasteScanner::waste");
+    assert.equal(run.parents.get("costguard:functions:GuardFunction::enforcer-check"), "costguard:enforcer:SecurityEnforcer::enforcer");
   });
 
   it("tables are on-demand and expire old records by TTL", () => {

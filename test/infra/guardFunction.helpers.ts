@@ -1,4 +1,4 @@
-/** Reads the hygiene components' resources out of an offline program run. */
+/** Reads a guard function's role, statements and settings out of an offline program run. */
 import type { ProgramRun } from "../../tools/offline/runProgram";
 
 export interface Stmt {

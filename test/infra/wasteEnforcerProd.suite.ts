@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { stackRun, type StackRun } from "../support/stackRun";
-import { actions, settingsOf, statementFor, statements } from "./hygiene.helpers";
+import { actions, settingsOf, statementFor, statements } from "./guardFunction.helpers";
 
-describe("hygiene roles (prod stack, enforcer stop)", () => {
+describe("waste scanner and enforcer roles (prod stack, enforcer stop)", () => {
   let run: StackRun;
   before(async () => {
     run = await stackRun({ stack: "prod" });

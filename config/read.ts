@@ -9,12 +9,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { UNTAGGED } from "../runtime/contract";
-import type { AnomalyMonitorChoice } from "./budgets";
-import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, type GuardConfigParsed } from "./configSchema";
-import { databaseIdentifier, databaseVariables, MAX_IDENTIFIER_LENGTH } from "./databaseSettings";
-import { checkStackConfigKeys, closest } from "./stackConfigKeys";
+import type { AnomalyMonitorChoice } from "../components/budgets";
+import { DEFAULT_ENVIRONMENTS, EnvironmentSettings, GuardConfigSchema, type GuardConfigParsed } from "./schema";
+import { databaseIdentifier, databaseVariables, MAX_IDENTIFIER_LENGTH } from "../components/databaseNames";
+import { CONFIG_NAMESPACE, decode, describeIssue } from "./problems";
+import { checkStackConfigKeys } from "./stackConfigKeys";
 
-export const CONFIG_NAMESPACE = "costguard";
+export { CONFIG_NAMESPACE } from "./problems";
 /** Keys that hold secrets: read with getSecret, never parsed into plain values. */
 export const SECRET_KEYS = ["slackWebhookUrl"] as const;
 
@@ -42,96 +43,6 @@ export class ConfigError extends pulumi.RunError {
     super(`costguard stack config is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
-}
-
-/** Pulumi config values arrive as strings; objects, arrays, numbers and booleans as JSON text. */
-function decode(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
-
-function valueAt(raw: unknown, path: PropertyKey[]): unknown {
-  let v: unknown = raw;
-  for (const key of path) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
-}
-
-type AnyDef = { def: { type: string; innerType?: AnyDef; element?: AnyDef; in?: AnyDef; shape?: Record<string, AnyDef> } };
-
-/** The field names of the schema's object at `path` (for "did you mean"), when it is one. */
-function knownKeysAt(path: PropertyKey[]): string[] {
-  let s = GuardConfigSchema as unknown as AnyDef;
-  const unwrap = () => {
-    while (s.def.innerType || s.def.in) s = (s.def.innerType ?? s.def.in)!;
-  };
-  for (const key of path) {
-    unwrap();
-    if (s.def.type === "array" && s.def.element) s = s.def.element;
-    else if (s.def.type === "object" && s.def.shape?.[String(key)]) s = s.def.shape[String(key)]!;
-    else return [];
-  }
-  unwrap();
-  return s.def.type === "object" && s.def.shape ? Object.keys(s.def.shape) : [];
-}
-
-const typeName = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`);
-
-/**
- * A service's environment and secrets may hold a secret by mistake: nothing under them is ever
- * echoed, nor the service (or service list) around them; only the type of what was given.
- */
-function hiddenValue(path: PropertyKey[]): boolean {
-  // A database entry holds no secret, but one given whole (or as text) may carry a password by mistake.
-  if (path[0] === "databases") return path.length <= 2;
-  if (path[0] !== "services") return false;
-  return path.length <= 2 || path[2] === "environment" || path[2] === "secrets";
-}
-
-/** Keys someone adds to a database to give it a password; RDS keeps the password itself. */
-const PASSWORD_KEY = /pass(word)?|pwd|secret/i;
-
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
-  const key = `${CONFIG_NAMESPACE}:${issue.path.map(String).join(".")}`;
-  const got = valueAt(raw, issue.path);
-  const gotText =
-    got === undefined ? "nothing" : hiddenValue(issue.path) ? `${typeName(got)}, not shown in case it is secret` : JSON.stringify(got);
-  switch (issue.code) {
-    case "unrecognized_keys": {
-      const where = issue.path.length ? key : `the ${CONFIG_NAMESPACE} namespace`;
-      if (issue.path[0] === "databases" && issue.path.length === 2 && issue.keys.every((k) => PASSWORD_KEY.test(k))) {
-        return `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}: RDS generates the master password and keeps it in Secrets Manager (manageMasterUserPassword); remove it`;
-      }
-      const known = knownKeysAt(issue.path);
-      const hints = issue.keys.map((k) => closest(k, known)).map((near, i) => (near ? ` ("${issue.keys[i]}": did you mean "${near}"?)` : "")).join("");
-      return `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${hints}: check the spelling against the README's config table`;
-    }
-    case "invalid_type":
-      return `${key} must be ${article(issue.expected === "record" ? "object" : issue.expected)} (got ${gotText})`;
-    case "invalid_value":
-      return `${key} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")} (got ${gotText})`;
-    case "too_small":
-    case "too_big": {
-      // Keep messages written in the schema; replace zod's generic "Too small: …" wording.
-      if (!/^Too (small|big)/.test(issue.message)) return `${key} ${issue.message} (got ${gotText})`;
-      const small = issue.code === "too_small";
-      const bound = small ? issue.minimum : issue.maximum;
-      const word = small ? (issue.inclusive ? "at least" : "more than") : issue.inclusive ? "at most" : "less than";
-      const unit = issue.origin === "array" ? " entries" : issue.origin === "string" ? " characters" : "";
-      return `${key} must be ${word} ${String(bound)}${unit} (got ${gotText})`;
-    }
-    default:
-      return `${key} ${issue.message} (got ${gotText})`;
-  }
-}
-
-function article(type: string): string {
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 export type ParseResult = { ok: true; config: GuardConfig; warnings: string[] } | { ok: false; problems: string[] };

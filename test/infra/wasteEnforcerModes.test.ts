@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { runProgram, type ProgramRun } from "../../tools/offline/runProgram";
-import { actions, settingsOf, statementFor, statements } from "./hygiene.helpers";
+import { actions, settingsOf, statementFor, statements } from "./guardFunction.helpers";
 
-describe("hygiene roles in destructive modes (dev stack, cleanup apply, enforcer terminate)", () => {
+describe("waste scanner and enforcer roles in destructive modes (dev stack, cleanup apply, enforcer terminate)", () => {
   let run: ProgramRun;
   before(async () => {
     run = await runProgram({
