@@ -4,28 +4,19 @@
  * the small records the recommendations use. Items that are not records (bookkeeping) are
  * ignored; records that do not decode are skipped and counted, never fatal.
  *
- *  - waste findings (COSTGUARD_FINDINGS_TABLE, runtime/waste/store.ts): items keyed
- *    `finding#<kind>#<resourceId>` are StoredFindings; `seen#…` and `scan#last` are bookkeeping.
- *  - circuit breakers (COSTGUARD_BREAKER_TABLE, runtime/spot/breakerStore.ts): pk is the
- *    breaker key (`<type>` or `<type>@<az>`), with the stored state and counters.
- *  - failsafe audit (COSTGUARD_AUDIT_TABLE, runtime/failsafe/store.ts): items of type "action"
- *    carry the action's summary (environment, kind, id, outcome) in `detail`, `time` in epoch ms;
- *    decision, command and restore records are not actions.
+ *  - waste findings (COSTGUARD_FINDINGS_TABLE): items keyed `finding#<kind>#<resourceId>` are
+ *    findings; `seen#…` and `scan#last` are bookkeeping.
+ *  - circuit breakers (COSTGUARD_BREAKER_TABLE): pk is the breaker key (`<type>` or
+ *    `<type>@<az>`), with the stored state and counters.
+ *  - failsafe audit (COSTGUARD_AUDIT_TABLE): items of type "action" carry the action's summary
+ *    (environment, kind, id, outcome) in `detail`; decision, command and restore records are not actions.
+ *
+ * Their keys and shapes are runtime/contract.ts's (the writers use the same), so the report
+ * imports nothing of the capabilities that write them.
  */
 import { paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { AuditActionItem, BreakerItem, FINDING_KEY_PREFIX, FindingItem, parseBreakerKey } from "../contract";
 import * as z from "../shared/zod";
-import { parseBreakerKey } from "../spot/breaker";
-import { FINDING_KEY_PREFIX } from "../waste/store";
-
-export const WasteFinding = z.looseObject({
-  kind: z.string().check(z.minLength(1)),
-  resourceId: z.string().check(z.minLength(1)),
-  monthlyUsd: z.number().check(z.nonnegative()),
-  status: z.optional(z.string()),
-  environment: z.optional(z.string()),
-  region: z.optional(z.string()),
-});
-export type WasteFinding = z.infer<typeof WasteFinding>;
 
 export interface BreakerRecord {
   instanceType: string;
@@ -33,12 +24,6 @@ export interface BreakerRecord {
   state: "closed" | "open" | "half-open";
   interruptions?: number;
 }
-
-const StoredBreaker = z.object({
-  pk: z.string().check(z.minLength(1)),
-  state: z.enum(["closed", "open", "half-open"]),
-  interruptions: z.optional(z.int().check(z.nonnegative())),
-});
 
 export interface AuditRecord {
   /** ISO time of the action. */
@@ -50,15 +35,9 @@ export interface AuditRecord {
   dryRun: boolean;
 }
 
-const StoredAuditAction = z.object({
-  type: z.literal("action"),
-  time: z.number(),
-  detail: z.object({ environment: z.string().check(z.minLength(1)), kind: z.string().check(z.minLength(1)), id: z.string().check(z.minLength(1)), outcome: z.string().check(z.minLength(1)) }),
-});
-
 /** Everything the recommendations read; a reader that is absent yields undefined. */
 export interface History {
-  findings?: WasteFinding[];
+  findings?: FindingItem[];
   breakers?: BreakerRecord[];
   audit?: AuditRecord[];
   /** Records skipped because they did not decode. */
@@ -115,18 +94,18 @@ export async function readHistory(readers: HistoryReaders, since: string): Promi
   const counter = { skipped: 0 };
   const history: History = { skipped: 0 };
   if (readers.findings) {
-    history.findings = decodeAll(WasteFinding, await readers.findings(), isFinding, (f) => f, counter).filter((f) => f.status === undefined || f.status === "open");
+    history.findings = decodeAll(FindingItem, await readers.findings(), isFinding, (f) => f, counter).filter((f) => f.status === undefined || f.status === "open");
   }
   if (readers.breakers) {
-    history.breakers = decodeAll(StoredBreaker, await readers.breakers(), always, (b) => ({ ...parseBreakerKey(b.pk), state: b.state, interruptions: b.interruptions }), counter);
+    history.breakers = decodeAll(BreakerItem, await readers.breakers(), always, (b) => ({ ...parseBreakerKey(b.pk), state: b.state, interruptions: b.interruptions }), counter);
   }
   if (readers.audit) {
     // Failed attempts were alerted when they happened; the report counts what was done or would have been.
-    const toAction = (a: z.infer<typeof StoredAuditAction>): AuditRecord | undefined =>
+    const toAction = (a: AuditActionItem): AuditRecord | undefined =>
       a.detail.outcome === "applied" || a.detail.outcome === "dry-run"
         ? { time: new Date(a.time).toISOString(), action: a.detail.kind, environment: a.detail.environment, resourceId: a.detail.id, dryRun: a.detail.outcome === "dry-run" }
         : undefined;
-    history.audit = decodeAll(StoredAuditAction, await readers.audit(), isAuditAction, toAction, counter).filter((a) => a.time >= since);
+    history.audit = decodeAll(AuditActionItem, await readers.audit(), isAuditAction, toAction, counter).filter((a) => a.time >= since);
   }
   history.skipped = counter.skipped;
   return history;

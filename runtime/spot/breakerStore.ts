@@ -17,6 +17,7 @@
  * the write that made them, so each is announced once.
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { breakerKey } from "../contract";
 import { isConditionalCheckFailed } from "../shared/lease";
 import {
   SEEN_KEPT,
@@ -24,7 +25,6 @@ import {
   advance,
   appendExpiry,
   breakerExpiry,
-  breakerKey,
   claimProbe,
   confirmProbe,
   newBreaker,
