@@ -9,7 +9,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
-import { FailsafeSettings } from "../runtime/failsafe/settings";
+import { EBS_GRANT_ACTIONS, EBS_KEY_ACTIONS, STOP_ACTIONS, TERMINATE_ACTION } from "../runtime/failsafe/actions";
+import { INVENTORY_ACTIONS } from "../runtime/failsafe/inventory";
+import { parseFailsafeSettings } from "../runtime/failsafe/settings";
+import { STORE_ACTIONS } from "../runtime/failsafe/store";
 import type { GuardConfig } from "./config";
 import type { EnvironmentSettings } from "./configSchema";
 import { runsPerMonth } from "../runtime/pricing/schedule";
@@ -29,44 +32,6 @@ export interface CostGuardArgs extends FunctionDefaults, AlertReporting {
   /** Escape hatch: adjust each table's args before it is created. */
   transformTable?: (name: "samples" | "state" | "audit", args: aws.dynamodb.TableArgs) => aws.dynamodb.TableArgs;
 }
-
-/** Mutating calls of the failsafe: stop and (for restore) start/scale back. */
-export const STOP_ACTIONS = {
-  instances: ["ec2:StopInstances", "ec2:StartInstances"],
-  autoScalingGroups: ["autoscaling:UpdateAutoScalingGroup"],
-  services: ["ecs:UpdateService"],
-  databases: ["rds:StopDBInstance", "rds:StartDBInstance"],
-} as const;
-
-/** Only for spot instances EC2 cannot stop, in environments whose `unstoppableSpot` is terminate. */
-export const TERMINATE_ACTION = "ec2:TerminateInstances";
-
-/**
- * What StartInstances needs of a customer-managed KMS key when the instance's EBS volumes are
- * encrypted with it (EBS user guide, "Permissions for users"): EC2 creates a grant for the
- * volume and uses the key on the caller's behalf. Without these, restore fails on such volumes.
- */
-export const EBS_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"];
-
-/** Read-only calls of the inventory; they do not support resource-level permissions, hence "*". */
-export const INVENTORY_ACTIONS = [
-  "ec2:DescribeInstances",
-  "ec2:DescribeVolumes",
-  "ec2:DescribeNatGateways",
-  "ec2:DescribeAddresses",
-  "ec2:DescribeSpotPriceHistory",
-  "ec2:DescribeSpotInstanceRequests",
-  "autoscaling:DescribeAutoScalingGroups",
-  "elasticloadbalancing:DescribeLoadBalancers",
-  "elasticloadbalancing:DescribeTags",
-  "rds:DescribeDBInstances",
-  "ecs:ListClusters",
-  "ecs:ListServices",
-  "ecs:DescribeServices",
-  "ecs:ListTasks",
-  "ecs:DescribeTasks",
-];
-
 
 /**
  * The failsafe's IAM statements: inventory reads on "*", stop/start conditioned on the
@@ -88,7 +53,7 @@ export function failsafeStatements(opts: {
   const envTag = `aws:ResourceTag/${TAGS.environment}`;
   const onlyStoppable = { StringEquals: { [envTag]: stoppable } };
   const instanceArn = pulumi.interpolate`arn:aws:ec2:${region}:${accountId}:instance/*`;
-  const statements: PolicyStatement[] = [{ Sid: "ReadInventory", Effect: "Allow", Action: INVENTORY_ACTIONS, Resource: "*" }];
+  const statements: PolicyStatement[] = [{ Sid: "ReadInventory", Effect: "Allow", Action: [...INVENTORY_ACTIONS], Resource: "*" }];
   if (stoppable.length) {
     statements.push(
       { Sid: "StopStartInstancesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.instances], Resource: instanceArn, Condition: onlyStoppable },
@@ -124,8 +89,8 @@ export function failsafeStatements(opts: {
     const keys = pulumi.interpolate`arn:aws:kms:${region}:${accountId}:key/*`;
     const viaEc2 = { "kms:ViaService": pulumi.interpolate`ec2.${region}.amazonaws.com` };
     statements.push(
-      { Sid: "UseEbsKeysThroughEc2ForRestore", Effect: "Allow", Action: EBS_KEY_ACTIONS, Resource: keys, Condition: { StringEquals: viaEc2 } },
-      { Sid: "GrantEbsKeysToVolumesForRestore", Effect: "Allow", Action: ["kms:CreateGrant"], Resource: keys, Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } } },
+      { Sid: "UseEbsKeysThroughEc2ForRestore", Effect: "Allow", Action: [...EBS_KEY_ACTIONS], Resource: keys, Condition: { StringEquals: viaEc2 } },
+      { Sid: "GrantEbsKeysToVolumesForRestore", Effect: "Allow", Action: [...EBS_GRANT_ACTIONS], Resource: keys, Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } } },
     );
   }
   statements.push(
@@ -137,7 +102,7 @@ export function failsafeStatements(opts: {
       Condition: { StringEqualsIgnoreCase: { [`aws:ResourceTag/${TAGS.protect}`]: "true" } },
     },
     // UpdateItem: the one-run-at-a-time lease (a conditional update in the state table).
-    { Sid: "FailsafeTables", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], Resource: opts.tableArns },
+    { Sid: "FailsafeTables", Effect: "Allow", Action: [...STORE_ACTIONS], Resource: opts.tableArns },
   );
   return statements;
 }
@@ -178,10 +143,7 @@ export class CostGuard extends pulumi.ComponentResource {
     this.auditTable = table("audit", "S", true);
 
     // The handler validates the same schema at run time; failing here stops a bad deploy at preview.
-    const settings = FailsafeSettings.safeParse(failsafeSettings(args.environments, args.failsafe));
-    if (!settings.success) {
-      throw new Error(`costguard:environments / costguard:failsafe cannot be used by the failsafe: ${settings.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    }
+    const settings = parseFailsafeSettings(failsafeSettings(args.environments, args.failsafe), "costguard:environments / costguard:failsafe cannot be used by the failsafe");
 
     const region = aws.getRegionOutput({}, parent).region;
     const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
@@ -211,7 +173,7 @@ export class CostGuard extends pulumi.ComponentResource {
         statements,
         environment: {
           [ENV.alertTopicArn]: args.alertTopicArn,
-          [ENV.settings]: JSON.stringify(settings.data),
+          [ENV.settings]: JSON.stringify(settings),
           [ENV.samplesTable]: this.samplesTable.name,
           [ENV.stateTable]: this.stateTable.name,
           [ENV.auditTable]: this.auditTable.name,

@@ -1,6 +1,7 @@
 /**
- * The scheduled check: inventory → burn rate → samples → decision → actions → state, audit,
- * event and metrics. One function the handler calls; every dependency is injected.
+ * The failsafe's scheduled run (the check): inventory → burn rate → samples → decision →
+ * actions → state, audit, event and metrics. One function the handler calls; every dependency
+ * is injected. Operator commands are runCommands.ts's.
  */
 import { createHash } from "node:crypto";
 import type { SNSClient } from "@aws-sdk/client-sns";
@@ -10,12 +11,11 @@ import { publishEvent } from "../shared/events";
 import type { Log } from "../shared/observability";
 import { applyStops, describeAction, type ActionClients } from "./actions";
 import { burnRateByEnvironment, type BurnReport } from "./burnRate";
-import { decide, GLOBAL, type Breach, type Decision } from "./decide";
+import { canonical, decide, describeBreach, GLOBAL, nextStates, usd, type Breach, type Decision } from "./decide";
 import { readInventory, readSpotPrices, type InventoryClients } from "./inventory";
 import { isRunning, type ActionResult, type EnvironmentState, type Sample } from "./model";
 import type { FailsafeSettings } from "./settings";
 import type { FailsafeStore } from "./store";
-import { canonical, describeNotStoppable, trackNotStoppable } from "./notStoppable";
 
 export interface FailsafeDeps {
   clients: InventoryClients & ActionClients;
@@ -71,8 +71,6 @@ export const summarize = (r: ActionResult): ActionSummary => ({
   error: r.error,
 });
 
-export const usd = (n: number) => `$${n.toFixed(2)}/h`;
-
 /** The same decision (same breaches, actions, outcomes) is announced at most once in this time. */
 export const SAME_ALERT_QUIET_MS = 60 * 60_000;
 
@@ -81,21 +79,8 @@ export function digest(value: unknown): string {
   return createHash("sha256").update(canonical(value)).digest("hex").slice(0, 32);
 }
 
-export function describeBreach(b: Breach): string {
-  const parts: string[] = [];
-  if (b.reasons.includes("limit")) parts.push(`${usd(b.usdPerHour)} over the ${usd(b.maxHourlyUsd)} limit`);
-  if (b.reasons.includes("spike")) parts.push(`rose ${b.spikePercent!.toFixed(1)} % (threshold ${b.spikeThreshold} %)`);
-  return `${b.group}: ${parts.join(", ")}`;
-}
-
 /** Groups whose state the failsafe keeps: configured environments and untagged. */
 export const trackedGroups = (settings: FailsafeSettings) => [...Object.keys(settings.environments), UNTAGGED];
-
-/** Empty refusal bookkeeping is the same as none: no write just to add `refused: {}`. */
-export function withoutEmpty(state: Partial<EnvironmentState>): Partial<EnvironmentState> {
-  const { refused, reported, ...rest } = state;
-  return { ...rest, ...(refused && Object.keys(refused).length ? { refused } : {}), ...(reported?.length ? { reported } : {}) };
-}
 
 export async function loadStates(store: FailsafeStore, groups: string[]): Promise<Record<string, EnvironmentState | undefined>> {
   const states = await Promise.all(groups.map((g) => store.getState(g)));
@@ -127,31 +112,11 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   const actions = results.map(summarize);
   const failures = results.filter((r) => r.outcome === "failed");
 
-  // State: groups with an applied stop are stopped; breach reasons remembered to announce once;
-  // instances EC2 will not stop remembered (never asked again) and announced once per incident.
-  const breachOf = new Map(decision.breaches.map((b) => [b.group, b]));
+  // State: what each group's state becomes (decide.ts); written only where it changed.
   const running = new Set(inventory.instances.filter(isRunning).map((i) => i.id));
-  const notStoppableLines: string[] = [];
-  /** When each group's current stop began: what makes one incident's alerts different from the next one's. */
-  const stoppedSince: Record<string, number | undefined> = {};
-  let newBreach = false;
-  await Promise.all(
-    [...groups, GLOBAL].map(async (g) => {
-      const before = states[g];
-      const reasons = breachOf.get(g)?.reasons ?? [];
-      const applied = results.some((r) => r.action.environment === g && r.outcome === "applied");
-      if (reasons.length && !(before?.breaching ?? []).length) newBreach = true;
-      const next: EnvironmentState = { ...(before ?? { environment: g, state: "active" }), breaching: reasons };
-      if (applied && before?.state !== "stopped") Object.assign(next, { state: "stopped", stoppedAt: now, reason: breachOf.get(g) ? describeBreach(breachOf.get(g)!) : "emergency" });
-      if (g !== GLOBAL) {
-        const tracked = trackNotStoppable(before, g, results, decision.skipped, running);
-        Object.assign(next, { refused: tracked.refused, reported: tracked.reported });
-        if (tracked.newly.length) notStoppableLines.push(describeNotStoppable(g, tracked.newly));
-      }
-      stoppedSince[g] = next.state === "stopped" ? next.stoppedAt : undefined;
-      if (canonical(withoutEmpty(next)) !== canonical(withoutEmpty(before ?? {}))) await store.putState(next);
-    }),
-  );
+  const next = nextStates({ now, groups: [...groups, GLOBAL], before: states, decision, results, running });
+  const { newBreach, stoppedSince, notStoppableLines } = next;
+  await Promise.all(next.changed.map((g) => store.putState(next.states[g]!)));
 
   // Audit: every decision that found a breach or planned an action, and every action.
   if (decision.breaches.length || decision.actions.length || decision.skipped.length) {

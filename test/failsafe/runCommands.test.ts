@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { handleFailsafeEvent, type ActionCommandResult, type ErrorResult } from "../../runtime/failsafe/commands";
+import { handleFailsafeEvent, type ActionCommandResult, type ErrorResult } from "../../runtime/failsafe/runCommands";
 import { startWorld, type World } from "./world";
 
 describe("failsafe admin commands", () => {

@@ -1,6 +1,6 @@
 /**
- * Operator commands (AdminCommand from runtime/contract.ts) and the event router the handler
- * calls. Only a scheduled EventBridge event runs the check. Anything else that is not a
+ * The failsafe's operator commands (AdminCommand from runtime/contract.ts: status, stop-env,
+ * restore, emergency-stop) and the event router the handler calls. Only a scheduled EventBridge event runs the check. Anything else that is not a
  * well-formed failsafe command (a typo such as `{"Command":"status"}`, an unknown field, an
  * unknown environment) gets `{ ok: false, error }`, which guardctl prints: nothing is retried.
  */
@@ -8,13 +8,12 @@ import { randomUUID } from "node:crypto";
 import { AdminCommand, UNTAGGED } from "../contract";
 import { publishEvent } from "../shared/events";
 import { commandKeyHint, describeIssues, isPlainObject, isScheduledEvent, preview } from "../shared/invocation";
-import { describeAction, restoreSaved } from "./actions";
-import { runCheck, loadStates, summarize, trackedGroups, usd, type ActionSummary, type CheckResult, type FailsafeDeps } from "./check";
-import { GLOBAL, planStop, refusedInstances, stoppableGroups, type SkippedResource } from "./decide";
+import { applyStops, describeAction, restoreSaved } from "./actions";
+import { describeNotStoppable, GLOBAL, trackNotStoppable, usd } from "./decide";
+import { planStop, refusedInstances, stoppableGroups, type SkippedResource } from "./decideStop";
 import { readInventory, STOPPABLE_PARTS } from "./inventory";
-import { applyStops } from "./actions";
 import { isRunning, type ActionResult, type EnvironmentState } from "./model";
-import { describeNotStoppable, trackNotStoppable } from "./notStoppable";
+import { runCheck, loadStates, summarize, trackedGroups, type ActionSummary, type CheckResult, type FailsafeDeps } from "./run";
 
 export interface GroupStatus {
   name: string;
