@@ -12,6 +12,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
+import { ENFORCE_ACTIONS } from "../runtime/enforcer/actions";
+import { INVENTORY_ACTIONS as ENFORCER_INVENTORY_ACTIONS } from "../runtime/enforcer/inventory";
+import { parseEnforcerSettings, type EnforcerMode } from "../runtime/enforcer/settings";
+import { STORE_ACTIONS as ENFORCER_STORE_ACTIONS } from "../runtime/enforcer/store";
+import { CLEANUP_ACTIONS } from "../runtime/waste/actions";
+import { INVENTORY_ACTIONS as WASTE_INVENTORY_ACTIONS } from "../runtime/waste/inventory";
+import { parseWasteSettings, type CleanupMode } from "../runtime/waste/settings";
+import { STORE_ACTIONS as WASTE_STORE_ACTIONS } from "../runtime/waste/store";
 import { guardTable } from "./guardTable";
 import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
@@ -84,9 +92,6 @@ const notKeptSnapshot: Conditions = {
   Null: { [resourceTag("aws:dlm:lifecycle-policy-id")]: "true", [resourceTag("aws:backup:source-resource")]: "true", [resourceTag(TAGS.backupOf)]: "true" },
 };
 
-export type CleanupMode = "off" | "dry-run" | "apply";
-export type EnforcerMode = "audit" | "stop" | "terminate";
-
 /**
  * The scanner's IAM statements: read-only unless clean-up is `apply`. Then it may delete or
  * release only what carries `costguard:cleanup-due`, and it may write that tag only (no
@@ -102,11 +107,11 @@ export function wasteScannerStatements(tableArn: pulumi.Input<string>, cleanup: 
       Sid: "ReadInventory",
       Effect: "Allow",
       // EC2 Describe* calls support no resource-level permissions.
-      Action: ["ec2:DescribeAddresses", "ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:DescribeImages", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeInstances", "autoscaling:DescribeLaunchConfigurations"],
+      Action: [...WASTE_INVENTORY_ACTIONS],
       Resource: "*",
     },
     // UpdateItem/GetItem: the one-run-at-a-time lease.
-    { Sid: "FindingsTable", Effect: "Allow", Action: ["dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tableArn },
+    { Sid: "FindingsTable", Effect: "Allow", Action: [...WASTE_STORE_ACTIONS], Resource: tableArn },
   ];
   if (cleanup !== "apply") return statements;
   const volumes = ec2Arn(scope, "volume");
@@ -114,23 +119,23 @@ export function wasteScannerStatements(tableArn: pulumi.Input<string>, cleanup: 
   const addresses = ec2Arn(scope, "elastic-ip");
   const mark = onlyTagKeys(TAGS.cleanupDue);
   statements.push(
-    { Sid: "MarkForCleanup", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: [volumes, addresses], Condition: mark },
-    { Sid: "MarkSnapshotsForCleanup", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: snapshots, Condition: all(mark, notKeptSnapshot) },
-    { Sid: "Unmark", Effect: "Allow", Action: ["ec2:DeleteTags"], Resource: [volumes, snapshots, addresses], Condition: mark },
-    { Sid: "ReleaseMarkedAddresses", Effect: "Allow", Action: "ec2:ReleaseAddress", Resource: addresses, Condition: carrying(TAGS.cleanupDue) },
-    { Sid: "DeleteMarkedVolumes", Effect: "Allow", Action: "ec2:DeleteVolume", Resource: volumes, Condition: carrying(TAGS.cleanupDue) },
-    { Sid: "DeleteMarkedSnapshots", Effect: "Allow", Action: "ec2:DeleteSnapshot", Resource: snapshots, Condition: all(carrying(TAGS.cleanupDue), notKeptSnapshot) },
-    { Sid: "BackUpMarkedVolumes", Effect: "Allow", Action: "ec2:CreateSnapshot", Resource: volumes, Condition: carrying(TAGS.cleanupDue) },
-    { Sid: "CreateBackupSnapshots", Effect: "Allow", Action: "ec2:CreateSnapshot", Resource: snapshots, Condition: { Null: { [`aws:RequestTag/${TAGS.backupOf}`]: "false" } } },
+    { Sid: "MarkForCleanup", Effect: "Allow", Action: [CLEANUP_ACTIONS.mark], Resource: [volumes, addresses], Condition: mark },
+    { Sid: "MarkSnapshotsForCleanup", Effect: "Allow", Action: [CLEANUP_ACTIONS.mark], Resource: snapshots, Condition: all(mark, notKeptSnapshot) },
+    { Sid: "Unmark", Effect: "Allow", Action: [CLEANUP_ACTIONS.unmark], Resource: [volumes, snapshots, addresses], Condition: mark },
+    { Sid: "ReleaseMarkedAddresses", Effect: "Allow", Action: CLEANUP_ACTIONS["release-address"], Resource: addresses, Condition: carrying(TAGS.cleanupDue) },
+    { Sid: "DeleteMarkedVolumes", Effect: "Allow", Action: CLEANUP_ACTIONS["delete-volume"], Resource: volumes, Condition: carrying(TAGS.cleanupDue) },
+    { Sid: "DeleteMarkedSnapshots", Effect: "Allow", Action: CLEANUP_ACTIONS["delete-snapshot"], Resource: snapshots, Condition: all(carrying(TAGS.cleanupDue), notKeptSnapshot) },
+    { Sid: "BackUpMarkedVolumes", Effect: "Allow", Action: CLEANUP_ACTIONS["snapshot-volume"], Resource: volumes, Condition: carrying(TAGS.cleanupDue) },
+    { Sid: "CreateBackupSnapshots", Effect: "Allow", Action: CLEANUP_ACTIONS["snapshot-volume"], Resource: snapshots, Condition: { Null: { [`aws:RequestTag/${TAGS.backupOf}`]: "false" } } },
     // At creation only, and only these keys: a backup can never be born marked for deletion.
     {
       Sid: "TagBackupSnapshots",
       Effect: "Allow",
-      Action: "ec2:CreateTags",
+      Action: CLEANUP_ACTIONS.mark,
       Resource: snapshots,
       Condition: { StringEquals: { "ec2:CreateAction": "CreateSnapshot" }, "ForAllValues:StringEquals": { "aws:TagKeys": [TAGS.backupOf, TAGS.environment] } },
     },
-    neverProtected("NeverTouchProtectedResources", ["ec2:CreateTags", "ec2:DeleteTags", "ec2:ReleaseAddress", "ec2:DeleteVolume", "ec2:DeleteSnapshot", "ec2:CreateSnapshot"]),
+    neverProtected("NeverTouchProtectedResources", Object.values(CLEANUP_ACTIONS)),
   );
   return statements;
 }
@@ -146,20 +151,20 @@ export function wasteScannerStatements(tableArn: pulumi.Input<string>, cleanup: 
  */
 export function enforcerStatements(tableArn: pulumi.Input<string>, mode: EnforcerMode, scope: Ec2Scope, authorizationTags: string[]): Statement[] {
   const statements: Statement[] = [
-    { Sid: "ReadInstances", Effect: "Allow", Action: ["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute"], Resource: "*" },
+    { Sid: "ReadInstances", Effect: "Allow", Action: [...ENFORCER_INVENTORY_ACTIONS], Resource: "*" },
     // UpdateItem/GetItem: the one-run-at-a-time lease.
-    { Sid: "EnforcerTable", Effect: "Allow", Action: ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tableArn },
+    { Sid: "EnforcerTable", Effect: "Allow", Action: [...ENFORCER_STORE_ACTIONS], Resource: tableArn },
   ];
   if (mode === "audit") return statements;
   const instances = ec2Arn(scope, "instance");
   const unauthorized = unauthorizedConditions(authorizationTags);
-  const destroy = mode === "stop" ? "ec2:StopInstances" : "ec2:TerminateInstances";
+  const destroy = ENFORCE_ACTIONS[mode];
   statements.push(
-    { Sid: "FlagUnauthorizedInstances", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: instances, Condition: all(onlyTagKeys(TAGS.unauthorizedSince), unauthorized) },
+    { Sid: "FlagUnauthorizedInstances", Effect: "Allow", Action: [ENFORCE_ACTIONS.tag], Resource: instances, Condition: all(onlyTagKeys(TAGS.unauthorizedSince), unauthorized) },
     // Removing the flag only ever takes a permission away.
-    { Sid: "UnflagInstances", Effect: "Allow", Action: ["ec2:DeleteTags"], Resource: instances, Condition: onlyTagKeys(TAGS.unauthorizedSince) },
+    { Sid: "UnflagInstances", Effect: "Allow", Action: [ENFORCE_ACTIONS.untag], Resource: instances, Condition: onlyTagKeys(TAGS.unauthorizedSince) },
     { Sid: mode === "stop" ? "StopFlaggedUnauthorizedInstances" : "TerminateFlaggedUnauthorizedInstances", Effect: "Allow", Action: destroy, Resource: instances, Condition: all(carrying(TAGS.unauthorizedSince), unauthorized) },
-    neverProtected("NeverTouchProtectedInstances", ["ec2:CreateTags", "ec2:DeleteTags", destroy]),
+    neverProtected("NeverTouchProtectedInstances", [ENFORCE_ACTIONS.tag, ENFORCE_ACTIONS.untag, destroy]),
   );
   return statements;
 }
@@ -200,19 +205,23 @@ export class WasteScanner extends pulumi.ComponentResource {
     // Resolved findings expire 90 days after they were resolved.
     this.table = guardTable(`${name}-findings`, {}, parent);
     this.tableName = this.table.name;
-    const settings = {
-      unattachedVolumeDays: args.unattachedVolumeDays,
-      snapshotAgeDays: args.snapshotAgeDays,
-      stoppedInstanceDays: args.stoppedInstanceDays,
-      cleanup: args.cleanup,
-      cleanupGraceDays: args.cleanupGraceDays,
-      cleanupMaxActionsPerRun: args.cleanupMaxActionsPerRun,
-    };
+    // The handler reads these with the same schema: settings it would refuse stop here, at preview.
+    const settings = parseWasteSettings(
+      {
+        unattachedVolumeDays: args.unattachedVolumeDays,
+        snapshotAgeDays: args.snapshotAgeDays,
+        stoppedInstanceDays: args.stoppedInstanceDays,
+        cleanup: args.cleanup,
+        cleanupGraceDays: args.cleanupGraceDays,
+        cleanupMaxActionsPerRun: args.cleanupMaxActionsPerRun,
+      },
+      "costguard:wasteScanner cannot be used by the waste scanner",
+    );
     this.function = new GuardFunction(
       `${name}-scan`,
       {
         handler: "wasteScanner",
-        description: `costguard: daily waste scan (clean-up ${args.cleanup})`,
+        description: `costguard: daily waste scan (clean-up ${settings.cleanup})`,
         stack: args.stack,
         logRetentionDays: args.logRetentionDays,
         architecture: args.architecture,
@@ -221,7 +230,7 @@ export class WasteScanner extends pulumi.ComponentResource {
         memoryMb: 512,
         timeoutSeconds: 300,
         environment: { [ENV.findingsTable]: this.table.name, [ENV.alertTopicArn]: args.alertTopicArn, [ENV.settings]: JSON.stringify(settings) },
-        statements: [...wasteScannerStatements(this.table.arn, args.cleanup, scopeOf(this)), ...args.publishStatements],
+        statements: [...wasteScannerStatements(this.table.arn, settings.cleanup, scopeOf(this)), ...args.publishStatements],
       },
       parent,
     );
@@ -254,19 +263,23 @@ export class SecurityEnforcer extends pulumi.ComponentResource {
     // Audit records expire after 400 days; flags carry no expiry.
     this.table = guardTable(`${name}-table`, { sortKey: "S" }, parent);
     this.tableName = this.table.name;
-    const settings = { authorizationTags: args.authorizationTags, mode: args.mode, graceHours: args.graceHours, maxActionsPerRun: args.maxActionsPerRun };
+    // The handler reads these with the same schema: settings it would refuse stop here, at preview.
+    const settings = parseEnforcerSettings(
+      { authorizationTags: args.authorizationTags, mode: args.mode, graceHours: args.graceHours, maxActionsPerRun: args.maxActionsPerRun },
+      "costguard:enforcer cannot be used by the security enforcer",
+    );
     this.function = new GuardFunction(
       `${name}-check`,
       {
         handler: "securityEnforcer",
-        description: `costguard: hourly enforcer for unauthorised instances (mode ${args.mode})`,
+        description: `costguard: hourly enforcer for unauthorised instances (mode ${settings.mode})`,
         stack: args.stack,
         logRetentionDays: args.logRetentionDays,
         architecture: args.architecture,
         deadLetterQueue: args.deadLetterQueue,
         timeoutSeconds: 120,
         environment: { [ENV.enforcerTable]: this.table.name, [ENV.alertTopicArn]: args.alertTopicArn, [ENV.settings]: JSON.stringify(settings) },
-        statements: [...enforcerStatements(this.table.arn, args.mode, scopeOf(this), args.authorizationTags), ...args.publishStatements],
+        statements: [...enforcerStatements(this.table.arn, settings.mode, scopeOf(this), settings.authorizationTags), ...args.publishStatements],
       },
       parent,
     );

@@ -16,7 +16,10 @@
 import { BatchWriteCommand, DeleteCommand, PutCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { FINDING_KEY_PREFIX, findingKey } from "../contract";
 import { Lease } from "../shared/lease";
-import type { CleanupMark, Finding, StoredFinding } from "./types";
+import type { CleanupMark, Finding, StoredFinding } from "./model";
+
+/** The IAM actions of the calls below on the findings table (GetItem, UpdateItem: the run lease). */
+export const STORE_ACTIONS = ["dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"] as const;
 
 export const SEEN_CATEGORIES = ["unattached-volume", "unattached-eip", "stopped-instance"] as const;
 export type SeenCategory = (typeof SEEN_CATEGORIES)[number];

@@ -10,7 +10,7 @@ import { FailsafeStore } from "../../runtime/failsafe/store";
 import { dynamoTableReader, readHistory } from "../../runtime/report/history";
 import { BreakerStore } from "../../runtime/spot/breakerStore";
 import { BreakerSettings } from "../../runtime/spot/settings";
-import type { StoredFinding } from "../../runtime/waste/types";
+import type { StoredFinding } from "../../runtime/waste/model";
 import { FindingsStore } from "../../runtime/waste/store";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 

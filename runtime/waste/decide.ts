@@ -6,7 +6,7 @@
  */
 import { HOURS_PER_MONTH } from "../pricing/types";
 import { isProtected as isProtectedTag, TAGS, UNTAGGED } from "../contract";
-import type { AddressRecord, Finding, FindingKind, Inventory, SnapshotRecord, StoppedInstanceRecord, Tags, VolumeRecord, WastePrices, WasteThresholds } from "./types";
+import type { AddressRecord, Finding, FindingKind, Inventory, SnapshotRecord, StoppedInstanceRecord, Tags, VolumeRecord, WastePrices, WasteThresholds } from "./model";
 
 const DAY_MS = 24 * 3600 * 1000;
 

@@ -11,8 +11,8 @@ import {
   totalMonthlyUsd,
   trackFirstSeen,
   unattachedVolumeIds,
-} from "../../runtime/waste/filters";
-import type { Inventory, SnapshotRecord, StoppedInstanceRecord, VolumeRecord } from "../../runtime/waste/types";
+} from "../../runtime/waste/decide";
+import type { Inventory, SnapshotRecord, StoppedInstanceRecord, VolumeRecord } from "../../runtime/waste/model";
 import { DAY, HOUR, PRICES } from "./helpers";
 
 const T = { unattachedVolumeDays: 7, snapshotAgeDays: 30, stoppedInstanceDays: 14 };

@@ -3,12 +3,13 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { EnforcerStore } from "../../runtime/enforcer/adapters";
-import { EnforcerSettings, isAuthorized } from "../../runtime/enforcer/decide";
+import { EnforcerStore } from "../../runtime/enforcer/store";
+import { isAuthorized } from "../../runtime/enforcer/decide";
+import { EnforcerSettings } from "../../runtime/enforcer/settings";
 import { runEnforcer, runEnforcerExclusive } from "../../runtime/enforcer/run";
 import { memoryLog } from "../../runtime/shared/observability";
-import { FakeEc2 } from "./fakeEc2";
-import { HOUR } from "./helpers";
+import { FakeEc2 } from "../support/fakeEc2";
+const HOUR = 3600 * 1000;
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 const t0 = new Date("2026-11-01T06:00:00.000Z");

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { listOwnSnapshots, listSnapshotUsers, listVolumes, PAGE_SIZE, readInventory } from "../../runtime/waste/inventory";
-import { FakeEc2 } from "./fakeEc2";
+import { FakeEc2 } from "../support/fakeEc2";
 
 const big = () => {
   const ec2 = new FakeEc2();

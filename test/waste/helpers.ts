@@ -1,7 +1,7 @@
-/** Shared fixtures of the hygiene tests: a small fixed price book and time units. */
-import type { WastePrices } from "../../runtime/waste/types";
+/** Shared fixtures of the waste scanner's tests: a small fixed price book and time units. */
+import type { WastePrices } from "../../runtime/waste/model";
 
-/** Fixed figures (SPEC S11, us-east-1) so expected costs can be computed by hand. */
+/** Fixed figures (us-east-1 list prices) so expected costs can be computed by hand. */
 export const PRICES: WastePrices = {
   ebsGbMonth: (_region, type) => ({ gp2: 0.1, gp3: 0.08, io1: 0.125 })[type],
   snapshotGbMonth: () => 0.05,

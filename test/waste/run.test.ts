@@ -5,9 +5,10 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { memoryLog } from "../../runtime/shared/observability";
-import { runWasteScan, WasteSettings } from "../../runtime/waste/scan";
+import { runWasteScan } from "../../runtime/waste/run";
+import { WasteSettings } from "../../runtime/waste/settings";
 import { FindingsStore } from "../../runtime/waste/store";
-import { FakeEc2 } from "./fakeEc2";
+import { FakeEc2 } from "../support/fakeEc2";
 import { DAY, PRICES } from "./helpers";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 

@@ -14,15 +14,12 @@
  * copied, typed or moved by anyone else starts a new grace), and a volume is deleted only
  * against the backup recorded in the current cycle (taken after the latest mark), never an
  * older snapshot that merely carries the backup-of tag. `costguard:protect=true` resources are
- * never touched, not even tagged. `planCleanup` is pure; `applyCleanup` runs the plan, or in
- * dry-run only describes it.
+ * never touched, not even tagged. `planCleanup` is pure; actions.ts's `applyCleanup` runs the
+ * plan, or in dry-run only describes it.
  */
-import { CreateSnapshotCommand, CreateTagsCommand, DeleteSnapshotCommand, DeleteTagsCommand, DeleteVolumeCommand, ReleaseAddressCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { TAGS } from "../contract";
-import { isProtected } from "./filters";
-import type { CleanupMark, Finding, Inventory, Tags } from "./types";
-
-export type CleanupMode = "off" | "dry-run" | "apply";
+import { isProtected } from "./decide";
+import type { CleanupMark, Finding, Inventory, Tags } from "./model";
 
 export type CleanupStep =
   | { op: "mark"; resourceId: string; dueDate: string; /** A cleanup-due value costguard has no record of setting. */ replacing?: string }
@@ -149,64 +146,4 @@ export function planCleanup(
     else plan.skipped.push({ resourceId: step.resourceId, reason: `action cap of ${opts.maxActions} per run reached (${describeStep(step)} next run)` });
   }
   return plan;
-}
-
-export interface StepResult {
-  step: CleanupStep;
-  description: string;
-  status: "dry-run" | "done" | "failed";
-  error?: string;
-  /** Snapshot created by a snapshot-volume step. */
-  snapshotId?: string;
-}
-
-/** Runs the plan (mode apply) or describes it (dry-run). A failing step is recorded and the rest go on. */
-export async function applyCleanup(ec2: EC2Client, plan: CleanupPlan, mode: Exclude<CleanupMode, "off">): Promise<StepResult[]> {
-  const results: StepResult[] = [];
-  for (const step of plan.steps) {
-    const description = describeStep(step);
-    if (mode === "dry-run") {
-      results.push({ step, description, status: "dry-run" });
-      continue;
-    }
-    try {
-      const snapshotId = await runStep(ec2, step);
-      results.push({ step, description, status: "done", snapshotId });
-    } catch (err) {
-      results.push({ step, description, status: "failed", error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
-    }
-  }
-  return results;
-}
-
-async function runStep(ec2: EC2Client, step: CleanupStep): Promise<string | undefined> {
-  switch (step.op) {
-    case "mark":
-      await ec2.send(new CreateTagsCommand({ Resources: [step.resourceId], Tags: [{ Key: TAGS.cleanupDue, Value: step.dueDate }] }));
-      return;
-    case "unmark":
-      await ec2.send(new DeleteTagsCommand({ Resources: [step.resourceId], Tags: [{ Key: TAGS.cleanupDue }] }));
-      return;
-    case "release-address":
-      await ec2.send(new ReleaseAddressCommand({ AllocationId: step.resourceId }));
-      return;
-    case "snapshot-volume": {
-      const tags: { Key: string; Value: string }[] = [{ Key: TAGS.backupOf, Value: step.resourceId }];
-      if (step.environment) tags.push({ Key: TAGS.environment, Value: step.environment });
-      const out = await ec2.send(
-        new CreateSnapshotCommand({
-          VolumeId: step.resourceId,
-          Description: `costguard: backup of ${step.resourceId} before deleting it as waste`,
-          TagSpecifications: [{ ResourceType: "snapshot", Tags: tags }],
-        }),
-      );
-      return out.SnapshotId;
-    }
-    case "delete-volume":
-      await ec2.send(new DeleteVolumeCommand({ VolumeId: step.resourceId }));
-      return;
-    case "delete-snapshot":
-      await ec2.send(new DeleteSnapshotCommand({ SnapshotId: step.resourceId }));
-      return;
-  }
 }

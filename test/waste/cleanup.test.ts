@@ -2,11 +2,12 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { memoryLog } from "../../runtime/shared/observability";
-import { planCleanup } from "../../runtime/waste/cleanup";
-import { runWasteScan, WasteSettings } from "../../runtime/waste/scan";
+import { planCleanup } from "../../runtime/waste/decideCleanup";
+import { runWasteScan } from "../../runtime/waste/run";
+import { WasteSettings } from "../../runtime/waste/settings";
 import { FindingsStore } from "../../runtime/waste/store";
-import type { Finding, VolumeRecord } from "../../runtime/waste/types";
-import { FakeEc2 } from "./fakeEc2";
+import type { Finding, VolumeRecord } from "../../runtime/waste/model";
+import { FakeEc2 } from "../support/fakeEc2";
 import { DAY, PRICES } from "./helpers";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 

@@ -1,30 +1,20 @@
 /**
- * One run of the waste scanner: inventory → first-seen tracking → findings → store (first/last
+ * The waste scanner's run: inventory → first-seen tracking → findings → store (first/last
  * seen, resolved) → metric → optional clean-up → summary event when the findings changed.
  */
 import { randomUUID } from "node:crypto";
 import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import * as z from "../shared/zod";
 import { publishEvent } from "../shared/events";
 import type { Log } from "../shared/observability";
-import { applyCleanup, planCleanup, type StepResult } from "./cleanup";
-import { findWaste, totalMonthlyUsd, trackFirstSeen, unattachedVolumeIds, usd } from "./filters";
+import { applyCleanup, type StepResult } from "./actions";
+import { findWaste, totalMonthlyUsd, trackFirstSeen, unattachedVolumeIds, usd } from "./decide";
+import { planCleanup } from "./decideCleanup";
 import { readInventory } from "./inventory";
+import type { CleanupMark, FindingKind, Inventory, StoredFinding, WastePrices } from "./model";
+import type { WasteSettings } from "./settings";
 import { reconcileFindings, type FindingsStore, type StoredState } from "./store";
-import type { CleanupMark, FindingKind, Inventory, StoredFinding, WastePrices } from "./types";
-
-/** The scanner's settings, passed by the component as JSON in COSTGUARD_SETTINGS. */
-export const WasteSettings = z.object({
-  unattachedVolumeDays: z.int().check(z.gte(0)),
-  snapshotAgeDays: z.int().check(z.gte(1)),
-  stoppedInstanceDays: z.int().check(z.gte(1)),
-  cleanup: z._default(z.enum(["off", "dry-run", "apply"]), "off"),
-  cleanupGraceDays: z._default(z.int().check(z.gte(1)), 7),
-  cleanupMaxActionsPerRun: z._default(z.int().check(z.gte(1)), 20),
-});
-export type WasteSettings = z.infer<typeof WasteSettings>;
 
 export interface WasteScanDeps {
   ec2: EC2Client;

@@ -5,9 +5,10 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { memoryLog } from "../../runtime/shared/observability";
-import { runWasteScan, runWasteScanExclusive, WasteSettings, type WasteScanResult } from "../../runtime/waste/scan";
+import { runWasteScan, runWasteScanExclusive, type WasteScanResult } from "../../runtime/waste/run";
+import { WasteSettings } from "../../runtime/waste/settings";
 import { FindingsStore } from "../../runtime/waste/store";
-import { FakeEc2 } from "./fakeEc2";
+import { FakeEc2 } from "../support/fakeEc2";
 import { DAY, PRICES } from "./helpers";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
