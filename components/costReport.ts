@@ -3,13 +3,15 @@
  * (encrypted, public access blocked, TLS only, reports expire after `retentionDays`).
  *
  * Cost Explorer costs $0.01 per request: the function makes at most `maxCostExplorerRequests`
- * per run (see runtime/report/costExplorer.ts for what each request is for).
+ * per run (see runtime/report/inventory.ts for what each request is for).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, type EnvName } from "../runtime/contract";
-import { REPORT_PREFIX } from "../runtime/report/keys";
-import type { CostReportSettings } from "../runtime/handlers/costReport";
+import { INVENTORY_ACTIONS } from "../runtime/report/inventory";
+import { HISTORY_ACTION } from "../runtime/report/inventoryHistory";
+import { parseCostReportSettings } from "../runtime/report/settings";
+import { REPORT_PREFIX, STORE_ACTION } from "../runtime/report/store";
 import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
 
 /** A DynamoDB table the report reads (scan only). */
@@ -44,6 +46,11 @@ export class CostReport extends pulumi.ComponentResource {
   constructor(name: string, args: CostReportArgs, opts?: pulumi.ComponentResourceOptions) {
     super("costguard:report:CostReport", name, {}, opts);
     const parent = { parent: this };
+    // The handler reads these with the same schema: settings it would refuse stop here, at preview.
+    const settings = parseCostReportSettings(
+      { maxCostExplorerRequests: args.maxCostExplorerRequests, monthlyBudgetUsd: args.monthlyBudgetUsd },
+      "costguard:report / costguard:monthlyBudgetUsd cannot be used by the cost report",
+    );
 
     let bucketArgs: aws.s3.BucketArgs = { forceDestroy: false };
     if (args.transformBucket) bucketArgs = args.transformBucket(bucketArgs);
@@ -100,21 +107,21 @@ export class CostReport extends pulumi.ComponentResource {
 
     const statements: pulumi.Input<PolicyStatement>[] = [
       // Cost Explorer has no resource-level permissions for these read-only calls.
-      { Sid: "ReadCosts", Effect: "Allow", Action: ["ce:GetCostAndUsage", "ce:GetCostForecast"], Resource: "*" },
-      { Sid: "WriteReports", Effect: "Allow", Action: "s3:PutObject", Resource: pulumi.interpolate`${this.bucket.arn}/${REPORT_PREFIX}*` },
+      { Sid: "ReadCosts", Effect: "Allow", Action: [...INVENTORY_ACTIONS], Resource: "*" },
+      { Sid: "WriteReports", Effect: "Allow", Action: STORE_ACTION, Resource: pulumi.interpolate`${this.bucket.arn}/${REPORT_PREFIX}*` },
       ...args.publishStatements,
     ];
     const environment: Partial<Record<EnvName, pulumi.Input<string>>> = {
       [ENV.reportBucket]: this.bucket.bucket,
       [ENV.alertTopicArn]: args.alertTopicArn,
-      [ENV.settings]: JSON.stringify({ maxCostExplorerRequests: args.maxCostExplorerRequests, monthlyBudgetUsd: args.monthlyBudgetUsd } satisfies CostReportSettings),
+      [ENV.settings]: JSON.stringify(settings),
     };
     const tableEnv = { findings: ENV.findingsTable, breakers: ENV.breakerTable, audit: ENV.auditTable } as const;
     for (const [key, envName] of Object.entries(tableEnv) as [keyof typeof tableEnv, EnvName][]) {
       const table = args.tables?.[key];
       if (!table) continue;
       environment[envName] = table.name;
-      statements.push({ Sid: `Read${key[0]!.toUpperCase()}${key.slice(1)}`, Effect: "Allow", Action: "dynamodb:Scan", Resource: table.arn });
+      statements.push({ Sid: `Read${key[0]!.toUpperCase()}${key.slice(1)}`, Effect: "Allow", Action: HISTORY_ACTION, Resource: table.arn });
     }
 
     this.function = new GuardFunction(

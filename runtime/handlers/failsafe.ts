@@ -1,7 +1,7 @@
 /**
  * Lambda entry point of the failsafe: the scheduled burn-rate check (an EventBridge
  * "Scheduled Event") and guardctl's admin commands (status, stop-env, restore,
- * emergency-stop). Anything else is refused before any AWS call (runtime/failsafe/commands.ts).
+ * emergency-stop). Anything else is refused before any AWS call (runtime/failsafe/runCommands.ts).
  */
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";

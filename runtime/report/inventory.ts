@@ -1,5 +1,5 @@
 /**
- * Cost Explorer adapter of the daily report: every request costs $0.01, so the report asks
+ * The daily report's inventory, from Cost Explorer: every request costs $0.01, so the report asks
  * for the least data that answers everything, in priority order, under a request budget:
  *
  *  1. GetCostAndUsage, DAILY, over the last 30 days (or the month to date, when longer),
@@ -22,6 +22,9 @@ import {
   type ResultByTime,
 } from "@aws-sdk/client-cost-explorer";
 import { addDays, firstOfMonth, firstOfNextMonth } from "./dates";
+
+/** The IAM actions of the requests below; Cost Explorer has no resource-level permissions (granted on "*"). */
+export const INVENTORY_ACTIONS = ["ce:GetCostAndUsage", "ce:GetCostForecast"] as const;
 
 /** One day's cost of one service × usage type. */
 export interface CostRow {

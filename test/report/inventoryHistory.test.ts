@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { FailsafeStore } from "../../runtime/failsafe/store";
-import { dynamoTableReader, readHistory } from "../../runtime/report/history";
+import { dynamoTableReader, readHistory } from "../../runtime/report/inventoryHistory";
 import { BreakerStore } from "../../runtime/spot/breakerStore";
 import { BreakerSettings } from "../../runtime/spot/settings";
 import type { StoredFinding } from "../../runtime/waste/model";

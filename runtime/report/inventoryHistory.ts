@@ -18,6 +18,9 @@ import { paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb
 import { AuditActionItem, BreakerItem, FINDING_KEY_PREFIX, FindingItem, parseBreakerKey } from "../contract";
 import * as z from "../shared/zod";
 
+/** The IAM action of the reads below, on each table the report reads. */
+export const HISTORY_ACTION = "dynamodb:Scan";
+
 export interface BreakerRecord {
   instanceType: string;
   availabilityZone?: string;

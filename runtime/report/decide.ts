@@ -1,9 +1,9 @@
 /**
- * Recommendations: what a reader of the report should do, from the cost figures and, when
+ * The report's decisions, its recommendations: what a reader of the report should do, from the cost figures and, when
  * their tables exist, the waste findings, the circuit breakers and the failsafe's audit.
  * Pure: the report and the history in, a short ordered list out.
  */
-import type { History } from "./history";
+import type { History } from "./inventoryHistory";
 import type { DailyCostReport, Recommendation } from "./model";
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
