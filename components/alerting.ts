@@ -8,7 +8,10 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { parseAlertsSettings } from "../runtime/alerts/settings";
 import { ENV } from "../runtime/contract";
+import { ENCRYPTED_TOPIC_ACTIONS, PUBLISH_ACTION } from "../runtime/shared/events";
+import { READ_SECRET_ACTION } from "../runtime/shared/secrets";
 import { GuardFunction, type FunctionDefaults, type PolicyStatement } from "./guardFunction";
 
 /** AWS services allowed to publish to the alert topic. */
@@ -109,6 +112,8 @@ export class AlertChannel extends pulumi.ComponentResource {
     });
 
     this.slackWebhookParameterName = `/costguard/${args.stack}/slack-webhook-url`;
+    // The notifier reads its settings with the same schema; checked here, at preview.
+    const settings = parseAlertsSettings({ slackWebhookParameter: this.slackWebhookParameterName }, "the Slack notifier's settings are invalid");
     let parameterArn: pulumi.Input<string> = pulumi.interpolate`arn:aws:ssm:${aws.getRegionOutput({}, parent).region}:${accountId}:parameter${this.slackWebhookParameterName}`;
     if (args.slackWebhookUrl !== undefined) {
       const parameter = new aws.ssm.Parameter(
@@ -135,8 +140,8 @@ export class AlertChannel extends pulumi.ComponentResource {
         architecture: args.architecture,
         deadLetterQueue: args.deadLetterQueue,
         timeoutSeconds: 60,
-        environment: { [ENV.slackWebhookParameter]: this.slackWebhookParameterName },
-        statements: [{ Sid: "ReadWebhookUrl", Effect: "Allow", Action: "ssm:GetParameter", Resource: parameterArn }],
+        environment: { [ENV.slackWebhookParameter]: settings.slackWebhookParameter },
+        statements: [{ Sid: "ReadWebhookUrl", Effect: "Allow", Action: READ_SECRET_ACTION, Resource: parameterArn }],
       },
       parent,
     );
@@ -153,9 +158,9 @@ export class AlertChannel extends pulumi.ComponentResource {
   /** IAM statement letting a guard function publish its events to the topic (and use the key). */
   publishStatements(): PolicyStatement[] {
     const statements: PolicyStatement[] = [
-      { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: this.topic.arn },
+      { Sid: "PublishAlerts", Effect: "Allow", Action: PUBLISH_ACTION, Resource: this.topic.arn },
     ];
-    if (this.key) statements.push({ Sid: "EncryptAlerts", Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: this.key.arn });
+    if (this.key) statements.push({ Sid: "EncryptAlerts", Effect: "Allow", Action: [...ENCRYPTED_TOPIC_ACTIONS], Resource: this.key.arn });
     return statements;
   }
 }

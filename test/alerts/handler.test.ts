@@ -28,7 +28,7 @@ describe("notifySlack handler: accepted events", () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack`;
     ssm.on(GetParameterCommand).resolves({ Parameter: { Name: "/costguard/dev/slack", Type: "SecureString", Value: url } });
     Object.assign(process.env, { COSTGUARD_SLACK_WEBHOOK_PARAMETER: "/costguard/dev/slack", AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", POWERTOOLS_LOG_LEVEL: "SILENT" });
-    ({ handler } = require("../../../runtime/handlers/notifySlack") as { handler: typeof handler });
+    ({ handler } = require("../../runtime/handlers/notifySlack") as { handler: typeof handler });
   });
   after(async () => {
     ssm.restore();

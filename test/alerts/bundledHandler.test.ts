@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bundleHandler } from "../../../components/guardFunction";
+import { bundleHandler } from "../../components/guardFunction";
 
 let server: http.Server;
 let base: string;

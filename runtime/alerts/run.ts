@@ -1,12 +1,12 @@
 /**
- * The Slack notifier's work, independent of Lambda: render every SNS record and post it.
+ * The Slack notifier's run, independent of Lambda: render every SNS record and post it.
  * Malformed and unrecognised messages are still posted (with the raw text) and counted, so
  * nothing on the alert topic is silently dropped.
  */
 import type { SNSEvent } from "aws-lambda";
 import { renderAlert, type MessageKind } from "./render";
 import type { Log } from "../shared/observability";
-import { postToSlack, type PostOptions } from "./slack";
+import { postToSlack, type PostOptions } from "./actions";
 
 export interface NotifierDeps {
   /** Resolves the webhook URL (cached SSM read); undefined when Slack is not configured. */

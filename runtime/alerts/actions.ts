@@ -1,5 +1,5 @@
 /**
- * Posts to a Slack incoming webhook with retries: 429 (honouring Retry-After) and 5xx are
+ * The notifier's action: a post to a Slack incoming webhook, with retries: 429 (honouring Retry-After) and 5xx are
  * retried with exponential backoff and jitter; other 4xx fail at once (a wrong or revoked
  * URL will not heal by retrying). A final failure throws, so Lambda retries the invocation
  * and finally sends it to the dead-letter queue.

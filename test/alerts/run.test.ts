@@ -6,9 +6,9 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { SNSEvent } from "aws-lambda";
-import { notifySlack } from "../../../runtime/alerts/notifier";
-import { WebhookError } from "../../../runtime/alerts/slack";
-import { memoryLog } from "../../../runtime/shared/observability";
+import { notifySlack } from "../../runtime/alerts/run";
+import { WebhookError } from "../../runtime/alerts/actions";
+import { memoryLog } from "../../runtime/shared/observability";
 
 type Reply = { status: number; headers?: Record<string, string>; body?: string };
 let server: http.Server;
