@@ -18,7 +18,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
-import type { SpotSettingsInput } from "../runtime/spot/settings";
+import { JOURNAL_ACTIONS } from "../runtime/shared/journal";
+import { GROUP_CHANGING_ACTIONS, LAUNCH_ACTIONS, TERMINATE_ACTION } from "../runtime/spot/actions";
+import { INSTANCE_LOOKUP_ACTION, INVENTORY_ACTIONS } from "../runtime/spot/inventory";
+import { parseSpotSettings, type SpotSettingsInput } from "../runtime/spot/settings";
+import { BREAKER_STORE_ACTIONS } from "../runtime/spot/storeBreakers";
+import { POOL_RISK_READ_ACTION, POOL_RISK_STORE_ACTIONS } from "../runtime/spot/storePoolRisk";
 import type { GuardConfig } from "./config";
 import { guardTable } from "./guardTable";
 import { GuardFunction, type PolicyStatement, type FunctionDefaults, type AlertReporting } from "./guardFunction";
@@ -84,7 +89,8 @@ export class SpotResilience extends pulumi.ComponentResource {
     this.breakerTable = guardTable(`${name}-breakers`, {}, parent);
     this.poolRiskTable = guardTable(`${name}-pool-risk`, {}, parent);
 
-    this.settingsJson = JSON.stringify(spotRuntimeSettings(args.settings));
+    // The handlers read these with the same schema: settings they would refuse stop here, at preview.
+    this.settingsJson = JSON.stringify(parseSpotSettings(spotRuntimeSettings(args.settings), "costguard:spot cannot be used by the spot functions"));
     const common = {
       stack: args.stack,
       logRetentionDays: args.logRetentionDays,
@@ -112,9 +118,9 @@ export class SpotResilience extends pulumi.ComponentResource {
         description: "costguard: spot interruption warnings and rebalance recommendations → circuit breaker, pool risk, alerts",
         statements: [
           // DescribeInstances supports no resource-level permissions.
-          { Sid: "LookUpInterruptedInstance", Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*" },
+          { Sid: "LookUpInterruptedInstance", Effect: "Allow", Action: INSTANCE_LOOKUP_ACTION, Resource: "*" },
           // Interruptions are atomic appends (UpdateItem); state transitions are conditional UpdateItems.
-          { Sid: "RecordInterruptions", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tables },
+          { Sid: "RecordInterruptions", Effect: "Allow", Action: [...new Set([...BREAKER_STORE_ACTIONS, ...POOL_RISK_STORE_ACTIONS])], Resource: tables },
           ...args.publishStatements,
           ...(drainer ? [{ Sid: "HandNodesToTheDrainer", Effect: "Allow" as const, Action: "lambda:InvokeFunction", Resource: drainer.arn }] : []),
         ],
@@ -141,8 +147,8 @@ export class SpotResilience extends pulumi.ComponentResource {
         timeoutSeconds: 10,
         statements: [
           // UpdateItem: claiming, confirming or releasing the half-open probe and resetting a circuit (conditional writes).
-          { Sid: "ReadAndClaimBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: this.breakerTable.arn },
-          { Sid: "ReadPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: this.poolRiskTable.arn },
+          { Sid: "ReadAndClaimBreakers", Effect: "Allow", Action: [...BREAKER_STORE_ACTIONS], Resource: this.breakerTable.arn },
+          { Sid: "ReadPoolRisk", Effect: "Allow", Action: POOL_RISK_READ_ACTION, Resource: this.poolRiskTable.arn },
           ...args.publishStatements,
         ],
       },
@@ -208,8 +214,8 @@ export class SpotResilience extends pulumi.ComponentResource {
         [ENV.spotSettings]: this.settingsJson,
       },
       statements: [
-        { Sid: "ReadAndClaimSpotBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: this.breakerTable.arn },
-        { Sid: "ReadSpotPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: this.poolRiskTable.arn },
+        { Sid: "ReadAndClaimSpotBreakers", Effect: "Allow", Action: [...BREAKER_STORE_ACTIONS], Resource: this.breakerTable.arn },
+        { Sid: "ReadSpotPoolRisk", Effect: "Allow", Action: POOL_RISK_READ_ACTION, Resource: this.poolRiskTable.arn },
       ],
     };
   }
@@ -219,16 +225,6 @@ export class SpotResilience extends pulumi.ComponentResource {
     return { Sid: "InvokeSpotAdvice", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.adviceFunctionArn };
   }
 }
-
-/** The Auto Scaling actions that change a group: the optimizers' and the ones a protected resource denies. */
-export const GROUP_CHANGING_ACTIONS = [
-  "autoscaling:SuspendProcesses",
-  "autoscaling:ResumeProcesses",
-  "autoscaling:UpdateAutoScalingGroup",
-  "autoscaling:AttachInstances",
-  "autoscaling:DetachInstances",
-  "autoscaling:TerminateInstanceInAutoScalingGroup",
-];
 
 /**
  * The explicit Deny every costguard role that changes instances or groups carries: nothing
@@ -268,31 +264,24 @@ export function optimizerStatements(a: {
     {
       Sid: "DescribeGroupsAndInstances",
       Effect: "Allow",
-      Action: [
-        "autoscaling:DescribeAutoScalingGroups",
-        "autoscaling:DescribeAutoScalingInstances",
-        "ec2:DescribeInstances",
-        "ec2:DescribeInstanceStatus",
-        "ec2:DescribeLaunchTemplateVersions",
-        "elasticloadbalancing:DescribeTargetHealth",
-      ],
+      Action: [...INVENTORY_ACTIONS],
       Resource: "*",
     },
     {
       Sid: "SwapInOptedInGroupsOnly",
       Effect: "Allow",
-      Action: GROUP_CHANGING_ACTIONS,
+      Action: [...GROUP_CHANGING_ACTIONS],
       Resource: pulumi.interpolate`arn:aws:autoscaling:${a.region}:${a.accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
       Condition: { StringEquals: optedIn },
     },
-    { Sid: "LaunchInstantFleet", Effect: "Allow", Action: "ec2:CreateFleet", Resource: ec2("fleet/*") },
+    { Sid: "LaunchInstantFleet", Effect: "Allow", Action: LAUNCH_ACTIONS.fleet, Resource: ec2("fleet/*") },
     a.launchTemplates.length
-      ? { Sid: "LaunchFromGroupTemplatesOnly", Effect: "Allow", Action: ["ec2:CreateFleet", "ec2:RunInstances"], Resource: a.launchTemplates }
-      : { Sid: "LaunchFromGroupTemplatesOnly", Effect: "Allow", Action: ["ec2:CreateFleet", "ec2:RunInstances"], Resource: ec2("launch-template/*"), Condition: { StringEquals: optedIn } },
+      ? { Sid: "LaunchFromGroupTemplatesOnly", Effect: "Allow", Action: [LAUNCH_ACTIONS.fleet, LAUNCH_ACTIONS.instances], Resource: a.launchTemplates }
+      : { Sid: "LaunchFromGroupTemplatesOnly", Effect: "Allow", Action: [LAUNCH_ACTIONS.fleet, LAUNCH_ACTIONS.instances], Resource: ec2("launch-template/*"), Condition: { StringEquals: optedIn } },
     {
       Sid: "LaunchOnlyMarkedInstances",
       Effect: "Allow",
-      Action: "ec2:RunInstances",
+      Action: LAUNCH_ACTIONS.instances,
       Resource: ec2("instance/*"),
       // The instance must be created carrying costguard's replacement marker, from a group's template.
       Condition: { ...fromGroupTemplate, Null: { [`aws:RequestTag/${TAGS.spotReplacementFor}`]: "false", ...fromGroupTemplate.Null } },
@@ -301,14 +290,14 @@ export function optimizerStatements(a: {
       // The AMI is the template's: the optimizer cannot substitute another one.
       Sid: "LaunchTheTemplatesImageOnly",
       Effect: "Allow",
-      Action: "ec2:RunInstances",
+      Action: LAUNCH_ACTIONS.instances,
       Resource: pulumi.interpolate`arn:aws:ec2:${a.region}::image/*`,
       Condition: { ...fromGroupTemplate, Bool: { "ec2:IsLaunchTemplateResource": "true" } },
     },
     {
       Sid: "LaunchResourcesFromGroupTemplates",
       Effect: "Allow",
-      Action: "ec2:RunInstances",
+      Action: LAUNCH_ACTIONS.instances,
       Resource: [
         ec2("subnet/*"),
         ec2("security-group/*"),
@@ -323,14 +312,14 @@ export function optimizerStatements(a: {
     {
       Sid: "TagOnLaunchOnly",
       Effect: "Allow",
-      Action: "ec2:CreateTags",
+      Action: LAUNCH_ACTIONS.tagOnLaunch,
       Resource: [ec2("instance/*"), ec2("volume/*"), ec2("network-interface/*"), ec2("spot-instances-request/*")],
       Condition: { StringEquals: { "ec2:CreateAction": ["CreateFleet", "RunInstances"] } },
     },
     {
       Sid: "TerminateOwnReplacementsOnly",
       Effect: "Allow",
-      Action: "ec2:TerminateInstances",
+      Action: TERMINATE_ACTION,
       Resource: ec2("instance/*"),
       Condition: { Null: { [`aws:ResourceTag/${TAGS.spotReplacementFor}`]: "false" } },
     },
@@ -338,7 +327,7 @@ export function optimizerStatements(a: {
       // The groups' launch templates carry an instance profile: launching passes its role, to EC2 only.
       Sid: "PassTheGroupsInstanceRolesToEc2",
       Effect: "Allow",
-      Action: "iam:PassRole",
+      Action: LAUNCH_ACTIONS.passRole,
       Resource: a.instanceRoles.length ? a.instanceRoles : pulumi.interpolate`arn:aws:iam::${a.accountId}:role/*`,
       Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com", ...(a.instanceRoles.length ? {} : optedIn) } },
     },
@@ -346,7 +335,7 @@ export function optimizerStatements(a: {
       // The first spot launch in an account creates EC2's spot service-linked role.
       Sid: "CreateSpotServiceLinkedRole",
       Effect: "Allow",
-      Action: "iam:CreateServiceLinkedRole",
+      Action: LAUNCH_ACTIONS.spotServiceLinkedRole,
       Resource: pulumi.interpolate`arn:aws:iam::${a.accountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
       Condition: { StringEquals: { "iam:AWSServiceName": "spot.amazonaws.com" } },
     },
@@ -354,22 +343,22 @@ export function optimizerStatements(a: {
       // Volumes encrypted with a customer-managed key: EC2 uses the key on the launcher's behalf, and only EC2 may.
       Sid: "UseVolumeKeysThroughEc2Only",
       Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+      Action: [...LAUNCH_ACTIONS.volumeKeys],
       Resource: keys,
       Condition: { StringEquals: viaEc2 },
     },
     {
       Sid: "GrantVolumeKeysToEc2Only",
       Effect: "Allow",
-      Action: "kms:CreateGrant",
+      Action: LAUNCH_ACTIONS.volumeKeyGrants,
       Resource: keys,
       Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } },
     },
     // GetItem: health; UpdateItem: claiming, confirming and releasing half-open probes.
-    { Sid: "ReadSpotHealthAndProbe", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: a.breakerTableArn },
-    { Sid: "ReadPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: a.poolRiskTableArn },
-    { Sid: "LeasesAndSwapJournals", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: a.optimizerTableArn },
-    neverTouchProtected([...GROUP_CHANGING_ACTIONS, "ec2:TerminateInstances"]),
+    { Sid: "ReadSpotHealthAndProbe", Effect: "Allow", Action: [...BREAKER_STORE_ACTIONS], Resource: a.breakerTableArn },
+    { Sid: "ReadPoolRisk", Effect: "Allow", Action: POOL_RISK_READ_ACTION, Resource: a.poolRiskTableArn },
+    { Sid: "LeasesAndSwapJournals", Effect: "Allow", Action: [...JOURNAL_ACTIONS], Resource: a.optimizerTableArn },
+    neverTouchProtected([...GROUP_CHANGING_ACTIONS, TERMINATE_ACTION]),
     ...a.publish,
   ];
 }

@@ -21,8 +21,9 @@ import { Rebalancer, type CapacityAdvisor, type RebalanceResult } from "../k8s/r
 import { NodeOptimizerEvent, NodeOptimizerRuntimeSettings } from "../k8s/settings";
 import { publishEvent } from "../shared/events";
 import { createLogger, type Log } from "../shared/observability";
-import { eventExcerpt, problemsOf } from "../spot/accepted";
-import { spotStoresFromEnv } from "../spot/env";
+import { eventExcerpt, problemsOf } from "../shared/invocation";
+import { spotSettingsFromEnv } from "../spot/settings";
+import { spotStoresFromEnv } from "../spot/store";
 
 export interface NodeOptimizerDeps {
   settings: NodeOptimizerRuntimeSettings;
@@ -165,7 +166,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env): NodeOptimizerDe
     kube,
     asg: new SdkAsgGateway(new AutoScalingClient({ region }), ec2),
     // The spot advice (circuit breaker + pool risk) when spot resilience is deployed beside it.
-    advisor: env[ENV.breakerTable] ? spotStoresFromEnv(env, { settingsVar: ENV.spotSettings }).advisor : unwiredAdvisor,
+    advisor: env[ENV.breakerTable] ? spotStoresFromEnv(env, spotSettingsFromEnv(env, ENV.spotSettings)).advisor : unwiredAdvisor,
     sns: new SNSClient({ region }),
     topicArn: e[ENV.alertTopicArn],
     stack: e[ENV.stack],

@@ -19,7 +19,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Lease } from "../shared/lease";
-import { JournalStore } from "../spot/journal";
+import { JournalStore } from "../shared/journal";
 import type { AsgGateway, GroupInstance, GroupView } from "./asgGateway";
 import { realClock, unsafeReason, podKey, type Clock } from "./drain";
 import type { KubeNodes, NodeInfo } from "./kubeApi";

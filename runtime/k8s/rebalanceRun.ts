@@ -3,7 +3,7 @@
  * each written to the journal before it is taken. Undoing is in rebalanceUndo.ts.
  */
 import type { Log } from "../shared/observability";
-import { JournalFenceLost } from "../spot/journal";
+import { JournalFenceLost } from "../shared/journal";
 import type { AsgGateway } from "./asgGateway";
 import { drainNode } from "./drain";
 import type { KubeNodes } from "./kubeApi";

@@ -1,5 +1,6 @@
 /**
- * The spot circuit breaker as a pure state machine over plain data (SPEC S5).
+ * The spot circuit breaker as a pure state machine over plain data: one circuit per instance
+ * type (or type and AZ), opened by interruptions, probed by one launch after a cooldown.
  *
  *   closed ──(threshold interruptions within the window)──▶ open
  *   open ──(cooldown elapsed)──▶ half-open

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decide, nextStates, spikePercent, type DecisionInput } from "../../runtime/failsafe/decide";
-import type { ActionResult, EnvironmentState } from "../../runtime/failsafe/model";
-import type { InstanceRecord, Sample } from "../../runtime/failsafe/model";
+import type { ActionResult, EnvironmentState, InstanceRecord, Sample } from "../../runtime/failsafe/model";
 import { defaultSettings } from "./helpers";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { FailsafeStore } from "../../runtime/failsafe/store";
 import { dynamoTableReader, readHistory } from "../../runtime/report/inventoryHistory";
-import { BreakerStore } from "../../runtime/spot/breakerStore";
+import { BreakerStore } from "../../runtime/spot/storeBreakers";
 import { BreakerSettings } from "../../runtime/spot/settings";
 import type { StoredFinding } from "../../runtime/waste/model";
 import { FindingsStore } from "../../runtime/waste/store";

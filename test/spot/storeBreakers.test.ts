@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { BreakerStore } from "../../runtime/spot/breakerStore";
+import { BreakerStore } from "../../runtime/spot/storeBreakers";
 import { BreakerSettings, MINUTE_MS } from "../../runtime/spot/settings";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 

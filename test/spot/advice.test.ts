@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { SpotAdvisor } from "../../runtime/spot/advice";
-import { BreakerStore } from "../../runtime/spot/breakerStore";
-import { PoolRiskStore } from "../../runtime/spot/poolRisk";
+import { BreakerStore } from "../../runtime/spot/storeBreakers";
+import { PoolRiskStore } from "../../runtime/spot/storePoolRisk";
 import { BreakerSettings, DAY_MS, MINUTE_MS } from "../../runtime/spot/settings";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { rankCompatibleTypes, selectHealthyTypes } from "../../runtime/spot/compatible";
+import { rankCompatibleTypes, selectHealthyTypes } from "../../runtime/spot/decide";
 import { smallPriceBook } from "./smallPriceBook";
 
 const prices = smallPriceBook();

@@ -19,6 +19,9 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { breakerKey } from "../contract";
 import { isConditionalCheckFailed } from "../shared/lease";
+
+/** The IAM actions of the calls below, on the breaker table. */
+export const BREAKER_STORE_ACTIONS = ["dynamodb:GetItem", "dynamodb:UpdateItem"] as const;
 import {
   SEEN_KEPT,
   STATE_FIELDS,

@@ -1,5 +1,5 @@
 /**
- * The advice API's request handling, independent of Lambda: validates the payload, then
+ * The advice function's run, independent of Lambda: validates the payload, then
  * answers advice (on-demand on any problem), records what became of a half-open probe the
  * caller was granted, or runs the operator's `reset-circuit` command. Anything else is
  * refused before any AWS call.
@@ -9,7 +9,7 @@ import { AdminCommand, type GuardEventInput } from "../contract";
 import type { Log } from "../shared/observability";
 import type { CapacityAdvice, CapacityAdvisor, ProbeCoordinator } from "./advice";
 import { effectiveState, type CircuitState } from "./breaker";
-import type { BreakerStore } from "./breakerStore";
+import type { BreakerStore } from "./storeBreakers";
 
 const instanceType = z.string().check(z.maxLength(64, "must be at most 64 characters"), z.regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "m5.large"'));
 const availabilityZone = z

@@ -4,9 +4,10 @@ import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import type { GuardEventInput } from "../../runtime/contract";
 import { memoryLog } from "../../runtime/shared/observability";
-import { BreakerStore } from "../../runtime/spot/breakerStore";
-import { handleSpotEvent, type NodeInterruption, type SpotEventDeps } from "../../runtime/spot/interruptions";
-import { PoolRiskStore } from "../../runtime/spot/poolRisk";
+import { BreakerStore } from "../../runtime/spot/storeBreakers";
+import { handleSpotEvent, type SpotEventDeps } from "../../runtime/spot/runEvents";
+import { type NodeInterruption } from "../../runtime/spot/model";
+import { PoolRiskStore } from "../../runtime/spot/storePoolRisk";
 import { BreakerSettings } from "../../runtime/spot/settings";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 

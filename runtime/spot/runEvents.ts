@@ -1,5 +1,5 @@
 /**
- * Interruption signals (SPEC S5): EventBridge `EC2 Spot Instance Interruption Warning` and
+ * The spot events' run, for interruption signals: EventBridge `EC2 Spot Instance Interruption Warning` and
  * `EC2 Instance Rebalance Recommendation` events → instance lookup → breaker and pool risk →
  * metrics, alert event, and (for Kubernetes nodes) the drainer hook.
  *
@@ -8,15 +8,16 @@
  * them early and often, many are never followed by an interruption, and counting them would
  * open circuits on noise. An interruption warning is the fact that counts.
  */
-import { paginateDescribeInstances, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { GuardEventInput } from "../contract";
+import { eventExcerpt } from "../shared/invocation";
+import type { Log, MetricSink } from "../shared/observability";
 import * as z from "../shared/zod";
-import { TAGS, type GuardEventInput } from "../contract";
-import type { Log } from "../shared/observability";
-import { eventExcerpt } from "./accepted";
 import type { Transition } from "./breaker";
-import type { BreakerStore } from "./breakerStore";
-import type { MetricSink } from "./metrics";
-import type { PoolRiskStore } from "./poolRisk";
+import { describeInstance } from "./inventory";
+import type { InstanceFacts, NodeInterruption } from "./model";
+import type { BreakerStore } from "./storeBreakers";
+import type { PoolRiskStore } from "./storePoolRisk";
 
 export const INTERRUPTION_WARNING = "EC2 Spot Instance Interruption Warning";
 export const REBALANCE_RECOMMENDATION = "EC2 Instance Rebalance Recommendation";
@@ -34,28 +35,6 @@ export const SpotEvent = z.object({
   }),
 });
 export type SpotEvent = z.infer<typeof SpotEvent>;
-
-/** What the Kubernetes drainer gets for a node of an EKS cluster. */
-export interface NodeInterruption {
-  kind: "interruption" | "rebalance";
-  instanceId: string;
-  clusterName: string;
-  instanceType: string;
-  availabilityZone: string;
-  autoScalingGroup?: string;
-  /** When the instance will be reclaimed (two minutes after the warning); undefined for rebalance. */
-  deadline?: Date;
-}
-
-export interface InstanceFacts {
-  instanceId: string;
-  instanceType: string;
-  availabilityZone: string;
-  environment?: string;
-  autoScalingGroup?: string;
-  clusterName?: string;
-  lifecycle: "spot" | "on-demand";
-}
 
 export interface SpotEventDeps {
   ec2: EC2Client;
@@ -75,37 +54,6 @@ export type SpotEventResult =
   | { outcome: "refused"; reason: string }
   | { outcome: "skipped"; reason: string }
   | { outcome: "recorded"; kind: "interruption" | "rebalance"; instance: InstanceFacts; counted: boolean; transitions: Transition[]; poolPoisoned: boolean };
-
-/** Cluster name from the tags EKS managed, self-managed and Karpenter nodes carry. */
-export function clusterNameFromTags(tags: Record<string, string>): string | undefined {
-  if (tags["eks:cluster-name"]) return tags["eks:cluster-name"];
-  if (tags["aws:eks:cluster-name"]) return tags["aws:eks:cluster-name"];
-  const key = Object.keys(tags).find((k) => k.startsWith("kubernetes.io/cluster/") && (tags[k] === "owned" || tags[k] === "shared"));
-  return key?.slice("kubernetes.io/cluster/".length);
-}
-
-export async function describeInstance(ec2: EC2Client, instanceId: string): Promise<InstanceFacts | undefined> {
-  let found: Instance | undefined;
-  try {
-    for await (const page of paginateDescribeInstances({ client: ec2 }, { InstanceIds: [instanceId] })) {
-      found ??= page.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
-    }
-  } catch (err) {
-    if ((err as { name?: string }).name === "InvalidInstanceID.NotFound" || (err as { name?: string }).name === "InvalidInstanceID.Malformed") return undefined;
-    throw err;
-  }
-  if (!found?.InstanceType || !found.Placement?.AvailabilityZone) return undefined;
-  const tags = Object.fromEntries((found.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ""]));
-  return {
-    instanceId,
-    instanceType: found.InstanceType,
-    availabilityZone: found.Placement.AvailabilityZone,
-    environment: tags[TAGS.environment],
-    autoScalingGroup: tags["aws:autoscaling:groupName"],
-    clusterName: clusterNameFromTags(tags),
-    lifecycle: found.InstanceLifecycle === "spot" ? "spot" : "on-demand",
-  };
-}
 
 export async function handleSpotEvent(raw: unknown, deps: SpotEventDeps): Promise<SpotEventResult> {
   const now = (deps.now ?? Date.now)();

@@ -1,8 +1,8 @@
 /**
- * Undoing a swap, against the group as it is now (asgGroup.ts): the spot instance leaves only
- * when N serving instances remain without it; when the group itself removed or replaced the
- * on-demand instance meanwhile, the spot instance is what holds N, so it stays and only the
- * extra capacity that is not serving yet goes. MaxSize goes back only when this swap raised it
+ * The optimizer's undo actions: a swap undone against the group as it is now. The spot
+ * instance leaves only when N serving instances remain without it; when the group itself
+ * removed or replaced the on-demand instance meanwhile, the spot instance is what holds N, so it
+ * stays and only the extra capacity that is not serving yet goes. MaxSize goes back only when this swap raised it
  * and nobody changed it since; AZRebalance is resumed only when this swap suspended it.
  */
 import {
@@ -11,13 +11,21 @@ import {
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
-import { TerminateInstancesCommand, paginateDescribeInstances } from "@aws-sdk/client-ec2";
-import { canRemove, describeLiveGroup, extraCapacity, type LiveGroup } from "./asgGroup";
-import type { SwapResult, SwapRun, SwapStep } from "./asgSwap";
+import { TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import { canRemove, extraCapacity } from "./decide";
+import { describeLiveGroup, isInstanceAlive } from "./inventory";
+import { AZ_REBALANCE, type LiveGroup, type SwapResult, type SwapRunState, type SwapStep } from "./model";
 
-export const AZ_REBALANCE = "AZRebalance";
+/** The IAM actions of the calls below (the component grants them with the swap's, actions.ts). */
+export const UNDO_ACTIONS = [
+  "autoscaling:TerminateInstanceInAutoScalingGroup",
+  "autoscaling:DetachInstances",
+  "autoscaling:UpdateAutoScalingGroup",
+  "autoscaling:ResumeProcesses",
+  "ec2:TerminateInstances",
+] as const;
 
-async function attempt(run: SwapRun, errors: string[], what: string, action: () => Promise<unknown>): Promise<boolean> {
+async function attempt(run: SwapRunState, errors: string[], what: string, action: () => Promise<unknown>): Promise<boolean> {
   try {
     await action();
     run.deps.log.info(`swap ${run.group}: ${what} done`);
@@ -29,21 +37,8 @@ async function attempt(run: SwapRun, errors: string[], what: string, action: () 
   }
 }
 
-async function isAlive(run: SwapRun, id: string): Promise<boolean> {
-  try {
-    for await (const page of paginateDescribeInstances({ client: run.deps.ec2 }, { InstanceIds: [id] })) {
-      const state = page.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === id)?.State?.Name;
-      if (state) return state !== "terminated" && state !== "shutting-down";
-    }
-    return false;
-  } catch (err) {
-    if ((err as { name?: string }).name === "InvalidInstanceID.NotFound") return false;
-    throw err;
-  }
-}
-
 /** Rolls the swap back as far as capacity allows; keeps the spot instance when it is what holds N. */
-export async function rollBack(run: SwapRun, failedStep: SwapStep, error: string): Promise<SwapResult> {
+export async function rollBack(run: SwapRunState, failedStep: SwapStep, error: string): Promise<SwapResult> {
   await run.mark({ undoing: true });
   const errors: string[] = [];
   const spotId = run.progress.spotInstanceId;
@@ -74,7 +69,7 @@ export async function rollBack(run: SwapRun, failedStep: SwapStep, error: string
     } else if (group || !run.progress.attachTried) {
       // Not (or no longer) in the group: a plain instance of ours.
       await attempt(run, errors, `terminate spot instance ${spotId}`, async () => {
-        if (await isAlive(run, spotId)) await run.deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: [spotId] }));
+        if (await isInstanceAlive(run.deps.ec2, spotId)) await run.deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: [spotId] }));
       });
     }
   }
@@ -88,7 +83,7 @@ export async function rollBack(run: SwapRun, failedStep: SwapStep, error: string
  * N); capacity above N that is not serving yet (the group's replacement still booting) goes
  * with a decrement, so desired is back at N without a serving instance lost.
  */
-export async function settleKeepingSpot(run: SwapRun): Promise<Extract<SwapResult, { outcome: "settled" }>> {
+export async function settleKeepingSpot(run: SwapRunState): Promise<Extract<SwapResult, { outcome: "settled" }>> {
   await run.mark({ keepingSpot: true });
   const errors: string[] = [];
   const spotId = run.progress.spotInstanceId!;
@@ -111,7 +106,7 @@ export async function settleKeepingSpot(run: SwapRun): Promise<Extract<SwapResul
 }
 
 /** MaxSize and processes as the owner had them. */
-export async function restoreGroup(run: SwapRun): Promise<string[]> {
+export async function restoreGroup(run: SwapRunState): Promise<string[]> {
   const errors: string[] = [];
   const { plan, progress, deps } = run;
   if (progress.raisedMax) {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { swapOnDemandForSpot, type SwapPlan } from "../../runtime/spot/asgSwap";
+import { swapOnDemandForSpot } from "../../runtime/spot/actions";
+import { type SwapPlan } from "../../runtime/spot/model";
 import { memoryLog } from "../../runtime/shared/observability";
 import { FakeAccount, fakeClock } from "./fakeAccount";
 

@@ -1,7 +1,7 @@
 /**
- * The ASG swap (SPEC S5): replace one on-demand instance of an Auto Scaling group with a spot
- * instance without the group's InService capacity ever dropping below N (its desired
- * capacity before the swap):
+ * The optimizer's actions, the ASG swap: replace one on-demand instance of an Auto Scaling
+ * group with a spot instance without the group's InService capacity ever dropping below N (its
+ * desired capacity before the swap):
  *
  *   1 suspend AZRebalance (so the group does not "rebalance" the extra instance away)
  *   2 raise MaxSize by one if N + 1 would exceed it
@@ -15,107 +15,51 @@
  *
  * Every step is written to the journal before it is taken (`record`), with the values found
  * before the swap in the plan, so a run that dies anywhere is finished or undone by the next
- * (`resumeSwap`). Steps 7 and every rollback look at the group as it is now (asgGroup.ts): a
- * removal that would leave fewer than N serving instances is not made, whatever the group did
- * meanwhile (a scale-in, a health replacement). Undoing is in asgSwapUndo.ts.
+ * (`resumeSwap`). Steps 7 and every rollback look at the group as it is now (inventory.ts's
+ * describeLiveGroup, decide.ts's canRemove): a removal that would leave fewer than N serving
+ * instances is not made, whatever the group did meanwhile (a scale-in, a health replacement).
+ * Undoing is in actionsUndo.ts; the plan, progress and result types are model.ts's.
  */
-import {
-  AttachInstancesCommand,
-  SuspendProcessesCommand,
-  TerminateInstanceInAutoScalingGroupCommand,
-  UpdateAutoScalingGroupCommand,
-  paginateDescribeAutoScalingInstances,
-  type AutoScalingClient,
-} from "@aws-sdk/client-auto-scaling";
-import { CreateFleetCommand, TerminateInstancesCommand, paginateDescribeInstanceStatus, type EC2Client, type Tag } from "@aws-sdk/client-ec2";
-import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { Log } from "../shared/observability";
-import { canRemove, describeLiveGroup } from "./asgGroup";
-import { AZ_REBALANCE, restoreGroup, rollBack, settleKeepingSpot } from "./asgSwapUndo";
-import { JournalFenceLost } from "./journal";
-import { waitFor, type Clock } from "./wait";
+import { AttachInstancesCommand, SuspendProcessesCommand, TerminateInstanceInAutoScalingGroupCommand, UpdateAutoScalingGroupCommand } from "@aws-sdk/client-auto-scaling";
+import { CreateFleetCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import { JournalFenceLost } from "../shared/journal";
+import { canRemove } from "./decide";
+import { describeInstanceStatus, describeLiveGroup, describeMembership, describeTargetHealth } from "./inventory";
+import { AZ_REBALANCE, DEFAULT_SWAP_TIMEOUTS, SWAP_STEPS, type SwapDeps, type SwapPlan, type SwapProgress, type SwapRecorder, type SwapResult, type SwapRunState, type SwapStep, type SwapTimeouts } from "./model";
+import { restoreGroup, rollBack, settleKeepingSpot } from "./actionsUndo";
+import { waitFor } from "./wait";
 
-export interface SwapPlan {
-  autoScalingGroupName: string;
-  onDemandInstanceId: string;
-  onDemandInstanceType?: string;
-  availabilityZone: string;
-  subnetId: string;
-  launchTemplate: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string };
-  /** Compatible spot types, highest priority first (one type when the launch is a circuit's probe). */
-  instanceTypes: string[];
-  /** N: the desired capacity before the swap, the floor of InService capacity throughout. */
-  desiredCapacity: number;
-  /** MaxSize before the swap. */
-  maxSize: number;
-  /** The group's members before the swap: an instance not among them (nor the spot one) was launched by the group meanwhile. */
-  memberIdsBefore?: string[];
-  /** Processes already suspended before the swap (the owner's, left as they are). */
-  suspendedProcesses: string[];
-  targetGroupArns: string[];
-  /** Tags for the spot instance (the group's propagated tags plus costguard's marker). */
-  tags: Tag[];
-  /** Idempotency token of the launch (≤ 64 characters): a resumed run asks EC2 again with it. */
-  clientToken: string;
-  /** The launch is the half-open probe of its type's circuit (in `availabilityZone`). */
-  probe?: boolean;
-}
-
-export interface SwapTimeouts {
-  statusChecksMs: number;
-  inServiceMs: number;
-  pollMs: number;
-}
-
-export const DEFAULT_SWAP_TIMEOUTS: SwapTimeouts = { statusChecksMs: 6 * 60_000, inServiceMs: 5 * 60_000, pollMs: 15_000 };
-
-export interface SwapDeps {
-  ec2: EC2Client;
-  autoscaling: AutoScalingClient;
-  elbv2: ElasticLoadBalancingV2Client;
-  clock: Clock;
-  log: Log;
-  timeouts?: Partial<SwapTimeouts>;
-}
-
-export const SWAP_STEPS = [
-  "suspend-processes",
-  "raise-max-size",
-  "launch-spot",
-  "wait-status-checks",
-  "attach",
-  "wait-in-service",
-  "remove-on-demand",
-  "restore-max-size",
-  "resume-processes",
+/**
+ * The IAM actions of the calls below (the undo's, actionsUndo.ts, are among them). The
+ * component allows the group changes only on groups tagged costguard:spot-optimize=true, the
+ * termination only of instances carrying costguard's replacement marker, and denies both on
+ * anything protected.
+ */
+export const GROUP_CHANGING_ACTIONS = [
+  "autoscaling:SuspendProcesses",
+  "autoscaling:ResumeProcesses",
+  "autoscaling:UpdateAutoScalingGroup",
+  "autoscaling:AttachInstances",
+  "autoscaling:DetachInstances",
+  "autoscaling:TerminateInstanceInAutoScalingGroup",
 ] as const;
-export type SwapStep = (typeof SWAP_STEPS)[number];
+export const TERMINATE_ACTION = "ec2:TerminateInstances";
 
-/** What the journal holds: the plan and how far the swap got. Written before each step. */
-export interface SwapProgress {
-  plan: SwapPlan;
-  /** The last step started. */
-  step: SwapStep;
-  /** AZRebalance was suspended by this swap (so it is resumed), not by the owner. */
-  suspendedHere: boolean;
-  /** MaxSize was raised by this swap (to plan.maxSize + 1). */
-  raisedMax: boolean;
-  attachTried: boolean;
-  spotInstanceId?: string;
-  instanceType?: string;
-  /** A rollback started: a resumed run rolls back too. */
-  undoing?: boolean;
-  /** The group changed under the swap and the spot instance is being kept: a resumed run settles too. */
-  keepingSpot?: boolean;
-}
-
-export type SwapRecorder = (progress: SwapProgress) => Promise<void>;
-
-export type SwapResult =
-  | { outcome: "replaced"; spotInstanceId: string; instanceType: string; cleanupErrors: string[]; notes: string[] }
-  /** The group changed during the swap: the spot instance stays in it, nothing else is removed, N held. */
-  | { outcome: "settled"; spotInstanceId: string; instanceType: string; cleanupErrors: string[]; notes: string[] }
-  | { outcome: "rolled-back"; failedStep: SwapStep; error: string; spotInstanceId?: string; instanceType?: string; rollbackErrors: string[]; notes: string[] };
+/**
+ * What the launch (CreateFleet from the group's launch template) needs: the fleet itself, the
+ * instance and every resource the template names (RunInstances), tags on what it creates, the
+ * template's instance role passed to EC2, EC2's spot service-linked role on a first spot launch,
+ * and, for volumes under a customer-managed key, the key used by EC2 on the launcher's behalf.
+ */
+export const LAUNCH_ACTIONS = {
+  fleet: "ec2:CreateFleet",
+  instances: "ec2:RunInstances",
+  tagOnLaunch: "ec2:CreateTags",
+  passRole: "iam:PassRole",
+  spotServiceLinkedRole: "iam:CreateServiceLinkedRole",
+  volumeKeys: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+  volumeKeyGrants: "kms:CreateGrant",
+} as const;
 
 export class StepFailed extends Error {
   constructor(
@@ -129,7 +73,7 @@ export class StepFailed extends Error {
 const after = (a: SwapStep, b: SwapStep) => SWAP_STEPS.indexOf(a) > SWAP_STEPS.indexOf(b);
 
 /** One swap, started fresh or resumed from its journal. */
-export class SwapRun {
+export class SwapRun implements SwapRunState {
   readonly progress: SwapProgress;
   readonly notes: string[] = [];
   private readonly t: SwapTimeouts;
@@ -242,16 +186,13 @@ export class SwapRun {
     return waitFor(
       `status checks of ${spotId}`,
       async () => {
-        for await (const page of paginateDescribeInstanceStatus({ client: this.deps.ec2 }, { InstanceIds: [spotId], IncludeAllInstances: true })) {
-          const s = page.InstanceStatuses?.find((x) => x.InstanceId === spotId);
-          if (!s) continue;
-          const name = s.InstanceState?.Name;
-          if (name === "shutting-down" || name === "terminated" || name === "stopping" || name === "stopped") return { failed: `instance is ${name}` };
-          const seen = `${name}, instance ${s.InstanceStatus?.Status}, system ${s.SystemStatus?.Status}`;
-          if (name === "running" && s.InstanceStatus?.Status === "ok" && s.SystemStatus?.Status === "ok") return { done: true, value: undefined };
-          return { done: false, seen };
-        }
-        return { done: false, seen: "not yet visible" };
+        const s = await describeInstanceStatus(this.deps.ec2, spotId);
+        if (!s) return { done: false, seen: "not yet visible" };
+        const name = s.state;
+        if (name === "shutting-down" || name === "terminated" || name === "stopping" || name === "stopped") return { failed: `instance is ${name}` };
+        const seen = `${name}, instance ${s.instance}, system ${s.system}`;
+        if (name === "running" && s.instance === "ok" && s.system === "ok") return { done: true, value: undefined };
+        return { done: false, seen };
       },
       { clock: this.deps.clock, timeoutMs: this.t.statusChecksMs, intervalMs: this.t.pollMs },
     );
@@ -262,17 +203,13 @@ export class SwapRun {
     return waitFor(
       `${spotId} InService${plan.targetGroupArns.length ? " and healthy in its target groups" : ""}`,
       async () => {
-        let member: { LifecycleState?: string; HealthStatus?: string } | undefined;
-        for await (const page of paginateDescribeAutoScalingInstances({ client: deps.autoscaling }, { InstanceIds: [spotId] })) {
-          member ??= page.AutoScalingInstances?.find((i) => i.InstanceId === spotId && i.AutoScalingGroupName === this.group);
-        }
+        const member = await describeMembership(deps.autoscaling, spotId, this.group);
         if (!member) return { failed: "the instance is no longer in the group" };
-        if (/^Terminat/.test(member.LifecycleState ?? "")) return { failed: `the group is terminating it (${member.LifecycleState})` };
-        if (member.LifecycleState !== "InService" || member.HealthStatus?.toUpperCase() !== "HEALTHY") return { done: false, seen: `${member.LifecycleState}/${member.HealthStatus}` };
+        if (/^Terminat/.test(member.lifecycleState ?? "")) return { failed: `the group is terminating it (${member.lifecycleState})` };
+        if (member.lifecycleState !== "InService" || member.health?.toUpperCase() !== "HEALTHY") return { done: false, seen: `${member.lifecycleState}/${member.health}` };
         for (const arn of plan.targetGroupArns) {
-          const th = await deps.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: spotId }] }));
-          const target = th.TargetHealthDescriptions?.find((d) => d.Target?.Id === spotId);
-          if (target?.TargetHealth?.State !== "healthy") return { done: false, seen: `target group ${arn.split("/").slice(-2, -1)[0] ?? arn}: ${target?.TargetHealth?.State ?? "not registered"}` };
+          const state = await describeTargetHealth(deps.elbv2, arn, spotId);
+          if (state !== "healthy") return { done: false, seen: `target group ${arn.split("/").slice(-2, -1)[0] ?? arn}: ${state ?? "not registered"}` };
         }
         return { done: true, value: undefined };
       },

@@ -13,7 +13,10 @@
  * The item has no TTL: a journal must outlive any outage until a run has settled it.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { isConditionalCheckFailed } from "../shared/lease";
+import { isConditionalCheckFailed } from "./lease";
+
+/** The IAM actions of the calls below, on the table that holds the journals (and the leases that guard them). */
+export const JOURNAL_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"] as const;
 
 export interface JournalEntry<T> {
   fence: number;

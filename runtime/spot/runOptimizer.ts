@@ -1,87 +1,25 @@
 /**
- * The scheduled ASG optimizer (SPEC S5): for each Auto Scaling group opted in with the tag
+ * The ASG optimizer's scheduled run: for each Auto Scaling group opted in with the tag
  * `costguard:spot-optimize=true`, replace one on-demand instance per run with spot, as long
  * as the group keeps its minimum of on-demand instances (tag `costguard:min-on-demand`, a
  * count such as "2" or a percentage of desired capacity such as "50%"; default from config).
  *
- * `decideSwap` is pure over plain facts about the group; `optimizeGroups` gathers the facts,
- * chooses compatible healthy types and runs the swap (asgSwap.ts).
+ * `optimizeGroups` reads the opted-in groups (inventory.ts), settles what an earlier run left in
+ * a group's journal, decides the swap and its types (decide.ts) and runs it (actions.ts), one
+ * group at a time under the group's lease.
  */
 import { randomUUID } from "node:crypto";
-import { paginateDescribeAutoScalingGroups, type AutoScalingGroup } from "@aws-sdk/client-auto-scaling";
-import { paginateDescribeInstances, type Tag } from "@aws-sdk/client-ec2";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { TAGS, isProtected, type GuardEventInput } from "../contract";
+import { TAGS, type GuardEventInput } from "../contract";
 import type { PriceBook } from "../pricing/types";
+import { JournalStore } from "../shared/journal";
 import { Lease } from "../shared/lease";
+import type { MetricSink } from "../shared/observability";
+import { resumeSwap, swapOnDemandForSpot } from "./actions";
 import type { ProbeCoordinator, SpotHealth } from "./advice";
-import { resumeSwap, swapOnDemandForSpot, DEFAULT_SWAP_TIMEOUTS, type SwapDeps, type SwapPlan, type SwapProgress, type SwapResult } from "./asgSwap";
-import { JournalStore } from "./journal";
-import { rankCompatibleTypes, selectHealthyTypes } from "./compatible";
-import type { MetricSink } from "./metrics";
-
-export interface MemberFacts {
-  id: string;
-  lifecycleState: string;
-  health: string;
-  protectedFromScaleIn: boolean;
-  availabilityZone: string;
-  instanceType?: string;
-  lifecycle?: "spot" | "on-demand";
-  subnetId?: string;
-  launchTime?: number;
-  tags: Record<string, string>;
-}
-
-export interface GroupFacts {
-  name: string;
-  minSize: number;
-  maxSize: number;
-  desiredCapacity: number;
-  launchTemplate?: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string };
-  usesMixedInstancesPolicy: boolean;
-  suspendedProcesses: string[];
-  targetGroupArns: string[];
-  tags: Record<string, string>;
-  /** Tags the group propagates to its instances (copied onto the spot instance). */
-  propagatedTags: Tag[];
-  members: MemberFacts[];
-}
-
-export type SwapDecision =
-  | { action: "swap"; instance: MemberFacts; minOnDemand: number; onDemand: number }
-  | { action: "skip"; reason: string };
-
-/** `costguard:min-on-demand`: "2" → 2; "50%" → half of desired, rounded up. */
-export function parseMinOnDemand(value: string | undefined, desired: number, fallback: number): { min: number } | { error: string } {
-  if (value === undefined || value.trim() === "") return { min: fallback };
-  const m = /^\s*(\d+)\s*(%?)\s*$/.exec(value);
-  if (!m) return { error: `tag ${TAGS.minOnDemand} must be a count such as "2" or a percentage such as "50%" (got "${value}")` };
-  const n = Number(m[1]);
-  if (m[2] === "%") return n > 100 ? { error: `tag ${TAGS.minOnDemand} must be at most 100% (got "${value}")` } : { min: Math.ceil((desired * n) / 100) };
-  return { min: n };
-}
-
-export function decideSwap(group: GroupFacts, minOnDemandDefault: number): SwapDecision {
-  if (isProtected(group.tags)) return { action: "skip", reason: `is tagged ${TAGS.protect}=true` };
-  if (group.usesMixedInstancesPolicy) return { action: "skip", reason: "uses a MixedInstancesPolicy: its instances distribution already decides spot vs on-demand" };
-  if (!group.launchTemplate) return { action: "skip", reason: "has no launch template (launch configurations cannot launch a matching spot instance)" };
-  const inService = group.members.filter((m) => m.lifecycleState === "InService" && m.health.toUpperCase() === "HEALTHY");
-  if (inService.length !== group.members.length || inService.length !== group.desiredCapacity) {
-    return { action: "skip", reason: `is changing (${inService.length} healthy InService of ${group.members.length} members, desired ${group.desiredCapacity}): try next run` };
-  }
-  const min = parseMinOnDemand(group.tags[TAGS.minOnDemand], group.desiredCapacity, minOnDemandDefault);
-  if ("error" in min) return { action: "skip", reason: min.error };
-  const onDemand = inService.filter((m) => m.lifecycle === "on-demand");
-  if (onDemand.length <= min.min) return { action: "skip", reason: `keeps its ${onDemand.length} on-demand instance${onDemand.length === 1 ? "" : "s"} (minimum ${min.min})` };
-  const candidates = onDemand.filter((m) => !m.protectedFromScaleIn && !isProtected(m.tags) && m.subnetId && m.instanceType);
-  if (!candidates.length) return { action: "skip", reason: "every on-demand instance above the minimum is protected" };
-  // From the AZ with the most on-demand instances (keeps the spread), the oldest first.
-  const perAz = new Map<string, number>();
-  for (const m of onDemand) perAz.set(m.availabilityZone, (perAz.get(m.availabilityZone) ?? 0) + 1);
-  candidates.sort((a, b) => (perAz.get(b.availabilityZone) ?? 0) - (perAz.get(a.availabilityZone) ?? 0) || (a.launchTime ?? 0) - (b.launchTime ?? 0) || a.id.localeCompare(b.id));
-  return { action: "swap", instance: candidates[0]!, minOnDemand: min.min, onDemand: onDemand.length };
-}
+import { decideSwap, rankCompatibleTypes, selectHealthyTypes } from "./decide";
+import { loadOptedInGroups } from "./inventory";
+import { DEFAULT_SWAP_TIMEOUTS, type GroupFacts, type SwapDeps, type SwapPlan, type SwapProgress, type SwapResult } from "./model";
 
 export interface OptimizerDeps extends SwapDeps {
   /** Instance specs and prices for choosing compatible types; without it only the same type is used. */
@@ -111,55 +49,6 @@ export type GroupOutcome =
  * live holder is never overtaken, and a dead one blocks the group until the next scheduled run.
  */
 export const GROUP_LEASE_MS = 16 * 60_000;
-
-export async function loadOptedInGroups(deps: Pick<OptimizerDeps, "autoscaling" | "ec2">): Promise<GroupFacts[]> {
-  const groups: AutoScalingGroup[] = [];
-  for await (const page of paginateDescribeAutoScalingGroups({ client: deps.autoscaling }, { Filters: [{ Name: `tag:${TAGS.spotOptimize}`, Values: ["true"] }] })) {
-    groups.push(...(page.AutoScalingGroups ?? []));
-  }
-  const ids = groups.flatMap((g) => (g.Instances ?? []).map((i) => i.InstanceId!).filter(Boolean));
-  const ec2Facts = new Map<string, { type?: string; lifecycle: "spot" | "on-demand"; subnetId?: string; launchTime?: number; tags: Record<string, string> }>();
-  for (let i = 0; i < ids.length; i += 200) {
-    for await (const page of paginateDescribeInstances({ client: deps.ec2 }, { InstanceIds: ids.slice(i, i + 200) })) {
-      for (const inst of page.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
-        ec2Facts.set(inst.InstanceId!, {
-          type: inst.InstanceType,
-          lifecycle: inst.InstanceLifecycle === "spot" ? "spot" : "on-demand",
-          subnetId: inst.SubnetId,
-          launchTime: inst.LaunchTime ? new Date(inst.LaunchTime).getTime() : undefined,
-          tags: Object.fromEntries((inst.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
-        });
-      }
-    }
-  }
-  return groups.map((g) => ({
-    name: g.AutoScalingGroupName!,
-    minSize: g.MinSize ?? 0,
-    maxSize: g.MaxSize ?? 0,
-    desiredCapacity: g.DesiredCapacity ?? 0,
-    launchTemplate: g.LaunchTemplate,
-    usesMixedInstancesPolicy: g.MixedInstancesPolicy !== undefined,
-    suspendedProcesses: (g.SuspendedProcesses ?? []).map((p) => p.ProcessName!).filter(Boolean),
-    targetGroupArns: g.TargetGroupARNs ?? [],
-    tags: Object.fromEntries((g.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
-    propagatedTags: (g.Tags ?? []).filter((t) => t.PropagateAtLaunch && t.Key && !t.Key.startsWith("aws:")).map((t) => ({ Key: t.Key, Value: t.Value ?? "" })),
-    members: (g.Instances ?? []).map((i) => {
-      const f = ec2Facts.get(i.InstanceId!);
-      return {
-        id: i.InstanceId!,
-        lifecycleState: i.LifecycleState ?? "unknown",
-        health: i.HealthStatus ?? "unknown",
-        protectedFromScaleIn: i.ProtectedFromScaleIn ?? false,
-        availabilityZone: i.AvailabilityZone ?? "",
-        instanceType: f?.type ?? i.InstanceType,
-        lifecycle: f?.lifecycle,
-        subnetId: f?.subnetId,
-        launchTime: f?.launchTime,
-        tags: f?.tags ?? {},
-      };
-    }),
-  }));
-}
 
 /** Time one swap may take at most (both bounded waits plus the API calls around them). */
 export function swapBudgetMs(deps: Pick<SwapDeps, "timeouts">): number {

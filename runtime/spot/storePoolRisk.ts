@@ -1,5 +1,5 @@
 /**
- * Pool risk ("herd immunity", SPEC S5): a pool is region + AZ + instance type. An
+ * Pool risk ("herd immunity"): a pool is region + AZ + instance type. An
  * interruption of an instance in a poisoning environment (default: prod) poisons its pool
  * for 15 days, so no one launches spot there meanwhile; lab and dev interruptions do not.
  * Expiry is checked on every read (DynamoDB's TTL deletes items only eventually, up to days
@@ -11,6 +11,10 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed } from "../shared/lease";
 import { DAY_MS } from "./settings";
+
+/** The IAM actions of the calls below, on the pool-risk table: readers (the advice) only get. */
+export const POOL_RISK_STORE_ACTIONS = ["dynamodb:GetItem", "dynamodb:UpdateItem"] as const;
+export const POOL_RISK_READ_ACTION = "dynamodb:GetItem";
 
 export interface PoolRef {
   region: string;
