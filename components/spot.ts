@@ -18,6 +18,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
+import { DRAIN_INVOKE_ACTION } from "../runtime/nodeOptimizer/remoteDrainer";
 import { JOURNAL_ACTIONS } from "../runtime/shared/journal";
 import { GROUP_CHANGING_ACTIONS, LAUNCH_ACTIONS, TERMINATE_ACTION } from "../runtime/spot/actions";
 import { INSTANCE_LOOKUP_ACTION, INVENTORY_ACTIONS } from "../runtime/spot/inventory";
@@ -122,7 +123,7 @@ export class SpotResilience extends pulumi.ComponentResource {
           // Interruptions are atomic appends (UpdateItem); state transitions are conditional UpdateItems.
           { Sid: "RecordInterruptions", Effect: "Allow", Action: [...new Set([...BREAKER_STORE_ACTIONS, ...POOL_RISK_STORE_ACTIONS])], Resource: tables },
           ...args.publishStatements,
-          ...(drainer ? [{ Sid: "HandNodesToTheDrainer", Effect: "Allow" as const, Action: "lambda:InvokeFunction", Resource: drainer.arn }] : []),
+          ...(drainer ? [{ Sid: "HandNodesToTheDrainer", Effect: "Allow" as const, Action: DRAIN_INVOKE_ACTION, Resource: drainer.arn }] : []),
         ],
         // Waiting for a drain needs the drain's deadline plus a cold start of the drainer.
         ...(drainer ? { timeoutSeconds: Math.min(drainer.deadline + 40, 900), environment: { ...common.environment, [ENV.nodeOptimizerFunction]: drainer.name } } : {}),

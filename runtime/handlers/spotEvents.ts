@@ -3,7 +3,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { ENV } from "../contract";
-import { InvokedNodeDrainer } from "../k8s/remoteDrainer";
+import { InvokedNodeDrainer } from "../nodeOptimizer/remoteDrainer";
 import { publishEvent } from "../shared/events";
 import { createLogger, createMetrics, emfSink } from "../shared/observability";
 import { spotSettingsFromEnv } from "../spot/settings";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
 import { describe, it } from "node:test";
-import { EksTokenSource, eksBearerToken, urlOfEksToken } from "../../runtime/k8s/eksToken";
+import { EksTokenSource, eksBearerToken, urlOfEksToken } from "../../runtime/nodeOptimizer/eksToken";
 
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "session/token+x" };
 const now = new Date("2026-03-04T05:06:07Z");

@@ -7,8 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { SdkAsgGateway } from "../../runtime/k8s/asgGateway";
-import { Rebalancer, type CapacityAdvisor } from "../../runtime/k8s/rebalance";
+import { SdkAsgGateway } from "../../runtime/nodeOptimizer/asgGateway";
+import { Rebalancer } from "../../runtime/nodeOptimizer/runRebalance";
+import { type CapacityAdvisor } from "../../runtime/nodeOptimizer/model";
 import { memoryLog } from "../../runtime/shared/observability";
 import { SpotAdvisor } from "../../runtime/spot/advice";
 import { effectiveState } from "../../runtime/spot/breaker";

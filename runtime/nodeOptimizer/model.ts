@@ -1,10 +1,14 @@
 /**
- * The shapes the rebalance's modules share: the advice it asks, the journal's progress record,
- * the result, and the step a failure happened at.
+ * The shapes the node optimizer's modules share: the advice the rebalance asks, the journal's
+ * progress record, the result, the step a failure happened at, and what the rebalance's steps
+ * (actions.ts) and their undoing (actionsUndo.ts) need of the run they belong to.
  */
-import type { Log } from "../shared/observability";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Clock, DrainOutcome } from "./drain";
+import type { Log } from "../shared/observability";
+import type { Clock, DrainOutcome } from "./actionsDrain";
+import type { AsgGateway } from "./asgGateway";
+import type { Capacity } from "./decide";
+import type { KubeNodes } from "./kubeApi";
 
 export const AZ_REBALANCE = "AZRebalance";
 
@@ -91,3 +95,26 @@ export class StepFailed extends Error {
 
 /** How long a run holds a group: longer than any run lives (Lambda stops at 15 minutes). */
 export const NODE_GROUP_LEASE_MS = 16 * 60_000;
+
+/** What a rebalance's steps use of the rebalancer that runs them (runRebalance.ts's Rebalancer). */
+export interface RebalanceContext {
+  readonly asg: AsgGateway;
+  readonly kube: KubeNodes;
+  readonly advisor: CapacityAdvisor;
+  readonly opts: RebalancerOptions;
+  readonly clock: Clock;
+}
+
+/** What undoing a rebalance needs of the rebalance in progress (actions.ts's RebalanceRun has it). */
+export interface RebalanceRunState {
+  readonly progress: RebalanceProgress;
+  readonly notes: string[];
+  readonly result: RebalanceResult;
+  readonly asg: AsgGateway;
+  readonly kube: KubeNodes;
+  readonly log: Log | undefined;
+  /** Records a change of progress in the journal before going on. */
+  mark(change: Partial<RebalanceProgress>): Promise<void>;
+  /** The group's Ready, schedulable instances now. */
+  capacity(): Promise<Capacity | undefined>;
+}

@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { NodeDrainer, drainNode } from "../../runtime/k8s/drain";
-import { KubeRestClient } from "../../runtime/k8s/kubeRest";
+import { NodeDrainer, drainNode } from "../../runtime/nodeOptimizer/actionsDrain";
+import { KubeRestClient } from "../../runtime/nodeOptimizer/kubeRest";
 import { memoryLog } from "../../runtime/shared/observability";
 import { FakeKubeServer, type FakePod } from "./fakeKubeServer";
 

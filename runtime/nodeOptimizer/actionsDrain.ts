@@ -13,6 +13,7 @@
  * it holds one; a drain the node's end forces (the interruption) evicts them and names each.
  */
 import type { Log } from "../shared/observability";
+import { podKey, skipReason, unsafeReason } from "./decide";
 import type { KubeNodes, NodeInfo, PodInfo } from "./kubeApi";
 
 export interface DrainOutcome {
@@ -56,25 +57,6 @@ export const realClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
-
-export const podKey = (p: Pick<PodInfo, "namespace" | "name">): string => `${p.namespace}/${p.name}`;
-
-/** Why a pod is left alone, or undefined when it must be evicted. */
-export function skipReason(pod: PodInfo): string | undefined {
-  if (pod.ownerKinds.includes("DaemonSet")) return "DaemonSet pod: runs on every node and ignores cordons";
-  if (pod.mirror) return "mirror pod of a static pod: not evictable through the API";
-  if (pod.phase === "Succeeded" || pod.phase === "Failed") return `finished (${pod.phase})`;
-  return undefined;
-}
-
-/** Why moving a pod would hurt (kubectl drain refuses it without a flag), or undefined when it is safe. */
-export function unsafeReason(pod: PodInfo): string | undefined {
-  if (pod.safeToEvict === false) return 'is annotated cluster-autoscaler.kubernetes.io/safe-to-evict: "false"';
-  if (pod.safeToEvict === true) return undefined;
-  if (!pod.controllerKind) return "has no controller: it will not be recreated";
-  if (pod.localStorage) return "uses emptyDir local storage: its data is lost";
-  return undefined;
-}
 
 /** Wait before retry round `round` (1-based): 1 s, 2 s, 4 s, then every 5 s (kubectl drain retries every 5 s). */
 export function backoffMs(round: number): number {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { NodeDrainer, type Clock } from "../../runtime/k8s/drain";
+import { NodeDrainer, type Clock } from "../../runtime/nodeOptimizer/actionsDrain";
 import { memoryLog } from "../../runtime/shared/observability";
 import { KUBE_CLIENTS } from "./clientNodeKube";
 import { FakeKubeServer, type FakePod } from "./fakeKubeServer";

@@ -8,7 +8,7 @@
  * tr46...) for these five calls. The typed models are kept where they matter, at compile time:
  * responses are read as the library's V1Node and V1Pod types (a type-only import, nothing of it is
  * bundled; their fields are the API's JSON names for everything read here), and
- * test/k8s/kubeClients.test.ts runs the same scenarios through this client and the real
+ * test/nodeOptimizer/kubeClients.test.ts runs the same scenarios through this client and the real
  * client-node against the same API server, asserting identical answers. node:https rather than
  * fetch: Node's fetch takes no CA bundle without the undici package.
  */
@@ -56,6 +56,16 @@ function reasonOf(status: number, text: string): string {
   }
   return text ? text.slice(0, 300) : `status ${status}`;
 }
+
+/**
+ * The Kubernetes RBAC rules of the calls below (nodes list/get/patch, pods list, pod evictions),
+ * granted to the function's Kubernetes group by the component's ClusterRole, and nothing else.
+ */
+export const KUBERNETES_RULES = [
+  { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "patch"] },
+  { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+  { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
+];
 
 export class KubeRestClient implements KubeNodes {
   private readonly base: URL;

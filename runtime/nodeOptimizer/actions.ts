@@ -1,23 +1,25 @@
 /**
- * One rebalance of one group, started fresh or resumed from its journal: the forward steps,
- * each written to the journal before it is taken. Undoing is in rebalanceUndo.ts.
+ * The node optimizer's actions, the rebalance of one group, started fresh or resumed from its
+ * journal: the forward steps, each written to the journal before it is taken. Undoing is in
+ * actionsUndo.ts, the drain in actionsDrain.ts; the calls themselves go through asgGateway.ts
+ * and kubeApi.ts.
  */
-import type { Log } from "../shared/observability";
 import { JournalFenceLost } from "../shared/journal";
+import type { Log } from "../shared/observability";
+import { drainNode } from "./actionsDrain";
+import { restoreGroup, rollBack, settleKeepingNew } from "./actionsUndo";
 import type { AsgGateway } from "./asgGateway";
-import { drainNode } from "./drain";
+import { canRemoveNode, type Capacity } from "./decide";
 import type { KubeNodes } from "./kubeApi";
-import type { Rebalancer } from "./rebalance";
-import { AZ_REBALANCE, StepFailed, after, type CapacityAdvisor, type RebalanceProgress, type RebalanceResult, type RebalanceStep } from "./rebalanceTypes";
-import { canRemoveNode, restoreGroup, rollBack, settleKeepingNew, type Capacity } from "./rebalanceUndo";
+import { AZ_REBALANCE, StepFailed, after, type CapacityAdvisor, type RebalanceContext, type RebalanceProgress, type RebalanceResult, type RebalanceRunState, type RebalanceStep } from "./model";
 
 /** One rebalance of one group, fresh or resumed from its journal. */
-export class RebalanceRun {
+export class RebalanceRun implements RebalanceRunState {
   readonly notes: string[] = [];
   readonly result: RebalanceResult;
 
   constructor(
-    readonly rebalancer: Rebalancer,
+    readonly rebalancer: RebalanceContext,
     readonly progress: RebalanceProgress,
     private readonly record: (p: RebalanceProgress) => Promise<void>,
   ) {
@@ -180,4 +182,26 @@ export class RebalanceRun {
     await restoreGroup(this, "kept");
     return { ...this.result, outcome: "replaced", reason, newInstanceId: this.progress.newInstanceId };
   }
+}
+
+/**
+ * Finishes or undoes a rebalance an earlier run started, from its journal and the group as it
+ * is now: a new spot node already Ready is kept and the replacement finished; anything else is
+ * rolled back (uncordon first).
+ */
+export async function resumeRebalance(run: RebalanceRun): Promise<RebalanceResult> {
+  const p = run.progress;
+  run.result.resumed = true;
+  if (p.undoing) return rollBack(run, new StepFailed(p.step, "the run that was rolling this rebalance back stopped: rolling back again"));
+  if (p.keepingNew) return settleKeepingNew(run);
+  const now = await run.capacity();
+  if (!now) return rollBack(run, new StepFailed(p.step, `group ${p.group} not found`));
+  const known = new Set(p.knownInstanceIds);
+  const fresh = now.group.instances.find((i) => i.instanceId === p.newInstanceId) ?? now.group.instances.find((i) => !known.has(i.instanceId));
+  if (fresh && fresh.instanceId !== p.newInstanceId) await run.mark({ newInstanceId: fresh.instanceId });
+  run.result.newInstanceId = p.newInstanceId;
+  const ready = fresh && fresh.spot && fresh.lifecycleState === "InService" && now.nodes.get(fresh.instanceId)?.ready;
+  if (p.step === "terminate-old" || p.step === "restore") return run.forward("terminate-old");
+  if (ready) return run.forward(after(p.step, "advise") || p.probe ? "cordon" : "advise");
+  return rollBack(run, new StepFailed(p.step, "the run that started this rebalance stopped before the new node was Ready"));
 }

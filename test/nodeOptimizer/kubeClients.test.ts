@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
-import type { KubeNodes } from "../../runtime/k8s/kubeApi";
-import { KubeRestClient, type ClusterAccess } from "../../runtime/k8s/kubeRest";
+import type { KubeNodes } from "../../runtime/nodeOptimizer/kubeApi";
+import { KubeRestClient, type ClusterAccess } from "../../runtime/nodeOptimizer/kubeRest";
 import { KUBE_CLIENTS } from "./clientNodeKube";
 import { FakeKubeServer, type FakeNode, type FakePod } from "./fakeKubeServer";
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { emptyOutcome } from "../../runtime/k8s/drain";
-import { InvokedNodeDrainer } from "../../runtime/k8s/remoteDrainer";
+import { emptyOutcome } from "../../runtime/nodeOptimizer/actionsDrain";
+import { InvokedNodeDrainer } from "../../runtime/nodeOptimizer/remoteDrainer";
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 

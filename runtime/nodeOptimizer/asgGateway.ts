@@ -1,8 +1,7 @@
 /**
- * The Auto Scaling and EC2 calls of the rebalance, over AWS SDK v3 (clients injected), with
- * plain records out. Only these calls are made, matching the component's IAM statements:
- * autoscaling Describe/Update/Suspend/Resume/TerminateInstanceInAutoScalingGroup on the
- * configured groups, and ec2:DescribeInstances.
+ * The Auto Scaling and EC2 calls of the node optimizer (the rebalance's inventory of a group and
+ * its changes to it), over AWS SDK v3 (clients injected), with plain records out, behind the
+ * `AsgGateway` interface the rebalance depends on (tests fake it).
  */
 import {
   ResumeProcessesCommand,
@@ -15,6 +14,15 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import { paginateDescribeInstances, type EC2Client } from "@aws-sdk/client-ec2";
 import { TAGS, isProtected } from "../contract";
+
+/** The IAM actions of the reads below; Describe calls support no resource-level permissions (granted on "*"). */
+export const DESCRIBE_ACTIONS = ["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"] as const;
+
+/**
+ * The IAM actions of the changes below. The component allows them only on the configured groups,
+ * and only those tagged as the cluster's, and denies them on anything protected.
+ */
+export const REBALANCE_ACTIONS = ["autoscaling:UpdateAutoScalingGroup", "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses", "autoscaling:TerminateInstanceInAutoScalingGroup"] as const;
 
 export interface GroupInstance {
   instanceId: string;

@@ -9,9 +9,9 @@
  */
 import type * as https from "node:https";
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type User } from "@kubernetes/client-node";
-import type { TokenSource } from "../../runtime/k8s/eksToken";
-import { toNodeInfo, toPodInfo, type EvictionResult, type KubeNodes, type NodeInfo, type PodInfo } from "../../runtime/k8s/kubeApi";
-import { KubeRestClient, type ClusterAccess } from "../../runtime/k8s/kubeRest";
+import type { TokenSource } from "../../runtime/nodeOptimizer/eksToken";
+import { toNodeInfo, toPodInfo, type EvictionResult, type KubeNodes, type NodeInfo, type PodInfo } from "../../runtime/nodeOptimizer/kubeApi";
+import { KubeRestClient, type ClusterAccess } from "../../runtime/nodeOptimizer/kubeRest";
 
 /** client-node accepts custom authenticators but does not export their interface. */
 type Authenticator = Parameters<KubeConfig["addAuthenticator"]>[0];

@@ -1,38 +1,18 @@
 /**
- * Undoing a rebalance, against the group and the cluster as they are now. Capacity first: the
- * old node takes pods again before anything goes; the new instance goes (with a decrement)
- * only when N Ready, schedulable nodes of the group remain without it. When the group itself
+ * The node optimizer's undo actions: a rebalance undone against the group and the cluster as
+ * they are now. Capacity first: the old node takes pods again before anything goes; the new
+ * instance goes (with a decrement) only when N Ready, schedulable nodes of the group remain
+ * without it. When the group itself
  * removed or replaced an instance meanwhile, the new node is what holds N: it stays, and only
  * capacity the group added that is not needed goes. The group's settings end as the owner had
  * them: MaxSize back when this run raised it and nobody changed it since, the on-demand base
  * back (or, when the new spot node stays, at most the on-demand instances left), AZRebalance
  * resumed only when this run suspended it.
  */
-import type { GroupView } from "./asgGateway";
-import type { NodeInfo } from "./kubeApi";
-import type { RebalanceRun } from "./rebalanceRun";
-import { AZ_REBALANCE, type RebalanceResult, type StepFailed } from "./rebalanceTypes";
+import { canRemoveNode, servingIds } from "./decide";
+import { AZ_REBALANCE, type RebalanceResult, type RebalanceRunState, type StepFailed } from "./model";
 
-export interface Capacity {
-  group: GroupView;
-  /** Nodes by instance id. */
-  nodes: Map<string, NodeInfo>;
-}
-
-/** Instances of the group that serve: InService, with a Ready, schedulable node. */
-export function servingIds(c: Capacity): string[] {
-  return c.group.instances.filter((i) => i.lifecycleState === "InService" && c.nodes.get(i.instanceId)?.ready && !c.nodes.get(i.instanceId)?.unschedulable).map((i) => i.instanceId);
-}
-
-/** Whether terminating `id` with a decrement leaves ≥ `floor` serving instances and desired ≥ `floor`. */
-export function canRemoveNode(c: Capacity, id: string, floor: number): { ok: true } | { ok: false; why: string } {
-  const others = servingIds(c).filter((x) => x !== id).length;
-  if (others < floor) return { ok: false, why: `only ${others} other node${others === 1 ? " is" : "s are"} Ready and schedulable (N = ${floor})` };
-  if (c.group.desired - 1 < floor) return { ok: false, why: `the group's desired capacity is ${c.group.desired}: one less would be below N = ${floor}` };
-  return { ok: true };
-}
-
-async function attempt(run: RebalanceRun, what: string, action: () => Promise<unknown>): Promise<boolean> {
+async function attempt(run: RebalanceRunState, what: string, action: () => Promise<unknown>): Promise<boolean> {
   try {
     await action();
     return true;
@@ -44,14 +24,14 @@ async function attempt(run: RebalanceRun, what: string, action: () => Promise<un
 }
 
 /** The old node takes pods again (unless it is gone). */
-async function uncordonOld(run: RebalanceRun): Promise<void> {
+async function uncordonOld(run: RebalanceRunState): Promise<void> {
   const p = run.progress;
   if (!p.cordoned) return;
   const node = await run.kube.getNode(p.oldNodeName).catch(() => undefined);
   if (node) await attempt(run, "uncordon old node", () => run.kube.setUnschedulable(p.oldNodeName, false));
 }
 
-export async function rollBack(run: RebalanceRun, failure: StepFailed): Promise<RebalanceResult> {
+export async function rollBack(run: RebalanceRunState, failure: StepFailed): Promise<RebalanceResult> {
   const p = run.progress;
   await run.mark({ undoing: true });
   await uncordonOld(run);
@@ -77,7 +57,7 @@ export async function rollBack(run: RebalanceRun, failure: StepFailed): Promise<
 }
 
 /** The group changed under the rebalance: the new node stays, capacity the group added beyond N goes, settings restored. */
-export async function settleKeepingNew(run: RebalanceRun): Promise<RebalanceResult> {
+export async function settleKeepingNew(run: RebalanceRunState): Promise<RebalanceResult> {
   const p = run.progress;
   await run.mark({ keepingNew: true });
   if (run.progress.cordoned) {
@@ -105,7 +85,7 @@ export async function settleKeepingNew(run: RebalanceRun): Promise<RebalanceResu
 }
 
 /** MaxSize, on-demand base and AZRebalance as the owner had them. */
-export async function restoreGroup(run: RebalanceRun, newNode: "kept" | "undone"): Promise<void> {
+export async function restoreGroup(run: RebalanceRunState, newNode: "kept" | "undone"): Promise<void> {
   const p = run.progress;
   const group = await run.asg.describe(p.group).catch(() => undefined);
   if (group && p.scaledOut) {

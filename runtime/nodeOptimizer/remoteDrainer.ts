@@ -6,8 +6,11 @@
  * the function name reaches it as ENV.nodeOptimizerFunction.
  */
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import type { DrainOutcome } from "./drain";
-import type { NodeOptimizerEvent } from "./settings";
+import type { DrainOutcome } from "./actionsDrain";
+import type { NodeOptimizerEvent } from "./run";
+
+/** The IAM action of the call below, on the node optimizer function. */
+export const DRAIN_INVOKE_ACTION = "lambda:InvokeFunction";
 
 export class InvokedNodeDrainer {
   constructor(

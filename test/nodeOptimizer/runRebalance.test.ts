@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SdkAsgGateway, parseMinOnDemand, type GroupView } from "../../runtime/k8s/asgGateway";
-import { Rebalancer, planReplacement, type CapacityAdvisor } from "../../runtime/k8s/rebalance";
+import { SdkAsgGateway, parseMinOnDemand, type GroupView } from "../../runtime/nodeOptimizer/asgGateway";
+import { Rebalancer } from "../../runtime/nodeOptimizer/runRebalance";
+import { planReplacement } from "../../runtime/nodeOptimizer/decide";
+import { type CapacityAdvisor } from "../../runtime/nodeOptimizer/model";
 import { memoryLog } from "../../runtime/shared/observability";
 import { FakeFleet, GROUP, type Fault } from "./fakeFleet";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseGuardConfig } from "../../components/config";
-import { NodeOptimizerEvent } from "../../runtime/k8s/settings";
+import { NodeOptimizerEvent } from "../../runtime/nodeOptimizer/run";
 
 const parse = (nodeOptimizer: object) => parseGuardConfig({ nodeOptimizer: JSON.stringify(nodeOptimizer) }, "dev");
 

@@ -21,8 +21,8 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
-import type { Clock } from "../../runtime/k8s/drain";
-import type { EvictionResult, KubeNodes, NodeInfo, PodInfo } from "../../runtime/k8s/kubeApi";
+import type { Clock } from "../../runtime/nodeOptimizer/actionsDrain";
+import type { EvictionResult, KubeNodes, NodeInfo, PodInfo } from "../../runtime/nodeOptimizer/kubeApi";
 
 export type Fault = "scale-out" | "no-launch" | "never-ready" | "launch-on-demand" | "cordon" | "drain" | "terminate-old";
 

@@ -1,5 +1,5 @@
 /**
- * Scheduled rebalance: replace one on-demand node of a group by a spot node without the
+ * The node optimizer's scheduled run, the rebalance: replace one on-demand node of a group by a spot node without the
  * group's Ready, schedulable node count ever dropping below where it started (N).
  *
  *   scale out (desired +1, on-demand base −1 so the new instance is spot; MaxSize +1 if needed)
@@ -13,57 +13,21 @@
  *
  * With a store, each group is taken under a lease and every step is written to a journal
  * before it is taken, with the values found before the rebalance, so a run that dies anywhere
- * is finished or undone by the next (`resume`). Undoing (rebalanceUndo.ts) looks at the group
- * as it is now: it uncordons first, and removes the new instance only when N Ready nodes
- * remain without it.
+ * is finished or undone by the next (actions.ts's `resumeRebalance`). Undoing (actionsUndo.ts)
+ * looks at the group as it is now: it uncordons first, and removes the new instance only when N
+ * Ready nodes remain without it. Which node is replaced is decide.ts's `planReplacement`.
  */
 import { randomUUID } from "node:crypto";
-import { Lease } from "../shared/lease";
 import { JournalStore } from "../shared/journal";
+import { Lease } from "../shared/lease";
+import { RebalanceRun, resumeRebalance } from "./actions";
+import { realClock, type Clock } from "./actionsDrain";
 import type { AsgGateway, GroupInstance, GroupView } from "./asgGateway";
-import { realClock, unsafeReason, podKey, type Clock } from "./drain";
-import type { KubeNodes, NodeInfo } from "./kubeApi";
-import { RebalanceRun } from "./rebalanceRun";
-import { NODE_GROUP_LEASE_MS, StepFailed, after, type CapacityAdvisor, type RebalanceProgress, type RebalanceResult, type RebalancerOptions } from "./rebalanceTypes";
-import { rollBack, settleKeepingNew } from "./rebalanceUndo";
+import { planReplacement, podKey, unsafeReason } from "./decide";
+import type { KubeNodes } from "./kubeApi";
+import { NODE_GROUP_LEASE_MS, type CapacityAdvisor, type RebalanceContext, type RebalanceProgress, type RebalanceResult, type RebalancerOptions } from "./model";
 
-export * from "./rebalanceTypes";
-export { RebalanceRun } from "./rebalanceRun";
-
-export type ReplacementPlan =
-  | { kind: "skip"; reason: string }
-  | { kind: "replace"; old: GroupInstance; oldNode: NodeInfo; onDemandBaseCapacity: number; max: number; candidates: { old: GroupInstance; oldNode: NodeInfo }[] };
-
-/** Pure: which on-demand instances may be replaced (in order), and the group settings that make the +1 spot. */
-export function planReplacement(group: GroupView, nodes: NodeInfo[]): ReplacementPlan {
-  if (group.protected) return { kind: "skip", reason: "the group is tagged costguard:protect=true" };
-  if (group.onDemandBaseCapacity === undefined) return { kind: "skip", reason: "the group has no MixedInstancesPolicy, so it cannot launch spot capacity" };
-  if (group.onDemandPercentageAboveBase !== 0)
-    return { kind: "skip", reason: `OnDemandPercentageAboveBaseCapacity is ${group.onDemandPercentageAboveBase}: set it to 0 so capacity above the base is spot` };
-  const inService = group.instances.filter((i) => i.lifecycleState === "InService");
-  if (inService.length !== group.desired || group.instances.length !== group.desired)
-    return { kind: "skip", reason: `the group is changing (${inService.length} InService of ${group.desired} desired)` };
-  const byInstance = new Map(nodes.filter((n) => n.instanceId).map((n) => [n.instanceId!, n]));
-  const notReady = inService.filter((i) => !byInstance.get(i.instanceId)?.ready);
-  if (notReady.length) return { kind: "skip", reason: `not every node of the group is Ready (${notReady.map((i) => i.instanceId).join(", ")})` };
-  const onDemand = inService.filter((i) => !i.spot);
-  if (onDemand.length <= group.minOnDemand) return { kind: "skip", reason: `the group keeps at least ${group.minOnDemand} on-demand instance(s) and has ${onDemand.length}` };
-  const candidates = onDemand
-    .filter((i) => !i.protected && !byInstance.get(i.instanceId)!.unschedulable)
-    .sort((a, b) => a.instanceId.localeCompare(b.instanceId))
-    .map((old) => ({ old, oldNode: byInstance.get(old.instanceId)! }));
-  const first = candidates[0];
-  if (!first) return { kind: "skip", reason: "every on-demand instance is protected or cordoned" };
-  return {
-    kind: "replace",
-    ...first,
-    candidates,
-    onDemandBaseCapacity: Math.min(group.onDemandBaseCapacity, onDemand.length - 1),
-    max: Math.max(group.max, group.desired + 1),
-  };
-}
-
-export class Rebalancer {
+export class Rebalancer implements RebalanceContext {
   readonly clock: Clock;
 
   constructor(
@@ -113,7 +77,7 @@ export class Rebalancer {
     if (pending) {
       this.opts.log?.warn("an earlier run stopped mid-rebalance: finishing or undoing it", { group: name, step: pending.data.step });
       const run = new RebalanceRun(this, pending.data, record);
-      return this.settleJournal(run, await resume(run), j);
+      return this.settleJournal(run, await resumeRebalance(run), j);
     }
     const skip = (reason: string, oldInstanceId?: string): RebalanceResult => ({ group: name, outcome: "skipped", reason, oldInstanceId, rollbackErrors: [], notes: [] });
     const group = await this.asg.describe(name);
@@ -168,26 +132,4 @@ export class Rebalancer {
     if (j && result.rollbackErrors.length === 0) await j.journals.finish(run.progress.group, j.fence);
     return result;
   }
-}
-
-/**
- * Finishes or undoes a rebalance an earlier run started, from its journal and the group as it
- * is now: a new spot node already Ready is kept and the replacement finished; anything else is
- * rolled back (uncordon first).
- */
-async function resume(run: RebalanceRun): Promise<RebalanceResult> {
-  const p = run.progress;
-  run.result.resumed = true;
-  if (p.undoing) return rollBack(run, new StepFailed(p.step, "the run that was rolling this rebalance back stopped: rolling back again"));
-  if (p.keepingNew) return settleKeepingNew(run);
-  const now = await run.capacity();
-  if (!now) return rollBack(run, new StepFailed(p.step, `group ${p.group} not found`));
-  const known = new Set(p.knownInstanceIds);
-  const fresh = now.group.instances.find((i) => i.instanceId === p.newInstanceId) ?? now.group.instances.find((i) => !known.has(i.instanceId));
-  if (fresh && fresh.instanceId !== p.newInstanceId) await run.mark({ newInstanceId: fresh.instanceId });
-  run.result.newInstanceId = p.newInstanceId;
-  const ready = fresh && fresh.spot && fresh.lifecycleState === "InService" && now.nodes.get(fresh.instanceId)?.ready;
-  if (p.step === "terminate-old" || p.step === "restore") return run.forward("terminate-old");
-  if (ready) return run.forward(after(p.step, "advise") || p.probe ? "cordon" : "advise");
-  return rollBack(run, new StepFailed(p.step, "the run that started this rebalance stopped before the new node was Ready"));
 }
