@@ -1,6 +1,6 @@
 /**
  * The node optimizer's Kubernetes calls through the real @kubernetes/client-node: what the
- * function used before its own small client (runtime/k8s/kubeRest.ts) replaced it in the bundle.
+ * function used before its own small client (runtime/nodeOptimizer/kubeRest.ts) replaced it in the bundle.
  * Kept for the tests, which run the same scenarios through both clients against the same API
  * server and expect the same answers: the small client must speak the API as the library does.
  *

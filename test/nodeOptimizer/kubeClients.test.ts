@@ -1,5 +1,5 @@
 /**
- * The node optimizer's own Kubernetes client (runtime/k8s/kubeRest.ts) speaks the API as
+ * The node optimizer's own Kubernetes client (runtime/nodeOptimizer/kubeRest.ts) speaks the API as
  * @kubernetes/client-node does: every scenario runs through both against the same loopback API
  * server (paged lists, merge patches, evictions a PodDisruptionBudget refuses, missing objects,
  * a server that went away, TLS against the cluster CA) and both must give the same answers,
