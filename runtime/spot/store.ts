@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../contract";
 import * as z from "../shared/zod";
 import { SpotAdvisor } from "./advice";
-import type { SpotSettings } from "./settings";
+import { spotSettingsFromEnv, type SpotSettings } from "./settings";
 import { BreakerStore } from "./storeBreakers";
 import { PoolRiskStore } from "./storePoolRisk";
 
@@ -30,8 +30,11 @@ export interface SpotStores {
   advisor: SpotAdvisor;
 }
 
-/** The stores over the tables the environment names, with `settings` (spot/settings.ts's spotSettingsFromEnv). */
-export function spotStoresFromEnv(processEnv: Record<string, string | undefined>, settings: SpotSettings): SpotStores {
+/**
+ * The stores over the tables the environment names, with `settings` (by default the ones in the
+ * environment's COSTGUARD_SETTINGS, or the defaults: spot/settings.ts's spotSettingsFromEnv).
+ */
+export function spotStoresFromEnv(processEnv: Record<string, string | undefined> = process.env, settings: SpotSettings = spotSettingsFromEnv(processEnv)): SpotStores {
   const env = SpotEnv.parse(processEnv);
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   const breakers = new BreakerStore(doc, env[ENV.breakerTable], settings.breaker);

@@ -5,6 +5,7 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { drainerFrom } from "../../runtime/handlers/spotEvents";
 import { spotSettingsFromEnv } from "../../runtime/spot/settings";
+import { spotStoresFromEnv } from "../../runtime/spot/store";
 
 describe("spot events → node drainer", () => {
   it("does nothing when no node optimizer is deployed", () => {
@@ -62,5 +63,12 @@ describe("spot advice settings for another function", () => {
     assert.equal(settings.breaker.threshold, 7, "the node optimizer's own COSTGUARD_SETTINGS is not read as spot settings");
     assert.throws(() => spotSettingsFromEnv({ ...base, COSTGUARD_SPOT_SETTINGS: "{oops" }, "COSTGUARD_SPOT_SETTINGS"), /COSTGUARD_SPOT_SETTINGS must be JSON/);
     assert.equal(spotSettingsFromEnv(base, "COSTGUARD_SPOT_SETTINGS").breaker.threshold, 3, "unset: the defaults");
+  });
+
+  it("builds the stores over the named tables, with the settings the spot functions read when none are given", () => {
+    const env = { COSTGUARD_STACK: "dev", COSTGUARD_BREAKER_TABLE: "b", COSTGUARD_POOL_RISK_TABLE: "p", COSTGUARD_ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:1:t", AWS_REGION: "us-east-1", COSTGUARD_SETTINGS: JSON.stringify({ breaker: { threshold: 5 } }) };
+    assert.equal(spotStoresFromEnv(env).breakers.settings.threshold, 5);
+    assert.equal(spotStoresFromEnv(env, spotSettingsFromEnv({}, "COSTGUARD_SPOT_SETTINGS")).breakers.settings.threshold, 3);
+    assert.throws(() => spotStoresFromEnv({ ...env, COSTGUARD_BREAKER_TABLE: "" }), /COSTGUARD_BREAKER_TABLE/);
   });
 });
