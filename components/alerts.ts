@@ -8,7 +8,10 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { parseAlertsSettings } from "../runtime/alerts/settings";
 import { ENV } from "../runtime/contract";
+import { ENCRYPTED_TOPIC_ACTIONS, PUBLISH_ACTION } from "../runtime/shared/events";
+import { READ_SECRET_ACTION } from "../runtime/shared/secrets";
 import { GuardFunction, type FunctionDefaults, type GuardFunctionTransform, type PolicyStatement } from "./guardFunction";
 import { accountScope } from "./iam";
 import { renamedFrom, transformed, type Transform } from "./transform";
@@ -71,9 +74,9 @@ export class AlertChannel extends pulumi.ComponentResource {
   /** IAM statement letting a guard function publish its events to the topic (and use the key). */
   publishStatements(): PolicyStatement[] {
     const statements: PolicyStatement[] = [
-      { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: this.topic.arn },
+      { Sid: "PublishAlerts", Effect: "Allow", Action: PUBLISH_ACTION, Resource: this.topic.arn },
     ];
-    if (this.key) statements.push({ Sid: "EncryptAlerts", Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: this.key.arn });
+    if (this.key) statements.push({ Sid: "EncryptAlerts", Effect: "Allow", Action: [...ENCRYPTED_TOPIC_ACTIONS], Resource: this.key.arn });
     return statements;
   }
 
@@ -171,6 +174,8 @@ export class AlertChannel extends pulumi.ComponentResource {
       parameterArn = parameter.arn;
     }
 
+    // The notifier reads its settings with the same schema; checked here, at preview.
+    const settings = parseAlertsSettings({ slackWebhookParameter: this.slackWebhookParameterName }, "the Slack notifier's settings are invalid");
     const notifier = new GuardFunction(
       `${name}-slack`,
       {
@@ -178,8 +183,8 @@ export class AlertChannel extends pulumi.ComponentResource {
         handler: "notifySlack",
         description: "costguard: alert topic to Slack",
         timeoutSeconds: 60,
-        environment: { [ENV.slackWebhookParameter]: this.slackWebhookParameterName },
-        statements: [{ Sid: "ReadWebhookUrl", Effect: "Allow", Action: "ssm:GetParameter", Resource: parameterArn }],
+        environment: { [ENV.slackWebhookParameter]: settings.slackWebhookParameter },
+        statements: [{ Sid: "ReadWebhookUrl", Effect: "Allow", Action: READ_SECRET_ACTION, Resource: parameterArn }],
         transform: args.transform,
       },
       parent,

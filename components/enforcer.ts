@@ -9,11 +9,15 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
+import { ENFORCE_ACTIONS } from "../runtime/enforcer/actions";
+import { INVENTORY_ACTIONS } from "../runtime/enforcer/inventory";
+import { parseEnforcerSettings, type EnforcerMode } from "../runtime/enforcer/settings";
+import { STORE_ACTIONS } from "../runtime/enforcer/store";
 import { all, arn, carrying, neverTouchProtected, onlyTagKeys, resourceTag, type AccountScope, type Conditions, type PolicyStatement } from "./iam";
 import { TableGuard, type TableGuardArgs, type TableGuardSpec, type TableGuardTransform } from "./tableGuard";
 import { renamedFrom } from "./transform";
 
-export type EnforcerMode = "audit" | "stop" | "terminate";
+export type { EnforcerMode };
 
 /**
  * "Carries none of the authorisation tags", as IAM can check it on the instance itself:
@@ -46,20 +50,20 @@ export function unauthorizedConditions(authorizationTags: string[]): Conditions 
  */
 export function enforcerStatements(tableArn: pulumi.Input<string>, mode: EnforcerMode, scope: AccountScope, authorizationTags: string[]): PolicyStatement[] {
   const statements: PolicyStatement[] = [
-    { Sid: "ReadInstances", Effect: "Allow", Action: ["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute"], Resource: "*" },
+    { Sid: "ReadInstances", Effect: "Allow", Action: [...INVENTORY_ACTIONS], Resource: "*" },
     // UpdateItem/GetItem: the one-run-at-a-time lease.
-    { Sid: "EnforcerTable", Effect: "Allow", Action: ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tableArn },
+    { Sid: "EnforcerTable", Effect: "Allow", Action: [...STORE_ACTIONS], Resource: tableArn },
   ];
   if (mode === "audit") return statements;
   const instances = arn(scope, "ec2", "instance/*");
   const unauthorized = unauthorizedConditions(authorizationTags);
-  const destroy = mode === "stop" ? "ec2:StopInstances" : "ec2:TerminateInstances";
+  const destroy = ENFORCE_ACTIONS[mode];
   statements.push(
-    { Sid: "FlagUnauthorizedInstances", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: instances, Condition: all(onlyTagKeys(TAGS.unauthorizedSince), unauthorized) },
+    { Sid: "FlagUnauthorizedInstances", Effect: "Allow", Action: [ENFORCE_ACTIONS.tag], Resource: instances, Condition: all(onlyTagKeys(TAGS.unauthorizedSince), unauthorized) },
     // Removing the flag only ever takes a permission away.
-    { Sid: "UnflagInstances", Effect: "Allow", Action: ["ec2:DeleteTags"], Resource: instances, Condition: onlyTagKeys(TAGS.unauthorizedSince) },
+    { Sid: "UnflagInstances", Effect: "Allow", Action: [ENFORCE_ACTIONS.untag], Resource: instances, Condition: onlyTagKeys(TAGS.unauthorizedSince) },
     { Sid: mode === "stop" ? "StopFlaggedUnauthorizedInstances" : "TerminateFlaggedUnauthorizedInstances", Effect: "Allow", Action: destroy, Resource: instances, Condition: all(carrying(TAGS.unauthorizedSince), unauthorized) },
-    neverTouchProtected(["ec2:CreateTags", "ec2:DeleteTags", destroy], "NeverTouchProtectedInstances"),
+    neverTouchProtected([ENFORCE_ACTIONS.tag, ENFORCE_ACTIONS.untag, destroy], "NeverTouchProtectedInstances"),
   );
   return statements;
 }
@@ -79,16 +83,21 @@ export interface SecurityEnforcerArgs extends TableGuardArgs {
 
 export class SecurityEnforcer extends TableGuard {
   constructor(name: string, args: SecurityEnforcerArgs, opts?: pulumi.ComponentResourceOptions) {
+    // The handler reads these with the same schema: settings it would refuse stop here, at preview.
+    const settings = parseEnforcerSettings(
+      { authorizationTags: args.authorizationTags, mode: args.mode, graceHours: args.graceHours, maxActionsPerRun: args.maxActionsPerRun },
+      "costguard:enforcer cannot be used by the security enforcer",
+    );
     const spec: TableGuardSpec = {
       // Audit records expire after 400 days; flags carry no expiry.
       names: { table: "table", function: "check" },
       tableShape: { sortKey: "S" },
       tableEnv: ENV.enforcerTable,
       handler: "securityEnforcer",
-      description: `costguard: hourly enforcer for unauthorised instances (mode ${args.mode})`,
+      description: `costguard: hourly enforcer for unauthorised instances (mode ${settings.mode})`,
       timeoutSeconds: 120,
-      settings: { authorizationTags: args.authorizationTags, mode: args.mode, graceHours: args.graceHours, maxActionsPerRun: args.maxActionsPerRun },
-      statements: (tableArn, scope) => enforcerStatements(tableArn, args.mode, scope, args.authorizationTags),
+      settings,
+      statements: (tableArn, scope) => enforcerStatements(tableArn, settings.mode, scope, settings.authorizationTags),
     };
     // Was costguard:hygiene:SecurityEnforcer (hygiene is now waste + enforcer, as in runtime/): the alias keeps deployed stacks' resources.
     super("costguard:enforcer:SecurityEnforcer", name, args, spec, renamedFrom("costguard:hygiene:SecurityEnforcer", opts));

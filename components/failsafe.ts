@@ -9,7 +9,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
-import { FailsafeSettings, type EnvironmentThresholds } from "../runtime/failsafe/settings";
+import { EBS_GRANT_ACTIONS, EBS_KEY_ACTIONS, STOP_ACTIONS, TERMINATE_ACTION } from "../runtime/failsafe/actions";
+import { INVENTORY_ACTIONS } from "../runtime/failsafe/inventory";
+import { parseFailsafeSettings, type EnvironmentThresholds, type FailsafeSettings } from "../runtime/failsafe/settings";
+import { STORE_ACTIONS } from "../runtime/failsafe/store";
 import { runsPerMonth } from "../runtime/pricing/schedule";
 import { estimateTags } from "./estimateHints";
 import { guardTableArgs } from "./guardTable";
@@ -34,44 +37,6 @@ export interface FailsafeArgs extends AlertReporting {
   transform?: FailsafeTransform;
 }
 
-/** Mutating calls of the failsafe: stop and (for restore) start/scale back. */
-export const STOP_ACTIONS = {
-  instances: ["ec2:StopInstances", "ec2:StartInstances"],
-  autoScalingGroups: ["autoscaling:UpdateAutoScalingGroup"],
-  services: ["ecs:UpdateService"],
-  databases: ["rds:StopDBInstance", "rds:StartDBInstance"],
-} as const;
-
-/** Only for spot instances EC2 cannot stop, in environments whose `unstoppableSpot` is terminate. */
-export const TERMINATE_ACTION = "ec2:TerminateInstances";
-
-/**
- * What StartInstances needs of a customer-managed KMS key when the instance's EBS volumes are
- * encrypted with it (EBS user guide, "Permissions for users"): EC2 creates a grant for the
- * volume and uses the key on the caller's behalf. Without these, restore fails on such volumes.
- */
-export const EBS_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"];
-
-/** Read-only calls of the inventory; they do not support resource-level permissions, hence "*". */
-export const INVENTORY_ACTIONS = [
-  "ec2:DescribeInstances",
-  "ec2:DescribeVolumes",
-  "ec2:DescribeNatGateways",
-  "ec2:DescribeAddresses",
-  "ec2:DescribeSpotPriceHistory",
-  "ec2:DescribeSpotInstanceRequests",
-  "autoscaling:DescribeAutoScalingGroups",
-  "elasticloadbalancing:DescribeLoadBalancers",
-  "elasticloadbalancing:DescribeTags",
-  "rds:DescribeDBInstances",
-  "ecs:ListClusters",
-  "ecs:ListServices",
-  "ecs:DescribeServices",
-  "ecs:ListTasks",
-  "ecs:DescribeTasks",
-];
-
-
 /**
  * The failsafe's IAM statements: inventory reads on "*", stop/start conditioned on the
  * Environment tag of the resource, a Null condition for untagged instances, an explicit Deny
@@ -91,7 +56,7 @@ export function failsafeStatements(opts: {
   const envTag = `aws:ResourceTag/${TAGS.environment}`;
   const onlyStoppable = { StringEquals: { [envTag]: stoppable } };
   const instanceArn = pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:instance/*`;
-  const statements: PolicyStatement[] = [{ Sid: "ReadInventory", Effect: "Allow", Action: INVENTORY_ACTIONS, Resource: "*" }];
+  const statements: PolicyStatement[] = [{ Sid: "ReadInventory", Effect: "Allow", Action: [...INVENTORY_ACTIONS], Resource: "*" }];
   if (stoppable.length) {
     statements.push(
       { Sid: "StopStartInstancesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.instances], Resource: instanceArn, Condition: onlyStoppable },
@@ -127,14 +92,13 @@ export function failsafeStatements(opts: {
     const keys = pulumi.interpolate`arn:${partition}:kms:${region}:${accountId}:key/*`;
     const viaEc2 = { "kms:ViaService": pulumi.interpolate`ec2.${region}.amazonaws.com` };
     statements.push(
-      { Sid: "UseEbsKeysThroughEc2ForRestore", Effect: "Allow", Action: EBS_KEY_ACTIONS, Resource: keys, Condition: { StringEquals: viaEc2 } },
-      { Sid: "GrantEbsKeysToVolumesForRestore", Effect: "Allow", Action: ["kms:CreateGrant"], Resource: keys, Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } } },
+      { Sid: "UseEbsKeysThroughEc2ForRestore", Effect: "Allow", Action: [...EBS_KEY_ACTIONS], Resource: keys, Condition: { StringEquals: viaEc2 } },
+      { Sid: "GrantEbsKeysToVolumesForRestore", Effect: "Allow", Action: [...EBS_GRANT_ACTIONS], Resource: keys, Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } } },
     );
   }
   statements.push(
     neverTouchProtected([...Object.values(STOP_ACTIONS).flat(), TERMINATE_ACTION]),
-    // UpdateItem: the one-run-at-a-time lease (a conditional update in the state table).
-    { Sid: "FailsafeTables", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], Resource: opts.tableArns },
+    { Sid: "FailsafeTables", Effect: "Allow", Action: [...STORE_ACTIONS], Resource: opts.tableArns },
   );
   return statements;
 }
@@ -153,12 +117,9 @@ export class Failsafe extends pulumi.ComponentResource {
     // Was CostGuard (costguard:failsafe:CostGuard): the alias keeps deployed stacks' resources.
     super("costguard:failsafe:Failsafe", name, {}, renamedFrom("costguard:failsafe:CostGuard", opts));
     // The handler validates the same schema at run time; failing here stops a bad deploy at preview.
-    const settings = FailsafeSettings.safeParse(args.settings);
-    if (!settings.success) {
-      throw new Error(`costguard:environments / costguard:failsafe cannot be used by the failsafe: ${settings.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    }
+    const settings = parseFailsafeSettings(args.settings, "costguard:environments / costguard:failsafe cannot be used by the failsafe");
     [this.samplesTable, this.stateTable, this.auditTable] = this.createTables(name, args);
-    this.function = this.createCheckFunction(name, args, settings.data);
+    this.function = this.createCheckFunction(name, args, settings);
     this.functionName = this.function.functionName;
     this.schedule = this.function.onSchedule("schedule", args.schedule);
 
@@ -206,7 +167,7 @@ export class Failsafe extends pulumi.ComponentResource {
       {
         defaults: args.defaults,
         handler: "failsafe",
-        description: "costguard: live burn rate per environment and the graduated failsafe (SPEC S2)",
+        description: "costguard: live burn rate per environment and the graduated failsafe",
         // Large inventories page through thousands of records; the check must end before the next one.
         memoryMb: 256,
         timeoutSeconds: 110,

@@ -1,7 +1,7 @@
 /**
  * NodeOptimizer (Kubernetes): a guard function that drains the node of an
  * interrupted spot instance and, on schedule, replaces on-demand nodes of the configured node
- * groups by spot nodes without ever dropping capacity (runtime/k8s/).
+ * groups by spot nodes without ever dropping capacity (runtime/nodeOptimizer/).
  *
  * Access is the least that works: an EKS access entry maps the function's role to one
  * Kubernetes group; a ClusterRole created through a Kubernetes provider for the cluster gives
@@ -16,18 +16,18 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../runtime/contract";
-import type { NodeOptimizerRuntimeSettings } from "../runtime/k8s/settings";
+import { DESCRIBE_ACTIONS, REBALANCE_ACTIONS } from "../runtime/nodeOptimizer/asgGateway";
+import { KUBERNETES_RULES } from "../runtime/nodeOptimizer/kubeRest";
+import { DRAIN_INVOKE_ACTION } from "../runtime/nodeOptimizer/remoteDrainer";
+import { parseNodeOptimizerSettings, type NodeOptimizerRuntimeSettings } from "../runtime/nodeOptimizer/settings";
+import { JOURNAL_ACTIONS } from "../runtime/shared/journal";
 import { GuardFunction, type AlertReporting, type FunctionDefaults, type GuardFunctionTransform } from "./guardFunction";
 import { guardTable } from "./guardTable";
 import { accountScope, neverTouchProtected, type PolicyStatement } from "./iam";
 import { renamedFrom, transformed, type Transform } from "./transform";
 
-/** The RBAC rules of the optimizer's Kubernetes group: exactly what runtime/k8s/kubeApi.ts calls. */
-export const NODE_OPTIMIZER_RULES = [
-  { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "patch"] },
-  { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
-  { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
-];
+/** The RBAC rules of the optimizer's Kubernetes group: exactly what runtime/nodeOptimizer/kubeRest.ts calls. */
+export const NODE_OPTIMIZER_RULES = KUBERNETES_RULES;
 
 /** The cluster the optimizer manages and how it drains and rebalances its nodes. */
 export interface NodeOptimizerSettings {
@@ -101,7 +101,7 @@ export class NodeOptimizer extends pulumi.ComponentResource {
 
   /** IAM statement letting another function (the spot-events handler) invoke the drain. */
   invokeStatements(): PolicyStatement[] {
-    return [{ Sid: "InvokeNodeDrainer", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.functionArn }];
+    return [{ Sid: "InvokeNodeDrainer", Effect: "Allow", Action: DRAIN_INVOKE_ACTION, Resource: this.functionArn }];
   }
 
   /** The cluster's name once checked at preview, so a cluster the function cannot reach fails before anything is created. */
@@ -122,35 +122,41 @@ export class NodeOptimizer extends pulumi.ComponentResource {
     const s = args.settings;
     const { partition, region, accountId: account } = accountScope(this);
     const clusterName = this.cluster.name;
-    const settings: pulumi.Output<NodeOptimizerRuntimeSettings> = pulumi.all([clusterName, this.cluster.endpoint, this.cluster.certificateAuthorities, pulumi.all(s.autoScalingGroups)]).apply(([cluster, endpoint, cas, groups]) => ({
-      clusterName: cluster,
-      endpoint,
-      certificateAuthority: cas[0]?.data ?? "",
-      autoScalingGroups: groups,
-      drainDeadlineSeconds: s.drainDeadlineSeconds,
-      nodeReadyTimeoutSeconds: s.nodeReadyTimeoutSeconds,
-      rebalanceDrainSeconds: s.rebalanceDrainSeconds,
-      drainOnRebalanceRecommendation: s.drainOnRebalanceRecommendation,
-    }));
+    // The handler reads these with the same schema: settings it would refuse stop here, at preview.
+    const settings: pulumi.Output<NodeOptimizerRuntimeSettings> = pulumi.all([clusterName, this.cluster.endpoint, this.cluster.certificateAuthorities, pulumi.all(s.autoScalingGroups)]).apply(([cluster, endpoint, cas, groups]) =>
+      parseNodeOptimizerSettings(
+        {
+          clusterName: cluster,
+          endpoint,
+          certificateAuthority: cas[0]?.data ?? "",
+          autoScalingGroups: groups,
+          drainDeadlineSeconds: s.drainDeadlineSeconds,
+          nodeReadyTimeoutSeconds: s.nodeReadyTimeoutSeconds,
+          rebalanceDrainSeconds: s.rebalanceDrainSeconds,
+          drainOnRebalanceRecommendation: s.drainOnRebalanceRecommendation,
+        },
+        `costguard:nodeOptimizer (with the endpoint and CA of cluster ${cluster}) cannot be used by the node optimizer`,
+      ),
+    );
 
     const statements: pulumi.Input<PolicyStatement>[] = [
       // Describe calls support no resource-level permissions.
-      { Sid: "DescribeNodeGroups", Effect: "Allow", Action: ["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"], Resource: "*" },
+      { Sid: "DescribeNodeGroups", Effect: "Allow", Action: [...DESCRIBE_ACTIONS], Resource: "*" },
       ...args.publishStatements,
     ];
     if (rebalance && this.stateTable) {
-      statements.push({ Sid: "LeasesAndRebalanceJournals", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: this.stateTable.arn });
+      statements.push({ Sid: "LeasesAndRebalanceJournals", Effect: "Allow", Action: [...JOURNAL_ACTIONS], Resource: this.stateTable.arn });
       statements.push(
         clusterName.apply((cluster): PolicyStatement => ({
           Sid: "RebalanceConfiguredNodeGroups",
           Effect: "Allow",
-          Action: ["autoscaling:UpdateAutoScalingGroup", "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+          Action: [...REBALANCE_ACTIONS],
           Resource: s.autoScalingGroups.map((g) => pulumi.interpolate`arn:${partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${g}`),
           // Only groups that belong to this cluster (EKS managed node groups and eksctl tag them so).
           Condition: { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${cluster}`]: "owned" } },
         })),
       );
-      statements.push(neverTouchProtected(["autoscaling:UpdateAutoScalingGroup", "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses", "autoscaling:TerminateInstanceInAutoScalingGroup"]));
+      statements.push(neverTouchProtected([...REBALANCE_ACTIONS]));
     }
 
     return new GuardFunction(

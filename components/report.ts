@@ -8,8 +8,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, type EnvName } from "../runtime/contract";
-import { REPORT_PREFIX } from "../runtime/report/keys";
-import type { ReportSettings } from "../runtime/report/run";
+import { INVENTORY_ACTIONS } from "../runtime/report/inventory";
+import { HISTORY_ACTION } from "../runtime/report/inventoryHistory";
+import { parseCostReportSettings } from "../runtime/report/settings";
+import { REPORT_PREFIX, STORE_ACTION } from "../runtime/report/store";
 import { GuardFunction, type AlertReporting, type FunctionDefaults, type GuardFunctionTransform, type PolicyStatement } from "./guardFunction";
 import { transformed, type Transform } from "./transform";
 
@@ -132,11 +134,15 @@ export class CostReport extends pulumi.ComponentResource {
   private createWriter(name: string, args: CostReportArgs): GuardFunction {
     const statements: pulumi.Input<PolicyStatement>[] = [
       // Cost Explorer has no resource-level permissions for these read-only calls.
-      { Sid: "ReadCosts", Effect: "Allow", Action: ["ce:GetCostAndUsage", "ce:GetCostForecast"], Resource: "*" },
-      { Sid: "WriteReports", Effect: "Allow", Action: "s3:PutObject", Resource: pulumi.interpolate`${this.bucket.arn}/${REPORT_PREFIX}*` },
+      { Sid: "ReadCosts", Effect: "Allow", Action: [...INVENTORY_ACTIONS], Resource: "*" },
+      { Sid: "WriteReports", Effect: "Allow", Action: STORE_ACTION, Resource: pulumi.interpolate`${this.bucket.arn}/${REPORT_PREFIX}*` },
       ...args.publishStatements,
     ];
-    const settings: Pick<ReportSettings, "maxCostExplorerRequests" | "monthlyBudgetUsd"> = { maxCostExplorerRequests: args.maxCostExplorerRequests, monthlyBudgetUsd: args.monthlyBudgetUsd };
+    // The handler reads these with the same schema: settings it would refuse stop here, at preview.
+    const settings = parseCostReportSettings(
+      { maxCostExplorerRequests: args.maxCostExplorerRequests, monthlyBudgetUsd: args.monthlyBudgetUsd },
+      "costguard:report / costguard:monthlyBudgetUsd cannot be used by the cost report",
+    );
     const environment: Partial<Record<EnvName, pulumi.Input<string>>> = {
       [ENV.reportBucket]: this.bucket.bucket,
       [ENV.alertTopicArn]: args.alertTopicArn,
@@ -147,7 +153,7 @@ export class CostReport extends pulumi.ComponentResource {
       const table = args.tables?.[key];
       if (!table) continue;
       environment[envName] = table.name;
-      statements.push({ Sid: `Read${key[0]!.toUpperCase()}${key.slice(1)}`, Effect: "Allow", Action: "dynamodb:Scan", Resource: table.arn });
+      statements.push({ Sid: `Read${key[0]!.toUpperCase()}${key.slice(1)}`, Effect: "Allow", Action: HISTORY_ACTION, Resource: table.arn });
     }
     return new GuardFunction(
       `${name}-writer`,

@@ -18,7 +18,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
-import type { SpotSettingsInput } from "../runtime/spot/settings";
+import { DRAIN_INVOKE_ACTION } from "../runtime/nodeOptimizer/remoteDrainer";
+import { JOURNAL_ACTIONS } from "../runtime/shared/journal";
+import { GROUP_CHANGING_ACTIONS, LAUNCH_ACTIONS, TERMINATE_ACTION } from "../runtime/spot/actions";
+import { INSTANCE_LOOKUP_ACTION, INVENTORY_ACTIONS } from "../runtime/spot/inventory";
+import { parseSpotSettings, type SpotSettingsInput } from "../runtime/spot/settings";
+import { BREAKER_STORE_ACTIONS } from "../runtime/spot/storeBreakers";
+import { POOL_RISK_READ_ACTION, POOL_RISK_STORE_ACTIONS } from "../runtime/spot/storePoolRisk";
 import { guardTable } from "./guardTable";
 import { GuardFunction, type AlertReporting, type FunctionDefaults, type GuardFunctionTransform } from "./guardFunction";
 import { accountScope, arn, neverTouchProtected, type AccountScope, type PolicyStatement } from "./iam";
@@ -90,7 +96,8 @@ export class SpotResilience extends pulumi.ComponentResource {
     // Breaker records and pool poisonings expire (expiresAt); readers check expiry themselves.
     this.breakerTable = guardTable(`${name}-breakers`, {}, { parent: this }, tableTransform);
     this.poolRiskTable = guardTable(`${name}-pool-risk`, {}, { parent: this }, tableTransform);
-    this.settingsJson = JSON.stringify(args.settings);
+    // The handlers read these with the same schema: settings they would refuse stop here, at preview.
+    this.settingsJson = JSON.stringify(parseSpotSettings(args.settings, "costguard:spot cannot be used by the spot functions"));
 
     this.events = this.createEventsFunction(name, args);
     this.interruptionRule = this.events.onEvent("interruption", {
@@ -137,8 +144,8 @@ export class SpotResilience extends pulumi.ComponentResource {
         [ENV.spotSettings]: this.settingsJson,
       },
       statements: [
-        { Sid: "ReadAndClaimSpotBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: this.breakerTable.arn },
-        { Sid: "ReadSpotPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: this.poolRiskTable.arn },
+        { Sid: "ReadAndClaimSpotBreakers", Effect: "Allow", Action: [...BREAKER_STORE_ACTIONS], Resource: this.breakerTable.arn },
+        { Sid: "ReadSpotPoolRisk", Effect: "Allow", Action: POOL_RISK_READ_ACTION, Resource: this.poolRiskTable.arn },
       ],
     };
   }
@@ -175,11 +182,11 @@ export class SpotResilience extends pulumi.ComponentResource {
         description: "costguard: spot interruption warnings and rebalance recommendations → circuit breaker, pool risk, alerts",
         statements: [
           // DescribeInstances supports no resource-level permissions.
-          { Sid: "LookUpInterruptedInstance", Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*" },
+          { Sid: "LookUpInterruptedInstance", Effect: "Allow", Action: INSTANCE_LOOKUP_ACTION, Resource: "*" },
           // Interruptions are atomic appends (UpdateItem); state transitions are conditional UpdateItems.
-          { Sid: "RecordInterruptions", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tables },
+          { Sid: "RecordInterruptions", Effect: "Allow", Action: [...new Set([...BREAKER_STORE_ACTIONS, ...POOL_RISK_STORE_ACTIONS])], Resource: tables },
           ...args.publishStatements,
-          ...(drainer ? [{ Sid: "HandNodesToTheDrainer", Effect: "Allow" as const, Action: "lambda:InvokeFunction", Resource: drainer.arn }] : []),
+          ...(drainer ? [{ Sid: "HandNodesToTheDrainer", Effect: "Allow" as const, Action: DRAIN_INVOKE_ACTION, Resource: drainer.arn }] : []),
         ],
         // Waiting for a drain needs the drain's deadline plus a cold start of the drainer.
         ...(drainer ? { timeoutSeconds: Math.min(drainer.deadline + 40, 900), environment: { ...this.environment(args), [ENV.nodeOptimizerFunction]: drainer.name } } : {}),
@@ -200,8 +207,8 @@ export class SpotResilience extends pulumi.ComponentResource {
         timeoutSeconds: 10,
         statements: [
           // UpdateItem: claiming, confirming or releasing the half-open probe and resetting a circuit (conditional writes).
-          { Sid: "ReadAndClaimBreakers", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: this.breakerTable.arn },
-          { Sid: "ReadPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: this.poolRiskTable.arn },
+          { Sid: "ReadAndClaimBreakers", Effect: "Allow", Action: [...BREAKER_STORE_ACTIONS], Resource: this.breakerTable.arn },
+          { Sid: "ReadPoolRisk", Effect: "Allow", Action: POOL_RISK_READ_ACTION, Resource: this.poolRiskTable.arn },
           ...args.publishStatements,
         ],
       },
@@ -239,16 +246,6 @@ export class SpotResilience extends pulumi.ComponentResource {
   }
 }
 
-/** The Auto Scaling actions that change a group: the optimizers' and the ones a protected resource denies. */
-export const GROUP_CHANGING_ACTIONS = [
-  "autoscaling:SuspendProcesses",
-  "autoscaling:ResumeProcesses",
-  "autoscaling:UpdateAutoScalingGroup",
-  "autoscaling:AttachInstances",
-  "autoscaling:DetachInstances",
-  "autoscaling:TerminateInstanceInAutoScalingGroup",
-];
-
 /**
  * The optimizer's role. Describe calls support no resource-level permissions; everything
  * that changes something is scoped by resource and condition.
@@ -279,31 +276,24 @@ export function optimizerStatements(a: {
     {
       Sid: "DescribeGroupsAndInstances",
       Effect: "Allow",
-      Action: [
-        "autoscaling:DescribeAutoScalingGroups",
-        "autoscaling:DescribeAutoScalingInstances",
-        "ec2:DescribeInstances",
-        "ec2:DescribeInstanceStatus",
-        "ec2:DescribeLaunchTemplateVersions",
-        "elasticloadbalancing:DescribeTargetHealth",
-      ],
+      Action: [...INVENTORY_ACTIONS],
       Resource: "*",
     },
     {
       Sid: "SwapInOptedInGroupsOnly",
       Effect: "Allow",
-      Action: GROUP_CHANGING_ACTIONS,
+      Action: [...GROUP_CHANGING_ACTIONS],
       Resource: pulumi.interpolate`arn:${partition}:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
       Condition: { StringEquals: optedIn },
     },
-    { Sid: "LaunchInstantFleet", Effect: "Allow", Action: "ec2:CreateFleet", Resource: ec2("fleet/*") },
+    { Sid: "LaunchInstantFleet", Effect: "Allow", Action: LAUNCH_ACTIONS.fleet, Resource: ec2("fleet/*") },
     a.launchTemplates.length
-      ? { Sid: "LaunchFromGroupTemplatesOnly", Effect: "Allow", Action: ["ec2:CreateFleet", "ec2:RunInstances"], Resource: a.launchTemplates }
-      : { Sid: "LaunchFromGroupTemplatesOnly", Effect: "Allow", Action: ["ec2:CreateFleet", "ec2:RunInstances"], Resource: ec2("launch-template/*"), Condition: { StringEquals: optedIn } },
+      ? { Sid: "LaunchFromGroupTemplatesOnly", Effect: "Allow", Action: [LAUNCH_ACTIONS.fleet, LAUNCH_ACTIONS.instances], Resource: a.launchTemplates }
+      : { Sid: "LaunchFromGroupTemplatesOnly", Effect: "Allow", Action: [LAUNCH_ACTIONS.fleet, LAUNCH_ACTIONS.instances], Resource: ec2("launch-template/*"), Condition: { StringEquals: optedIn } },
     {
       Sid: "LaunchOnlyMarkedInstances",
       Effect: "Allow",
-      Action: "ec2:RunInstances",
+      Action: LAUNCH_ACTIONS.instances,
       Resource: ec2("instance/*"),
       // The instance must be created carrying costguard's replacement marker, from a group's template.
       Condition: { ...fromGroupTemplate, Null: { [`aws:RequestTag/${TAGS.spotReplacementFor}`]: "false", ...fromGroupTemplate.Null } },
@@ -312,14 +302,14 @@ export function optimizerStatements(a: {
       // The AMI is the template's: the optimizer cannot substitute another one.
       Sid: "LaunchTheTemplatesImageOnly",
       Effect: "Allow",
-      Action: "ec2:RunInstances",
+      Action: LAUNCH_ACTIONS.instances,
       Resource: pulumi.interpolate`arn:${partition}:ec2:${region}::image/*`,
       Condition: { ...fromGroupTemplate, Bool: { "ec2:IsLaunchTemplateResource": "true" } },
     },
     {
       Sid: "LaunchResourcesFromGroupTemplates",
       Effect: "Allow",
-      Action: "ec2:RunInstances",
+      Action: LAUNCH_ACTIONS.instances,
       Resource: [
         ec2("subnet/*"),
         ec2("security-group/*"),
@@ -334,14 +324,14 @@ export function optimizerStatements(a: {
     {
       Sid: "TagOnLaunchOnly",
       Effect: "Allow",
-      Action: "ec2:CreateTags",
+      Action: LAUNCH_ACTIONS.tagOnLaunch,
       Resource: [ec2("instance/*"), ec2("volume/*"), ec2("network-interface/*"), ec2("spot-instances-request/*")],
       Condition: { StringEquals: { "ec2:CreateAction": ["CreateFleet", "RunInstances"] } },
     },
     {
       Sid: "TerminateOwnReplacementsOnly",
       Effect: "Allow",
-      Action: "ec2:TerminateInstances",
+      Action: TERMINATE_ACTION,
       Resource: ec2("instance/*"),
       Condition: { Null: { [`aws:ResourceTag/${TAGS.spotReplacementFor}`]: "false" } },
     },
@@ -349,7 +339,7 @@ export function optimizerStatements(a: {
       // The groups' launch templates carry an instance profile: launching passes its role, to EC2 only.
       Sid: "PassTheGroupsInstanceRolesToEc2",
       Effect: "Allow",
-      Action: "iam:PassRole",
+      Action: LAUNCH_ACTIONS.passRole,
       Resource: a.instanceRoles.length ? a.instanceRoles : pulumi.interpolate`arn:${partition}:iam::${accountId}:role/*`,
       Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com", ...(a.instanceRoles.length ? {} : optedIn) } },
     },
@@ -357,7 +347,7 @@ export function optimizerStatements(a: {
       // The first spot launch in an account creates EC2's spot service-linked role.
       Sid: "CreateSpotServiceLinkedRole",
       Effect: "Allow",
-      Action: "iam:CreateServiceLinkedRole",
+      Action: LAUNCH_ACTIONS.spotServiceLinkedRole,
       Resource: pulumi.interpolate`arn:${partition}:iam::${accountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
       Condition: { StringEquals: { "iam:AWSServiceName": "spot.amazonaws.com" } },
     },
@@ -365,22 +355,22 @@ export function optimizerStatements(a: {
       // Volumes encrypted with a customer-managed key: EC2 uses the key on the launcher's behalf, and only EC2 may.
       Sid: "UseVolumeKeysThroughEc2Only",
       Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+      Action: [...LAUNCH_ACTIONS.volumeKeys],
       Resource: keys,
       Condition: { StringEquals: viaEc2 },
     },
     {
       Sid: "GrantVolumeKeysToEc2Only",
       Effect: "Allow",
-      Action: "kms:CreateGrant",
+      Action: LAUNCH_ACTIONS.volumeKeyGrants,
       Resource: keys,
       Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } },
     },
     // GetItem: health; UpdateItem: claiming, confirming and releasing half-open probes.
-    { Sid: "ReadSpotHealthAndProbe", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: a.breakerTableArn },
-    { Sid: "ReadPoolRisk", Effect: "Allow", Action: "dynamodb:GetItem", Resource: a.poolRiskTableArn },
-    { Sid: "LeasesAndSwapJournals", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: a.optimizerTableArn },
-    neverTouchProtected([...GROUP_CHANGING_ACTIONS, "ec2:TerminateInstances"]),
+    { Sid: "ReadSpotHealthAndProbe", Effect: "Allow", Action: [...BREAKER_STORE_ACTIONS], Resource: a.breakerTableArn },
+    { Sid: "ReadPoolRisk", Effect: "Allow", Action: POOL_RISK_READ_ACTION, Resource: a.poolRiskTableArn },
+    { Sid: "LeasesAndSwapJournals", Effect: "Allow", Action: [...JOURNAL_ACTIONS], Resource: a.optimizerTableArn },
+    neverTouchProtected([...GROUP_CHANGING_ACTIONS, TERMINATE_ACTION]),
     ...a.publish,
   ];
 }

@@ -10,11 +10,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
+import { CLEANUP_ACTIONS } from "../runtime/waste/actions";
+import { INVENTORY_ACTIONS } from "../runtime/waste/inventory";
+import { parseWasteSettings, type CleanupMode } from "../runtime/waste/settings";
+import { STORE_ACTIONS } from "../runtime/waste/store";
 import { all, arn, carrying, neverTouchProtected, onlyTagKeys, resourceTag, type AccountScope, type Conditions, type PolicyStatement } from "./iam";
 import { TableGuard, type TableGuardArgs, type TableGuardSpec, type TableGuardTransform } from "./tableGuard";
 import { renamedFrom } from "./transform";
 
-export type CleanupMode = "off" | "dry-run" | "apply";
+export type { CleanupMode };
 
 /**
  * Snapshots that something keeps on purpose: Data Lifecycle Manager and AWS Backup tag theirs
@@ -40,11 +44,11 @@ export function wasteScannerStatements(tableArn: pulumi.Input<string>, cleanup: 
       Sid: "ReadInventory",
       Effect: "Allow",
       // EC2 Describe* calls support no resource-level permissions.
-      Action: ["ec2:DescribeAddresses", "ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:DescribeImages", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeInstances", "autoscaling:DescribeLaunchConfigurations"],
+      Action: [...INVENTORY_ACTIONS],
       Resource: "*",
     },
     // UpdateItem/GetItem: the one-run-at-a-time lease.
-    { Sid: "FindingsTable", Effect: "Allow", Action: ["dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tableArn },
+    { Sid: "FindingsTable", Effect: "Allow", Action: [...STORE_ACTIONS], Resource: tableArn },
   ];
   if (cleanup !== "apply") return statements;
   const volumes = arn(scope, "ec2", "volume/*");
@@ -52,23 +56,23 @@ export function wasteScannerStatements(tableArn: pulumi.Input<string>, cleanup: 
   const addresses = arn(scope, "ec2", "elastic-ip/*");
   const mark = onlyTagKeys(TAGS.cleanupDue);
   statements.push(
-    { Sid: "MarkForCleanup", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: [volumes, addresses], Condition: mark },
-    { Sid: "MarkSnapshotsForCleanup", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: snapshots, Condition: all(mark, notKeptSnapshot) },
-    { Sid: "Unmark", Effect: "Allow", Action: ["ec2:DeleteTags"], Resource: [volumes, snapshots, addresses], Condition: mark },
-    { Sid: "ReleaseMarkedAddresses", Effect: "Allow", Action: "ec2:ReleaseAddress", Resource: addresses, Condition: carrying(TAGS.cleanupDue) },
-    { Sid: "DeleteMarkedVolumes", Effect: "Allow", Action: "ec2:DeleteVolume", Resource: volumes, Condition: carrying(TAGS.cleanupDue) },
-    { Sid: "DeleteMarkedSnapshots", Effect: "Allow", Action: "ec2:DeleteSnapshot", Resource: snapshots, Condition: all(carrying(TAGS.cleanupDue), notKeptSnapshot) },
-    { Sid: "BackUpMarkedVolumes", Effect: "Allow", Action: "ec2:CreateSnapshot", Resource: volumes, Condition: carrying(TAGS.cleanupDue) },
-    { Sid: "CreateBackupSnapshots", Effect: "Allow", Action: "ec2:CreateSnapshot", Resource: snapshots, Condition: { Null: { [`aws:RequestTag/${TAGS.backupOf}`]: "false" } } },
+    { Sid: "MarkForCleanup", Effect: "Allow", Action: [CLEANUP_ACTIONS.mark], Resource: [volumes, addresses], Condition: mark },
+    { Sid: "MarkSnapshotsForCleanup", Effect: "Allow", Action: [CLEANUP_ACTIONS.mark], Resource: snapshots, Condition: all(mark, notKeptSnapshot) },
+    { Sid: "Unmark", Effect: "Allow", Action: [CLEANUP_ACTIONS.unmark], Resource: [volumes, snapshots, addresses], Condition: mark },
+    { Sid: "ReleaseMarkedAddresses", Effect: "Allow", Action: CLEANUP_ACTIONS["release-address"], Resource: addresses, Condition: carrying(TAGS.cleanupDue) },
+    { Sid: "DeleteMarkedVolumes", Effect: "Allow", Action: CLEANUP_ACTIONS["delete-volume"], Resource: volumes, Condition: carrying(TAGS.cleanupDue) },
+    { Sid: "DeleteMarkedSnapshots", Effect: "Allow", Action: CLEANUP_ACTIONS["delete-snapshot"], Resource: snapshots, Condition: all(carrying(TAGS.cleanupDue), notKeptSnapshot) },
+    { Sid: "BackUpMarkedVolumes", Effect: "Allow", Action: CLEANUP_ACTIONS["snapshot-volume"], Resource: volumes, Condition: carrying(TAGS.cleanupDue) },
+    { Sid: "CreateBackupSnapshots", Effect: "Allow", Action: CLEANUP_ACTIONS["snapshot-volume"], Resource: snapshots, Condition: { Null: { [`aws:RequestTag/${TAGS.backupOf}`]: "false" } } },
     // At creation only, and only these keys: a backup can never be born marked for deletion.
     {
       Sid: "TagBackupSnapshots",
       Effect: "Allow",
-      Action: "ec2:CreateTags",
+      Action: CLEANUP_ACTIONS.mark,
       Resource: snapshots,
       Condition: { StringEquals: { "ec2:CreateAction": "CreateSnapshot" }, "ForAllValues:StringEquals": { "aws:TagKeys": [TAGS.backupOf, TAGS.environment] } },
     },
-    neverTouchProtected(["ec2:CreateTags", "ec2:DeleteTags", "ec2:ReleaseAddress", "ec2:DeleteVolume", "ec2:DeleteSnapshot", "ec2:CreateSnapshot"]),
+    neverTouchProtected(Object.values(CLEANUP_ACTIONS)),
   );
   return statements;
 }
@@ -92,26 +96,30 @@ export interface WasteScannerArgs extends TableGuardArgs {
 
 export class WasteScanner extends TableGuard {
   constructor(name: string, args: WasteScannerArgs, opts?: pulumi.ComponentResourceOptions) {
-    const settings = {
-      unattachedVolumeDays: args.unattachedVolumeDays,
-      snapshotAgeDays: args.snapshotAgeDays,
-      stoppedInstanceDays: args.stoppedInstanceDays,
-      cleanup: args.cleanup,
-      cleanupGraceDays: args.cleanupGraceDays,
-      cleanupMaxActionsPerRun: args.cleanupMaxActionsPerRun,
-    };
+    // The handler reads these with the same schema: settings it would refuse stop here, at preview.
+    const settings = parseWasteSettings(
+      {
+        unattachedVolumeDays: args.unattachedVolumeDays,
+        snapshotAgeDays: args.snapshotAgeDays,
+        stoppedInstanceDays: args.stoppedInstanceDays,
+        cleanup: args.cleanup,
+        cleanupGraceDays: args.cleanupGraceDays,
+        cleanupMaxActionsPerRun: args.cleanupMaxActionsPerRun,
+      },
+      "costguard:wasteScanner cannot be used by the waste scanner",
+    );
     const spec: TableGuardSpec = {
       // Resolved findings expire 90 days after they were resolved.
       names: { table: "findings", function: "scan" },
       tableShape: {},
       tableEnv: ENV.findingsTable,
       handler: "wasteScanner",
-      description: `costguard: daily waste scan (clean-up ${args.cleanup})`,
+      description: `costguard: daily waste scan (clean-up ${settings.cleanup})`,
       // Large accounts: 10,000 volumes + 10,000 snapshots peak near 200 MB of heap (tools/bench/hygiene.ts).
       memoryMb: 512,
       timeoutSeconds: 300,
       settings,
-      statements: (tableArn, scope) => wasteScannerStatements(tableArn, args.cleanup, scope),
+      statements: (tableArn, scope) => wasteScannerStatements(tableArn, settings.cleanup, scope),
     };
     // Was costguard:hygiene:WasteScanner (hygiene is now waste + enforcer, as in runtime/): the alias keeps deployed stacks' resources.
     super("costguard:waste:WasteScanner", name, args, spec, renamedFrom("costguard:hygiene:WasteScanner", opts));

@@ -1,9 +1,13 @@
 /**
- * The contract between the Pulumi side (components/) and the code that runs in AWS (runtime/).
+ * The contract between the Pulumi side (components/) and the code that runs in AWS (runtime/),
+ * and between capabilities.
  *
  * Components set environment variables and build dashboards from these names; handlers read
- * and emit them. Keeping them in one file means a rename breaks the type-check, not a
- * deployment. This file must stay free of @pulumi/* imports: it is bundled into Lambdas.
+ * and emit them. The keys and shapes of the records one capability writes and another reads
+ * (the daily report reads the waste findings, the circuit breakers and the failsafe's audit) are
+ * here too, so no capability imports another's files. Keeping them in one file means a rename
+ * breaks the type-check, not a deployment. This file must stay free of @pulumi/* imports: it is
+ * bundled into Lambdas.
  */
 import * as z from "./shared/zod";
 
@@ -175,6 +179,55 @@ export const AdminCommand = z.discriminatedUnion("command", [
   z.strictObject({ command: z.literal("report-now"), date: z.optional(calendarDay) }),
 ]);
 export type AdminCommand = z.infer<typeof AdminCommand>;
+
+// --- Records one capability writes and another reads ---
+
+/** Key prefix of the waste findings table's finding items (`finding#<kind>#<resourceId>`); its other items are bookkeeping. */
+export const FINDING_KEY_PREFIX = "finding#";
+
+/** The findings table's key of a finding (its id is `<kind>#<resourceId>`). */
+export const findingKey = (findingId: string): string => `${FINDING_KEY_PREFIX}${findingId}`;
+
+/** A finding item of the waste findings table, as a reader of that table decodes it. */
+export const FindingItem = z.looseObject({
+  kind: z.string().check(z.minLength(1)),
+  resourceId: z.string().check(z.minLength(1)),
+  monthlyUsd: z.number().check(z.nonnegative()),
+  status: z.optional(z.string()),
+  environment: z.optional(z.string()),
+  region: z.optional(z.string()),
+});
+export type FindingItem = z.infer<typeof FindingItem>;
+
+/** The spot breaker table's key (its `pk`): one circuit per instance type, or per type and AZ (`m5.large@us-east-1a`). */
+export function breakerKey(instanceType: string, availabilityZone: string | undefined, perAz: boolean): string {
+  return perAz && availabilityZone ? `${instanceType}@${availabilityZone}` : instanceType;
+}
+
+/** The inverse of breakerKey, for readers of the table. */
+export function parseBreakerKey(key: string): { instanceType: string; availabilityZone?: string } {
+  const at = key.indexOf("@");
+  return at < 0 ? { instanceType: key } : { instanceType: key.slice(0, at), availabilityZone: key.slice(at + 1) };
+}
+
+/** An item of the spot breaker table, as a reader decodes it (the store keeps more: the log, the probe). */
+export const BreakerItem = z.object({
+  pk: z.string().check(z.minLength(1)),
+  state: z.enum(["closed", "open", "half-open"]),
+  interruptions: z.optional(z.int().check(z.nonnegative())),
+});
+export type BreakerItem = z.infer<typeof BreakerItem>;
+
+/**
+ * An action record of the failsafe's audit table (`type` "action"): `time` in epoch ms, the
+ * action's summary in `detail`. Decision, command and restore records are not actions.
+ */
+export const AuditActionItem = z.object({
+  type: z.literal("action"),
+  time: z.number(),
+  detail: z.object({ environment: z.string().check(z.minLength(1)), kind: z.string().check(z.minLength(1)), id: z.string().check(z.minLength(1)), outcome: z.string().check(z.minLength(1)) }),
+});
+export type AuditActionItem = z.infer<typeof AuditActionItem>;
 
 /** Handler names: each is `runtime/handlers/<name>.ts` and becomes one GuardFunction. */
 export const HANDLERS = [

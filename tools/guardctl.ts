@@ -20,7 +20,7 @@ import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { AdminCommand } from "../runtime/contract";
-import type { ActionCommandResult, StatusResult } from "../runtime/failsafe/commands";
+import type { ActionCommandResult, StatusResult } from "../runtime/failsafe/runCommands";
 import { reportNowCommand } from "./guardctl/report";
 import { resetCircuitCommand } from "./guardctl/spot";
 

@@ -10,18 +10,8 @@
  * period starts when costguard first saw and flagged the instance id, and never before the
  * instance's (last) launch time. In `audit` mode nothing on the instance changes.
  */
-import * as z from "../shared/zod";
 import { isProtected, TAGS } from "../contract";
-
-export const EnforcerSettings = z.object({
-  /** `Key=Value` (tag must have that value) or `Key` (tag must exist). */
-  authorizationTags: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
-  mode: z._default(z.enum(["audit", "stop", "terminate"]), "audit"),
-  graceHours: z._default(z.number().check(z.gte(0)), 24),
-  maxActionsPerRun: z._default(z.int().check(z.gte(1)), 20),
-});
-export type EnforcerSettings = z.infer<typeof EnforcerSettings>;
-export type EnforcerMode = EnforcerSettings["mode"];
+import type { EnforcerSettings } from "./settings";
 
 export interface InstanceRecord {
   id: string;

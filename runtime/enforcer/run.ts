@@ -1,5 +1,5 @@
 /**
- * One hourly run of the security enforcer: inventory → termination-protection lookups for the
+ * The security enforcer's hourly run: inventory → termination-protection lookups for the
  * unauthorised → decision → tags, stops/terminations, flags and audit records → one alert
  * when anything changed.
  */
@@ -9,8 +9,11 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import { TAGS, UNTAGGED } from "../contract";
 import { publishEvent } from "../shared/events";
 import type { Log } from "../shared/observability";
-import { Ec2Actions, listInstances, withTerminationProtection, type AuditRecord, type EnforcerStore } from "./adapters";
-import { decideEnforcement, needsProtectionCheck, type EnforcerDecision, type EnforcerSettings, type InstanceRecord } from "./decide";
+import { Ec2Actions } from "./actions";
+import { decideEnforcement, needsProtectionCheck, type EnforcerDecision, type InstanceRecord } from "./decide";
+import { listInstances, withTerminationProtection } from "./inventory";
+import type { EnforcerSettings } from "./settings";
+import type { AuditRecord, EnforcerStore } from "./store";
 
 export interface EnforcerDeps {
   ec2: EC2Client;

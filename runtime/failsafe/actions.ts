@@ -10,6 +10,29 @@ import { StartDBInstanceCommand, StopDBInstanceCommand, type RDSClient } from "@
 import type { ActionResult, StopAction } from "./model";
 import type { FailsafeStore } from "./store";
 
+/**
+ * The IAM actions of the calls below, by kind of resource: each stop with the start that
+ * restores it. The component allows them only on resources whose Environment tag names an
+ * environment the failsafe may stop, and denies them on anything protected.
+ */
+export const STOP_ACTIONS = {
+  instances: ["ec2:StopInstances", "ec2:StartInstances"],
+  autoScalingGroups: ["autoscaling:UpdateAutoScalingGroup"],
+  services: ["ecs:UpdateService"],
+  databases: ["rds:StopDBInstance", "rds:StartDBInstance"],
+} as const;
+
+/** Only for spot instances EC2 cannot stop, in environments whose `unstoppableSpot` is terminate. */
+export const TERMINATE_ACTION = "ec2:TerminateInstances";
+
+/**
+ * What StartInstances needs of a customer-managed KMS key when the instance's EBS volumes are
+ * encrypted with it (EBS user guide, "Permissions for users"): EC2 creates a grant for the
+ * volume and uses the key on the caller's behalf. Without these, restore fails on such volumes.
+ */
+export const EBS_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"] as const;
+export const EBS_GRANT_ACTIONS = ["kms:CreateGrant"] as const;
+
 export interface ActionClients {
   ec2: EC2Client;
   autoScaling: AutoScalingClient;

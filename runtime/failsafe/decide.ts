@@ -1,11 +1,12 @@
 /**
- * The failsafe's decision (SPEC S2), a pure function over plain data: which groups breach,
- * the graduated response, and the list of stop actions under the safety rails (dry-run per
- * environment, `costguard:protect=true`, the per-run cap, notify-only environments).
+ * The failsafe's decisions, pure functions over plain data: which groups breach (a limit in $/h
+ * or a spike over a window), the graduated response (notify, stop the breaching environments,
+ * or the emergency: stop every environment that allows it), and what each group's state becomes
+ * after a run. Which resources a stop takes is decideStop.ts's.
  */
-import { isProtected, TAGS, UNTAGGED } from "../contract";
-import { groupOf } from "./burnRate";
-import { isRunning, type EnvironmentState, type InstanceRecord, type Inventory, type Sample, type StopAction } from "./model";
+import { UNTAGGED } from "../contract";
+import { planStop, refusedInstances, stopOrder, stoppableGroups, type SkippedResource, type StopPlan, type StoppableInventory } from "./decideStop";
+import type { ActionResult, EnvironmentState, Sample } from "./model";
 import type { FailsafeSettings } from "./settings";
 
 export const GLOBAL = "global";
@@ -23,26 +24,13 @@ export interface Breach {
 
 export type Mode = "none" | "notify" | "environments" | "emergency";
 
-export interface SkippedResource {
-  environment: string;
-  kind: StopAction["kind"];
-  id: string;
-  reason: string;
-  /** EC2 cannot stop it (as opposed to: costguard may not): announced once per incident. */
-  notStoppable?: boolean;
-}
-
-export interface Decision {
+export interface Decision extends StopPlan {
   breaches: Breach[];
   mode: Mode;
   /** Groups acted on (or would be, in dry-run), in the order they were taken. */
   targets: string[];
   /** Breached groups whose response is notify only. */
   notifyOnly: string[];
-  actions: StopAction[];
-  /** Actions beyond the per-run cap: the next run takes them. */
-  deferred: StopAction[];
-  skipped: SkippedResource[];
 }
 
 /**
@@ -66,21 +54,8 @@ export interface DecisionInput {
   burn: Record<string, number>;
   /** Stored samples per group, `global` included (the current one may or may not be among them). */
   samples: Record<string, Sample[]>;
-  /** Stoppable inventory: instances, Auto Scaling groups, services, DB instances. */
-  inventory: Pick<Inventory, "instances" | "autoScalingGroups" | "services" | "dbInstances">;
+  inventory: StoppableInventory;
   states: Record<string, EnvironmentState | undefined>;
-}
-
-/** Groups the failsafe may stop: environments whose response is stop, and untagged when allowed. */
-export function stoppableGroups(settings: FailsafeSettings): string[] {
-  const envs = Object.entries(settings.environments).filter(([, e]) => e.response === "stop").map(([n]) => n);
-  return settings.stopUntagged ? [...envs, UNTAGGED] : envs;
-}
-
-/** Order in which groups are stopped: untagged stand-alone instances first, then by priority (dev before staging). */
-export function stopOrder(groups: string[], settings: FailsafeSettings): string[] {
-  const rank = (g: string) => (g === UNTAGGED ? 0 : (settings.environments[g]?.priority ?? Number.MAX_SAFE_INTEGER));
-  return [...groups].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /**
@@ -153,86 +128,6 @@ export function findBreaches(input: Omit<DecisionInput, "inventory">): Breach[] 
   return breaches;
 }
 
-/**
- * Stop actions for the given groups, in order, under the safety rails. Used by the scheduled
- * decision and by the operator's stop-env / emergency-stop commands.
- */
-/** Why EC2 cannot stop an instance, as far as the inventory tells; undefined when it can. */
-export function whyNotStoppable(i: Pick<InstanceRecord, "lifecycle" | "spotRequestType" | "rootDeviceType">): string | undefined {
-  if (i.lifecycle === "spot" && i.spotRequestType === "one-time") return "one-time spot instance: EC2 cannot stop it, only terminate it";
-  if (i.rootDeviceType === "instance-store") return "instance-store root device: EC2 cannot stop it, only terminate it";
-  return undefined;
-}
-
-export interface PlanOptions {
-  forceDryRun?: boolean;
-  /** Instances EC2 refused to stop in an earlier run → its answer: not asked again. */
-  refused?: ReadonlyMap<string, string>;
-}
-
-/**
- * Instances EC2 cannot stop (one-time spot, instance-store root, or an earlier refusal) are
- * planned explicitly: a spot one is terminated where the environment's `unstoppableSpot` is
- * `terminate`; otherwise it is skipped as not stoppable (it takes no place under the cap).
- */
-export function planStop(
-  groups: string[],
-  inventory: DecisionInput["inventory"],
-  settings: FailsafeSettings,
-  opts: PlanOptions = {},
-): Pick<Decision, "actions" | "deferred" | "skipped"> {
-  const all: StopAction[] = [];
-  const skipped: SkippedResource[] = [];
-  for (const group of stopOrder(groups, settings)) {
-    const dryRun = opts.forceDryRun === true || (settings.environments[group]?.dryRun ?? false);
-    const environment = group;
-    const take = (tags: Record<string, string>, action: StopAction) => {
-      if (isProtected(tags)) skipped.push({ environment, kind: action.kind, id: action.id, reason: `${TAGS.protect}=true` });
-      else all.push(action);
-    };
-    if (group !== UNTAGGED) {
-      for (const a of inventory.autoScalingGroups) {
-        if (groupOf(a.tags) !== group || (a.minSize === 0 && a.desiredCapacity === 0)) continue;
-        take(a.tags, { kind: "scale-asg", environment, id: a.name, previous: { minSize: a.minSize, desiredCapacity: a.desiredCapacity }, dryRun });
-      }
-      for (const s of inventory.services) {
-        if (groupOf(s.tags) !== group || s.desiredCount === 0) continue;
-        take(s.tags, { kind: "scale-service", environment, id: `${s.cluster}/${s.name}`, cluster: s.cluster, service: s.name, previous: { desiredCount: s.desiredCount }, dryRun });
-      }
-    }
-    // Instances of an Auto Scaling group are stopped through their group (the group would replace them).
-    for (const i of inventory.instances) {
-      if (groupOf(i.tags) !== group || i.autoScalingGroup || !isRunning(i)) continue;
-      const refusal = opts.refused?.get(i.id);
-      const why = refusal !== undefined ? `EC2 refused to stop it (${refusal})` : whyNotStoppable(i);
-      if (why === undefined || isProtected(i.tags)) {
-        take(i.tags, { kind: "stop-instance", environment, id: i.id, dryRun });
-      } else if (i.lifecycle === "spot" && settings.environments[group]?.unstoppableSpot === "terminate") {
-        all.push({ kind: "terminate-instance", environment, id: i.id, reason: why, dryRun });
-      } else {
-        const hint = i.lifecycle === "spot" && settings.environments[group] ? `; set costguard:environments.${group}.unstoppableSpot to "terminate" to let the failsafe terminate such instances` : "";
-        skipped.push({ environment, kind: "stop-instance", id: i.id, reason: `${why}${hint}`, notStoppable: true });
-      }
-    }
-    if (group !== UNTAGGED) {
-      for (const db of inventory.dbInstances) {
-        if (groupOf(db.tags) !== group || db.status !== "available") continue;
-        if (db.clusterId) {
-          skipped.push({ environment, kind: "stop-db", id: db.id, reason: `member of cluster ${db.clusterId} (stop the cluster instead)` });
-          continue;
-        }
-        take(db.tags, { kind: "stop-db", environment, id: db.id, dryRun });
-      }
-    }
-  }
-  return { actions: all.slice(0, settings.maxActionsPerRun), deferred: all.slice(settings.maxActionsPerRun), skipped };
-}
-
-/** Every instance EC2 refused to stop, from the groups' states. */
-export function refusedInstances(states: Record<string, EnvironmentState | undefined>): Map<string, string> {
-  return new Map(Object.values(states).flatMap((s) => Object.entries(s?.refused ?? {})));
-}
-
 /** The scheduled check's decision. */
 export function decide(input: DecisionInput): Decision {
   const { settings, states } = input;
@@ -253,4 +148,129 @@ export function decide(input: DecisionInput): Decision {
   const plan = planStop(targets, input.inventory, settings, { refused: refusedInstances(states) });
   const mode: Mode = emergency ? "emergency" : targets.length ? "environments" : breaches.length ? "notify" : "none";
   return { breaches, mode, targets, notifyOnly: notifyOnly.sort(), ...plan };
+}
+
+export const usd = (n: number) => `$${n.toFixed(2)}/h`;
+
+export function describeBreach(b: Breach): string {
+  const parts: string[] = [];
+  if (b.reasons.includes("limit")) parts.push(`${usd(b.usdPerHour)} over the ${usd(b.maxHourlyUsd)} limit`);
+  if (b.reasons.includes("spike")) parts.push(`rose ${b.spikePercent!.toFixed(1)} % (threshold ${b.spikeThreshold} %)`);
+  return `${b.group}: ${parts.join(", ")}`;
+}
+
+export interface NextStateInput {
+  now: number;
+  /** Every group whose state the failsafe keeps, `global` included. */
+  groups: string[];
+  /** Each group's state before this run. */
+  before: Record<string, EnvironmentState | undefined>;
+  decision: Pick<Decision, "breaches" | "skipped">;
+  /** What became of this run's stop actions. */
+  results: readonly ActionResult[];
+  /** Ids of the instances running now. */
+  running: ReadonlySet<string>;
+}
+
+export interface NextStates {
+  /** Each group's state after this run. */
+  states: Record<string, EnvironmentState>;
+  /** The groups whose state changed: only these are written. */
+  changed: string[];
+  /** A group breaches that did not at the last check: worth an alert. */
+  newBreach: boolean;
+  /** When each group's current stop began (undefined when not stopped): what makes one incident's alerts differ from the next one's. */
+  stoppedSince: Record<string, number | undefined>;
+  /** One alert line per group with instances newly found not stoppable. */
+  notStoppableLines: string[];
+}
+
+/**
+ * What each group's state becomes after a scheduled check: a group with an applied stop is
+ * stopped (and stays so until an operator restores it); its breach reasons are remembered, to
+ * announce a breach once rather than every run; instances EC2 will not stop are remembered
+ * (never asked again) and announced once per incident.
+ */
+export function nextStates(input: NextStateInput): NextStates {
+  const { now, decision, results } = input;
+  const breachOf = new Map(decision.breaches.map((b) => [b.group, b]));
+  const out: NextStates = { states: {}, changed: [], newBreach: false, stoppedSince: {}, notStoppableLines: [] };
+  for (const g of input.groups) {
+    const before = input.before[g];
+    const breach = breachOf.get(g);
+    const reasons = breach?.reasons ?? [];
+    const applied = results.some((r) => r.action.environment === g && r.outcome === "applied");
+    if (reasons.length && !(before?.breaching ?? []).length) out.newBreach = true;
+    const next: EnvironmentState = { ...(before ?? { environment: g, state: "active" }), breaching: reasons };
+    if (applied && before?.state !== "stopped") Object.assign(next, { state: "stopped", stoppedAt: now, reason: breach ? describeBreach(breach) : "emergency" });
+    if (g !== GLOBAL) {
+      const tracked = trackNotStoppable(before, g, results, decision.skipped, input.running);
+      Object.assign(next, { refused: tracked.refused, reported: tracked.reported });
+      if (tracked.newly.length) out.notStoppableLines.push(describeNotStoppable(g, tracked.newly));
+    }
+    out.states[g] = next;
+    out.stoppedSince[g] = next.state === "stopped" ? next.stoppedAt : undefined;
+    if (canonical(withoutEmpty(next)) !== canonical(withoutEmpty(before ?? {}))) out.changed.push(g);
+  }
+  return out;
+}
+
+/** Empty refusal bookkeeping is the same as none: no write just to add `refused: {}`. */
+function withoutEmpty(state: Partial<EnvironmentState>): Partial<EnvironmentState> {
+  const { refused, reported, ...rest } = state;
+  return { ...rest, ...(refused && Object.keys(refused).length ? { refused } : {}), ...(reported?.length ? { reported } : {}) };
+}
+
+// Instances EC2 will not stop (one-time spot instances, instance-store roots, any other
+// UnsupportedOperation): what a group's state remembers about them between runs, so that a
+// refusal is asked once, never takes a place under the per-run cap again, and is announced
+// once per incident rather than every two minutes.
+
+export interface NotStoppableUpdate {
+  /** The group's refusals, pruned to instances still running, with this run's added. */
+  refused: Record<string, string>;
+  /** Every instance of the group that cannot be stopped now: the announced set. */
+  reported: string[];
+  /** Those not announced before in this incident. */
+  newly: { id: string; reason: string }[];
+}
+
+export function trackNotStoppable(
+  before: EnvironmentState | undefined,
+  group: string,
+  results: readonly ActionResult[],
+  skipped: readonly SkippedResource[],
+  running: ReadonlySet<string>,
+): NotStoppableUpdate {
+  const refused = new Map(Object.entries(before?.refused ?? {}).filter(([id]) => running.has(id)));
+  const current = new Map<string, string>();
+  for (const s of skipped) if (s.notStoppable && s.environment === group) current.set(s.id, s.reason);
+  for (const r of results) {
+    if (r.outcome !== "refused" || r.action.environment !== group) continue;
+    const answer = r.error ?? "UnsupportedOperation";
+    refused.set(r.action.id, answer);
+    current.set(r.action.id, `EC2 refused to stop it (${answer})`);
+  }
+  const announced = new Set(before?.reported ?? []);
+  return {
+    refused: Object.fromEntries([...refused].sort(([a], [b]) => a.localeCompare(b))),
+    // A group no longer being stopped has none: its next incident is announced afresh.
+    reported: [...current.keys()].sort(),
+    newly: [...current].filter(([id]) => !announced.has(id)).map(([id, reason]) => ({ id, reason })),
+  };
+}
+
+/** One alert line for a group's newly found instances that cannot be stopped. */
+export function describeNotStoppable(group: string, newly: NotStoppableUpdate["newly"]): string {
+  const reasons = [...new Set(newly.map((n) => n.reason))];
+  const ids = newly.map((n) => n.id);
+  const listed = ids.length > 10 ? `${ids.slice(0, 10).join(", ")} and ${ids.length - 10} more` : ids.join(", ");
+  return `${group}: ${newly.length} instance${newly.length === 1 ? "" : "s"} cannot be stopped (${reasons.slice(0, 2).join("; ")}${reasons.length > 2 ? "; …" : ""}): ${listed}`;
+}
+
+/** JSON with sorted keys: a state read back from DynamoDB compares equal to the same state built here. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 }

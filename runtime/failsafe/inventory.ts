@@ -9,6 +9,25 @@ import { DescribeTagsCommand, ElasticLoadBalancingV2Client, paginateDescribeLoad
 import { RDSClient, paginateDescribeDBInstances } from "@aws-sdk/client-rds";
 import { emptyInventory, isRunning, type Inventory, type Tags } from "./model";
 
+/** The IAM actions of the reads below; they support no resource-level permissions (granted on "*"). */
+export const INVENTORY_ACTIONS = [
+  "ec2:DescribeInstances",
+  "ec2:DescribeVolumes",
+  "ec2:DescribeNatGateways",
+  "ec2:DescribeAddresses",
+  "ec2:DescribeSpotPriceHistory",
+  "ec2:DescribeSpotInstanceRequests",
+  "autoscaling:DescribeAutoScalingGroups",
+  "elasticloadbalancing:DescribeLoadBalancers",
+  "elasticloadbalancing:DescribeTags",
+  "rds:DescribeDBInstances",
+  "ecs:ListClusters",
+  "ecs:ListServices",
+  "ecs:DescribeServices",
+  "ecs:ListTasks",
+  "ecs:DescribeTasks",
+] as const;
+
 export interface InventoryClients {
   ec2: EC2Client;
   autoScaling: AutoScalingClient;

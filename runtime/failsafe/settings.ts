@@ -1,8 +1,12 @@
 /**
- * The failsafe's runtime settings: the component serialises them from stack config into the
- * COSTGUARD_SETTINGS env var; the handler validates them here (runtime never reads Pulumi
- * config). Thresholds per SPEC S2.
+ * The failsafe's settings: per environment a $/h limit, a spike threshold over a window, the
+ * response (stop or notify), a priority and dry-run; a global limit and spike, a limit for
+ * untagged resources, and the rails of a run. The component builds them from stack config, checks
+ * them with `parseFailsafeSettings` at preview and puts them in COSTGUARD_SETTINGS; the handler
+ * reads them back with `failsafeSettingsFromEnv` (runtime never reads Pulumi config). No
+ * defaults here: the stack config's are the only ones.
  */
+import { checkSettings, settingsFromEnv } from "../shared/settings";
 import * as z from "../shared/zod";
 
 const usd = z.number().check(z.positive());
@@ -34,18 +38,14 @@ export const FailsafeSettings = z.object({
 });
 export type FailsafeSettings = z.infer<typeof FailsafeSettings>;
 
-/** Parses the COSTGUARD_SETTINGS text; throws an error naming every problem. */
-export function parseFailsafeSettings(text: string | undefined): FailsafeSettings {
-  if (!text) throw new Error("COSTGUARD_SETTINGS is not set: the CostGuard component sets it from stack config");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Error("COSTGUARD_SETTINGS is not valid JSON");
-  }
-  const parsed = FailsafeSettings.safeParse(json);
-  if (!parsed.success) {
-    throw new Error(`COSTGUARD_SETTINGS is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
-  }
-  return parsed.data;
+export type FailsafeSettingsInput = z.input<typeof FailsafeSettings>;
+
+/** The settings as the handler will read them; throws naming every problem, after `what`. */
+export function parseFailsafeSettings(value: unknown, what = "failsafe settings"): FailsafeSettings {
+  return checkSettings(FailsafeSettings, value, what);
+}
+
+/** The settings the component put in the function's COSTGUARD_SETTINGS. */
+export function failsafeSettingsFromEnv(env: Record<string, string | undefined> = process.env): FailsafeSettings {
+  return settingsFromEnv(FailsafeSettings, env);
 }

@@ -15,6 +15,9 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, paginateQuery, typ
 import { claimOnce, isConditionalCheckFailed, Lease } from "../shared/lease";
 import type { EnvironmentState, Sample, StopAction } from "./model";
 
+/** The IAM actions of the calls below on the three tables (UpdateItem: the run lease, runtime/shared/lease.ts). */
+export const STORE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"] as const;
+
 export interface TableNames {
   samples: string;
   state: string;

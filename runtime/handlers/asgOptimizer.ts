@@ -1,5 +1,5 @@
 /**
- * Lambda entry point: the scheduled ASG spot optimizer (SPEC S5). It acts only on its
+ * Lambda entry point: the scheduled ASG spot optimizer. It acts only on its
  * EventBridge schedule's event; anything else is refused before any AWS call.
  */
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
@@ -14,11 +14,11 @@ import { ENV } from "../contract";
 import { catalog } from "../pricing/catalog";
 import type { PriceBook } from "../pricing/types";
 import { publishEvent } from "../shared/events";
-import { createLogger, createMetrics } from "../shared/observability";
-import { ScheduledEvent, eventExcerpt, problemsOf } from "../spot/accepted";
-import { optimizeGroups, type GroupOutcome, type OptimizerDeps } from "../spot/asgOptimizer";
-import { spotStoresFromEnv } from "../spot/env";
-import { emfSink } from "../spot/metrics";
+import { createLogger, createMetrics, emfSink } from "../shared/observability";
+import { ScheduledEvent, eventExcerpt, problemsOf } from "../shared/invocation";
+import { optimizeGroups, type GroupOutcome, type OptimizerDeps } from "../spot/runOptimizer";
+import { spotSettingsFromEnv } from "../spot/settings";
+import { spotStoresFromEnv } from "../spot/store";
 import { systemClock } from "../spot/wait";
 
 /** The price book for choosing compatible types: the shared catalog (runtime/pricing). */
@@ -28,7 +28,8 @@ const log = createLogger("costguard-asgOptimizer");
 let deps: Omit<OptimizerDeps, "remainingMs" | "runId"> | undefined;
 
 function buildDeps(): Omit<OptimizerDeps, "remainingMs" | "runId"> {
-  const { env, settings, advisor } = spotStoresFromEnv();
+  const settings = spotSettingsFromEnv(process.env);
+  const { env, advisor } = spotStoresFromEnv(process.env, settings);
   const table = z.string({ error: `${ENV.optimizerTable} must name the optimizer's DynamoDB table` }).check(z.minLength(1)).parse(process.env[ENV.optimizerTable]);
   const sns = new SNSClient({});
   const metrics = createMetrics("costguard-asgOptimizer");

@@ -1,5 +1,5 @@
 /**
- * Lambda entry point of the daily cost report (SPEC S7): runs on its schedule (yesterday's
+ * Lambda entry point of the daily cost report: runs on its schedule (yesterday's
  * report) and serves the AdminCommand `report-now` (optional `date`) sent by guardctl.
  * Anything else (null, "hello", 42, a mistyped command, 2026-13-45) is refused before the
  * first paid Cost Explorer request.
@@ -11,34 +11,17 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import * as z from "../shared/zod";
 import { AdminCommand, ENV } from "../contract";
-import { dynamoTableReader, type HistoryReaders } from "../report/history";
+import { dynamoTableReader, type HistoryReaders } from "../report/inventoryHistory";
 import { runDailyReport, type ReportDeps, type ReportSettings } from "../report/run";
+import { costReportSettingsFromEnv } from "../report/settings";
 import { commandKeyHint, describeIssues, isPlainObject, isScheduledEvent, preview } from "../shared/invocation";
 import { createLogger, createMetrics, emitMetric } from "../shared/observability";
 import { catalog } from "../pricing/catalog";
-
-/** Runtime settings passed as JSON in COSTGUARD_SETTINGS by components/costReport.ts. */
-export const CostReportSettings = z.object({
-  maxCostExplorerRequests: z.int().check(z.gte(1), z.lte(5)),
-  monthlyBudgetUsd: z.optional(z.number().check(z.positive())),
-});
-export type CostReportSettings = z.infer<typeof CostReportSettings>;
 
 const Env = z.object({
   [ENV.stack]: z.string().check(z.minLength(1)),
   [ENV.reportBucket]: z.string().check(z.minLength(1)),
   [ENV.alertTopicArn]: z.optional(z.string().check(z.minLength(1))),
-  [ENV.settings]: z.pipe(
-    z.string(),
-    z.transform((s: string, ctx) => {
-      const r = CostReportSettings.safeParse(JSON.parse(s));
-      if (!r.success) {
-        ctx.issues.push({ code: "custom", message: `${ENV.settings} is invalid: ${r.error.message}`, input: s });
-        return z.NEVER;
-      }
-      return r.data;
-    }),
-  ),
   [ENV.findingsTable]: z.optional(z.string().check(z.minLength(1))),
   [ENV.breakerTable]: z.optional(z.string().check(z.minLength(1))),
   [ENV.auditTable]: z.optional(z.string().check(z.minLength(1))),
@@ -71,6 +54,7 @@ let deps: { settings: ReportSettings; deps: ReportDeps } | undefined;
 
 function build(): { settings: ReportSettings; deps: ReportDeps } {
   const env = Env.parse(process.env);
+  const settings = costReportSettingsFromEnv(process.env);
   const metrics = createMetrics("costguard-costReport");
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const readers: HistoryReaders = {};
@@ -85,8 +69,8 @@ function build(): { settings: ReportSettings; deps: ReportDeps } {
       stack: env[ENV.stack],
       bucket: env[ENV.reportBucket],
       alertTopicArn: env[ENV.alertTopicArn],
-      maxCostExplorerRequests: env[ENV.settings].maxCostExplorerRequests,
-      monthlyBudgetUsd: env[ENV.settings].monthlyBudgetUsd,
+      maxCostExplorerRequests: settings.maxCostExplorerRequests,
+      monthlyBudgetUsd: settings.monthlyBudgetUsd,
     },
     deps: {
       // Cost Explorer's endpoint is global (us-east-1).

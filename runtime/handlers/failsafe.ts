@@ -1,7 +1,7 @@
 /**
  * Lambda entry point of the failsafe: the scheduled burn-rate check (an EventBridge
  * "Scheduled Event") and guardctl's admin commands (status, stop-env, restore,
- * emergency-stop). Anything else is refused before any AWS call (runtime/failsafe/commands.ts).
+ * emergency-stop). Anything else is refused before any AWS call (runtime/failsafe/runCommands.ts).
  */
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -13,9 +13,9 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../shared/zod";
 import { ENV } from "../contract";
-import type { FailsafeDeps } from "../failsafe/check";
-import { handleFailsafeEvent, type FailsafeResponse } from "../failsafe/commands";
-import { parseFailsafeSettings } from "../failsafe/settings";
+import type { FailsafeDeps } from "../failsafe/run";
+import { handleFailsafeEvent, type FailsafeResponse } from "../failsafe/runCommands";
+import { failsafeSettingsFromEnv } from "../failsafe/settings";
 import { FailsafeStore } from "../failsafe/store";
 import { catalog } from "../pricing/catalog";
 import type { PriceBook } from "../pricing/types";
@@ -31,7 +31,7 @@ const Env = z.object({
   [ENV.auditTable]: z.string().check(z.minLength(1)),
 });
 
-/** The shared pricing catalog (SPEC S11): dated list prices for everything the inventory holds. */
+/** The shared pricing catalog: dated list prices for everything the inventory holds. */
 const priceBook: PriceBook = catalog;
 
 let deps: FailsafeDeps | undefined;
@@ -40,7 +40,7 @@ function buildDeps(): FailsafeDeps {
   const parsed = Env.safeParse(process.env);
   if (!parsed.success) throw new Error(`failsafe environment is incomplete: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const env = parsed.data;
-  const settings = parseFailsafeSettings(env[ENV.settings]);
+  const settings = failsafeSettingsFromEnv(env);
   const region = env.AWS_REGION;
   const common = { region, retryMode: "standard" as const, maxAttempts: 4 };
   const logger = createLogger("costguard-failsafe");

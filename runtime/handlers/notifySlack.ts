@@ -7,13 +7,11 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { SNSEvent } from "aws-lambda";
 import * as z from "../shared/zod";
-import { notifySlack } from "../alerts/notifier";
-import { ENV } from "../contract";
+import { notifySlack } from "../alerts/run";
+import { alertsSettingsFromEnv } from "../alerts/settings";
 import { describeIssues, preview } from "../shared/invocation";
 import { createLogger } from "../shared/observability";
 import { CachedParameter } from "../shared/secrets";
-
-const Env = z.object({ [ENV.slackWebhookParameter]: z.string().check(z.minLength(1)) });
 
 /** An SNS delivery as Lambda receives it (one record per invocation in practice). */
 const SnsDelivery = z.object({
@@ -37,7 +35,6 @@ export async function handler(event: unknown) {
     logger.warn("event refused", { error });
     return { ok: false as const, error };
   }
-  const env = Env.parse(process.env);
-  webhook ??= new CachedParameter(new SSMClient({}), env[ENV.slackWebhookParameter]);
+  webhook ??= new CachedParameter(new SSMClient({}), alertsSettingsFromEnv(process.env).slackWebhookParameter);
   return { ok: true as const, ...(await notifySlack(event as SNSEvent, { webhookUrl: () => webhook!.get(), log: logger })) };
 }

@@ -1,22 +1,20 @@
-/** Lambda entry point: the hourly security enforcer for unauthorised instances (SPEC S6). */
+/** Lambda entry point: the hourly security enforcer for unauthorised instances. */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../shared/zod";
 import { ENV } from "../contract";
-import { jsonVariable } from "../shared/env";
 import { preview, refuseUnlessScheduled } from "../shared/invocation";
-import { EnforcerStore } from "../enforcer/adapters";
-import { EnforcerSettings } from "../enforcer/decide";
 import { runEnforcerExclusive, type EnforcerDeps } from "../enforcer/run";
+import { enforcerSettingsFromEnv, type EnforcerSettings } from "../enforcer/settings";
+import { EnforcerStore } from "../enforcer/store";
 import { createLogger } from "../shared/observability";
 
 const Env = z.object({
   [ENV.stack]: z.string().check(z.minLength(1)),
   [ENV.alertTopicArn]: z.string().check(z.startsWith("arn:")),
   [ENV.enforcerTable]: z.string().check(z.minLength(1)),
-  [ENV.settings]: jsonVariable(ENV.settings, EnforcerSettings),
 });
 
 const logger = createLogger("costguard-securityEnforcer");
@@ -25,7 +23,7 @@ let deps: { run: EnforcerDeps; settings: EnforcerSettings } | undefined;
 function build() {
   const env = Env.parse(process.env);
   return {
-    settings: env[ENV.settings],
+    settings: enforcerSettingsFromEnv(process.env),
     run: {
       ec2: new EC2Client({ retryMode: "standard" }),
       store: new EnforcerStore(DynamoDBDocumentClient.from(new DynamoDBClient({ retryMode: "standard" })), env[ENV.enforcerTable]),

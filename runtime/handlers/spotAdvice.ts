@@ -1,5 +1,5 @@
 /**
- * Lambda entry point of the advice API (SPEC S5), invoked by fleet managers and guardctl:
+ * Lambda entry point of the spot advice, invoked by fleet managers and guardctl:
  *   { "instanceType": "m5.large", "availabilityZone": "us-east-1a", "environment": "prod" }
  *     → { "capacity": "spot" | "on-demand", "reason": "..." }
  *   { "command": "reset-circuit", "instanceType": "m5.large", "availabilityZone"?: "us-east-1a" }
@@ -9,13 +9,14 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { ENV } from "../contract";
 import { publishEvent } from "../shared/events";
 import { createLogger } from "../shared/observability";
-import { handleAdviceRequest, type AdviceDeps } from "../spot/adviceApi";
-import { spotStoresFromEnv } from "../spot/env";
+import { handleAdviceRequest, type AdviceDeps } from "../spot/runAdvice";
+import { spotSettingsFromEnv } from "../spot/settings";
+import { spotStoresFromEnv } from "../spot/store";
 
 let deps: AdviceDeps | undefined;
 
 function buildDeps(): AdviceDeps {
-  const { env, breakers, advisor } = spotStoresFromEnv();
+  const { env, breakers, advisor } = spotStoresFromEnv(process.env, spotSettingsFromEnv(process.env));
   const sns = new SNSClient({});
   return {
     advisor,

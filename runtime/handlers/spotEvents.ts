@@ -1,19 +1,19 @@
-/** Lambda entry point: EC2 spot interruption warnings and rebalance recommendations (SPEC S5). */
+/** Lambda entry point: EC2 spot interruption warnings and rebalance recommendations. */
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { ENV } from "../contract";
-import { InvokedNodeDrainer } from "../k8s/remoteDrainer";
+import { InvokedNodeDrainer } from "../nodeOptimizer/remoteDrainer";
 import { publishEvent } from "../shared/events";
-import { createLogger, createMetrics } from "../shared/observability";
-import { spotStoresFromEnv } from "../spot/env";
-import { emfSink } from "../spot/metrics";
-import { handleSpotEvent, type SpotEventDeps } from "../spot/interruptions";
+import { createLogger, createMetrics, emfSink } from "../shared/observability";
+import { spotSettingsFromEnv } from "../spot/settings";
+import { spotStoresFromEnv } from "../spot/store";
+import { handleSpotEvent, type SpotEventDeps } from "../spot/runEvents";
 
 let deps: SpotEventDeps | undefined;
 
 export function buildDeps(): SpotEventDeps {
-  const { env, breakers, pools } = spotStoresFromEnv();
+  const { env, breakers, pools } = spotStoresFromEnv(process.env, spotSettingsFromEnv(process.env));
   const sns = new SNSClient({});
   const metrics = createMetrics("costguard-spotEvents");
   return {

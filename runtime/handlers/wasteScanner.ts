@@ -1,4 +1,4 @@
-/** Lambda entry point: the daily waste scan (SPEC S6), with optional clean-up. */
+/** Lambda entry point: the daily waste scan, with optional clean-up. */
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
@@ -6,18 +6,17 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../shared/zod";
 import { ENV } from "../contract";
-import { jsonVariable } from "../shared/env";
 import { preview, refuseUnlessScheduled } from "../shared/invocation";
 import { createLogger, createMetrics, emitMetric } from "../shared/observability";
 import { catalog } from "../pricing/catalog";
-import { runWasteScanExclusive, WasteSettings, type WasteScanDeps } from "../waste/scan";
+import { runWasteScanExclusive, type WasteScanDeps } from "../waste/run";
+import { wasteSettingsFromEnv, type WasteSettings } from "../waste/settings";
 import { FindingsStore } from "../waste/store";
 
 const Env = z.object({
   [ENV.stack]: z.string().check(z.minLength(1)),
   [ENV.alertTopicArn]: z.string().check(z.startsWith("arn:")),
   [ENV.findingsTable]: z.string().check(z.minLength(1)),
-  [ENV.settings]: jsonVariable(ENV.settings, WasteSettings),
 });
 
 const logger = createLogger("costguard-wasteScanner");
@@ -26,10 +25,11 @@ let deps: { scan: WasteScanDeps; settings: WasteSettings } | undefined;
 
 function build() {
   const env = Env.parse(process.env);
+  const settings = wasteSettingsFromEnv(process.env);
   const ec2 = new EC2Client({ retryMode: "standard" });
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ retryMode: "standard" }));
   return {
-    settings: env[ENV.settings],
+    settings,
     scan: {
       ec2,
       autoScaling: new AutoScalingClient({ retryMode: "standard" }),

@@ -1,5 +1,5 @@
 /**
- * The pricing catalog (SPEC S11): dated, sourced AWS list prices for us-east-1, us-west-2 and
+ * The pricing catalog: dated, sourced AWS list prices for us-east-1, us-west-2 and
  * eu-west-1, implementing `PriceBook` plus the service prices the estimator needs.
  *
  * EC2: every on-demand type in us-east-1 (the complete Price List table, data/ec2Table.ts); in

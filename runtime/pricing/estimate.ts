@@ -1,5 +1,5 @@
 /**
- * The cost estimator (SPEC S11): prices a stack from its resources' inputs (Pulumi type tokens
+ * The cost estimator: prices a stack from its resources' inputs (Pulumi type tokens
  * and inputs, as the offline plan and the policy engine see them) and says what it could not
  * price. Output: line items (resource, what, $/month, basis), the list-price total, the total
  * after AWS's always-free allowances (applied across the whole stack, cheapest usage first, so
@@ -11,31 +11,11 @@
 import { ALWAYS_FREE, CATALOG_DATE } from "./catalog";
 import { estimatorCatalog as defaultCatalog, type EstimatorPriceBook } from "./elasticache";
 import { PricingContext, priceResource } from "./estimateRules";
+import type { FreeMeter, LineItem, ResourceToPrice } from "./estimateTypes";
 import { DEFAULT_USAGE, type UsageAssumptions } from "./usage";
 
 export { ESTIMATE_TAG, DEFAULT_USAGE, type UsageAssumptions } from "./usage";
-
-export interface ResourceToPrice {
-  /** Pulumi type token, e.g. `aws:ec2/instance:Instance` or `awsx:ecs:FargateService`. */
-  type: string;
-  /** Logical name. */
-  name: string;
-  inputs: Record<string, unknown>;
-  /** Inputs plus provider-computed values (ids, ARNs, tagsAll), when known. */
-  state?: Record<string, unknown>;
-  /** Unique key (e.g. the URN) and the parent's key, when known: a component whose children are
-   *  in the list (awsx under the real engine) is priced through them, not twice. */
-  key?: string;
-  parent?: string;
-  /** Keys of the resources each input property was computed from (the engine's property
-   *  dependencies): what still links a reference that a first preview cannot know (an ARN, an id). */
-  dependsOn?: Record<string, string[]>;
-  /** Name of the component this resource was expanded from by rule (a child the plan's mocks cannot show). */
-  expandedFrom?: string;
-}
-
-/** Usage metered against an always-free allowance. */
-export type FreeMeter = keyof typeof FREE_ALLOWANCE;
+export type { FreeMeter, LineItem, ResourceToPrice } from "./estimateTypes";
 
 export const FREE_ALLOWANCE = {
   cloudwatchAlarmMetrics: ALWAYS_FREE.cloudwatchAlarms,
@@ -53,30 +33,7 @@ export const FREE_ALLOWANCE = {
   dynamodbProvisionedRcu: ALWAYS_FREE.dynamodbProvisionedRcu,
   budgets: ALWAYS_FREE.budgets,
   schedulerInvocations: ALWAYS_FREE.schedulerInvocations,
-} as const;
-
-export interface LineItem {
-  /** Logical name of the resource. */
-  resource: string;
-  type: string;
-  /** What is billed, e.g. "t3.medium on-demand" or "requests". */
-  what: string;
-  /** $/month at list price. */
-  monthlyUsd: number;
-  /** $/month once the always-free allowances are applied. */
-  afterFreeTierUsd: number;
-  /** How the figure was computed, with every assumption named. */
-  basis: string;
-  /** Quantity metered against a free allowance, in the allowance's unit. */
-  usage?: { meter: FreeMeter; quantity: number; unitUsd: number };
-  /**
-   * Set on a charge that depends on usage nobody declared (requests, data, queries): its rate,
-   * e.g. "$3.50 per million requests". Such an item counts $0 and is listed apart, never as free.
-   */
-  dependsOnUsage?: string;
-  /** The component the resource was expanded from by rule, when it was. */
-  expandedFrom?: string;
-}
+} as const satisfies Record<FreeMeter, number>;
 
 export interface Unpriced {
   resource: string;

@@ -6,8 +6,7 @@
  */
 import { HOURS_PER_MONTH, type LoadBalancerKind } from "./types";
 import { arr, fmt, num, obj, str, type PricingContext } from "./estimateContext";
-import type { ResourceToPrice } from "./estimate";
-import type { Item, PriceResult } from "./estimateRules";
+import type { Item, PriceResult, ResourceToPrice } from "./estimateTypes";
 
 export const money = (v: number) => `$${v < 0.01 ? v.toFixed(5) : v.toFixed(4)}`;
 

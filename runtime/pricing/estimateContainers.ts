@@ -6,8 +6,7 @@
 import { arr, fmt, num, obj, str, type PricingContext } from "./estimateContext";
 import { hoursOf, ipv4Item, money } from "./estimateCompute";
 import { fargateTaskSize } from "./fargate";
-import type { ResourceToPrice } from "./estimate";
-import type { Item, PriceResult } from "./estimateRules";
+import type { Item, PriceResult, ResourceToPrice } from "./estimateTypes";
 
 /** Fargate CPU: units ("256") or "0.25 vCPU"; memory: MiB ("512") or "1 GB". */
 function parseCpu(v: unknown): number | undefined {

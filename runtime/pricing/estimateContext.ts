@@ -4,7 +4,7 @@
  * uses, which task definition a service runs. Built once per stack.
  */
 import type { EstimatorPriceBook } from "./elasticache";
-import type { ResourceToPrice } from "./estimate";
+import type { ResourceToPrice } from "./estimateTypes";
 import { averageCapacity, runsPerMonth } from "./schedule";
 import { HOURS_PER_MONTH } from "./types";
 import { ESTIMATE_TAG, parseHint, type UsageAssumptions, type UsageHint } from "./usage";

@@ -9,8 +9,7 @@ import { RDS_TWELVE_MONTH_FREE_TIER } from "./data/services";
 import { fmt, num, obj, str, type PricingContext } from "./estimateContext";
 import { hoursOf, money } from "./estimateCompute";
 import { runsPerMonth } from "./schedule";
-import type { ResourceToPrice } from "./estimate";
-import type { Item, PriceResult } from "./estimateRules";
+import type { Item, PriceResult, ResourceToPrice } from "./estimateTypes";
 
 /** Instance hours: declared, declared stopped, from Scheduler stop/start schedules, or always on. */
 function rdsHours(r: ResourceToPrice, ctx: PricingContext): { hours: number; note: string } {

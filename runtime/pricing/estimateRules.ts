@@ -14,12 +14,9 @@ import * as compute from "./estimateCompute";
 import * as containers from "./estimateContainers";
 import * as db from "./estimateDatabases";
 import * as usage from "./estimateUsage";
-import type { LineItem, ResourceToPrice } from "./estimate";
+import type { Item, PriceResult, ResourceToPrice } from "./estimateTypes";
 
 export { PricingContext } from "./estimateContext";
-
-export type Item = Omit<LineItem, "afterFreeTierUsd">;
-export type PriceResult = { kind: "priced"; items: Item[] } | { kind: "free" } | { kind: "unpriced"; reason: string } | { kind: "skip" };
 
 /** Types with no charge of their own (their cost, if any, is priced on the resource they configure). */
 const FREE_TYPES: RegExp[] = [

@@ -7,8 +7,7 @@
  */
 import { HOURS_PER_MONTH } from "./types";
 import { arr, fmt, num, obj, str, type PricingContext } from "./estimateContext";
-import type { ResourceToPrice } from "./estimate";
-import type { Item, PriceResult } from "./estimateRules";
+import type { Item, PriceResult, ResourceToPrice } from "./estimateTypes";
 
 /** $0.30, $3.50, $0.085, $0.0034: cents shown as cents, finer rates as listed. */
 const rate = (v: number) => {

@@ -1,5 +1,5 @@
 /**
- * Live refresh of the catalog (SPEC S11): EC2 on-demand prices from the AWS Price List API
+ * Live refresh of the catalog: EC2 on-demand prices from the AWS Price List API
  * and spot prices from spot price history, laid over any PriceBook. Both are optional: when a
  * call fails or a type is missing, the catalog's dated list price stays.
  *
@@ -8,6 +8,9 @@
 import { paginateDescribeSpotPriceHistory, type EC2Client } from "@aws-sdk/client-ec2";
 import { paginateGetProducts, type PricingClient } from "@aws-sdk/client-pricing";
 import type { PriceBook, PriceSource } from "./types";
+
+/** The IAM actions of the calls below (the tools that refresh prices need them; no guard function makes them). */
+export const LIVE_PRICE_ACTIONS = ["pricing:GetProducts", "ec2:DescribeSpotPriceHistory"] as const;
 
 /** Price List API `location` names of the regions the catalog covers (and a few more). */
 export const LOCATION_OF_REGION: Record<string, string> = {

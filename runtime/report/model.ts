@@ -10,7 +10,7 @@
  * counted as spot cost but not in the savings (its usage types carry no instance type).
  */
 import type { PriceBook } from "../pricing/types";
-import type { CostData, CostRow } from "./costExplorer";
+import type { CostData, CostRow } from "./inventory";
 import { addDays, daysInMonth, dayRange, firstOfMonth } from "./dates";
 
 export type Purchase = "spot" | "on-demand" | "other";

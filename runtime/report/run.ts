@@ -1,5 +1,5 @@
 /**
- * One run of the daily cost report: fetch (Cost Explorer, under the request budget) → history
+ * The daily cost report's run: fetch (Cost Explorer, under the request budget) → history
  * (optional tables) → figures and recommendations (pure) → render → store → summary event
  * and the DailyCostUsd metric. Everything AWS-facing is a dependency, so tests and the sample
  * generator run it against fakes.
@@ -10,11 +10,11 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import type { PriceBook } from "../pricing/types";
 import { publishEvent } from "../shared/events";
 import type { Log } from "../shared/observability";
-import { fetchCostData } from "./costExplorer";
 import { addDays, isoDay } from "./dates";
-import { readHistory, type HistoryReaders } from "./history";
+import { recommend } from "./decide";
+import { fetchCostData } from "./inventory";
+import { readHistory, type HistoryReaders } from "./inventoryHistory";
 import { buildReport, type DailyCostReport } from "./model";
-import { recommend } from "./recommendations";
 import { keyFigures, renderHtml, renderMarkdown, usd } from "./render";
 import { storeReport } from "./store";
 

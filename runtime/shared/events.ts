@@ -5,6 +5,12 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import { GuardEvent, type GuardEventInput } from "../contract";
 
+/** The IAM action of the publish below, on the alert topic. */
+export const PUBLISH_ACTION = "sns:Publish";
+
+/** What publishing needs of the topic's customer-managed key, when the topic is encrypted. */
+export const ENCRYPTED_TOPIC_ACTIONS = ["kms:GenerateDataKey*", "kms:Decrypt"] as const;
+
 export async function publishEvent(sns: SNSClient, topicArn: string, event: Omit<GuardEventInput, "source">): Promise<void> {
   const body = GuardEvent.parse({ source: "costguard", time: new Date().toISOString(), ...event });
   await sns.send(

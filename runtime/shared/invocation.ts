@@ -63,6 +63,20 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/** Zod issues as short "path: message" lines (the event itself is "event"), for refusals that list them. */
+export function problemsOf(error: z.core.$ZodError): string[] {
+  return error.issues.map((i) => `${i.path.join(".") || "event"}: ${i.message}`);
+}
+
+/** The start of an event for a log line: enough to recognise it, bounded, never a throw (undefined included). */
+export function eventExcerpt(event: unknown): string {
+  try {
+    return (JSON.stringify(event) ?? String(event)).slice(0, 500);
+  } catch {
+    return String(event).slice(0, 500);
+  }
+}
+
 /** Zod issues as one line: `environment: Too big: expected string to have <=256 characters; (root): Unrecognized key: "dryrun"`. */
 export function describeIssues(error: z.core.$ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");

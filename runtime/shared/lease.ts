@@ -15,6 +15,9 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
+/** The IAM actions of the calls below, on the table that holds the leases and claims. */
+export const LEASE_ACTIONS = ["dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"] as const;
+
 export interface LeaseOptions {
   /** Attribute values that complete the table's key besides `pk`, e.g. `{ sk: "lease" }` for a table with a string sort key. */
   sortKey?: Record<string, string | number>;

@@ -44,6 +44,17 @@ export function emitMetric(
   single.publishStoredMetrics();
 }
 
+/**
+ * Where a capability's metrics go: EMF in Lambda, a recorder in tests. Dimensions are the
+ * contract's (few and bounded); detail such as an instance type and AZ goes into metadata,
+ * queryable in Logs Insights without a custom metric per value.
+ */
+export type MetricSink = (key: MetricKey, value: number, dimensions?: Record<string, string>, metadata?: Record<string, string>) => void;
+
+export function emfSink(metrics: Metrics): MetricSink {
+  return (key, value, dimensions = {}, metadata = {}) => emitMetric(metrics, key, value, dimensions, metadata);
+}
+
 /** The logging surface modules depend on (Powertools' Logger satisfies it; tests pass a stub). */
 export interface Log {
   info(message: string, ...extra: Record<string, unknown>[]): void;

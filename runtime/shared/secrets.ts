@@ -4,6 +4,9 @@
  */
 import { GetParameterCommand, ParameterNotFound, type SSMClient } from "@aws-sdk/client-ssm";
 
+/** The IAM action of the read below, on the parameter. */
+export const READ_SECRET_ACTION = "ssm:GetParameter";
+
 export class CachedParameter {
   private value?: { text: string | undefined; fetchedAt: number };
 

@@ -1,5 +1,5 @@
 /**
- * The advice API (SPEC S5): "should this launch use spot for type T in AZ Z?" Answers spot or
+ * The spot advice: "should this launch use spot for type T in AZ Z?" Answers spot or
  * on-demand with the reason. Any error answers on-demand: a fleet manager that cannot get
  * advice must not launch into a bad pool.
  *
@@ -7,8 +7,8 @@
  * spotAdvice Lambda) depend on the small `CapacityAdvisor` interface only.
  */
 import { advance, effectiveState, type CircuitState } from "./breaker";
-import type { BreakerStore } from "./breakerStore";
-import type { PoolRiskStore } from "./poolRisk";
+import type { BreakerStore } from "./storeBreakers";
+import type { PoolRiskStore } from "./storePoolRisk";
 
 export interface CapacityRequest {
   instanceType: string;

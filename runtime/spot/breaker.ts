@@ -1,5 +1,6 @@
 /**
- * The spot circuit breaker as a pure state machine over plain data (SPEC S5).
+ * The spot circuit breaker as a pure state machine over plain data: one circuit per instance
+ * type (or type and AZ), opened by interruptions, probed by one launch after a cooldown.
  *
  *   closed ──(threshold interruptions within the window)──▶ open
  *   open ──(cooldown elapsed)──▶ half-open
@@ -71,16 +72,6 @@ export interface Step {
 
 /** How many interruptions a record keeps (log and de-duplication); the window needs only the threshold. */
 export const SEEN_KEPT = 200;
-
-export function breakerKey(instanceType: string, availabilityZone: string | undefined, perAz: boolean): string {
-  return perAz && availabilityZone ? `${instanceType}@${availabilityZone}` : instanceType;
-}
-
-/** The inverse of breakerKey, for readers of the table. */
-export function parseBreakerKey(key: string): { instanceType: string; availabilityZone?: string } {
-  const at = key.indexOf("@");
-  return at < 0 ? { instanceType: key } : { instanceType: key.slice(0, at), availabilityZone: key.slice(at + 1) };
-}
 
 export function newBreaker(key: string, settings: BreakerSettings): BreakerRecord {
   return { key, state: "closed", recent: [], seenInstanceIds: [], interruptions: 0, rebalanceSignals: 0, cooldownMinutes: settings.cooldownMinutes, version: 0 };

@@ -1,8 +1,14 @@
 /**
- * Runtime settings of the spot functions, passed by the SpotResilience component as JSON in
- * COSTGUARD_SETTINGS and validated here. The defaults mirror components/configSchema.ts's
- * `spot` section so modules and tests can be used without a deployment.
+ * The spot functions' settings: the circuit breaker's thresholds, how long a production
+ * interruption poisons its pool, and the on-demand floor of an opted-in group. The component
+ * builds them from stack config, checks them with `parseSpotSettings` at preview and puts them
+ * in COSTGUARD_SETTINGS (and, for the node optimizer, which consults the advice but has settings
+ * of its own, in COSTGUARD_SPOT_SETTINGS); handlers read them back with `spotSettingsFromEnv`.
+ * The defaults mirror the stack config's `spot` section, so modules and tests can be used
+ * without a deployment.
  */
+import { ENV } from "../contract";
+import { checkSettings, settingsFromEnv } from "../shared/settings";
 import * as z from "../shared/zod";
 
 export const BreakerSettings = z.object({
@@ -34,6 +40,19 @@ export type SpotSettings = z.infer<typeof SpotSettings>;
 export type SpotSettingsInput = z.input<typeof SpotSettings>;
 
 export const DEFAULT_SPOT_SETTINGS: SpotSettings = SpotSettings.parse({});
+
+/** The settings as the handlers will read them; throws naming every problem, after `what`. */
+export function parseSpotSettings(value: unknown, what = "spot settings"): SpotSettings {
+  return checkSettings(SpotSettings, value, what);
+}
+
+/**
+ * The settings the component put in the function's environment: COSTGUARD_SETTINGS for the
+ * spot functions, COSTGUARD_SPOT_SETTINGS for a function that has its own. Unset: the defaults.
+ */
+export function spotSettingsFromEnv(env: Record<string, string | undefined> = process.env, variable: typeof ENV.settings | typeof ENV.spotSettings = ENV.settings): SpotSettings {
+  return settingsFromEnv(SpotSettings, env, { variable, whenUnset: {} });
+}
 
 export const MINUTE_MS = 60_000;
 export const DAY_MS = 24 * 60 * MINUTE_MS;

@@ -1,5 +1,5 @@
 /**
- * Inventory adapters: paginated EC2 describe calls → the plain records of ./types.
+ * Inventory adapters: paginated EC2 describe calls → the plain records of ./model.
  * Page sizes are the APIs' maxima, so a scan makes the fewest calls the APIs allow.
  */
 import {
@@ -14,8 +14,20 @@ import {
   type Tag,
 } from "@aws-sdk/client-ec2";
 import { paginateDescribeLaunchConfigurations, type AutoScalingClient } from "@aws-sdk/client-auto-scaling";
-import { stoppedSinceFromReason } from "./filters";
-import type { AddressRecord, Inventory, SnapshotRecord, StoppedInstanceRecord, Tags, VolumeRecord } from "./types";
+import { stoppedSinceFromReason } from "./decide";
+import type { AddressRecord, Inventory, SnapshotRecord, StoppedInstanceRecord, Tags, VolumeRecord } from "./model";
+
+/** The IAM actions of the reads below; EC2's Describe calls support no resource-level permissions (granted on "*"). */
+export const INVENTORY_ACTIONS = [
+  "ec2:DescribeAddresses",
+  "ec2:DescribeVolumes",
+  "ec2:DescribeSnapshots",
+  "ec2:DescribeImages",
+  "ec2:DescribeLaunchTemplates",
+  "ec2:DescribeLaunchTemplateVersions",
+  "ec2:DescribeInstances",
+  "autoscaling:DescribeLaunchConfigurations",
+] as const;
 
 /** Largest page each API accepts. */
 export const PAGE_SIZE = { volumes: 500, snapshots: 1000, images: 1000, instances: 1000, launchTemplates: 200, launchTemplateVersions: 200, launchConfigurations: 100 } as const;

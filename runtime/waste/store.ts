@@ -14,8 +14,12 @@
  * only what changed is written, in batches of 25. One run at a time holds the table's lease.
  */
 import { BatchWriteCommand, DeleteCommand, PutCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { FINDING_KEY_PREFIX, findingKey } from "../contract";
 import { Lease } from "../shared/lease";
-import type { CleanupMark, Finding, StoredFinding } from "./types";
+import type { CleanupMark, Finding, StoredFinding } from "./model";
+
+/** The IAM actions of the calls below on the findings table (GetItem, UpdateItem: the run lease). */
+export const STORE_ACTIONS = ["dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"] as const;
 
 export const SEEN_CATEGORIES = ["unattached-volume", "unattached-eip", "stopped-instance"] as const;
 export type SeenCategory = (typeof SEEN_CATEGORIES)[number];
@@ -75,9 +79,6 @@ export function reconcileFindings(previous: StoredFinding[], current: Finding[],
 }
 
 const LAST_SCAN_KEY = "scan#last";
-/** Key prefix of the items that are findings (the others are first-seen and last-scan bookkeeping). */
-export const FINDING_KEY_PREFIX = "finding#";
-const findingKey = (id: string) => `${FINDING_KEY_PREFIX}${id}`;
 const seenKey = (category: SeenCategory, id: string) => `seen#${category}#${id}`;
 const MARK_KEY_PREFIX = "mark#";
 
@@ -93,7 +94,7 @@ export class FindingsStore {
     for await (const page of paginateScan({ client: this.doc }, { TableName: this.table })) {
       for (const item of page.Items ?? []) {
         const pk = String(item.pk ?? "");
-        if (pk.startsWith("finding#")) {
+        if (pk.startsWith(FINDING_KEY_PREFIX)) {
           const { pk: _pk, expiresAt: _ttl, ...finding } = item;
           state.findings.push(finding as StoredFinding);
         } else if (pk === LAST_SCAN_KEY) {

@@ -1,4 +1,4 @@
-/** The failsafe's burn rate priced with the real catalog (as the deployed handler does), against SPEC S11 figures. */
+/** The failsafe's burn rate priced with the real catalog (as the deployed handler does), against us-east-1 list prices checked by hand. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { burnRateByEnvironment } from "../../runtime/failsafe/burnRate";

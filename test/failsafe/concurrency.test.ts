@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
-import { handleFailsafeEvent, type FailsafeResponse } from "../../runtime/failsafe/commands";
+import { handleFailsafeEvent, type FailsafeResponse } from "../../runtime/failsafe/runCommands";
 import { Lease } from "../../runtime/shared/lease";
 import { MINUTE, scheduledEvent, startWorld, T0, type World } from "./world";
 

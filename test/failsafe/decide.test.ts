@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decide, spikePercent, type DecisionInput } from "../../runtime/failsafe/decide";
-import type { InstanceRecord, Sample } from "../../runtime/failsafe/model";
+import { decide, nextStates, spikePercent, type DecisionInput } from "../../runtime/failsafe/decide";
+import type { ActionResult, EnvironmentState, InstanceRecord, Sample } from "../../runtime/failsafe/model";
 import { defaultSettings } from "./helpers";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");
@@ -45,7 +45,7 @@ function input(burn: Record<string, number>, overrides: Partial<DecisionInput> =
 
 const envsActedOn = (d: ReturnType<typeof decide>) => [...new Set(d.actions.map((a) => a.environment))];
 
-describe("failsafe decision: SPEC S2 table", () => {
+describe("failsafe decision: the default thresholds (helpers.ts defaultSettings)", () => {
   it("does nothing when every environment is within its limit and steady", () => {
     const d = decide(input({}));
     assert.equal(d.mode, "none");
@@ -243,5 +243,45 @@ describe("spike measure", () => {
   it("has no baseline with a single sample or a lowest sample of zero", () => {
     assert.equal(spikePercent([{ time: NOW, usdPerHour: 3 }], NOW, 20), undefined);
     assert.equal(spikePercent([{ time: NOW - MIN, usdPerHour: 0 }, { time: NOW, usdPerHour: 3 }], NOW, 20), undefined);
+  });
+});
+
+describe("each group's state after a run", () => {
+  const groups = ["dev", "staging", "prod", "untagged", "global"];
+  const applied = (environment: string, id: string): ActionResult => ({ action: { kind: "stop-instance", environment, id, dryRun: false }, outcome: "applied" });
+
+  it("a group with an applied stop is stopped, with its breach as the reason; a breach is new only the first time", () => {
+    const d = decide(input({ dev: 8.5 }));
+    const first = nextStates({ now: NOW, groups, before: {}, decision: d, results: [applied("dev", "i-dev")], running: new Set(["i-dev"]) });
+    assert.equal(first.newBreach, true);
+    assert.equal(first.states.dev!.state, "stopped");
+    assert.equal(first.states.dev!.stoppedAt, NOW);
+    assert.match(first.states.dev!.reason!, /^dev: \$8\.50\/h over the \$8\.00\/h limit/);
+    assert.equal(first.stoppedSince.dev, NOW);
+    assert.equal(first.states.staging!.state, "active");
+
+    const again = nextStates({ now: NOW + 2 * MIN, groups, before: first.states, decision: d, results: [], running: new Set() });
+    assert.equal(again.newBreach, false, "the same breach at the next check is not announced again");
+    assert.equal(again.states.dev!.stoppedAt, NOW, "the stop's start is kept: it is still the same incident");
+  });
+
+  it("writes nothing for groups whose state did not change (empty bookkeeping counts as none)", () => {
+    const before: Record<string, EnvironmentState> = Object.fromEntries(groups.map((g) => [g, { environment: g, state: "active", breaching: [] }]));
+    const next = nextStates({ now: NOW, groups, before, decision: decide(input({})), results: [], running: new Set() });
+    assert.deepEqual(next.changed, []);
+    assert.equal(next.newBreach, false);
+  });
+
+  it("an instance EC2 refused to stop is remembered and announced once per incident", () => {
+    const refused: ActionResult = { action: { kind: "stop-instance", environment: "dev", id: "i-spot", dryRun: false }, outcome: "refused", error: "UnsupportedOperation: one-time spot" };
+    const d = decide(input({ dev: 8.5 }));
+    const first = nextStates({ now: NOW, groups, before: {}, decision: d, results: [refused], running: new Set(["i-spot"]) });
+    assert.deepEqual(first.states.dev!.refused, { "i-spot": "UnsupportedOperation: one-time spot" });
+    assert.equal(first.notStoppableLines.length, 1);
+    assert.match(first.notStoppableLines[0]!, /^dev: 1 instance cannot be stopped \(EC2 refused to stop it .*\): i-spot$/);
+    const skipped = [{ environment: "dev", kind: "stop-instance" as const, id: "i-spot", reason: "EC2 refused to stop it (UnsupportedOperation: one-time spot)", notStoppable: true }];
+    const later = nextStates({ now: NOW + 2 * MIN, groups, before: first.states, decision: { ...d, skipped }, results: [], running: new Set(["i-spot"]) });
+    assert.deepEqual(later.notStoppableLines, [], "already announced in this incident");
+    assert.deepEqual(later.states.dev!.refused, first.states.dev!.refused, "never asked again");
   });
 });

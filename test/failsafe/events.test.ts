@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { handleFailsafeEvent, type ErrorResult } from "../../runtime/failsafe/commands";
-import type { CheckResult } from "../../runtime/failsafe/check";
+import { handleFailsafeEvent, type ErrorResult } from "../../runtime/failsafe/runCommands";
+import type { CheckResult } from "../../runtime/failsafe/run";
 import { scheduledEvent, startWorld, type World } from "./world";
 
 describe("failsafe: only a scheduled event or a well-formed command acts", () => {

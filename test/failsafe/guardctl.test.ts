@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { runCheck } from "../../runtime/failsafe/check";
-import { handleFailsafeEvent } from "../../runtime/failsafe/commands";
+import { runCheck } from "../../runtime/failsafe/run";
+import { handleFailsafeEvent } from "../../runtime/failsafe/runCommands";
 import { COMMANDS, guardctl } from "../../tools/guardctl";
 import { MINUTE, startWorld, T0, type World } from "./world";
 

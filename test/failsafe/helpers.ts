@@ -1,5 +1,5 @@
 /**
- * Shared test helpers for the failsafe: a small fixed PriceBook, SPEC S2 default settings,
+ * Shared test helpers for the failsafe: a small fixed PriceBook, the default thresholds,
  * dynalite tables, and a recorder for metrics.
  */
 import type { PriceBook } from "../../runtime/pricing/types";
@@ -28,7 +28,7 @@ export const testPrices: PriceBook = {
   fargateHourly: (_r, vcpu, gb, opts) => (vcpu * 0.04048 + gb * 0.004445) * (opts?.spot ? 0.3 : 1),
 };
 
-/** SPEC S2's default table. */
+/** The default thresholds: dev $8/h or +3 % in 20 min, staging $5/h or +1.5 % in 30 min, prod (notify) $2/h or +0.5 % in 60 min, global $25/h or +1 % in 60 min, untagged $5/h. */
 export function defaultSettings(overrides: Partial<FailsafeSettings> = {}): FailsafeSettings {
   return {
     environments: {

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { CheckResult } from "../../runtime/failsafe/check";
-import { handleFailsafeEvent, type ActionCommandResult, type StatusResult } from "../../runtime/failsafe/commands";
-import { runCheck } from "../../runtime/failsafe/check";
+import { type CheckResult, runCheck } from "../../runtime/failsafe/run";
+import { handleFailsafeEvent, type ActionCommandResult, type StatusResult } from "../../runtime/failsafe/runCommands";
 import { defaultSettings } from "./helpers";
 import { MINUTE, startWorld, T0, type World } from "./world";
 

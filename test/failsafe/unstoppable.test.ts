@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { runCheck, type CheckResult } from "../../runtime/failsafe/check";
-import { handleFailsafeEvent, type ActionCommandResult } from "../../runtime/failsafe/commands";
+import { runCheck, type CheckResult } from "../../runtime/failsafe/run";
+import { handleFailsafeEvent, type ActionCommandResult } from "../../runtime/failsafe/runCommands";
 import { defaultSettings } from "./helpers";
 import { MINUTE, startWorld, T0, type World } from "./world";
 

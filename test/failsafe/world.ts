@@ -1,5 +1,5 @@
 /** A fake account with three environments plus dynalite, wired into FailsafeDeps. */
-import type { FailsafeDeps } from "../../runtime/failsafe/check";
+import type { FailsafeDeps } from "../../runtime/failsafe/run";
 import type { FailsafeSettings } from "../../runtime/failsafe/settings";
 import { memoryLog } from "../../runtime/shared/observability";
 import { FakeAccount } from "./fakeAccount";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { handleFailsafeEvent, type ActionCommandResult } from "../../runtime/failsafe/commands";
+import { handleFailsafeEvent, type ActionCommandResult } from "../../runtime/failsafe/runCommands";
 import { memoryLog } from "../../runtime/shared/observability";
 import { loadStackConfig, runProgram, type ProgramRun } from "../../tools/offline/runProgram";
 import { MOCK_ACCOUNT, type PlannedResource } from "../../tools/offline/mocks";

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { CostExplorerClient, DataUnavailableException, GetCostAndUsageCommand, GetCostForecastCommand } from "@aws-sdk/client-cost-explorer";
 import { mockClient } from "aws-sdk-client-mock";
-import { fetchCostData } from "../../runtime/report/costExplorer";
-import { readHistory } from "../../runtime/report/history";
+import { fetchCostData } from "../../runtime/report/inventory";
+import { readHistory } from "../../runtime/report/inventoryHistory";
 import { buildReport, classifyUsageType } from "../../runtime/report/model";
-import { recommend } from "../../runtime/report/recommendations";
+import { recommend } from "../../runtime/report/decide";
 import { BY_ENVIRONMENT, FIXTURE_HISTORY, FIXTURE_NOW, FIXTURE_REPORT_DATE, FIXTURE_TODAY, FORECAST, SERIES_PAGES, fixturePriceBook } from "./fixtures/costExplorer";
 
 const ce = mockClient(CostExplorerClient);

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { renderChart, renderHtml, renderMarkdown } from "../../runtime/report/render";
-import { fetchCostData } from "../../runtime/report/costExplorer";
+import { fetchCostData } from "../../runtime/report/inventory";
 import { buildReport } from "../../runtime/report/model";
 import { FIXTURE_NOW, FIXTURE_REPORT_DATE, FIXTURE_TODAY, fixturePriceBook } from "./fixtures/costExplorer";
 import { emptyReport, fixtureCostExplorer, fixtureReport } from "./fixtures/report";

@@ -54,7 +54,7 @@ describe("asgOptimizer handler", () => {
 
   it("swaps in a healthy pool, and steers around a type whose circuit is open to a compatible one (real catalog)", async () => {
     const { handler } = require("../../runtime/handlers/asgOptimizer") as typeof import("../../runtime/handlers/asgOptimizer");
-    const { BreakerStore } = require("../../runtime/spot/breakerStore") as typeof import("../../runtime/spot/breakerStore");
+    const { BreakerStore } = require("../../runtime/spot/storeBreakers") as typeof import("../../runtime/spot/storeBreakers");
     const { BreakerSettings } = require("../../runtime/spot/settings") as typeof import("../../runtime/spot/settings");
     const { catalog } = require("../../runtime/pricing/catalog") as typeof import("../../runtime/pricing/catalog");
     fake.addGroup("web", { n: 2, type: "m5.large" });

@@ -3,7 +3,6 @@ import { describe, it } from "node:test";
 import {
   advance,
   breakerExpiry,
-  breakerKey,
   claimProbe,
   confirmProbe,
   effectiveState,
@@ -14,6 +13,7 @@ import {
   resetBreaker,
   type BreakerRecord,
 } from "../../runtime/spot/breaker";
+import { breakerKey, parseBreakerKey } from "../../runtime/contract";
 import { BreakerSettings, MINUTE_MS } from "../../runtime/spot/settings";
 
 const settings = BreakerSettings.parse({}); // 3 in 15 min, 30 min cooldown, cap 240, quiet 30
@@ -189,6 +189,8 @@ describe("circuit breaker: reset, keys and expiry", () => {
   it("keys per type, or per type and AZ when configured", () => {
     assert.equal(breakerKey("m5.large", "us-east-1a", false), "m5.large");
     assert.equal(breakerKey("m5.large", "us-east-1a", true), "m5.large@us-east-1a");
+    assert.deepEqual(parseBreakerKey("m5.large@us-east-1a"), { instanceType: "m5.large", availabilityZone: "us-east-1a" }, "readers of the table get both back");
+    assert.deepEqual(parseBreakerKey("m5.large"), { instanceType: "m5.large" });
   });
 
   it("expires the item only after the open period and quiet window have passed", () => {

@@ -5,7 +5,7 @@ import { spotRuntimeSettings } from "../../config/runtimeSettings";
 import { SpotSettings } from "../../runtime/spot/settings";
 
 describe("spot config", () => {
-  it("defaults to SPEC S5's numbers, and the runtime reads them unchanged", () => {
+  it("defaults to a 3-interruption breaker, 15-day pool poisoning by prod, and the runtime reads them unchanged", () => {
     const r = parseGuardConfig({}, "dev");
     assert.ok(r.ok);
     const runtime = SpotSettings.parse(JSON.parse(JSON.stringify(spotRuntimeSettings(r.config.spot))));

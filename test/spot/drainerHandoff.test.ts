@@ -4,7 +4,8 @@ import { describe, it } from "node:test";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { drainerFrom } from "../../runtime/handlers/spotEvents";
-import { spotStoresFromEnv } from "../../runtime/spot/env";
+import { spotSettingsFromEnv } from "../../runtime/spot/settings";
+import { spotStoresFromEnv } from "../../runtime/spot/store";
 
 describe("spot events → node drainer", () => {
   it("does nothing when no node optimizer is deployed", () => {
@@ -58,8 +59,16 @@ describe("spot events → node drainer", () => {
 describe("spot advice settings for another function", () => {
   it("reads COSTGUARD_SPOT_SETTINGS when asked, and names it when it is not JSON", () => {
     const base = { COSTGUARD_STACK: "dev", COSTGUARD_BREAKER_TABLE: "b", COSTGUARD_POOL_RISK_TABLE: "p", COSTGUARD_ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:1:t", AWS_REGION: "us-east-1", COSTGUARD_SETTINGS: '{"clusterName":"shop"}' };
-    const stores = spotStoresFromEnv({ ...base, COSTGUARD_SPOT_SETTINGS: JSON.stringify({ breaker: { threshold: 7 } }) }, { settingsVar: "COSTGUARD_SPOT_SETTINGS" });
-    assert.equal(stores.settings.breaker.threshold, 7, "the node optimizer's own COSTGUARD_SETTINGS is not read as spot settings");
-    assert.throws(() => spotStoresFromEnv({ ...base, COSTGUARD_SPOT_SETTINGS: "{oops" }, { settingsVar: "COSTGUARD_SPOT_SETTINGS" }), /COSTGUARD_SPOT_SETTINGS must be JSON/);
+    const settings = spotSettingsFromEnv({ ...base, COSTGUARD_SPOT_SETTINGS: JSON.stringify({ breaker: { threshold: 7 } }) }, "COSTGUARD_SPOT_SETTINGS");
+    assert.equal(settings.breaker.threshold, 7, "the node optimizer's own COSTGUARD_SETTINGS is not read as spot settings");
+    assert.throws(() => spotSettingsFromEnv({ ...base, COSTGUARD_SPOT_SETTINGS: "{oops" }, "COSTGUARD_SPOT_SETTINGS"), /COSTGUARD_SPOT_SETTINGS must be JSON/);
+    assert.equal(spotSettingsFromEnv(base, "COSTGUARD_SPOT_SETTINGS").breaker.threshold, 3, "unset: the defaults");
+  });
+
+  it("builds the stores over the named tables, with the settings the spot functions read when none are given", () => {
+    const env = { COSTGUARD_STACK: "dev", COSTGUARD_BREAKER_TABLE: "b", COSTGUARD_POOL_RISK_TABLE: "p", COSTGUARD_ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:1:t", AWS_REGION: "us-east-1", COSTGUARD_SETTINGS: JSON.stringify({ breaker: { threshold: 5 } }) };
+    assert.equal(spotStoresFromEnv(env).breakers.settings.threshold, 5);
+    assert.equal(spotStoresFromEnv(env, spotSettingsFromEnv({}, "COSTGUARD_SPOT_SETTINGS")).breakers.settings.threshold, 3);
+    assert.throws(() => spotStoresFromEnv({ ...env, COSTGUARD_BREAKER_TABLE: "" }), /COSTGUARD_BREAKER_TABLE/);
   });
 });

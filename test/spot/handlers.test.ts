@@ -96,7 +96,7 @@ describe("spot handlers", () => {
   it("spotAdvice records a probe a fleet manager reports launched: the circuit closes after the quiet window", async () => {
     setEnv();
     const advice = require("../../runtime/handlers/spotAdvice") as typeof import("../../runtime/handlers/spotAdvice");
-    const { BreakerStore } = require("../../runtime/spot/breakerStore") as typeof import("../../runtime/spot/breakerStore");
+    const { BreakerStore } = require("../../runtime/spot/storeBreakers") as typeof import("../../runtime/spot/storeBreakers");
     const { BreakerSettings } = require("../../runtime/spot/settings") as typeof import("../../runtime/spot/settings");
     const past = Date.now() - 40 * 60_000;
     const setup = new BreakerStore(db.doc, "h-breakers", BreakerSettings.parse({ threshold: 2 }), { now: () => past });

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createMetrics } from "../../runtime/shared/observability";
-import { emfSink } from "../../runtime/spot/metrics";
+import { createMetrics, emfSink } from "../../runtime/shared/observability";
 
 function captureStdout(run: () => void): string[] {
   const lines: string[] = [];

@@ -15,7 +15,7 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { burnRateByEnvironment } from "../../runtime/failsafe/burnRate";
-import { runCheck } from "../../runtime/failsafe/check";
+import { runCheck } from "../../runtime/failsafe/run";
 import { decide } from "../../runtime/failsafe/decide";
 import { PAGE_SIZES, readInventory } from "../../runtime/failsafe/inventory";
 import { FailsafeStore } from "../../runtime/failsafe/store";

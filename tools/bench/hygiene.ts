@@ -8,12 +8,13 @@
  * Prints time, peak memory, and API calls against the minimum number of pages the APIs allow.
  */
 import { memoryLog } from "../../runtime/shared/observability";
-import { findWaste, trackFirstSeen, unattachedVolumeIds } from "../../runtime/waste/filters";
+import { findWaste, trackFirstSeen, unattachedVolumeIds } from "../../runtime/waste/decide";
 import { PAGE_SIZE, readInventory } from "../../runtime/waste/inventory";
-import { runWasteScan, WasteSettings } from "../../runtime/waste/scan";
+import { runWasteScan } from "../../runtime/waste/run";
+import { WasteSettings } from "../../runtime/waste/settings";
 import { FindingsStore } from "../../runtime/waste/store";
-import { FakeEc2 } from "../../test/hygiene/fakeEc2";
-import { PRICES } from "../../test/hygiene/helpers";
+import { FakeEc2 } from "../../test/support/fakeEc2";
+import { PRICES } from "../../test/waste/helpers";
 import { startDynalite } from "../../test/support/localDynamo";
 
 const VOLUMES = 10_000;

@@ -13,10 +13,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { bundleHandler } from "../../components/guardFunction";
-import { drainNode } from "../../runtime/k8s/drain";
-import type { KubeNodes } from "../../runtime/k8s/kubeApi";
-import { KUBE_CLIENTS } from "../../test/k8s/clientNodeKube";
-import { FakeKubeServer } from "../../test/k8s/fakeKubeServer";
+import { drainNode } from "../../runtime/nodeOptimizer/actionsDrain";
+import type { KubeNodes } from "../../runtime/nodeOptimizer/kubeApi";
+import { KUBE_CLIENTS } from "../../test/nodeOptimizer/clientNodeKube";
+import { FakeKubeServer } from "../../test/nodeOptimizer/fakeKubeServer";
 
 const PODS = 110;
 

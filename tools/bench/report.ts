@@ -6,10 +6,10 @@
  *
  *   npx tsx tools/bench/report.ts
  */
-import type { CostData, CostRow } from "../../runtime/report/costExplorer";
+import type { CostData, CostRow } from "../../runtime/report/inventory";
 import { addDays, dayRange } from "../../runtime/report/dates";
 import { buildReport } from "../../runtime/report/model";
-import { recommend } from "../../runtime/report/recommendations";
+import { recommend } from "../../runtime/report/decide";
 import { renderHtml, renderMarkdown } from "../../runtime/report/render";
 import { fixturePriceBook } from "../../test/report/fixtures/costExplorer";
 

@@ -15,8 +15,8 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/li
 import type { Architecture, InstanceSpec, PriceBook } from "../../runtime/pricing/types";
 import { isConditionalCheckFailed } from "../../runtime/shared/lease";
 import { newBreaker, recordInterruption, type BreakerRecord } from "../../runtime/spot/breaker";
-import { BreakerStore } from "../../runtime/spot/breakerStore";
-import { rankCompatibleTypes } from "../../runtime/spot/compatible";
+import { BreakerStore } from "../../runtime/spot/storeBreakers";
+import { rankCompatibleTypes } from "../../runtime/spot/decide";
 import { BreakerSettings } from "../../runtime/spot/settings";
 import { startDynalite } from "../../test/support/localDynamo";
 

@@ -4,7 +4,7 @@
  * Within a family, AWS prices sizes in proportion to their normalization factor (nano 0.25,
  * micro 0.5, small 1, medium 2, large 4, xlarge 8, 2xlarge 16, 4xlarge 32), so each family
  * lists its `large` price per region and the sizes it has; `hourly()` scales (t3.medium =
- * t3.large / 2 = $0.0416, the SPEC S11 figure). us-west-2 lists the same prices as us-east-1
+ * t3.large / 2 = $0.0416, as checked by hand). us-west-2 lists the same prices as us-east-1
  * for these families.
  */
 import type { Architecture } from "../types";

@@ -1,10 +1,10 @@
 /**
  * Where the catalog's figures come from. Every price in data/ points at one of these.
  *
- * Figures marked SPEC_CHECKED were checked by hand against AWS's pricing pages (SPEC S11).
- * Figures marked AWS_LIST_* are AWS public list prices as published on the named page and
- * recorded here on the date given; they could not be re-fetched offline, so the Price List
- * API refresh (S11) should be trusted over them when it is available.
+ * Figures marked specChecked were checked by hand against AWS's pricing pages (us-east-1).
+ * The others are AWS public list prices as published on the named page and recorded here on
+ * the date given; they could not be re-fetched offline, so the Price List API refresh
+ * (pricing/live.ts) should be trusted over them when it is available.
  */
 import type { PriceSource } from "../types";
 import { EC2_TABLE_SOURCE } from "./ec2Table";
