@@ -215,7 +215,7 @@ export const GuardConfigSchema = z.strictObject({
         .number()
         .int()
         .min(1, "must be at least 1 (the daily cost series)")
-        .max(5, "SPEC S7 allows at most 5 Cost Explorer requests per run")
+        .max(5, "must be at most 5: the report makes at most 5 Cost Explorer requests ($0.01 each) per run")
         .default(5)
         .describe("Cost Explorer requests per run ($0.01 each): 1 = series only, 2 = + by environment, 3 = + forecast; more only absorb pagination"),
     })

@@ -32,11 +32,11 @@ describe("budget, report and alarm config", () => {
     const r = parse({ report: JSON.stringify({ maxCostExplorerRequests: 6 }), environmentBudgetsUsd: JSON.stringify({ dev: 0 }) });
     assert.ok(!r.ok);
     const text = r.problems.join("\n");
-    assert.match(text, /costguard:report\.maxCostExplorerRequests SPEC S7 allows at most 5 Cost Explorer requests per run \(got 6\)/);
+    assert.match(text, /costguard:report\.maxCostExplorerRequests must be at most 5: the report makes at most 5 Cost Explorer requests \(\$0\.01 each\) per run \(got 6\)/);
     assert.match(text, /costguard:environmentBudgetsUsd\.dev must be a positive number \(got 0\)/);
   });
 
-  it("alarm defaults follow SPEC S8", () => {
+  it("alarm defaults: 300 s oldest message, 5 API errors, 20 % interruptions, 0.95 pool, 10 dead letters, 80 % CPU and memory", () => {
     const r = parse({});
     assert.ok(r.ok);
     assert.deepEqual(r.config.alarms, { oldestMessageAgeSeconds: 300, apiErrorsPer5Minutes: 5, spotInterruptionRatePercent: 20, poolUtilisation: 0.95, deadLetterMessages: 10, serviceCpuPercent: 80, serviceMemoryPercent: 80, guardErrorsScope: "functions" });

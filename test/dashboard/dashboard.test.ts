@@ -86,7 +86,7 @@ describe("dashboard body", () => {
     });
   }
 
-  it("shows the rows SPEC S8 asks for, with the configured queues and limits", () => {
+  it("shows queues, fleet and cost rows, with the configured queues and limits", () => {
     const body = buildDashboardBody(full);
     const titles = body.widgets.map((w) => ("title" in w.properties ? w.properties.title : w.properties.markdown.split("\n")[0]!));
     assert.deepEqual(titles.slice(0, 4).map((t) => t.split(":")[0]), ["Work queues", "Work queues", "Dead-letter queues", "Dead-letter queues"]);
@@ -127,7 +127,7 @@ const alarmInput: AlarmInput = {
 };
 
 describe("alarms", () => {
-  it("one alarm per SPEC S8 item, per stack; lists longer than 10 metrics are split", () => {
+  it("one alarm per watched signal, per stack; lists longer than 10 metrics are split", () => {
     const specs = alarmSpecs(alarmInput);
     assert.deepEqual(
       specs.map((s) => s.name),

@@ -4,7 +4,7 @@ import { catalog, HOURS_PER_MONTH, SOURCES } from "../../runtime/pricing/catalog
 import { elasticacheQuote } from "../../runtime/pricing/elasticache";
 
 describe("pricing catalog", () => {
-  it("has the SPEC S11 figures for us-east-1", () => {
+  it("has the hand-checked figures for us-east-1", () => {
     assert.equal(catalog.ec2OnDemandHourly("us-east-1", "t3.medium"), 0.0416);
     assert.equal(catalog.publicIpv4Hourly("us-east-1"), 0.005);
     assert.equal(catalog.natGatewayHourly("us-east-1"), 0.045);

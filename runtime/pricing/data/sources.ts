@@ -19,7 +19,7 @@ export const USAGE_PRICES_DATE = "2026-12-02";
 const page = (path: string, note?: string, date = CATALOG_DATE): PriceSource => ({ date, source: `https://aws.amazon.com/${path}${note ? ` (${note})` : ""}` });
 
 export const SOURCES = {
-  specChecked: { date: CATALOG_DATE, source: "SPEC S11 table (checked against the AWS pricing pages, us-east-1)" },
+  specChecked: { date: CATALOG_DATE, source: "checked by hand against the AWS pricing pages (us-east-1)" },
   ec2OnDemand: page("ec2/pricing/on-demand/", "us-west-2 and eu-west-1, 11 checked families; sizes scale with the normalization factor"),
   ec2Table: { date: EC2_TABLE_SOURCE.date, source: `${EC2_TABLE_SOURCE.source}; us-east-1, every instance type` },
   ec2Regional: {
