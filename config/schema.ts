@@ -8,6 +8,7 @@ import { z } from "zod";
 import { DatabaseSettings } from "./databaseSettings";
 import { eventBridgeScheduleProblem } from "./scheduleExpression";
 import { ServiceSettings } from "./serviceSettings";
+import { AWS_REGIONS } from "./stackConfigKeys";
 
 export { FARGATE_TASK_SIZES, ServiceSettings } from "./serviceSettings";
 
@@ -49,6 +50,9 @@ export const autoScalingGroupName = z
   .refine((v) => !/[*?]/.test(v), "must name one Auto Scaling group, not a pattern: a wildcard would let costguard change every group in the account")
   .refine((v) => !/^arn:/.test(v) && !v.includes(":") && [...v].every((ch) => ch >= " "), "must be an Auto Scaling group name, not an ARN");
 
+const awsRegion = z.enum(AWS_REGIONS, { error: (i) => `must be an AWS region such as us-east-1 (got ${JSON.stringify(i.input)})` });
+const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id (quoted in YAML, so leading zeros stay)");
+
 export const EnvironmentSettings = z.strictObject({
   maxHourlyUsd: usd("maxHourlyUsd", MAX_HOURLY_USD).describe("Estimated $/h above which the environment is in breach"),
   spikePercent: percent.describe("Rise of the burn rate over the window, in % of the window's lowest sample"),
@@ -60,6 +64,11 @@ export const EnvironmentSettings = z.strictObject({
     .enum(["report", "terminate"])
     .optional()
     .describe("Running spot instances of a one-time request, which EC2 cannot stop: report them once (default) or let the failsafe terminate them"),
+  expectedRegions: z
+    .array(awsRegion)
+    .min(1)
+    .optional()
+    .describe("Regions this environment is expected to run in; spend elsewhere is called out in the failsafe's alert (default: any region)"),
 });
 export type EnvironmentSettings = z.infer<typeof EnvironmentSettings>;
 
@@ -88,6 +97,33 @@ export const NodeOptimizerSettings = z
     path: ["nodeReadyTimeoutSeconds"],
   });
 export type NodeOptimizerSettings = z.infer<typeof NodeOptimizerSettings>;
+
+export const OrganizationSettings = z
+  .strictObject({
+    memberRoleName: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/, "must be an IAM role name (1-64 letters, digits and +=,.@_-)")
+      .default("costguard-member")
+      .describe("Name of the role the MemberAccess StackSet creates in every member account"),
+    accounts: z
+      .union([z.literal("all"), z.array(accountId).min(1).max(5000)], { error: 'must be "all" or a list of 12-digit account ids' })
+      .default("all")
+      .describe('Accounts to cover: "all" (every active account of the organisation) or a list'),
+    excludeAccounts: z.array(accountId).max(5000).default([]).describe("Accounts never covered (a sandbox, a break-glass account)"),
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, "must be 2-1224 letters, digits and +=,.@:/-_ (an STS external id)")
+      .describe("External id the member role requires of the hub's functions (sts:ExternalId)"),
+    organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, "must be an organisation id such as o-a1b2c3d4e5").describe("The organisation's id: the member role trusts only principals of it (aws:PrincipalOrgID)"),
+    deploymentTargets: z
+      .array(z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, "must be the organisation's root id (r-…) or an OU id (ou-…)"))
+      .min(1, "must list the root or at least one OU")
+      .describe("Organisation root or OUs the MemberAccess StackSet deploys to (new accounts in them are covered automatically)"),
+    callAs: z.enum(["SELF", "DELEGATED_ADMIN"]).default("SELF").describe("SELF in the management account, DELEGATED_ADMIN in a delegated StackSets administrator account"),
+    concurrency: z.number().int().min(1).max(1000).default(100).describe("Units (account × region) the sweep reads at the same time"),
+  })
+  .describe("Organisation mode: every account of the organisation, through a member role");
+export type OrganizationSettings = z.infer<typeof OrganizationSettings>;
 
 /**
  * The whole schema. Keys are the stack-config keys without the `costguard:` prefix.
@@ -250,6 +286,11 @@ export const GuardConfigSchema = z.strictObject({
     })
     .prefault({})
     .describe("Alarm thresholds"),
+  regions: z
+    .union([z.literal("all"), z.array(awsRegion).min(1).max(AWS_REGIONS.length)], { error: 'must be "all" or a list of AWS regions' })
+    .optional()
+    .describe('Regions the failsafe, waste scanner and enforcer cover: "all" (every region enabled in the account) or a list (default: the stack\'s region)'),
+  organization: OrganizationSettings.optional(),
   services: z.array(ServiceSettings).default([]).describe("Cost-aware Fargate services to run"),
   databases: z.array(DatabaseSettings).max(20).default([]).describe("Cost-aware PostgreSQL databases on RDS for the services (services[].databases names them)"),
   nodeOptimizer: NodeOptimizerSettings.optional().describe("EKS cluster whose nodes the node optimizer drains and rebalances to spot"),
