@@ -72,3 +72,14 @@ export const sweepKeys = {
   inventory: (runId: string, account: string, region: string) => `sweeps/${runId}/inventory/${account}/${region}.json`,
   results: (runId: string) => `sweeps/${runId}/results`,
 };
+
+/**
+ * The sweep's shape, shared by the state machine (components/sweep.ts), the bench's simulation
+ * and the plan's price: units per child execution (ItemBatcher), child executions at once (the
+ * Map's MaxConcurrency), and units one child reads at the same time.
+ */
+export const SWEEP_SHAPE = {
+  unitsPerBatch: 20,
+  maxConcurrency: 100,
+  unitConcurrencyInBatch: 20,
+} as const;
