@@ -75,7 +75,7 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
       }
       const known = knownKeysAt(issue.path);
       const hints = issue.keys.map((k) => closest(k, known)).map((near, i) => (near ? ` ("${issue.keys[i]}": did you mean "${near}"?)` : "")).join("");
-      return `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${hints}: check the spelling against the README's config table`;
+      return `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${hints}: check the spelling against docs/configuration.md`;
     }
     case "invalid_type":
       return `${key} must be ${article(issue.expected === "record" ? "object" : issue.expected)} (got ${gotText})`;

@@ -1,7 +1,7 @@
 /**
  * The stack-config schema of costguard: every key under the `costguard:` namespace, with its
- * type, default and description. This is the single source of truth: `config.ts` validates
- * against it, the README's config table and Pulumi.yaml's declarations are checked against it
+ * type, default and description. This is the single source of truth: `read.ts` validates
+ * against it, docs/configuration.md's config table and Pulumi.yaml's declarations are checked against it
  * by tests. No @pulumi imports here, so tools can load it cheaply.
  */
 import { z } from "zod";
@@ -14,7 +14,7 @@ export { FARGATE_TASK_SIZES, ServiceSettings } from "./serviceSettings";
 
 /**
  * Sane maxima: a value above them is a typo or a unit mistake (a failsafe limit of $1e9/h never
- * fires), not a setting. The README's config table lists every bound.
+ * fires), not a setting. docs/configuration.md's config table lists every bound.
  */
 export const MAX_HOURLY_USD = 10_000;
 export const MAX_MONTHLY_USD = 1_000_000;

@@ -62,7 +62,7 @@ export function renderMarkdown(r: DailyCostReport): string {
   if (r.spot.byType.length) {
     out.push(mdTable(["instance type", "hours", "paid", "on-demand price", "saved"], r.spot.byType.map((t) => [`${t.instanceType} (${t.region})`, t.hours.toFixed(1), usd(t.paidUsd), usd(t.onDemandUsd), usd(t.savingsUsd)])), "");
   }
-  out.push("Savings = on-demand list price of the spot instance hours − what was paid for them (Linux list prices; see the README for the method's limits).", "");
+  out.push("Savings = on-demand list price of the spot instance hours − what was paid for them (Linux list prices; the method and its limits: docs/cost-report.md#spot-savings in costguard's repository).", "");
   out.push("## Last 30 days", "", mdTable(["day", "cost"], r.days.map((d) => [d.date, usd(d.usd)])), "");
   out.push("## Recommendations", "");
   if (r.recommendations.length) for (const rec of r.recommendations) out.push(`- ${rec.severity === "warning" ? "**Warning:** " : ""}${escapeMd(rec.text)}`);

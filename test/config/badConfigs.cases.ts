@@ -51,7 +51,7 @@ export const STACK_CASES: StackCase[] = [
   { name: "namespace typo", config: { "costgaurd:failsafe": { enabled: false } }, exit: 2, says: 'costgaurd:failsafe is in namespace "costgaurd", which nothing reads: did you mean costguard:failsafe?' },
   { name: "aws key typo", config: { "aws:regoin": "us-east-1" }, exit: 2, says: "aws:regoin is not an AWS provider setting: did you mean aws:region?" },
   { name: "top-level key typo", config: { "costguard:montlyBudgetUsd": 5 }, exit: 2, says: 'unknown key "montlyBudgetUsd" ("montlyBudgetUsd": did you mean "monthlyBudgetUsd"?)' },
-  { name: "nested key typo", config: { "costguard:failsafe": { maxActionsPerRn: 3 } }, exit: 2, says: 'costguard:failsafe has unknown key "maxActionsPerRn" ("maxActionsPerRn": did you mean "maxActionsPerRun"?)' },
+  { name: "nested key typo", config: { "costguard:failsafe": { maxActionsPerRn: 3 } }, exit: 2, says: 'costguard:failsafe has unknown key "maxActionsPerRn" ("maxActionsPerRn": did you mean "maxActionsPerRun"?): check the spelling against docs/configuration.md' },
   { name: "spot has no autoScalingGroups (a wildcard there is refused too)", config: { "costguard:spot": { autoScalingGroups: ["*"] } }, exit: 2, says: 'costguard:spot has unknown key "autoScalingGroups"' },
 
   // Regions.

@@ -5,9 +5,10 @@
  * from the README.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { anchors, brokenLinks, links, markdownFiles, readRepoFile, slug } from "./markdown";
+import { anchors, brokenLinks, links, markdownFiles, readRepoFile, root, slug } from "./markdown";
 
 describe("the link checker", () => {
   it("gives headings GitHub's anchors", () => {
@@ -54,5 +55,49 @@ describe("README.md and docs/", () => {
     }
     const orphans = markdownFiles().filter((f) => !reached.has(f));
     assert.deepEqual(orphans, [], `pages no link from README.md leads to: ${orphans.join(", ")}`);
+  });
+});
+
+/**
+ * Paths the docs name in code spans (`runtime/failsafe/run.ts`, `test/waste/`) are where a reader
+ * goes next: after a rename, a stale path sends them nowhere. Also code blocks' relative imports
+ * ("./runtime/spot/store"), which readers copy.
+ */
+const REPO_DIRS = ["components", "config", "runtime", "test", "tools", "policy", "docs"];
+function namedPaths(text: string): { line: number; path: string }[] {
+  const out: { line: number; path: string }[] = [];
+  const dirs = REPO_DIRS.join("|");
+  const span = new RegExp(`\`(?:\\./)?((?:${dirs})/[\\w./{},*-]*)\``, "g");
+  const imported = new RegExp(`from "\\./((?:${dirs})/[\\w./-]+)"`, "g");
+  text.split("\n").forEach((l, i) => {
+    for (const m of l.matchAll(span)) out.push({ line: i + 1, path: m[1]! });
+    for (const m of l.matchAll(imported)) out.push({ line: i + 1, path: m[1]! });
+  });
+  return out;
+}
+
+/** The paths a named path stands for: `a/{b,c}.ts` is a/b.ts and a/c.ts; a glob is its directory. */
+function expand(p: string): string[] {
+  const brace = /\{([^}]*)\}/.exec(p);
+  if (brace) return brace[1]!.split(",").flatMap((alt) => expand(p.slice(0, brace.index) + alt + p.slice(brace.index + brace[0].length)));
+  const star = p.indexOf("*");
+  return [star >= 0 ? p.slice(0, p.lastIndexOf("/", star) + 1) : p];
+}
+
+describe("paths named in the docs", () => {
+  it("finds code-span paths and copied imports", () => {
+    assert.deepEqual(
+      namedPaths('See `runtime/k8s/` and `npm test`.\nimport { x } from "./runtime/spot/env";').map((p) => p.path),
+      ["runtime/k8s/", "runtime/spot/env"],
+    );
+    assert.deepEqual(expand("test/{waste,enforcer}/"), ["test/waste/", "test/enforcer/"]);
+  });
+
+  it("every path the docs name exists (after renames, the docs follow)", () => {
+    const exists = (rel: string) => [rel, `${rel}.ts`, `${rel}.js`].some((c) => fs.existsSync(path.join(root, c)));
+    const problems = markdownFiles().flatMap((f) =>
+      namedPaths(readRepoFile(f) ?? "").flatMap(({ line, path: p }) => expand(p).filter((e) => !exists(e.replace(/[.,:]$/, ""))).map((e) => `${f}:${line}: ${e} does not exist`)),
+    );
+    assert.deepEqual(problems, [], `stale paths:\n${problems.join("\n")}`);
   });
 });
