@@ -15,6 +15,7 @@
  *
  * Exit codes: 0 ok, 1 the command failed, 2 the function could not be found or invoked, 64 bad usage.
  */
+import "./compileCache";
 import "./requireNode";
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";

@@ -13,6 +13,7 @@
  * failed, 64 bad usage. A config error is printed one line per problem, never with a stack trace;
  * a program failure as its message and the program's own stack frames.
  */
+import "./compileCache";
 import "./requireNode";
 import * as path from "node:path";
 import { parseArgs } from "node:util";

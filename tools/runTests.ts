@@ -12,6 +12,7 @@
  * (cores − 1) runs them one at a time on a 2-core machine. Each file is its own process; the
  * files that read the same stack configuration share one (test/support/stackRun.ts).
  */
+import "./compileCache";
 import "./requireNode";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

@@ -4,6 +4,7 @@
  * (`npm run bench -- foundation --quick`) are passed on to each script.
  * Figures are reported as ratios measured in the same run; nothing here is a pass/fail test.
  */
+import "../compileCache";
 import "../requireNode";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
