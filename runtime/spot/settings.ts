@@ -9,6 +9,7 @@
  */
 import { ENV } from "../contract";
 import { checkSettings, settingsFromEnv } from "../shared/settings";
+import { ScopeSettings } from "../shared/units";
 import * as z from "../shared/zod";
 
 export const BreakerSettings = z.object({
@@ -29,12 +30,17 @@ export type BreakerSettings = z.infer<typeof BreakerSettings>;
 
 export const SpotSettings = z.object({
   breaker: z.prefault(BreakerSettings, {}),
-  /** Days a production interruption poisons its pool (region + AZ + type). */
+  /** Days a production interruption poisons its pool (AZ ID + type). */
   poolPoisonDays: z._default(z.int().check(z.gte(1)), 15),
   /** Environment tag values whose interruptions poison a pool. */
   poisoningEnvironments: z._default(z.array(z.string()), ["prod"]),
   /** On-demand instances an opted-in ASG keeps when it has no costguard:min-on-demand tag. */
   minOnDemandDefault: z._default(z.int().check(z.gte(0)), 1),
+  /**
+   * Whose spot events the events function reads (regions, organisation). Unset: its own account
+   * and region only. Events of accounts outside it are refused, never read through a role.
+   */
+  scope: z.optional(ScopeSettings),
 });
 export type SpotSettings = z.infer<typeof SpotSettings>;
 export type SpotSettingsInput = z.input<typeof SpotSettings>;
