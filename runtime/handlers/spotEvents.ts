@@ -3,14 +3,14 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
 import { ENV } from "../contract";
 import { InvokedNodeDrainer } from "../nodeOptimizer/remoteDrainer";
 import { publishEvent } from "../shared/events";
 import { createLogger, createMetrics, emfSink } from "../shared/observability";
 import { listAccounts, memberCredentials, unitClientConfig, unitKey, type ScopeSettings, type Unit } from "../shared/units";
-import { cachedAccounts } from "../spot/eventUnits";
+import { cachedAccounts, ownAccount } from "../spot/eventUnits";
 import { spotSettingsFromEnv } from "../spot/settings";
 import { spotStoresFromEnv } from "../spot/store";
 import { handleSpotEvent, type SpotEventDeps } from "../spot/runEvents";
@@ -23,18 +23,20 @@ export function buildDeps(invokedFunctionArn?: string): SpotEventDeps {
   const sns = new SNSClient({});
   const metrics = createMetrics("costguard-spotEvents");
   const homeRegion = env.AWS_REGION;
-  const homeAccount = ownAccount(invokedFunctionArn);
+  const homeAccount = ownAccount(() => new STSClient({}), invokedFunctionArn);
   const scope = settings.scope;
-  const clients = unitClients(scope, homeRegion, homeAccount);
   const org = scope?.organization;
+  // The shared unit helpers take a whole scope; only its organisation matters to them here.
+  const unitScope: ScopeSettings | undefined = org && { regions: scope?.regions ?? [homeRegion], organization: org, concurrency: 1 };
+  const clients = unitClients(unitScope, homeRegion, homeAccount);
   return {
     homeAccount,
     homeRegion,
     scope,
     ec2For: clients,
     organizationAccounts:
-      scope && org?.accounts === "all"
-        ? cachedAccounts(async () => listAccounts(scope, { homeAccount: await homeAccount(), homeRegion, ec2: clients({ account: await homeAccount(), region: homeRegion }), organizations: new OrganizationsClient({}) }), Date.now)
+      unitScope && org?.accounts === "all"
+        ? cachedAccounts(async () => listAccounts(unitScope, { homeAccount: await homeAccount(), homeRegion, ec2: clients({ account: await homeAccount(), region: homeRegion }), organizations: new OrganizationsClient({}) }), Date.now)
         : undefined,
     breakers,
     pools,
@@ -46,20 +48,6 @@ export function buildDeps(invokedFunctionArn?: string): SpotEventDeps {
     // drain within the two-minute notice; this function has no Kubernetes access of its own.
     onNodeInterruption: drainerFrom(process.env),
   };
-}
-
-/** The function's own account: from its ARN (every invocation's context has it), else STS. */
-function ownAccount(invokedFunctionArn?: string): () => Promise<string> {
-  const fromArn = invokedFunctionArn?.split(":")[4];
-  let account: Promise<string> | undefined = fromArn && /^\d{12}$/.test(fromArn) ? Promise.resolve(fromArn) : undefined;
-  return () =>
-    (account ??= new STSClient({}).send(new GetCallerIdentityCommand({})).then(
-      (r) => r.Account!,
-      (err: unknown) => {
-        account = undefined;
-        throw err;
-      },
-    ));
 }
 
 /**

@@ -82,6 +82,10 @@ export class SpotAdvisor implements CapacityAdvisor, SpotHealth, ProbeCoordinato
     try {
       const { instanceType, availabilityZone } = request;
       if (!instanceType || !availabilityZone) return { capacity: "on-demand", reason: "request must name instanceType and availabilityZone" };
+      const breakers = this.deps.breakers;
+      // A circuit per type needs no zone ID: read it while the zone is translated (only a read; a probe is claimed below).
+      const early = breakers.settings.perAz ? undefined : breakers.get(breakers.keyFor(instanceType));
+      early?.catch(() => undefined);
       const { zoneId, pool } = await this.pool(instanceType, availabilityZone);
       if (pool.poisoned) {
         const until = new Date(pool.poisonedUntil!).toISOString();
@@ -91,9 +95,8 @@ export class SpotAdvisor implements CapacityAdvisor, SpotHealth, ProbeCoordinato
           poolPoisonedUntil: until,
         };
       }
-      const breakers = this.deps.breakers;
       const key = breakers.keyFor(instanceType, zoneId);
-      const record = await breakers.get(key);
+      const record = await (early ?? breakers.get(key));
       const circuit = effectiveState(record, this.now(), breakers.settings);
       if (circuit === "closed") return { capacity: "spot", reason: `circuit ${key} is closed and the pool is healthy`, circuit };
       if (circuit === "open") {

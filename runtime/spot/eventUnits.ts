@@ -7,14 +7,23 @@
  * account outside the scope (or from any other account when no organisation is configured) is
  * refused before any call, so no event can make the function assume a role it was not meant to.
  */
-import type { ScopeSettings, Unit } from "../shared/units";
+import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
+import type { Unit } from "../shared/units";
+import type { SpotScope } from "./settings";
+
+/**
+ * The IAM actions reading member accounts takes: the member role (credentials through STS), and
+ * the organisation's account list when it covers "all". GetCallerIdentity needs no permission.
+ */
+export const MEMBER_ROLE_ACTION = "sts:AssumeRole";
+export const ORGANIZATION_ACCOUNTS_ACTION = "organizations:ListAccounts";
 
 export interface EventUnitsDeps {
   /** The function's own account (lazily: only events naming an account need it). */
   homeAccount: () => Promise<string>;
   homeRegion: string;
   /** Default: the function's own account and region only. */
-  scope?: ScopeSettings;
+  scope?: SpotScope;
   /** The organisation's active accounts, for `accounts: "all"` (the caller caches and refreshes). */
   organizationAccounts?: (account: string) => Promise<string[]>;
 }
@@ -58,4 +67,19 @@ export function cachedAccounts(list: () => Promise<string[]>, now: () => number,
     if (stale) cached = { at: t, accounts: await list() };
     return cached!.accounts;
   };
+}
+
+/** The function's own account: from its ARN (every invocation's context has it), else asked of STS once. */
+export function ownAccount(sts: () => STSClient, invokedFunctionArn?: string): () => Promise<string> {
+  const fromArn = invokedFunctionArn?.split(":")[4];
+  let account: Promise<string> | undefined = fromArn && /^\d{12}$/.test(fromArn) ? Promise.resolve(fromArn) : undefined;
+  return () =>
+    (account ??= (async () => {
+      try {
+        return (await sts().send(new GetCallerIdentityCommand({}))).Account!;
+      } catch (err) {
+        account = undefined;
+        throw err;
+      }
+    })());
 }

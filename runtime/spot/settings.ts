@@ -9,7 +9,7 @@
  */
 import { ENV } from "../contract";
 import { checkSettings, settingsFromEnv } from "../shared/settings";
-import { ScopeSettings } from "../shared/units";
+import { OrganizationScope, ScopeSettings } from "../shared/units";
 import * as z from "../shared/zod";
 
 export const BreakerSettings = z.object({
@@ -28,6 +28,16 @@ export const BreakerSettings = z.object({
 });
 export type BreakerSettings = z.infer<typeof BreakerSettings>;
 
+/**
+ * Whose spot events the events function reads. Regions unset: the function's own region only
+ * (its own region is always read); organization unset: its own account only.
+ */
+export const SpotScope = z.object({
+  regions: z.optional(ScopeSettings.shape.regions),
+  organization: z.optional(OrganizationScope),
+});
+export type SpotScope = z.infer<typeof SpotScope>;
+
 export const SpotSettings = z.object({
   breaker: z.prefault(BreakerSettings, {}),
   /** Days a production interruption poisons its pool (AZ ID + type). */
@@ -40,7 +50,7 @@ export const SpotSettings = z.object({
    * Whose spot events the events function reads (regions, organisation). Unset: its own account
    * and region only. Events of accounts outside it are refused, never read through a role.
    */
-  scope: z.optional(ScopeSettings),
+  scope: z.optional(SpotScope),
 });
 export type SpotSettings = z.infer<typeof SpotSettings>;
 export type SpotSettingsInput = z.input<typeof SpotSettings>;

@@ -9,10 +9,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { GuardEventInput } from "../../runtime/contract";
 import { memoryLog } from "../../runtime/shared/observability";
-import type { ScopeSettings } from "../../runtime/shared/units";
 import { SpotAdvisor } from "../../runtime/spot/advice";
 import { handleSpotEvent, type SpotEventDeps } from "../../runtime/spot/runEvents";
-import { BreakerSettings } from "../../runtime/spot/settings";
+import { BreakerSettings, type SpotScope } from "../../runtime/spot/settings";
 import { BreakerStore } from "../../runtime/spot/storeBreakers";
 import { PoolRiskStore } from "../../runtime/spot/storePoolRisk";
 import { ZoneIds, regionOfZoneName } from "../../runtime/spot/zones";
@@ -50,13 +49,12 @@ const accounts = (): Record<string, FakeAccountSpec> => ({
   [BROKEN]: { zones: { "us-east-1a": "use1-az1" }, roleMissing: true, instances: { "i-0d000001": { type: "m5.large", az: "us-east-1a", tags: prod } } },
 });
 
-const orgScope = (accountsCovered: "all" | string[], regions: ScopeSettings["regions"] = ["us-east-1", "eu-west-1"]): ScopeSettings => ({
+const orgScope = (accountsCovered: "all" | string[], regions: SpotScope["regions"] = ["us-east-1", "eu-west-1"]): SpotScope => ({
   regions,
-  concurrency: 8,
   organization: { memberRoleName: "costguard-member", accounts: accountsCovered, excludeAccounts: [], externalId: "costguard-test" },
 });
 
-async function world(scope: ScopeSettings | undefined, breaker: Partial<BreakerSettings> = {}) {
+async function world(scope: SpotScope | undefined, breaker: Partial<BreakerSettings> = {}) {
   const org = new FakeOrg(accounts());
   const tables = { breakers: `org-b-${++n}`, pools: `org-p-${n}` };
   await db.createTable(tables.breakers);
