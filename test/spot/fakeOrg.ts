@@ -77,7 +77,7 @@ export class FakeOrg {
 }
 
 /** An EventBridge spot event as AWS sends it (the account and region of the instance). */
-export function spotEvent(id: string, o: { account: string; region?: string; kind?: "interruption" | "rebalance"; eventId?: string }) {
+export function spotEvent(id: string, o: { account: string; region?: string; kind?: "interruption" | "rebalance"; eventId?: string; time?: string }) {
   const region = o.region ?? "us-east-1";
   return {
     version: "0",
@@ -85,7 +85,7 @@ export function spotEvent(id: string, o: { account: string; region?: string; kin
     "detail-type": o.kind === "rebalance" ? "EC2 Instance Rebalance Recommendation" : "EC2 Spot Instance Interruption Warning",
     source: "aws.ec2",
     account: o.account,
-    time: "2026-11-23T09:59:00Z",
+    time: o.time ?? "2026-11-23T09:59:00Z",
     region,
     resources: [`arn:aws:ec2:${region}:${o.account}:instance/${id}`],
     detail: { "instance-id": id, "instance-action": "terminate" },

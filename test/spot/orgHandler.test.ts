@@ -77,7 +77,8 @@ describe("spotEvents in organisation mode", () => {
   it("reads a member account's instance through its role with the external id, and poisons the zone the hub calls us-east-1a", async () => {
     const events = require("../../runtime/handlers/spotEvents") as typeof import("../../runtime/handlers/spotEvents");
     const advice = require("../../runtime/handlers/spotAdvice") as typeof import("../../runtime/handlers/spotAdvice");
-    const r = (await events.handler(spotEvent("i-0b000001", { account: MEMBER }), ctx)) as { outcome: string; poolPoisoned?: boolean };
+    // The handler runs on the wall clock: the interruption is happening now.
+    const r = (await events.handler(spotEvent("i-0b000001", { account: MEMBER, time: new Date().toISOString() }), ctx)) as { outcome: string; poolPoisoned?: boolean };
     assert.deepEqual([r.outcome, r.poolPoisoned], ["recorded", true]);
     const assumed = sts.commandCalls(AssumeRoleCommand).map((c) => [c.args[0].input.RoleArn, c.args[0].input.ExternalId]);
     assert.deepEqual(assumed, [[`arn:aws:iam::${MEMBER}:role/costguard-member`, "ext-1234"]]);
