@@ -88,11 +88,9 @@ export async function handleSpotEvent(raw: unknown, deps: SpotEventDeps): Promis
   const ec2 = deps.ec2For(unit);
   const zones = (deps.zones ??= new ZoneIds(deps.ec2For));
   let instance: InstanceFacts | undefined;
-  let availabilityZoneId: string | undefined;
   try {
     instance = await describeInstance(ec2, instanceId);
     if (instance?.availabilityZoneId) zones.remember(unit, instance.availabilityZone, instance.availabilityZoneId);
-    availabilityZoneId = instance && kind === "interruption" ? await zones.idOf(unit, instance.availabilityZone) : undefined;
   } catch (err) {
     // A member role missing or refusing, a region refusing: the event is not lost, Lambda retries
     // it and then dead-letters it (the function-error and dead-letter alarms alert).
@@ -109,8 +107,9 @@ export async function handleSpotEvent(raw: unknown, deps: SpotEventDeps): Promis
   const at = event.time ? Date.parse(event.time) : now;
 
   // The drain is the time-critical part (two-minute notice): start it before the bookkeeping.
+  // Only the stack's own account's nodes: the node optimizer drains its own cluster.
   const drain =
-    instance.clusterName && deps.onNodeInterruption
+    accepted.home && instance.clusterName && deps.onNodeInterruption
       ? deps.onNodeInterruption({
           kind,
           instanceId,
@@ -122,13 +121,15 @@ export async function handleSpotEvent(raw: unknown, deps: SpotEventDeps): Promis
         })
       : Promise.resolve();
 
+  // Pools and per-AZ circuits are keyed by the zone's ID, translated in the instance's own account.
+  let availabilityZoneId: string | undefined;
   const record = async () => {
     if (kind === "rebalance") {
-      // Per-AZ circuits are keyed by AZ ID; a rebalance signal of a per-AZ circuit needs the ID too.
       const zoneId = deps.breakers.settings.perAz ? await zones.idOf(unit, instance.availabilityZone) : undefined;
       const step = await deps.breakers.recordRebalance(instance.instanceType, zoneId, at);
       return { counted: false, transitions: step.written ? step.transitions : [], poolPoisoned: false };
     }
+    availabilityZoneId = await zones.idOf(unit, instance.availabilityZone);
     const pool = { availabilityZoneId: availabilityZoneId!, instanceType: instance.instanceType };
     const [step, risk] = await Promise.all([
       deps.breakers.recordInterruption(instance.instanceType, availabilityZoneId, instanceId, at),

@@ -43,6 +43,7 @@ const accounts = (): Record<string, FakeAccountSpec> => ({
       "i-0b000001": { type: "m5.large", az: "us-east-1b", tags: prod },
       "i-0b000002": { type: "m5.large", az: "us-east-1b", tags: prod },
       "i-0b0000e1": { type: "c6g.large", az: "eu-west-1a", tags: prod, region: "eu-west-1" },
+      "i-0b0000c1": { type: "m6g.large", az: "us-east-1a", tags: { ...prod, "eks:cluster-name": "main" } },
     },
   },
   [STRANGER]: { zones: { "us-east-1a": "use1-az1" }, instances: { "i-0c000001": { type: "m5.large", az: "us-east-1a", tags: prod } } },
@@ -137,6 +138,16 @@ describe("pool risk across the organisation, by Availability Zone ID", () => {
     const a = await w.advisor.adviseCapacity({ instanceType: "m5.large", availabilityZone: "us-east-1a" });
     assert.match(a.reason, /pool .* poisoned|circuit m5\.large@use1-az1 is open/);
     assert.equal((await w.advisor.isHealthy("m5.large", "us-east-1b")).reason, "pool healthy, circuit closed", "use1-az2 has its own circuit");
+  });
+});
+
+describe("EKS nodes of member accounts", () => {
+  it("are recorded but not handed to the stack's node drainer, which drains its own cluster only", async () => {
+    const w = await world(orgScope([MEMBER]));
+    const drained: string[] = [];
+    w.deps.onNodeInterruption = async (node) => void drained.push(node.instanceId);
+    assert.equal((await handleSpotEvent(spotEvent("i-0b0000c1", { account: MEMBER }), w.deps)).outcome, "recorded");
+    assert.deepEqual(drained, []);
   });
 });
 
