@@ -83,6 +83,8 @@ export function isPoisoned(poisonedUntil: number | undefined, now: number): bool
 export interface PoolRiskStoreOptions {
   poisonDays: number;
   poisoningEnvironments: readonly string[];
+  /** Seen instance ids kept per pool (default SEEN_CAP). */
+  seenCap?: number;
   now?: () => number;
 }
 
@@ -163,9 +165,10 @@ export class PoolRiskStore {
         }),
       );
       const seen = out.Attributes?.seenInstanceIds as Set<string> | undefined;
-      if (seen && seen.size > SEEN_CAP) {
+      const cap = this.opts.seenCap ?? SEEN_CAP;
+      if (seen && seen.size > cap) {
         await this.doc
-          .send(new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: "REMOVE seenInstanceIds", ConditionExpression: "size(seenInstanceIds) > :cap", ExpressionAttributeValues: { ":cap": SEEN_CAP } }))
+          .send(new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: "REMOVE seenInstanceIds", ConditionExpression: "size(seenInstanceIds) > :cap", ExpressionAttributeValues: { ":cap": cap } }))
           .catch((err: unknown) => {
             if (!isConditionalCheckFailed(err)) throw err;
           });

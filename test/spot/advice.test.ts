@@ -78,6 +78,18 @@ describe("pool risk against dynalite", () => {
     assert.equal((await w.pools.get(pool)).poisoned, true);
   });
 
+  it("the set of seen instance ids stays bounded: emptied past its cap, and counting goes on", async () => {
+    const w = await world();
+    const pools = new PoolRiskStore(db.doc, w.names.pools, { poisonDays: 15, poisoningEnvironments: ["prod"], seenCap: 3, now: w.now });
+    const pool = { availabilityZoneId: "use1-az4", instanceType: "x2gd.large" };
+    for (const id of ["i-1", "i-2", "i-3", "i-4"]) await pools.recordInterruption(pool, { environment: "prod", instanceId: id, at: w.now() });
+    const item = (await db.doc.send(new GetCommand({ TableName: w.names.pools, Key: { pk: "use1-az4#x2gd.large" } }))).Item!;
+    assert.equal(item.seenInstanceIds, undefined, "emptied once it held more than 3 ids");
+    assert.equal((await pools.recordInterruption(pool, { environment: "prod", instanceId: "i-5", at: w.now() })).counted, true);
+    assert.equal((await pools.recordInterruption(pool, { environment: "prod", instanceId: "i-5", at: w.now() })).counted, false, "de-duplication works again");
+    assert.equal((await pools.get(pool)).interruptions, 5);
+  });
+
   it("an earlier interruption arriving late never shortens the poisoning, and every one is counted", async () => {
     const w = await world();
     const pool = { availabilityZoneId: "use1-az4", instanceType: "c6g.large" };
