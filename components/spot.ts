@@ -14,6 +14,10 @@
  * One run at a time per group comes from a lease in the optimizer's own table (with each
  * group's swap journal), not from reserved concurrency: that must leave 100 unreserved
  * executions, which new accounts (quota 10) do not have.
+ *
+ * In organisation mode the events function also reads interrupted instances of member accounts
+ * (forwarded to this region's bus): it may assume only the member role, only in the accounts the
+ * organisation covers, and lists the organisation's accounts only when it covers "all".
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -25,6 +29,8 @@ import { INSTANCE_LOOKUP_ACTION, INVENTORY_ACTIONS } from "../runtime/spot/inven
 import { parseSpotSettings, type SpotSettingsInput } from "../runtime/spot/settings";
 import { BREAKER_STORE_ACTIONS } from "../runtime/spot/storeBreakers";
 import { POOL_RISK_READ_ACTION, POOL_RISK_STORE_ACTIONS } from "../runtime/spot/storePoolRisk";
+import { ZONE_LOOKUP_ACTION } from "../runtime/spot/zones";
+import { MEMBER_ROLE_ACTION, ORGANIZATION_ACCOUNTS_ACTION } from "../runtime/spot/eventUnits";
 import { guardTable } from "./guardTable";
 import { GuardFunction, type AlertReporting, type FunctionDefaults, type GuardFunctionTransform } from "./guardFunction";
 import { accountScope, arn, neverTouchProtected, type AccountScope, type PolicyStatement } from "./iam";
@@ -65,7 +71,25 @@ export interface SpotResilienceArgs extends AlertReporting {
    * (the node optimizer also reads this component's tables, so neither can wait for the other).
    */
   nodeDrainer?: { functionName: string; drainDeadlineSeconds: number };
+  /** The stack's `regions`: spot events of these regions are read (unset: the stack's region only). */
+  regions?: "all" | string[];
+  /** The stack's `organization`: events of its member accounts are read through the member role (unset: this account only). */
+  organization?: SpotOrganizationArgs;
   transform?: SpotResilienceTransform;
+}
+
+/** What the spot events need of the stack's `organization` config (extra fields are ignored). */
+export interface SpotOrganizationArgs {
+  /** Role each member account holds (the MemberAccess StackSet creates it). */
+  memberRoleName: string;
+  /** Accounts covered: "all" (the organisation's active accounts) or a list. */
+  accounts: "all" | string[];
+  /** Accounts never read. */
+  excludeAccounts: string[];
+  /** The external id the member role requires. */
+  externalId: string;
+  /** The organisation's id: with accounts "all", roles are assumed only in the organisation's accounts. */
+  organizationId?: string;
 }
 
 export class SpotResilience extends pulumi.ComponentResource {
@@ -97,7 +121,8 @@ export class SpotResilience extends pulumi.ComponentResource {
     this.breakerTable = guardTable(`${name}-breakers`, {}, { parent: this }, tableTransform);
     this.poolRiskTable = guardTable(`${name}-pool-risk`, {}, { parent: this }, tableTransform);
     // The handlers read these with the same schema: settings they would refuse stop here, at preview.
-    this.settingsJson = JSON.stringify(parseSpotSettings(args.settings, "costguard:spot cannot be used by the spot functions"));
+    const scope = args.regions || args.organization ? { regions: args.regions, organization: args.organization && spotOrganization(args.organization) } : undefined;
+    this.settingsJson = JSON.stringify(parseSpotSettings({ ...args.settings, ...(scope ? { scope } : {}) }, "costguard:spot cannot be used by the spot functions"));
 
     this.events = this.createEventsFunction(name, args);
     this.interruptionRule = this.events.onEvent("interruption", {
@@ -136,6 +161,7 @@ export class SpotResilience extends pulumi.ComponentResource {
    * both tables and claim half-open probes. Pass the alert topic env var yourself.
    */
   advisorAccess(): { environment: Record<string, pulumi.Input<string>>; statements: PolicyStatement[] } {
+    // (The consulting function maps its zone names to AZ IDs: ec2:DescribeAvailabilityZones, below.)
     return {
       environment: {
         [ENV.breakerTable]: this.breakerTable.name,
@@ -146,6 +172,7 @@ export class SpotResilience extends pulumi.ComponentResource {
       statements: [
         { Sid: "ReadAndClaimSpotBreakers", Effect: "Allow", Action: [...BREAKER_STORE_ACTIONS], Resource: this.breakerTable.arn },
         { Sid: "ReadSpotPoolRisk", Effect: "Allow", Action: POOL_RISK_READ_ACTION, Resource: this.poolRiskTable.arn },
+        { Sid: "MapSpotZoneNamesToIds", Effect: "Allow", Action: ZONE_LOOKUP_ACTION, Resource: "*" },
       ],
     };
   }
@@ -181,8 +208,9 @@ export class SpotResilience extends pulumi.ComponentResource {
         handler: "spotEvents",
         description: "costguard: spot interruption warnings and rebalance recommendations → circuit breaker, pool risk, alerts",
         statements: [
-          // DescribeInstances supports no resource-level permissions.
-          { Sid: "LookUpInterruptedInstance", Effect: "Allow", Action: INSTANCE_LOOKUP_ACTION, Resource: "*" },
+          // DescribeInstances and DescribeAvailabilityZones (the instance's AZ ID) support no resource-level permissions.
+          { Sid: "LookUpInterruptedInstance", Effect: "Allow", Action: [INSTANCE_LOOKUP_ACTION, ZONE_LOOKUP_ACTION], Resource: "*" },
+          ...(args.organization ? memberAccessStatements(this.scope, args.organization) : []),
           // Interruptions are atomic appends (UpdateItem); state transitions are conditional UpdateItems.
           { Sid: "RecordInterruptions", Effect: "Allow", Action: [...new Set([...BREAKER_STORE_ACTIONS, ...POOL_RISK_STORE_ACTIONS])], Resource: tables },
           ...args.publishStatements,
@@ -209,6 +237,8 @@ export class SpotResilience extends pulumi.ComponentResource {
           // UpdateItem: claiming, confirming or releasing the half-open probe and resetting a circuit (conditional writes).
           { Sid: "ReadAndClaimBreakers", Effect: "Allow", Action: [...BREAKER_STORE_ACTIONS], Resource: this.breakerTable.arn },
           { Sid: "ReadPoolRisk", Effect: "Allow", Action: POOL_RISK_READ_ACTION, Resource: this.poolRiskTable.arn },
+          // Pools are keyed by AZ ID: the callers' zone names are translated (no resource-level permissions).
+          { Sid: "MapZoneNamesToIds", Effect: "Allow", Action: ZONE_LOOKUP_ACTION, Resource: "*" },
           ...args.publishStatements,
         ],
       },
@@ -274,9 +304,10 @@ export function optimizerStatements(a: {
   const keys = a.kmsKeys.length ? a.kmsKeys : [pulumi.interpolate`arn:${partition}:kms:${region}:${accountId}:key/*`];
   return [
     {
+      // DescribeAvailabilityZones: the pool risk of a group's zone is kept by AZ ID.
       Sid: "DescribeGroupsAndInstances",
       Effect: "Allow",
-      Action: [...INVENTORY_ACTIONS],
+      Action: [...INVENTORY_ACTIONS, ZONE_LOOKUP_ACTION],
       Resource: "*",
     },
     {
@@ -373,4 +404,34 @@ export function optimizerStatements(a: {
     neverTouchProtected([...GROUP_CHANGING_ACTIONS, TERMINATE_ACTION]),
     ...a.publish,
   ];
+}
+
+/** The organisation as the spot settings carry it (runtime/spot/settings.ts SpotScope). */
+function spotOrganization(o: SpotOrganizationArgs) {
+  return { memberRoleName: o.memberRoleName, accounts: o.accounts, excludeAccounts: o.excludeAccounts, externalId: o.externalId };
+}
+
+/**
+ * The events function's access to member accounts: AssumeRole of the member role only (in the
+ * listed accounts, or in the organisation's accounts when it covers "all"), never of an excluded
+ * account's; ListAccounts only to check an event's account against the organisation ("all").
+ */
+export function memberAccessStatements(scope: AccountScope, o: SpotOrganizationArgs): PolicyStatement[] {
+  const role = (account: string) => pulumi.interpolate`arn:${scope.partition}:iam::${account}:role/${o.memberRoleName}`;
+  const statements: PolicyStatement[] = [];
+  if (o.accounts === "all") {
+    statements.push({
+      Sid: "ReadInterruptedInstancesOfMemberAccounts",
+      Effect: "Allow",
+      Action: MEMBER_ROLE_ACTION,
+      Resource: role("*"),
+      ...(o.organizationId ? { Condition: { StringEquals: { "aws:ResourceOrgID": o.organizationId } } } : {}),
+    });
+    statements.push({ Sid: "CheckEventAccountsAgainstTheOrganisation", Effect: "Allow", Action: ORGANIZATION_ACCOUNTS_ACTION, Resource: "*" });
+    if (o.excludeAccounts.length) statements.push({ Sid: "NeverExcludedAccounts", Effect: "Deny", Action: MEMBER_ROLE_ACTION, Resource: o.excludeAccounts.map(role) });
+  } else {
+    const covered = o.accounts.filter((a) => !o.excludeAccounts.includes(a));
+    if (covered.length) statements.push({ Sid: "ReadInterruptedInstancesOfMemberAccounts", Effect: "Allow", Action: MEMBER_ROLE_ACTION, Resource: covered.map(role) });
+  }
+  return statements;
 }

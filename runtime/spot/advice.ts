@@ -5,10 +5,16 @@
  *
  * Fleet managers (the ASG optimizer, the Kubernetes node optimizer, anyone invoking the
  * spotAdvice Lambda) depend on the small `CapacityAdvisor` interface only.
+ *
+ * Callers name zones as their account does (`us-east-1a`); pools and per-AZ circuits are keyed
+ * by the zone's ID (`use1-az1`), so an interruption seen in another account's zone of the same
+ * ID counts here. The advisor translates the name with `zoneId` (the function's own account's
+ * mapping: zones.ts); a caller may also pass the ID itself.
  */
 import { advance, effectiveState, type CircuitState } from "./breaker";
 import type { BreakerStore } from "./storeBreakers";
-import type { PoolRiskStore } from "./storePoolRisk";
+import type { PoolRisk, PoolRiskStore } from "./storePoolRisk";
+import { isAvailabilityZoneId, regionOfZoneName } from "./zones";
 
 export interface CapacityRequest {
   instanceType: string;
@@ -55,8 +61,13 @@ export interface ProbeCoordinator {
 export interface SpotAdvisorDeps {
   breakers: BreakerStore;
   pools: PoolRiskStore;
-  /** Region of the pools (the function's own region). */
+  /** The function's own region. */
   region: string;
+  /**
+   * The AZ ID of a zone name of the function's own account (zones.ts, over DescribeAvailabilityZones).
+   * Unset: names are used as they are, which is right only for callers that pass AZ IDs.
+   */
+  zoneId?: (availabilityZone: string) => Promise<string>;
   now?: () => number;
 }
 
@@ -71,18 +82,21 @@ export class SpotAdvisor implements CapacityAdvisor, SpotHealth, ProbeCoordinato
     try {
       const { instanceType, availabilityZone } = request;
       if (!instanceType || !availabilityZone) return { capacity: "on-demand", reason: "request must name instanceType and availabilityZone" };
-      const pool = await this.deps.pools.get({ region: this.deps.region, availabilityZone, instanceType });
+      const breakers = this.deps.breakers;
+      // A circuit per type needs no zone ID: read it while the zone is translated (only a read; a probe is claimed below).
+      const early = breakers.settings.perAz ? undefined : breakers.get(breakers.keyFor(instanceType));
+      early?.catch(() => undefined);
+      const { zoneId, pool } = await this.pool(instanceType, availabilityZone);
       if (pool.poisoned) {
         const until = new Date(pool.poisonedUntil!).toISOString();
         return {
           capacity: "on-demand",
-          reason: `pool ${availabilityZone}/${instanceType} is poisoned until ${until} by a ${pool.lastEnvironment ?? "production"} interruption`,
+          reason: `pool ${availabilityZone}${zoneId === availabilityZone ? "" : ` (${zoneId})`}/${instanceType} is poisoned until ${until} by a ${pool.lastEnvironment ?? "production"} interruption${pool.lastAccount ? ` in account ${pool.lastAccount}` : ""}`,
           poolPoisonedUntil: until,
         };
       }
-      const breakers = this.deps.breakers;
-      const key = breakers.keyFor(instanceType, availabilityZone);
-      const record = await breakers.get(key);
+      const key = breakers.keyFor(instanceType, zoneId);
+      const record = await (early ?? breakers.get(key));
       const circuit = effectiveState(record, this.now(), breakers.settings);
       if (circuit === "closed") return { capacity: "spot", reason: `circuit ${key} is closed and the pool is healthy`, circuit };
       if (circuit === "open") {
@@ -98,28 +112,49 @@ export class SpotAdvisor implements CapacityAdvisor, SpotHealth, ProbeCoordinato
   }
 
   async isHealthy(instanceType: string, availabilityZone: string): Promise<{ healthy: boolean; reason: string; probeAvailable?: boolean }> {
-    const pool = await this.deps.pools.get({ region: this.deps.region, availabilityZone, instanceType });
-    if (pool.poisoned) return { healthy: false, reason: `pool poisoned until ${new Date(pool.poisonedUntil!).toISOString()}` };
+    const { zoneId, pool } = await this.pool(instanceType, availabilityZone);
+    if (pool.poisoned) return { healthy: false, reason: `pool ${zoneId}/${instanceType} poisoned until ${new Date(pool.poisonedUntil!).toISOString()}` };
     const breakers = this.deps.breakers;
-    const key = breakers.keyFor(instanceType, availabilityZone);
+    const key = breakers.keyFor(instanceType, zoneId);
     const record = advance(await breakers.get(key), this.now(), breakers.settings).record;
     if (record.state === "closed") return { healthy: true, reason: "pool healthy, circuit closed" };
     if (record.state === "half-open" && record.probeGrantedAt === undefined) return { healthy: false, probeAvailable: true, reason: `circuit ${key} is half-open: its probe launch is still to be taken` };
     return { healthy: false, reason: record.state === "half-open" ? `circuit ${key} is half-open: the probe is already out` : `circuit ${key} is ${record.state}` };
   }
 
+  /** The AZ ID of a zone name of the function's own account (an ID as it is). */
+  async zoneIdOf(availabilityZone: string): Promise<string> {
+    return this.deps.zoneId && !isAvailabilityZoneId(availabilityZone) ? this.deps.zoneId(availabilityZone) : availabilityZone;
+  }
+
+  /** The breaker key of a type in a zone (per-AZ circuits are keyed by AZ ID). */
+  async breakerKeyOf(instanceType: string, availabilityZone?: string): Promise<string> {
+    const perAz = this.deps.breakers.settings.perAz && availabilityZone;
+    return this.deps.breakers.keyFor(instanceType, perAz ? await this.zoneIdOf(availabilityZone) : undefined);
+  }
+
+  /**
+   * The pool of a type in a zone, by AZ ID. A zone named by its name is also looked up under its
+   * pre-AZ-ID key (storePoolRisk.ts), written by this account's own events before the change.
+   */
+  private async pool(instanceType: string, availabilityZone: string): Promise<{ zoneId: string; pool: PoolRisk }> {
+    const zoneId = await this.zoneIdOf(availabilityZone);
+    const legacy = zoneId === availabilityZone ? undefined : { region: regionOfZoneName(availabilityZone), availabilityZone, instanceType };
+    return { zoneId, pool: await this.deps.pools.get({ availabilityZoneId: zoneId, instanceType }, legacy) };
+  }
+
   async claimProbe(instanceType: string, availabilityZone: string): Promise<{ granted: boolean; reason: string }> {
-    const key = this.deps.breakers.keyFor(instanceType, availabilityZone);
+    const key = await this.breakerKeyOf(instanceType, availabilityZone);
     const claim = await this.deps.breakers.claimProbe(key);
     return claim.granted ? { granted: true, reason: `circuit ${key} is half-open: this launch is the probe` } : { granted: false, reason: `circuit ${key} is ${claim.record.state}${claim.record.state === "half-open" ? ": the probe is already out" : ""}` };
   }
 
   async probeLaunched(instanceType: string, availabilityZone: string, _instanceId?: string): Promise<void> {
-    await this.deps.breakers.confirmProbe(this.deps.breakers.keyFor(instanceType, availabilityZone));
+    await this.deps.breakers.confirmProbe(await this.breakerKeyOf(instanceType, availabilityZone));
   }
 
   async releaseProbe(instanceType: string, availabilityZone: string): Promise<void> {
-    await this.deps.breakers.releaseProbe(this.deps.breakers.keyFor(instanceType, availabilityZone));
+    await this.deps.breakers.releaseProbe(await this.breakerKeyOf(instanceType, availabilityZone));
   }
 }
 

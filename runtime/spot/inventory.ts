@@ -153,6 +153,7 @@ export async function describeInstance(ec2: EC2Client, instanceId: string): Prom
     instanceId,
     instanceType: found.InstanceType,
     availabilityZone: found.Placement.AvailabilityZone,
+    ...(found.Placement.AvailabilityZoneId ? { availabilityZoneId: found.Placement.AvailabilityZoneId } : {}),
     environment: tags[TAGS.environment],
     autoScalingGroup: tags["aws:autoscaling:groupName"],
     clusterName: clusterNameFromTags(tags),

@@ -72,7 +72,10 @@ export interface NodeInterruption {
 export interface InstanceFacts {
   instanceId: string;
   instanceType: string;
+  /** The AZ name, as the instance's own account names it. */
   availabilityZone: string;
+  /** The physical zone (`use1-az1`), when DescribeInstances reports it. */
+  availabilityZoneId?: string;
   environment?: string;
   autoScalingGroup?: string;
   clusterName?: string;

@@ -46,7 +46,8 @@ export interface ResetResult {
 }
 
 export interface AdviceDeps {
-  advisor: CapacityAdvisor & Partial<ProbeCoordinator>;
+  /** `breakerKeyOf`: the key of a circuit (per-AZ circuits are keyed by AZ ID; SpotAdvisor has it). */
+  advisor: CapacityAdvisor & Partial<ProbeCoordinator> & { breakerKeyOf?: (instanceType: string, availabilityZone?: string) => Promise<string> };
   breakers: BreakerStore;
   stack: string;
   publish: (event: Omit<GuardEventInput, "source">) => Promise<void>;
@@ -58,7 +59,7 @@ export async function handleAdviceRequest(payload: unknown, deps: AdviceDeps): P
     const cmd = AdminCommand.safeParse(payload);
     if (!cmd.success) return { error: `invalid command: ${cmd.error.issues.map((i) => `${i.path.join(".") || "payload"} ${i.message}`).join("; ")}` };
     if (cmd.data.command !== "reset-circuit") return { error: `this function handles "reset-circuit" only (got "${cmd.data.command}")` };
-    const key = deps.breakers.keyFor(cmd.data.instanceType, cmd.data.availabilityZone);
+    const key = deps.advisor.breakerKeyOf ? await deps.advisor.breakerKeyOf(cmd.data.instanceType, cmd.data.availabilityZone) : deps.breakers.keyFor(cmd.data.instanceType, cmd.data.availabilityZone);
     const step = await deps.breakers.reset(key, "guardctl");
     const previous = step.transitions[0]?.from ?? effectiveState(step.record, deps.breakers.now(), deps.breakers.settings);
     deps.log.info("circuit reset", { key, previous });

@@ -7,17 +7,24 @@
  * line) but do not count toward the breaker threshold and do not poison pools: AWS sends
  * them early and often, many are never followed by an interruption, and counting them would
  * open circuits on noise. An interruption warning is the fact that counts.
+ *
+ * Events of other regions and of member accounts arrive too (organisation mode): the instance is
+ * read in the unit the event names (eventUnits.ts says which are accepted), and its pool is
+ * keyed by the AZ ID, which is the same physical zone in every account (zones.ts).
  */
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { GuardEventInput } from "../contract";
 import { eventExcerpt } from "../shared/invocation";
 import type { Log, MetricSink } from "../shared/observability";
+import { ACCOUNT_ID, describeUnitError, type Unit } from "../shared/units";
 import * as z from "../shared/zod";
 import type { Transition } from "./breaker";
 import { describeInstance } from "./inventory";
 import type { InstanceFacts, NodeInterruption } from "./model";
 import type { BreakerStore } from "./storeBreakers";
+import { unitOfEvent, type EventUnitsDeps } from "./eventUnits";
 import type { PoolRiskStore } from "./storePoolRisk";
+import { ZoneIds } from "./zones";
 
 export const INTERRUPTION_WARNING = "EC2 Spot Instance Interruption Warning";
 export const REBALANCE_RECOMMENDATION = "EC2 Instance Rebalance Recommendation";
@@ -27,6 +34,7 @@ export const SpotEvent = z.object({
   source: z.literal("aws.ec2"),
   "detail-type": z.enum([INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION]),
   id: z.optional(z.string().check(z.maxLength(128))),
+  account: z.optional(z.string().check(z.regex(ACCOUNT_ID, "must be a 12-digit AWS account id"))),
   region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as "us-east-1"')),
   time: z.optional(z.iso.datetime()),
   detail: z.object({
@@ -36,8 +44,11 @@ export const SpotEvent = z.object({
 });
 export type SpotEvent = z.infer<typeof SpotEvent>;
 
-export interface SpotEventDeps {
-  ec2: EC2Client;
+export interface SpotEventDeps extends EventUnitsDeps {
+  /** An EC2 client of a unit: the function's own credentials in its own account, the member role in another. */
+  ec2For: (unit: Unit) => EC2Client;
+  /** AZ names → IDs per unit (default: over ec2For, cached for this deps object's life). */
+  zones?: ZoneIds;
   breakers: BreakerStore;
   pools: PoolRiskStore;
   stack: string;
@@ -67,7 +78,26 @@ export async function handleSpotEvent(raw: unknown, deps: SpotEventDeps): Promis
   const event = parsed.data;
   const instanceId = event.detail["instance-id"];
   const kind = event["detail-type"] === INTERRUPTION_WARNING ? "interruption" : "rebalance";
-  const instance = await describeInstance(deps.ec2, instanceId);
+  const accepted = await unitOfEvent(event, deps);
+  if (!accepted.ok) {
+    deps.log.warn(accepted.reason, { eventId: event.id, account: event.account, region: event.region, instanceId });
+    deps.metric("spotEventsSkipped", 1);
+    return { outcome: "refused", reason: accepted.reason };
+  }
+  const { unit } = accepted;
+  const ec2 = deps.ec2For(unit);
+  const zones = (deps.zones ??= new ZoneIds(deps.ec2For));
+  let instance: InstanceFacts | undefined;
+  try {
+    instance = await describeInstance(ec2, instanceId);
+    if (instance?.availabilityZoneId) zones.remember(unit, instance.availabilityZone, instance.availabilityZoneId);
+  } catch (err) {
+    // A member role missing or refusing, a region refusing: the event is not lost, Lambda retries
+    // it and then dead-letters it (the function-error and dead-letter alarms alert).
+    const failure = describeUnitError(unit, err);
+    deps.log.error(`spot ${kind} of ${instanceId} not read: ${failure.error}`, { eventId: event.id, account: unit.account, region: unit.region, code: failure.code });
+    throw new Error(failure.error, { cause: err });
+  }
   if (!instance) {
     const reason = `unknown instance ${instanceId} in ${kind} event ${event.id ?? ""}`.trim();
     deps.log.warn(reason);
@@ -77,8 +107,9 @@ export async function handleSpotEvent(raw: unknown, deps: SpotEventDeps): Promis
   const at = event.time ? Date.parse(event.time) : now;
 
   // The drain is the time-critical part (two-minute notice): start it before the bookkeeping.
+  // Only the stack's own account's nodes: the node optimizer drains its own cluster.
   const drain =
-    instance.clusterName && deps.onNodeInterruption
+    accepted.home && instance.clusterName && deps.onNodeInterruption
       ? deps.onNodeInterruption({
           kind,
           instanceId,
@@ -90,15 +121,19 @@ export async function handleSpotEvent(raw: unknown, deps: SpotEventDeps): Promis
         })
       : Promise.resolve();
 
+  // Pools and per-AZ circuits are keyed by the zone's ID, translated in the instance's own account.
+  let availabilityZoneId: string | undefined;
   const record = async () => {
     if (kind === "rebalance") {
-      const step = await deps.breakers.recordRebalance(instance.instanceType, instance.availabilityZone, at);
+      const zoneId = deps.breakers.settings.perAz ? await zones.idOf(unit, instance.availabilityZone) : undefined;
+      const step = await deps.breakers.recordRebalance(instance.instanceType, zoneId, at);
       return { counted: false, transitions: step.written ? step.transitions : [], poolPoisoned: false };
     }
-    const pool = { region: event.region, availabilityZone: instance.availabilityZone, instanceType: instance.instanceType };
+    availabilityZoneId = await zones.idOf(unit, instance.availabilityZone);
+    const pool = { availabilityZoneId: availabilityZoneId!, instanceType: instance.instanceType };
     const [step, risk] = await Promise.all([
-      deps.breakers.recordInterruption(instance.instanceType, instance.availabilityZone, instanceId, at),
-      deps.pools.recordInterruption(pool, { environment: instance.environment, instanceId, at }),
+      deps.breakers.recordInterruption(instance.instanceType, availabilityZoneId, instanceId, at),
+      deps.pools.recordInterruption(pool, { environment: instance.environment, instanceId, account: unit.account, at }),
     ]);
     return { counted: step.counted, transitions: step.written ? step.transitions : [], poolPoisoned: risk.poisoned };
   };
@@ -108,27 +143,28 @@ export async function handleSpotEvent(raw: unknown, deps: SpotEventDeps): Promis
   if (recorded.status === "rejected") throw recorded.reason;
   const { counted, transitions, poolPoisoned } = recorded.value;
 
-  const detail = { instanceType: instance.instanceType, availabilityZone: instance.availabilityZone, environment: instance.environment ?? "untagged" };
+  const where = `${instance.availabilityZone}${availabilityZoneId ? ` (${availabilityZoneId})` : ""}${accepted.home ? "" : ` of account ${unit.account}`}`;
+  const detail = { instanceType: instance.instanceType, availabilityZone: instance.availabilityZone, availabilityZoneId: availabilityZoneId ?? "", account: unit.account, region: unit.region, environment: instance.environment ?? "untagged" };
   if (kind === "interruption" && counted) deps.metric("spotInterruptions", 1, {}, detail);
   for (const t of transitions) {
     deps.metric("spotBreakerTransitions", 1, {}, { breaker: t.key, from: t.from, to: t.to });
     deps.log.warn("circuit breaker transition", { ...t, at: new Date(t.at).toISOString() });
   }
-  deps.log.info(`spot ${kind} recorded`, { ...instance, counted, poolPoisoned, transitions: transitions.length });
+  deps.log.info(`spot ${kind} recorded`, { ...instance, availabilityZoneId, account: unit.account, region: unit.region, counted, poolPoisoned, transitions: transitions.length });
 
   if (kind === "interruption" && counted) {
     const opened = transitions.some((t) => t.to === "open");
     await deps.publish({
       kind: "spot",
       severity: opened || poolPoisoned ? "warning" : "info",
-      title: `Spot interruption: ${instance.instanceType} in ${instance.availabilityZone}`,
+      title: `Spot interruption: ${instance.instanceType} in ${where}`,
       stack: deps.stack,
       lines: [
         `${instanceId} (${instance.environment ?? "untagged"}${instance.autoScalingGroup ? `, ASG ${instance.autoScalingGroup}` : ""}${instance.clusterName ? `, EKS ${instance.clusterName}` : ""}) gets two minutes' notice.`,
         ...transitions.map((t) => `Circuit ${t.key}: ${t.from} → ${t.to} (${t.reason}).`),
-        ...(poolPoisoned ? [`Pool ${event.region}/${instance.availabilityZone}/${instance.instanceType} poisoned: new launches there use on-demand.`] : []),
+        ...(poolPoisoned ? [`Pool ${availabilityZoneId}/${instance.instanceType} poisoned${deps.scope?.organization ? " for every account of the organisation" : ""}: new launches in that zone use on-demand.`] : []),
       ],
-      fields: { "instance type": instance.instanceType, "availability zone": instance.availabilityZone },
+      fields: { "instance type": instance.instanceType, "availability zone": instance.availabilityZone, "AZ ID": availabilityZoneId ?? "", account: unit.account, region: unit.region },
     });
   }
   // A drainer failure is retried (recording is idempotent per instance id).

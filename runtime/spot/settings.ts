@@ -9,6 +9,7 @@
  */
 import { ENV } from "../contract";
 import { checkSettings, settingsFromEnv } from "../shared/settings";
+import { OrganizationScope, ScopeSettings } from "../shared/units";
 import * as z from "../shared/zod";
 
 export const BreakerSettings = z.object({
@@ -27,14 +28,29 @@ export const BreakerSettings = z.object({
 });
 export type BreakerSettings = z.infer<typeof BreakerSettings>;
 
+/**
+ * Whose spot events the events function reads. Regions unset: the function's own region only
+ * (its own region is always read); organization unset: its own account only.
+ */
+export const SpotScope = z.object({
+  regions: z.optional(ScopeSettings.shape.regions),
+  organization: z.optional(OrganizationScope),
+});
+export type SpotScope = z.infer<typeof SpotScope>;
+
 export const SpotSettings = z.object({
   breaker: z.prefault(BreakerSettings, {}),
-  /** Days a production interruption poisons its pool (region + AZ + type). */
+  /** Days a production interruption poisons its pool (AZ ID + type). */
   poolPoisonDays: z._default(z.int().check(z.gte(1)), 15),
   /** Environment tag values whose interruptions poison a pool. */
   poisoningEnvironments: z._default(z.array(z.string()), ["prod"]),
   /** On-demand instances an opted-in ASG keeps when it has no costguard:min-on-demand tag. */
   minOnDemandDefault: z._default(z.int().check(z.gte(0)), 1),
+  /**
+   * Whose spot events the events function reads (regions, organisation). Unset: its own account
+   * and region only. Events of accounts outside it are refused, never read through a role.
+   */
+  scope: z.optional(SpotScope),
 });
 export type SpotSettings = z.infer<typeof SpotSettings>;
 export type SpotSettingsInput = z.input<typeof SpotSettings>;

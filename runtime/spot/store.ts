@@ -5,6 +5,7 @@
  * process.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../contract";
 import * as z from "../shared/zod";
@@ -12,6 +13,7 @@ import { SpotAdvisor } from "./advice";
 import { spotSettingsFromEnv, type SpotSettings } from "./settings";
 import { BreakerStore } from "./storeBreakers";
 import { PoolRiskStore } from "./storePoolRisk";
+import { ZoneIds, regionOfZoneName } from "./zones";
 
 /** The variables the stores are built from (names from runtime/contract.ts). */
 export const SpotEnv = z.object({
@@ -39,6 +41,18 @@ export function spotStoresFromEnv(processEnv: Record<string, string | undefined>
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   const breakers = new BreakerStore(doc, env[ENV.breakerTable], settings.breaker);
   const pools = new PoolRiskStore(doc, env[ENV.poolRiskTable], { poisonDays: settings.poolPoisonDays, poisoningEnvironments: settings.poisoningEnvironments });
-  const advisor = new SpotAdvisor({ breakers, pools, region: env.AWS_REGION });
+  // Callers name zones as the function's own account does: translated with its own credentials.
+  const zones = new ZoneIds(ownRegionClients());
+  const advisor = new SpotAdvisor({ breakers, pools, region: env.AWS_REGION, zoneId: (az) => zones.idOf({ account: "own", region: regionOfZoneName(az) }, az) });
   return { env, breakers, pools, advisor };
+}
+
+/** EC2 clients of the function's own account, one per region (the unit's account is not used). */
+export function ownRegionClients(): (unit: { region: string }) => EC2Client {
+  const clients = new Map<string, EC2Client>();
+  return ({ region }) => {
+    let c = clients.get(region);
+    if (!c) clients.set(region, (c = new EC2Client({ region })));
+    return c;
+  };
 }

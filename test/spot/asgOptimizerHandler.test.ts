@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { ENV } from "../../runtime/contract";
-import { FakeAccount } from "./fakeAccount";
+import { FakeAccount, ZONE_IDS } from "./fakeAccount";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 let db: LocalDynamo;
@@ -79,5 +79,21 @@ describe("asgOptimizer handler", () => {
     assert.equal(chosen.architecture, c5.architecture);
     assert.ok(chosen.vcpu >= c5.vcpu && chosen.memoryGiB >= c5.memoryGiB);
     assert.equal(sns.commandCalls(PublishCommand).length, 2);
+  });
+
+  it("asks pool risk by AZ ID: a type poisoned in this account's zones by another account's interruption is not launched", async () => {
+    const { handler } = require("../../runtime/handlers/asgOptimizer") as typeof import("../../runtime/handlers/asgOptimizer");
+    const { PoolRiskStore } = require("../../runtime/spot/storePoolRisk") as typeof import("../../runtime/spot/storePoolRisk");
+    fake.addGroup("batch", { n: 2, type: "m5.large" });
+    // Another account's prod interruptions, recorded under the physical zones (this account's us-east-1a and us-east-1b).
+    const pools = new PoolRiskStore(db.doc, "o-pools", { poisonDays: 15, poisoningEnvironments: ["prod"] });
+    for (const az of ["us-east-1a", "us-east-1b"]) await pools.recordInterruption({ availabilityZoneId: ZONE_IDS[az]!, instanceType: "t3.large" }, { environment: "prod", instanceId: `i-0other${az.slice(-1)}`, account: "222222222222", at: Date.now() });
+
+    const out = await handler({ source: "aws.events", "detail-type": "Scheduled Event" }, { getRemainingTimeInMillis: () => 900_000, awsRequestId: "req-2" });
+    assert.ok("groups" in out, JSON.stringify(out));
+    const batch = out.groups.find((g) => g.group === "batch")!;
+    assert.equal(batch.outcome, "replaced");
+    assert.ok(!(batch as { instanceTypes?: string[] }).instanceTypes?.includes("t3.large"), `t3.large is poisoned in use1-az4/use1-az6: ${JSON.stringify(batch)}`);
+    assert.notEqual((batch as { instanceType?: string }).instanceType, "t3.large");
   });
 });

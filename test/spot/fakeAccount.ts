@@ -21,7 +21,7 @@ import {
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
-import { CreateFleetCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand, EC2Client, TerminateInstancesCommand, type Tag } from "@aws-sdk/client-ec2";
+import { CreateFleetCommand, DescribeAvailabilityZonesCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand, EC2Client, TerminateInstancesCommand, type Tag } from "@aws-sdk/client-ec2";
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { mockClient } from "aws-sdk-client-mock";
 
@@ -81,6 +81,8 @@ export interface Behaviour {
 }
 
 const SUBNET_AZ: Record<string, string> = { "subnet-a": "us-east-1a", "subnet-b": "us-east-1b", "subnet-c": "us-east-1c" };
+/** This account's names of the physical zones (another account's us-east-1a is another zone). */
+export const ZONE_IDS: Record<string, string> = { "us-east-1a": "use1-az4", "us-east-1b": "use1-az6", "us-east-1c": "use1-az1" };
 
 /** What a dead Lambda's calls get: nothing it asks for happens any more. */
 export class RunKilled extends Error {
@@ -139,6 +141,9 @@ export class FakeAccount {
     ec2.on(CreateFleetCommand).callsFake(wrap("CreateFleet", (i) => this.createFleet(i)));
     ec2.on(DescribeInstanceStatusCommand).callsFake(wrap("DescribeInstanceStatus", (i) => this.describeInstanceStatus(i)));
     ec2.on(DescribeInstancesCommand).callsFake(wrap("DescribeInstances", (i) => this.describeInstances(i)));
+    ec2.on(DescribeAvailabilityZonesCommand).callsFake(
+      wrap("DescribeAvailabilityZones", () => ({ AvailabilityZones: Object.entries(ZONE_IDS).map(([ZoneName, ZoneId]) => ({ ZoneName, ZoneId, RegionName: "us-east-1", State: "available" })) })),
+    );
     ec2.on(TerminateInstancesCommand).callsFake(wrap("TerminateInstances", (i) => this.terminateInstances(i)));
     asg.on(DescribeAutoScalingGroupsCommand).callsFake(wrap("DescribeAutoScalingGroups", (i) => this.describeGroups(i)));
     asg.on(DescribeAutoScalingInstancesCommand).callsFake(wrap("DescribeAutoScalingInstances", (i) => this.describeAsgInstances(i)));

@@ -4,8 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeAvailabilityZonesCommand, DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { ENV } from "../../runtime/contract";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
@@ -13,6 +14,7 @@ import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 let db: LocalDynamo;
 const sns = mockClient(SNSClient);
 const ec2 = mockClient(EC2Client);
+const sts = mockClient(STSClient);
 const env = process.env;
 
 before(async () => {
@@ -20,6 +22,10 @@ before(async () => {
   await db.createTable("h-breakers");
   await db.createTable("h-pools");
   sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+  // An event invoked without a Lambda context: the function asks STS whose account it runs in.
+  sts.on(GetCallerIdentityCommand).resolves({ Account: "123456789012" });
+  // This account's names of the zones: the advice keys pools by the zone's ID.
+  ec2.on(DescribeAvailabilityZonesCommand).resolves({ AvailabilityZones: [{ ZoneName: "us-east-1a", ZoneId: "use1-az2" }, { ZoneName: "us-east-1b", ZoneId: "use1-az4" }] });
   ec2.on(DescribeInstancesCommand).callsFake((input: { InstanceIds?: string[] }) => ({
     Reservations: [
       { Instances: [{ InstanceId: input.InstanceIds![0], InstanceType: "c5.large", InstanceLifecycle: "spot", Placement: { AvailabilityZone: "us-east-1a" }, Tags: [{ Key: "Environment", Value: "prod" }] }] },
@@ -29,6 +35,7 @@ before(async () => {
 after(async () => {
   sns.restore();
   ec2.restore();
+  sts.restore();
   await db.close();
 });
 

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { mockClient } from "aws-sdk-client-mock";
 import type { GuardEventInput } from "../../runtime/contract";
 import { memoryLog } from "../../runtime/shared/observability";
 import { BreakerStore } from "../../runtime/spot/storeBreakers";
@@ -10,6 +8,7 @@ import { type NodeInterruption } from "../../runtime/spot/model";
 import { PoolRiskStore } from "../../runtime/spot/storePoolRisk";
 import { BreakerSettings } from "../../runtime/spot/settings";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
+import { FakeOrg, type FakeInstance } from "./fakeOrg";
 
 let db: LocalDynamo;
 let n = 0;
@@ -20,27 +19,11 @@ after(async () => db.close());
 
 const NOW = Date.parse("2026-11-23T10:00:00Z");
 
-interface FakeInstance {
-  type: string;
-  az: string;
-  tags: Record<string, string>;
-}
+const HOME = "123456789012";
 
 async function world(instances: Record<string, FakeInstance>) {
-  const ec2 = new EC2Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
-  const ec2Mock = mockClient(ec2);
-  ec2Mock
-    .on(DescribeInstancesCommand)
-    .callsFake((input: { InstanceIds?: string[] }) => {
-      const id = input.InstanceIds![0]!;
-      const i = instances[id];
-      if (!i) throw Object.assign(new Error(`The instance ID '${id}' does not exist`), { name: "InvalidInstanceID.NotFound" });
-      return {
-        Reservations: [
-          { Instances: [{ InstanceId: id, InstanceType: i.type, InstanceLifecycle: "spot", Placement: { AvailabilityZone: i.az }, Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })) }] },
-        ],
-      };
-    });
+  // This account's zone names: us-east-1b is use1-az2 here (and only here).
+  const org = new FakeOrg({ [HOME]: { zones: { "us-east-1a": "use1-az6", "us-east-1b": "use1-az2", "us-east-1c": "use1-az4" }, instances } });
   const tables = { breakers: `events-b-${++n}`, pools: `events-p-${n}` };
   await db.createTable(tables.breakers);
   await db.createTable(tables.pools);
@@ -51,7 +34,9 @@ async function world(instances: Record<string, FakeInstance>) {
   const drained: NodeInterruption[] = [];
   const log = memoryLog();
   const deps: SpotEventDeps = {
-    ec2,
+    homeAccount: async () => HOME,
+    homeRegion: "us-east-1",
+    ec2For: org.ec2For,
     breakers,
     pools,
     stack: "test",
@@ -61,7 +46,7 @@ async function world(instances: Record<string, FakeInstance>) {
     onNodeInterruption: async (node) => void drained.push(node),
     now: () => NOW,
   };
-  return { deps, breakers, pools, events, metrics, drained, log, ec2Calls: () => ec2Mock.calls().length };
+  return { deps, breakers, pools, events, metrics, drained, log, ec2Calls: () => org.calls.length };
 }
 
 const warning = (id: string, type = "EC2 Spot Instance Interruption Warning") => ({
@@ -84,12 +69,12 @@ describe("spot events", () => {
     const r = await handleSpotEvent(warning("i-0a100000"), w.deps);
     assert.equal(r.outcome, "recorded");
     assert.equal((await w.breakers.get("m5.large")).interruptions, 1);
-    const risk = await w.pools.get({ region: "us-east-1", availabilityZone: "us-east-1b", instanceType: "m5.large" });
-    assert.equal(risk.poisoned, true);
+    const risk = await w.pools.get({ availabilityZoneId: "use1-az2", instanceType: "m5.large" });
+    assert.equal(risk.poisoned, true, "the pool of the zone's ID (us-east-1b is use1-az2 in this account)");
     assert.deepEqual(w.metrics, ["spotInterruptions"]);
     assert.equal(w.events.length, 1);
     assert.equal(w.events[0]!.severity, "warning", "a poisoned pool is worth a warning");
-    assert.match(w.events[0]!.title, /Spot interruption: m5\.large in us-east-1b/);
+    assert.match(w.events[0]!.title, /Spot interruption: m5\.large in us-east-1b \(use1-az2\)$/);
     assert.match(w.events[0]!.lines!.join("\n"), /i-0a100000 \(prod, ASG web\)/);
     assert.deepEqual(w.drained, [], "not an EKS node");
   });
@@ -105,7 +90,7 @@ describe("spot events", () => {
   it("does not poison the pool for a dev interruption", async () => {
     const w = await world({ "i-0000000d": { type: "t3.large", az: "us-east-1a", tags: { Environment: "dev" } } });
     await handleSpotEvent(warning("i-0000000d"), w.deps);
-    assert.equal((await w.pools.get({ region: "us-east-1", availabilityZone: "us-east-1a", instanceType: "t3.large" })).poisoned, false);
+    assert.equal((await w.pools.get({ availabilityZoneId: "use1-az6", instanceType: "t3.large" })).poisoned, false);
     assert.equal(w.events[0]!.severity, "info");
   });
 
@@ -116,7 +101,7 @@ describe("spot events", () => {
     const b = await w.breakers.get("m5.large");
     assert.equal(b.rebalanceSignals, 1);
     assert.equal(b.interruptions, 0);
-    assert.equal((await w.pools.get({ region: "us-east-1", availabilityZone: "us-east-1b", instanceType: "m5.large" })).poisoned, false);
+    assert.equal((await w.pools.get({ availabilityZoneId: "use1-az2", instanceType: "m5.large" })).poisoned, false);
     assert.deepEqual(w.metrics, []);
     assert.deepEqual(w.events, []);
   });
