@@ -6,7 +6,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readGuardConfig } from "./config/read";
+import { sweepUnits } from "./config/organization";
 import { failsafeSettings, spotRuntimeSettings } from "./config/runtimeSettings";
+import { organizationHub, sweepEstimateTransform, type FailsafeSweepWiring } from "./components/organizationHub";
 import {
   AlertChannel,
   Budgets,
@@ -16,12 +18,14 @@ import {
   DebugAccess,
   Failsafe,
   GuardDashboard,
+  SweepBucket,
   NodeOptimizer,
   SecurityEnforcer,
   ServiceNetwork,
   sharedDeadLetterQueue,
   SpotResilience,
   WasteScanner,
+  type FailsafeArgs,
   type FunctionDefaults,
   type GuardFunction,
 } from "./lib";
@@ -55,9 +59,21 @@ export const slackWebhookParameter = alerts.slackWebhookParameterName;
 export const deadLetterQueueUrl = deadLetterQueue.url;
 
 // --- Failsafe ---
-const failsafe = config.failsafe.enabled
-  ? new Failsafe("failsafe", { defaults, ...reporting, settings: failsafeSettings(config.environments, config.failsafe), schedule: config.failsafe.schedule }, opts)
-  : undefined;
+// Organisation mode: the sweep's bucket comes first (the failsafe writes there, the state machine
+// reads there); the sweep then drives the failsafe at its schedule.
+const units = sweepUnits(config);
+const sweepBucket = config.organization ? new SweepBucket("sweep", { schedule: config.failsafe.schedule, units: units.units }, opts) : undefined;
+const failsafeArgs: FailsafeArgs & FailsafeSweepWiring = {
+  defaults,
+  ...reporting,
+  settings: failsafeSettings(config.environments, config.failsafe),
+  schedule: config.failsafe.schedule,
+  ...(sweepBucket && {
+    sweep: { bucketName: sweepBucket.bucketName, bucketArn: sweepBucket.bucketArn },
+    transform: sweepEstimateTransform(units.units, config.failsafe.schedule),
+  }),
+};
+const failsafe = config.failsafe.enabled ? new Failsafe("failsafe", failsafeArgs, opts) : undefined;
 /** guardctl's status / stop-env / restore / emergency-stop invoke this function. */
 export const failsafeFunction = orNull(failsafe?.functionName);
 export const failsafeAuditTable = orNull(failsafe?.auditTable.name);
@@ -106,6 +122,31 @@ export const wasteScannerFunction = orNull(wasteScanner?.functionName);
 export const wasteFindingsTable = orNull(wasteScanner?.tableName);
 export const securityEnforcerFunction = orNull(securityEnforcer?.functionName);
 export const enforcerTable = orNull(securityEnforcer?.tableName);
+
+// --- Organisation mode: the member role in every account, the sweep ---
+const hub =
+  config.organization && failsafe && sweepBucket
+    ? organizationHub(
+        {
+          stack: config.stack,
+          region: aws.config.requireRegion(),
+          logRetentionDays: config.logRetentionDays,
+          organization: config.organization,
+          units,
+          schedule: config.failsafe.schedule,
+          failsafe: { component: failsafe, settings: failsafeArgs.settings },
+          waste: wasteScanner && { component: wasteScanner, cleanup: waste.cleanup },
+          enforcer: securityEnforcer && { component: securityEnforcer, mode: enforcer.mode, authorizationTags: enforcer.authorizationTags },
+          sweepBucket,
+          provider,
+        },
+        opts,
+      )
+    : undefined;
+/** The StackSet that rolls the member role out to every account of the target OUs. */
+export const memberAccessStackSet = orNull(hub?.memberAccess.stackSetName);
+/** The organisation sweep's state machine (Step Functions). */
+export const sweepStateMachineArn = orNull(hub?.sweep.stateMachineArn);
 
 // --- Fargate services, their databases and debug access ---
 // Databases without a VPC of their own live in the services' network, in isolated subnets.

@@ -32,6 +32,9 @@ export {
   type GuardFunctionTransform,
 } from "./components/guardFunction";
 export { neverTouchProtected, type PolicyStatement } from "./components/iam";
+export { MemberAccess, memberRoleTemplate, memberStatements, MEMBER_SCOPE, type MemberAccessArgs, type MemberAccessTransform } from "./components/memberAccess";
+export { organizationHub, sweepEstimateTransform, type FailsafeSweepWiring, type OrganizationHubArgs } from "./components/organizationHub";
+export { OrganizationSweep, SweepBucket, sweepDefinition, sweepUsage, type OrganizationSweepArgs, type OrganizationSweepTransform, type SweepBucketArgs, type SweepDefinition } from "./components/sweep";
 export { NodeOptimizer, NODE_OPTIMIZER_RULES, type NodeOptimizerArgs, type NodeOptimizerSettings, type NodeOptimizerTransform } from "./components/nodeOptimizer";
 export { CostReport, type CostReportArgs, type CostReportTransform, type ReadableTable } from "./components/report";
 export { ServiceNetwork, type ServiceNetworkArgs, type ServiceNetworkTransform } from "./components/serviceNetwork";
