@@ -280,7 +280,7 @@ export class OrganizationSweep extends pulumi.ComponentResource {
           roleArn: this.role.arn,
           definition,
           loggingConfiguration: { level: "ERROR", includeExecutionData: false, logDestination: pulumi.interpolate`${logGroup.arn}:*` },
-          tags: estimateTags({ sweepUnits: args.estimate.units, sweepUnitsAssumed: args.estimate.assumed ? 1 : 0, durationMs: ASSUMED_BATCH_MS }),
+          tags: estimateTags({ mapItemsPerRun: args.estimate.units, mapItemsAssumed: args.estimate.assumed ? 1 : 0, durationMs: ASSUMED_BATCH_MS }),
         },
         parent,
       ),

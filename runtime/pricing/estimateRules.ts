@@ -14,6 +14,7 @@ import * as compute from "./estimateCompute";
 import * as containers from "./estimateContainers";
 import * as db from "./estimateDatabases";
 import * as usage from "./estimateUsage";
+import { priceStateMachine } from "./estimateWorkflows";
 import type { Item, PriceResult, ResourceToPrice } from "./estimateTypes";
 
 export { PricingContext } from "./estimateContext";
@@ -268,6 +269,7 @@ const RULES: Record<string, (r: ResourceToPrice, ctx: PricingContext) => PriceRe
   "aws:eks/nodeGroup:NodeGroup": compute.priceNodeGroup,
   "eks:index:ManagedNodeGroup": compute.priceNodeGroup,
   "aws:lambda/function:Function": priceLambda,
+  "aws:sfn/stateMachine:StateMachine": priceStateMachine,
   "aws:cloudwatch/metricAlarm:MetricAlarm": priceAlarm,
   "aws:cloudwatch/compositeAlarm:CompositeAlarm": monthly("composite alarm", (c) => c.book.cloudwatch(c.region).compositeAlarmMonth, ""),
   "aws:cloudwatch/dashboard:Dashboard": (r, ctx) => {

@@ -12,16 +12,10 @@ import { INVENTORY_ACTIONS as FAILSAFE_INVENTORY } from "../../runtime/failsafe/
 import { SWEEP_SHAPE, SweepDecideEvent, SweepInventoryEvent, SweepListEvent, sweepKeys } from "../../runtime/shared/sweep";
 import { CLEANUP_ACTIONS } from "../../runtime/waste/actions";
 import { INVENTORY_ACTIONS as WASTE_INVENTORY } from "../../runtime/waste/inventory";
+import { ORG_CONFIG } from "../support/organizationStack";
 import { stackRun, type StackRun } from "../support/stackRun";
 import { actions, one, ofType, statementsOf, type Statement } from "./helpers";
 
-const ORG = { externalId: "costguard-ext-1", organizationId: "o-a1b2c3d4e5", deploymentTargets: ["r-ab12", "ou-ab12-cdef5678"], accounts: ["111111111111", "222222222222", "333333333333"] };
-export const ORG_CONFIG = {
-  "costguard:regions": JSON.stringify(["us-east-1", "eu-west-1"]),
-  "costguard:organization": JSON.stringify(ORG),
-  "costguard:wasteScanner": JSON.stringify({ cleanup: "apply" }),
-  "costguard:enforcer": JSON.stringify({ mode: "stop" }),
-};
 
 interface Template {
   Resources: { MemberRole: { Type: string; Properties: { RoleName: string; AssumeRolePolicyDocument: { Statement: Statement[] & { Principal: unknown }[] }; Policies: { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[] } } };
