@@ -250,12 +250,14 @@ export class OrganizationSweep extends pulumi.ComponentResource {
       { Sid: "WatchTheMap", Effect: "Allow", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: arn(scope, "states", `execution:${machineName}/*`) },
       { Sid: "SweepFiles", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: pulumi.interpolate`${bucketArn}/${SWEEP_PREFIX}*` },
       { Sid: "ListSweepFiles", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": `${SWEEP_PREFIX}*` } } },
-      // Step Functions' log delivery: these actions take no resource-level permissions.
+      // Step Functions' log delivery, which the execution role must hold: these actions take no
+      // resource-level permissions, so they are held to the stack's own region.
       {
         Sid: "DeliverLogs",
         Effect: "Allow",
         Action: ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
         Resource: "*",
+        Condition: { StringEquals: { "aws:RequestedRegion": scope.region } },
       },
     ];
     const assumedBy = (service: string) =>

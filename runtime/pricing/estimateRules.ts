@@ -57,6 +57,8 @@ const FREE_TYPES: RegExp[] = [
   /^aws:cloudwatch\/metricStream:/,
   /^aws:sns\/platformApplication:/,
   /^aws:index\//,
+  // StackSets bill only third-party resource types' handler operations; costguard's is an IAM role.
+  /^aws:cloudformation\/(stackSet|stackSetInstance):/,
 ];
 
 const isFree = (type: string) => FREE_TYPES.some((re) => re.test(type));

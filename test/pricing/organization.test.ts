@@ -36,9 +36,11 @@ interface Item {
 
 describe("organisation mode's cost in the plan", () => {
   let items: Item[];
+  let json: { estimate: { lineItems: Item[]; unpriced: { resource: string }[] }; policies: { results: { name: string; violations: { message: string }[] }[] } };
   before(async () => {
     const run = await stackRun({ stack: "dev", config: ORG_CONFIG });
-    items = ((await analyzeRun(run, {})).json.estimate as { lineItems: Item[] }).lineItems;
+    json = (await analyzeRun(run, {})).json as typeof json;
+    items = json.estimate.lineItems;
   });
   const line = (resource: RegExp, what: RegExp) => {
     const found = items.filter((i) => resource.test(i.resource) && what.test(i.what));
@@ -68,5 +70,11 @@ describe("organisation mode's cost in the plan", () => {
     const l = line(/^sweep-bucket$/, /S3/);
     const puts = RUNS * (1 + UNITS + 3);
     assert.ok(l.monthlyUsd >= puts * S3_PER_PUT && l.monthlyUsd < puts * S3_PER_PUT + 0.01, `${l.monthlyUsd} vs ${puts * S3_PER_PUT} for the PUTs`);
+  });
+
+  it("leaves nothing of it unpriced, and passes the policy pack's least-privilege rule", () => {
+    assert.deepEqual(json.estimate.unpriced.map((u) => u.resource), []);
+    const leastPrivilege = json.policies.results.find((r) => r.name === "iam-least-privilege")!;
+    assert.deepEqual(leastPrivilege.violations.map((v) => v.message), []);
   });
 });
