@@ -15,12 +15,14 @@ import {
   CostAwareDatabase,
   CostAwareFargateService,
   CostReport,
+  CrossRegionSpotEvents,
   DebugAccess,
   Failsafe,
   GuardDashboard,
   SweepBucket,
   NodeOptimizer,
   SecurityEnforcer,
+  forwardingRegions,
   ServiceNetwork,
   sharedDeadLetterQueue,
   SpotResilience,
@@ -34,12 +36,8 @@ const config = readGuardConfig();
 
 // Every resource carries these tags through the provider's default tags, so the guard's own
 // spend is attributable.
-const provider = new aws.Provider("aws", {
-  region: aws.config.requireRegion(),
-  defaultTags: {
-    tags: { Environment: config.environment, ManagedBy: "costguard", Project: config.project, Stack: config.stack },
-  },
-});
+const defaultTags = { tags: { Environment: config.environment, ManagedBy: "costguard", Project: config.project, Stack: config.stack } };
+const provider = new aws.Provider("aws", { region: aws.config.requireRegion(), defaultTags });
 const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
 const deadLetterQueue = sharedDeadLetterQueue("guard-dlq", { provider });
 /** What every guard function of the stack shares. */
@@ -105,6 +103,11 @@ export const spotEventsFunction = orNull(spot?.eventsFunctionName);
 export const asgOptimizerFunction = orNull(spot?.optimizerFunctionName);
 export const spotBreakerTable = orNull(spot?.breakerTableName);
 export const spotPoolRiskTable = orNull(spot?.poolRiskTableName);
+// Spot events of the other covered regions reach the handler through the home region's bus.
+const forwardFrom = forwardingRegions(config.regions, aws.config.requireRegion());
+if (spot && (forwardFrom.length || config.organization)) {
+  new CrossRegionSpotEvents("spot-forward", { regions: forwardFrom, providerArgs: { defaultTags }, organizationId: config.organization?.organizationId }, opts);
+}
 
 // Only when a cluster is configured (costguard:nodeOptimizer); the dev stack has none.
 const nodeOptimizer = config.nodeOptimizer

@@ -11,6 +11,7 @@ export { AlertChannel, PUBLISHING_SERVICES, type AlertChannelArgs, type AlertCha
 export { Budgets, BUDGET_NOTIFICATIONS, environmentTagFilter, type AnomalyMonitorChoice, type BudgetsArgs, type BudgetsTransform } from "./components/budgets";
 export { GuardDashboard, buildDashboardBody, type GuardDashboardArgs, type GuardDashboardTransform } from "./components/dashboard";
 export { alarmSpecs, type AlarmSpec, type AlarmThresholds } from "./components/alarms";
+export { CrossRegionSpotEvents, DEFAULT_ENABLED_REGIONS, forwardingRegions, SPOT_EVENT_PATTERN, type CrossRegionSpotEventsArgs } from "./components/crossRegionEvents";
 export { CostAwareDatabase, type CostAwareDatabaseArgs, type CostAwareDatabaseTransform, type DatabaseAttachment, type DatabaseSpec } from "./components/database";
 export { databaseIdentifier, databaseVariables } from "./components/databaseNames";
 export { DebugAccess, type DebugAccessArgs, type DebugAccessTransform } from "./components/debugAccess";

@@ -23,7 +23,7 @@ export { PricingContext } from "./estimateContext";
 const FREE_TYPES: RegExp[] = [
   /^aws:iam\//,
   /^aws:lambda\/(permission|eventSourceMapping|alias|functionEventInvokeConfig|layerVersion):/,
-  /^aws:cloudwatch\/(eventRule|eventTarget|logResourcePolicy|logSubscriptionFilter|logStream|eventBus):/,
+  /^aws:cloudwatch\/(eventRule|eventTarget|logResourcePolicy|logSubscriptionFilter|logStream|eventBus|eventBusPolicy):/,
   /^aws:scheduler\/scheduleGroup:/,
   /^aws:rds\/(subnetGroup|instanceDesiredState|parameterGroup|clusterParameterGroup|optionGroup):/,
   /^aws:elasticache\/(subnetGroup|parameterGroup|user|userGroup|userGroupAssociation):/,

@@ -161,4 +161,28 @@ describe("organisation mode (test stack: 3 accounts × 2 regions)", () => {
     const rules = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "sweep-bucket").inputs.rules as { filter: { prefix: string }; expiration: { days: number } }[];
     assert.deepEqual([rules[0]!.filter.prefix, rules[0]!.expiration.days], ["sweeps/", 1]);
   });
+
+  it("forwards spot interruption and rebalance events of every other covered region to the home bus, through a role that may put events there only", () => {
+    const providers = ofType(run, "pulumi:providers:aws").filter((p) => p.inputs.region === "eu-west-1");
+    assert.equal(providers.length, 1, "one provider for eu-west-1");
+    const rules = ofType(run, "aws:cloudwatch/eventRule:EventRule").filter((r) => r.name.startsWith("spot-forward-"));
+    assert.deepEqual(rules.map((r) => r.name), ["spot-forward-eu-west-1"], "no rule in the home region: its events are already there");
+    assert.ok(rules[0]!.provider?.includes(providers[0]!.name), "created in eu-west-1");
+    const pattern = JSON.parse(rules[0]!.inputs.eventPattern as string) as { source: string[]; "detail-type": string[] };
+    assert.deepEqual(pattern, { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation"] });
+    const target = one(run, "aws:cloudwatch/eventTarget:EventTarget", "spot-forward-eu-west-1");
+    assert.equal(target.inputs.arn, "arn:aws:events:us-east-1:123456789012:event-bus/default");
+    const role = one(run, "aws:iam/role:Role", "spot-forward-role");
+    assert.equal(target.inputs.roleArn, role.state.arn);
+    const policy = (JSON.parse((role.inputs.inlinePolicies as { policy: string }[])[0]!.policy) as { Statement: Statement[] }).Statement;
+    assert.deepEqual(policy.map((p) => [actions(p), p.Resource]), [[["events:PutEvents"], "arn:aws:events:us-east-1:123456789012:event-bus/default"]]);
+  });
+
+  it("lets the organisation's accounts, and no one else, put events on the home bus", () => {
+    const busPolicy = one(run, "aws:cloudwatch/eventBusPolicy:EventBusPolicy", "spot-forward");
+    const doc = JSON.parse(busPolicy.inputs.policy as string) as { Statement: (Statement & { Principal: unknown })[] };
+    assert.equal(doc.Statement.length, 1);
+    assert.deepEqual(actions(doc.Statement[0]!), ["events:PutEvents"]);
+    assert.deepEqual(doc.Statement[0]!.Condition, { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } });
+  });
 });
