@@ -127,7 +127,7 @@ export const OrganizationSettings = z
       .min(1, "must list the root or at least one OU")
       .describe("Organisation root or OUs the MemberAccess StackSet deploys to (new accounts in them are covered automatically)"),
     callAs: z.enum(["SELF", "DELEGATED_ADMIN"]).default("SELF").describe("SELF in the management account, DELEGATED_ADMIN in a delegated StackSets administrator account"),
-    concurrency: z.number().int().min(1).max(1000).default(100).describe("Units (account × region) the sweep reads at the same time"),
+    concurrency: z.number().int().min(1).max(200).default(100).describe("Units (account × region) one function reads at the same time (API rate limits are per account and region)"),
   })
   .describe("Organisation mode: every account of the organisation, through a member role");
 export type OrganizationSettings = z.infer<typeof OrganizationSettings>;
