@@ -14,6 +14,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { runsPerMonth } from "../runtime/pricing/schedule";
+import { HOURS_PER_MONTH } from "../runtime/pricing/types";
 import { SWEEP_SHAPE, sweepKeys } from "../runtime/shared/sweep";
 import { estimateTags } from "./estimateHints";
 import { accountScope, arn, type PolicyStatement } from "./iam";
@@ -51,8 +52,16 @@ export const LAMBDA_RETRY = {
   MaxDelaySeconds: 20,
   JitterStrategy: "FULL",
 } as const;
-/** A sweep that has not ended by then is stopped: the next one starts at the next tick anyway. */
-export const SWEEP_TIMEOUT_SECONDS = 300;
+/**
+ * A sweep that has not ended by the next tick is stopped: the next one starts then anyway, and
+ * two sweeps deciding at once would only repeat each other. The schedule's average interval,
+ * within 1 to 15 minutes.
+ */
+export function sweepTimeoutSeconds(schedule: string): number {
+  const runs = runsPerMonth(schedule);
+  const interval = runs ? Math.round((HOURS_PER_MONTH * 3600) / runs) : 900;
+  return Math.min(900, Math.max(60, interval));
+}
 
 /** The parts of Amazon States Language the sweep uses (JSONPath query language). */
 export interface TaskState {
@@ -86,13 +95,13 @@ export interface SweepDefinition {
 }
 
 /** The state machine's definition, as a typed object (tests parse its payloads with the sweep's schemas). */
-export function sweepDefinition(opts: { partition: string; functionArn: string; bucketName: string }): SweepDefinition {
+export function sweepDefinition(opts: { partition: string; functionArn: string; bucketName: string; timeoutSeconds: number }): SweepDefinition {
   const invoke = `arn:${opts.partition}:states:::lambda:invoke`;
   const fn = opts.functionArn;
   return {
     Comment: "costguard organisation sweep: list the units, inventory them in batches, decide over all of them",
     StartAt: "List",
-    TimeoutSeconds: SWEEP_TIMEOUT_SECONDS,
+    TimeoutSeconds: opts.timeoutSeconds,
     States: {
       List: {
         Type: "Task",
@@ -271,7 +280,7 @@ export class OrganizationSweep extends pulumi.ComponentResource {
 
     const definition = pulumi
       .all([scope.partition, pulumi.output(args.functionArn), pulumi.output(args.bucket.bucketName)])
-      .apply(([partition, functionArn, bucketName]) => JSON.stringify(sweepDefinition({ partition, functionArn, bucketName })));
+      .apply(([partition, functionArn, bucketName]) => JSON.stringify(sweepDefinition({ partition, functionArn, bucketName, timeoutSeconds: sweepTimeoutSeconds(args.schedule) })));
     this.stateMachine = new aws.sfn.StateMachine(
       ...transformed(
         t.stateMachine,

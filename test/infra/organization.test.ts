@@ -112,6 +112,7 @@ describe("organisation mode (test stack: 3 accounts × 2 regions)", () => {
     const def = JSON.parse(machine.inputs.definition as string);
     const bucket = one(run, "aws:s3/bucket:Bucket", "sweep-bucket");
     assert.equal(def.StartAt, "List");
+    assert.equal(def.TimeoutSeconds, 120, "a sweep ends before the next tick of rate(2 minutes)");
     const { List, Inventory, Decide } = def.States;
     for (const task of [List, Inventory.ItemProcessor.States.InventoryBatch, Decide]) {
       assert.match(task.Resource, /^arn:aws:states:::lambda:invoke$/);
