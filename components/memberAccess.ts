@@ -145,7 +145,10 @@ export class MemberAccess extends pulumi.ComponentResource {
           // Accounts are independent: one failing account does not stop the others.
           operationPreferences: { failureTolerancePercentage: 100, maxConcurrentPercentage: 100, regionConcurrencyType: "PARALLEL" },
         },
-        { parent: this },
+        // AWS fills in the service-linked administration role of a service-managed StackSet with
+        // automatic deployment; providers before the fix read it back as drift on every preview
+        // (hashicorp/terraform-provider-aws#23464).
+        { parent: this, ignoreChanges: ["administrationRoleArn"] },
       ),
     );
     this.stackSetName = this.stackSet.name;
