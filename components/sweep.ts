@@ -79,7 +79,8 @@ export interface TaskState {
 export interface DistributedMapState {
   Type: "Map";
   ItemReader: { Resource: string; ReaderConfig: { InputType: "JSON" }; Parameters: Record<string, string> };
-  ItemBatcher: { MaxItemsPerBatch: number; BatchInput: Record<string, string> };
+  ItemSelector: Record<string, string>;
+  ItemBatcher: { MaxItemsPerBatch: number };
   ItemProcessor: { ProcessorConfig: { Mode: "DISTRIBUTED"; ExecutionType: "EXPRESS" }; StartAt: string; States: Record<string, TaskState> };
   MaxConcurrency: number;
   ToleratedFailurePercentage: number;
@@ -116,7 +117,9 @@ export function sweepDefinition(opts: { partition: string; functionArn: string; 
       Inventory: {
         Type: "Map",
         ItemReader: { Resource: `arn:${opts.partition}:states:::s3:getObject`, ReaderConfig: { InputType: "JSON" }, Parameters: { "Bucket.$": "$.list.Bucket", "Key.$": "$.list.Key" } },
-        ItemBatcher: { MaxItemsPerBatch: SWEEP_SHAPE.unitsPerBatch, BatchInput: { "runId.$": "$.list.runId" } },
+        // Each unit carries the run id (ItemSelector sees the Map's input; BatchInput is fixed JSON).
+        ItemSelector: { "account.$": "$$.Map.Item.Value.account", "region.$": "$$.Map.Item.Value.region", "runId.$": "$.list.runId" },
+        ItemBatcher: { MaxItemsPerBatch: SWEEP_SHAPE.unitsPerBatch },
         ItemProcessor: {
           ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "EXPRESS" },
           StartAt: "InventoryBatch",
@@ -124,8 +127,9 @@ export function sweepDefinition(opts: { partition: string; functionArn: string; 
             InventoryBatch: {
               Type: "Task",
               Resource: invoke,
-              // A child's input is { BatchInput, Items }: the function gets the sweep's flat event.
-              Parameters: { FunctionName: fn, Payload: { sweep: "inventory", "runId.$": "$.BatchInput.runId", "Items.$": "$.Items" } },
+              // A child's input is { Items }: the function gets the sweep's flat event (the units'
+              // own runId is extra there, and ignored).
+              Parameters: { FunctionName: fn, Payload: { sweep: "inventory", "runId.$": "$.Items[0].runId", "Items.$": "$.Items" } },
               OutputPath: "$.Payload",
               Retry: [LAMBDA_RETRY],
               End: true,

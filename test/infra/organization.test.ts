@@ -21,11 +21,14 @@ interface Template {
   Resources: { MemberRole: { Type: string; Properties: { RoleName: string; AssumeRolePolicyDocument: { Statement: Statement[] & { Principal: unknown }[] }; Policies: { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[] } } };
 }
 
-/** A minimal JSONPath reader for the paths the definition uses ($.a.b, $$.Execution.Name). */
+/** A minimal JSONPath reader for the paths the definition uses ($.a.b, $.a[0].b, $$.Execution.Name). */
 function at(path: string, input: unknown, context: unknown): unknown {
-  const [root, ...keys] = path.split(".");
+  const [root, ...keys] = path.replace(/\[(\d+)\]/g, ".$1").split(".");
   let v: unknown = root === "$$" ? context : input;
-  for (const k of keys) v = (v as Record<string, unknown>)[k];
+  for (const k of keys) {
+    assert.ok(v !== null && typeof v === "object" && k in v, `${path}: nothing at "${k}"`);
+    v = (v as Record<string, unknown>)[k];
+  }
   return v;
 }
 /** Parameters as Step Functions evaluates them: `key.$` → the value at the path; States.Format too. */
@@ -132,9 +135,12 @@ describe("organisation mode (test stack: 3 accounts × 2 regions)", () => {
     const listResult = { Payload: { runId: listEvent.runId, Bucket: "sweep-bucket-1", Key: sweepKeys.units(listEvent.runId), units: 6, failures: [] } };
     const state = { list: evaluate(List.ResultSelector, listResult) };
     assert.deepEqual(evaluate(Inventory.ItemReader.Parameters, state), { Bucket: "sweep-bucket-1", Key: sweepKeys.units(listEvent.runId) });
-    const child = { BatchInput: evaluate(Inventory.ItemBatcher.BatchInput, state), Items: [{ account: "111111111111", region: "eu-west-1" }] };
+    // The Map selects each unit with the Map's input and the item in context, then batches them.
+    const units = [{ account: "111111111111", region: "eu-west-1" }, { account: "222222222222", region: "us-east-1" }];
+    const child = { Items: units.map((unit) => evaluate(Inventory.ItemSelector, state, { Map: { Item: { Value: unit } } })) };
     const inventory = SweepInventoryEvent.parse(evaluate(Inventory.ItemProcessor.States.InventoryBatch.Parameters, child).Payload);
     assert.equal(inventory.runId, listEvent.runId);
+    assert.deepEqual(inventory.Items, units, "the batch's units, as the list wrote them");
     assert.equal(evaluate(Inventory.ResultWriter.Parameters, state).Prefix, sweepKeys.results(listEvent.runId));
     const afterMap = { ...state, map: { ResultWriterDetails: { Bucket: "sweep-bucket-1", Key: `${sweepKeys.results(listEvent.runId)}/x/manifest.json` } } };
     const decide = SweepDecideEvent.parse(evaluate(Decide.Parameters, afterMap).Payload);
