@@ -5,10 +5,10 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { readGuardConfig } from "./config/read";
-import { sweepUnits } from "./config/organization";
-import { failsafeSettings, spotRuntimeSettings } from "./config/runtimeSettings";
 import { organizationHub, sweepEstimateTransform, type FailsafeSweepWiring } from "./components/organizationHub";
+import { sweepUnits } from "./config/organization";
+import { readGuardConfig } from "./config/read";
+import { failsafeSettings, spotRuntimeSettings } from "./config/runtimeSettings";
 import {
   AlertChannel,
   Budgets,
@@ -18,14 +18,14 @@ import {
   CrossRegionSpotEvents,
   DebugAccess,
   Failsafe,
+  forwardingRegions,
   GuardDashboard,
-  SweepBucket,
   NodeOptimizer,
   SecurityEnforcer,
-  forwardingRegions,
   ServiceNetwork,
   sharedDeadLetterQueue,
   SpotResilience,
+  SweepBucket,
   WasteScanner,
   type FailsafeArgs,
   type FunctionDefaults,
