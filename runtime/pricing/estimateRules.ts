@@ -218,12 +218,21 @@ function priceTopic(r: ResourceToPrice, ctx: PricingContext): PriceResult {
 }
 
 function priceBucket(r: ResourceToPrice, ctx: PricingContext): PriceResult {
-  const gb = ctx.hint(r).storageGb ?? ctx.usage.s3StorageGb;
-  const puts = ctx.hint(r).requestsPerMonth ?? ctx.usage.s3PutsPerMonth;
+  const hint = ctx.hint(r);
+  const gb = hint.storageGb ?? ctx.usage.s3StorageGb;
+  const puts = hint.requestsPerMonth ?? ctx.usage.s3PutsPerMonth;
   const rate = ctx.book.s3StandardGbMonth(ctx.region);
+  const why = (declared: boolean) => (declared ? "declared" : "assumed");
   return {
     kind: "priced",
-    items: [item(r, "S3 Standard storage + PUTs", gb * rate + puts * ctx.book.s3PerPut(ctx.region), `${fmt(gb)} GB × $${rate}/GB-month + ${fmt(puts)} PUTs × $0.005/1k (assumed; S3's free tier is 12-month only)`)],
+    items: [
+      item(
+        r,
+        "S3 Standard storage + PUTs",
+        gb * rate + puts * ctx.book.s3PerPut(ctx.region),
+        `${fmt(gb)} GB (${why(hint.storageGb !== undefined)}) × $${rate}/GB-month + ${fmt(puts)} PUTs (${why(hint.requestsPerMonth !== undefined)}) × $0.005/1k (S3's free tier is 12-month only)`,
+      ),
+    ],
   };
 }
 
