@@ -5,6 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { organizationHub, sweepEstimateTransform, type FailsafeSweepWiring } from "./components/organizationHub";
+import { sweepUnits } from "./config/organization";
 import { readGuardConfig } from "./config/read";
 import { failsafeSettings, spotRuntimeSettings } from "./config/runtimeSettings";
 import {
@@ -13,15 +15,19 @@ import {
   CostAwareDatabase,
   CostAwareFargateService,
   CostReport,
+  CrossRegionSpotEvents,
   DebugAccess,
   Failsafe,
+  forwardingRegions,
   GuardDashboard,
   NodeOptimizer,
   SecurityEnforcer,
   ServiceNetwork,
   sharedDeadLetterQueue,
   SpotResilience,
+  SweepBucket,
   WasteScanner,
+  type FailsafeArgs,
   type FunctionDefaults,
   type GuardFunction,
 } from "./lib";
@@ -30,12 +36,8 @@ const config = readGuardConfig();
 
 // Every resource carries these tags through the provider's default tags, so the guard's own
 // spend is attributable.
-const provider = new aws.Provider("aws", {
-  region: aws.config.requireRegion(),
-  defaultTags: {
-    tags: { Environment: config.environment, ManagedBy: "costguard", Project: config.project, Stack: config.stack },
-  },
-});
+const defaultTags = { tags: { Environment: config.environment, ManagedBy: "costguard", Project: config.project, Stack: config.stack } };
+const provider = new aws.Provider("aws", { region: aws.config.requireRegion(), defaultTags });
 const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
 const deadLetterQueue = sharedDeadLetterQueue("guard-dlq", { provider });
 /** What every guard function of the stack shares. */
@@ -55,9 +57,21 @@ export const slackWebhookParameter = alerts.slackWebhookParameterName;
 export const deadLetterQueueUrl = deadLetterQueue.url;
 
 // --- Failsafe ---
-const failsafe = config.failsafe.enabled
-  ? new Failsafe("failsafe", { defaults, ...reporting, settings: failsafeSettings(config.environments, config.failsafe), schedule: config.failsafe.schedule }, opts)
-  : undefined;
+// Organisation mode: the sweep's bucket comes first (the failsafe writes there, the state machine
+// reads there); the sweep then drives the failsafe at its schedule.
+const units = sweepUnits(config);
+const sweepBucket = config.organization ? new SweepBucket("sweep", { schedule: config.failsafe.schedule, units: units.units }, opts) : undefined;
+const failsafeArgs: FailsafeArgs & FailsafeSweepWiring = {
+  defaults,
+  ...reporting,
+  settings: failsafeSettings(config.environments, config.failsafe),
+  schedule: config.failsafe.schedule,
+  ...(sweepBucket && {
+    sweep: { bucketName: sweepBucket.bucketName, bucketArn: sweepBucket.bucketArn },
+    transform: sweepEstimateTransform(units.units, config.failsafe.schedule),
+  }),
+};
+const failsafe = config.failsafe.enabled ? new Failsafe("failsafe", failsafeArgs, opts) : undefined;
 /** guardctl's status / stop-env / restore / emergency-stop invoke this function. */
 export const failsafeFunction = orNull(failsafe?.functionName);
 export const failsafeAuditTable = orNull(failsafe?.auditTable.name);
@@ -89,6 +103,11 @@ export const spotEventsFunction = orNull(spot?.eventsFunctionName);
 export const asgOptimizerFunction = orNull(spot?.optimizerFunctionName);
 export const spotBreakerTable = orNull(spot?.breakerTableName);
 export const spotPoolRiskTable = orNull(spot?.poolRiskTableName);
+// Spot events of the other covered regions reach the handler through the home region's bus.
+const forwardFrom = forwardingRegions(config.regions, aws.config.requireRegion());
+if (spot && (forwardFrom.length || config.organization)) {
+  new CrossRegionSpotEvents("spot-forward", { regions: forwardFrom, providerArgs: { defaultTags }, organizationId: config.organization?.organizationId }, opts);
+}
 
 // Only when a cluster is configured (costguard:nodeOptimizer); the dev stack has none.
 const nodeOptimizer = config.nodeOptimizer
@@ -106,6 +125,31 @@ export const wasteScannerFunction = orNull(wasteScanner?.functionName);
 export const wasteFindingsTable = orNull(wasteScanner?.tableName);
 export const securityEnforcerFunction = orNull(securityEnforcer?.functionName);
 export const enforcerTable = orNull(securityEnforcer?.tableName);
+
+// --- Organisation mode: the member role in every account, the sweep ---
+const hub =
+  config.organization && failsafe && sweepBucket
+    ? organizationHub(
+        {
+          stack: config.stack,
+          region: aws.config.requireRegion(),
+          logRetentionDays: config.logRetentionDays,
+          organization: config.organization,
+          units,
+          schedule: config.failsafe.schedule,
+          failsafe: { component: failsafe, settings: failsafeArgs.settings },
+          waste: wasteScanner && { component: wasteScanner, cleanup: waste.cleanup },
+          enforcer: securityEnforcer && { component: securityEnforcer, mode: enforcer.mode, authorizationTags: enforcer.authorizationTags },
+          sweepBucket,
+          provider,
+        },
+        opts,
+      )
+    : undefined;
+/** The StackSet that rolls the member role out to every account of the target OUs. */
+export const memberAccessStackSet = orNull(hub?.memberAccess.stackSetName);
+/** The organisation sweep's state machine (Step Functions). */
+export const sweepStateMachineArn = orNull(hub?.sweep.stateMachineArn);
 
 // --- Fargate services, their databases and debug access ---
 // Databases without a VPC of their own live in the services' network, in isolated subnets.

@@ -11,6 +11,7 @@ export { AlertChannel, PUBLISHING_SERVICES, type AlertChannelArgs, type AlertCha
 export { Budgets, BUDGET_NOTIFICATIONS, environmentTagFilter, type AnomalyMonitorChoice, type BudgetsArgs, type BudgetsTransform } from "./components/budgets";
 export { GuardDashboard, buildDashboardBody, type GuardDashboardArgs, type GuardDashboardTransform } from "./components/dashboard";
 export { alarmSpecs, type AlarmSpec, type AlarmThresholds } from "./components/alarms";
+export { CrossRegionSpotEvents, DEFAULT_ENABLED_REGIONS, forwardingRegions, SPOT_EVENT_PATTERN, type CrossRegionSpotEventsArgs } from "./components/crossRegionEvents";
 export { CostAwareDatabase, type CostAwareDatabaseArgs, type CostAwareDatabaseTransform, type DatabaseAttachment, type DatabaseSpec } from "./components/database";
 export { databaseIdentifier, databaseVariables } from "./components/databaseNames";
 export { DebugAccess, type DebugAccessArgs, type DebugAccessTransform } from "./components/debugAccess";
@@ -32,6 +33,9 @@ export {
   type GuardFunctionTransform,
 } from "./components/guardFunction";
 export { neverTouchProtected, type PolicyStatement } from "./components/iam";
+export { MemberAccess, memberRoleTemplate, memberStatements, MEMBER_SCOPE, type MemberAccessArgs, type MemberAccessTransform } from "./components/memberAccess";
+export { organizationHub, sweepEstimateTransform, type FailsafeSweepWiring, type OrganizationHubArgs } from "./components/organizationHub";
+export { OrganizationSweep, SweepBucket, sweepDefinition, sweepUsage, type OrganizationSweepArgs, type OrganizationSweepTransform, type SweepBucketArgs, type SweepDefinition } from "./components/sweep";
 export { NodeOptimizer, NODE_OPTIMIZER_RULES, type NodeOptimizerArgs, type NodeOptimizerSettings, type NodeOptimizerTransform } from "./components/nodeOptimizer";
 export { CostReport, type CostReportArgs, type CostReportTransform, type ReadableTable } from "./components/report";
 export { ServiceNetwork, type ServiceNetworkArgs, type ServiceNetworkTransform } from "./components/serviceNetwork";

@@ -78,6 +78,8 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
       return `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${hints}: check the spelling against docs/configuration.md`;
     }
     case "invalid_type":
+      // A message written in the schema for an absent key says why it is needed.
+      if (/^is required: /.test(issue.message)) return `${key} ${issue.message}`;
       return `${key} must be ${article(issue.expected === "record" ? "object" : issue.expected)} (got ${gotText})`;
     case "invalid_value":
       return `${key} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")} (got ${gotText})`;

@@ -140,6 +140,7 @@ export function parseGuardConfig(
     }
   });
   problems.push(...databaseProblems(c, stack, isProduction));
+  problems.push(...scopeProblems(c, environments));
 
   // Budgets: 4 notifications per budget (AWS allows 10), at most 10 e-mail subscribers (schema),
   // each address once (Budgets rejects duplicate subscribers); per-environment budgets filter on
@@ -166,6 +167,45 @@ export function parseGuardConfig(
     config: { ...rest, stack, environment, isProduction, environments, slackWebhookUrl: opts.slackWebhookUrl, anomalyMonitor },
     warnings,
   };
+}
+
+/** Listed twice (the first such entry), compared as written. */
+const twice = (xs: readonly string[]) => xs.find((x, i) => xs.indexOf(x) !== i);
+
+/**
+ * Regions and organisation mode: no entry twice, no account both covered and excluded, every
+ * environment's expected regions covered, and the failsafe there to run the organisation sweep.
+ */
+function scopeProblems(c: GuardConfigParsed, environments: Record<string, EnvironmentSettings>): string[] {
+  const ns = CONFIG_NAMESPACE;
+  const problems: string[] = [];
+  const regions = c.regions;
+  if (Array.isArray(regions)) {
+    const dup = twice(regions);
+    if (dup) problems.push(`${ns}:regions lists "${dup}" twice`);
+    for (const [name, env] of Object.entries(environments)) {
+      for (const region of env.expectedRegions ?? []) {
+        if (!regions.includes(region)) {
+          problems.push(`${ns}:environments.${name}.expectedRegions names "${region}", which ${ns}:regions does not cover (covered: ${regions.join(", ")}): add it to ${ns}:regions or remove it`);
+        }
+      }
+    }
+  }
+  const org = c.organization;
+  if (!org) return problems;
+  if (!c.failsafe.enabled) {
+    problems.push(`${ns}:organization needs the failsafe (${ns}:failsafe.enabled is false): the organisation sweep runs through the failsafe function; enable it or remove ${ns}:organization`);
+  }
+  const accounts = org.accounts === "all" ? [] : org.accounts;
+  const dupAccount = twice(accounts);
+  if (dupAccount) problems.push(`${ns}:organization.accounts lists "${dupAccount}" twice`);
+  const dupExcluded = twice(org.excludeAccounts);
+  if (dupExcluded) problems.push(`${ns}:organization.excludeAccounts lists "${dupExcluded}" twice`);
+  const both = org.excludeAccounts.find((a) => accounts.includes(a));
+  if (both) problems.push(`${ns}:organization.excludeAccounts names "${both}", which ${ns}:organization.accounts lists: keep it in one of them`);
+  const dupTarget = twice(org.deploymentTargets);
+  if (dupTarget) problems.push(`${ns}:organization.deploymentTargets lists "${dupTarget}" twice`);
+  return problems;
 }
 
 /**

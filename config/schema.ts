@@ -98,6 +98,9 @@ export const NodeOptimizerSettings = z
   });
 export type NodeOptimizerSettings = z.infer<typeof NodeOptimizerSettings>;
 
+/** A required key's message when it is absent ("is required: why, and where to find it"); the type's when it is wrong. */
+const required = (why: string) => (issue: { input: unknown; expected?: string }) => (issue.input === undefined ? `is required: ${why}` : `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}`);
+
 export const OrganizationSettings = z
   .strictObject({
     memberRoleName: z
@@ -111,16 +114,20 @@ export const OrganizationSettings = z
       .describe('Accounts to cover: "all" (every active account of the organisation) or a list'),
     excludeAccounts: z.array(accountId).max(5000).default([]).describe("Accounts never covered (a sandbox, a break-glass account)"),
     externalId: z
-      .string()
+      .string({ error: required("the member role trusts the hub's functions only with this external id (sts:ExternalId): choose a random string, e.g. `openssl rand -hex 16`") })
       .regex(/^[\w+=,.@:/-]{2,1224}$/, "must be 2-1224 letters, digits and +=,.@:/-_ (an STS external id)")
       .describe("External id the member role requires of the hub's functions (sts:ExternalId)"),
-    organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, "must be an organisation id such as o-a1b2c3d4e5").describe("The organisation's id: the member role trusts only principals of it (aws:PrincipalOrgID)"),
+    organizationId: z
+      .string({ error: required("the member role trusts principals of this organisation only (aws:PrincipalOrgID): `aws organizations describe-organization --query Organization.Id`") })
+      .regex(/^o-[a-z0-9]{10,32}$/, "must be an organisation id such as o-a1b2c3d4e5").describe("The organisation's id: the member role trusts only principals of it (aws:PrincipalOrgID)"),
     deploymentTargets: z
-      .array(z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, "must be the organisation's root id (r-…) or an OU id (ou-…)"))
+      .array(z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, "must be the organisation's root id (r-…) or an OU id (ou-…)"), {
+        error: required("the organisation root (r-…) or the OUs (ou-…) the member role is deployed to: `aws organizations list-roots --query Roots[0].Id`"),
+      })
       .min(1, "must list the root or at least one OU")
       .describe("Organisation root or OUs the MemberAccess StackSet deploys to (new accounts in them are covered automatically)"),
     callAs: z.enum(["SELF", "DELEGATED_ADMIN"]).default("SELF").describe("SELF in the management account, DELEGATED_ADMIN in a delegated StackSets administrator account"),
-    concurrency: z.number().int().min(1).max(1000).default(100).describe("Units (account × region) the sweep reads at the same time"),
+    concurrency: z.number().int().min(1).max(200).default(100).describe("Units (account × region) one function reads at the same time (API rate limits are per account and region)"),
   })
   .describe("Organisation mode: every account of the organisation, through a member role");
 export type OrganizationSettings = z.infer<typeof OrganizationSettings>;

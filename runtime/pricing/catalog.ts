@@ -63,6 +63,8 @@ export interface CatalogPriceBook extends PriceBook {
   secretsManagerSecretMonth(region: string): number;
   /** $ per GB-month of RDS automated backups beyond the provisioned storage. */
   rdsBackupGbMonth(region: string): number;
+  /** Step Functions: $ per Standard state transition, per Express request and GB-second, and Express's memory chunk (MB). */
+  stepFunctions(region: string): { perTransition: number; expressPerRequest: number; expressGbSecond: number; expressMemoryChunkMb: number };
   /** $ per EventBridge Scheduler invocation. */
   schedulerPerInvocation(region: string): number;
   ssmParameterMonth(region: string, tier: "Standard" | "Advanced" | "Intelligent-Tiering"): number;
@@ -236,6 +238,12 @@ export const catalog: CatalogPriceBook = {
   kmsPerRequest: () => svc.KMS.perTenThousandRequests / 1e4,
   secretsManagerSecretMonth: () => svc.SECRETS_MANAGER.secretMonth,
   rdsBackupGbMonth: (region) => round(svc.RDS_BACKUP_GB_MONTH * svc.REGION_FACTOR[regionOf(region)], 5),
+  stepFunctions: () => ({
+    perTransition: svc.STEP_FUNCTIONS.standardPerThousandTransitions / 1000,
+    expressPerRequest: svc.STEP_FUNCTIONS.expressPerMillionRequests / 1e6,
+    expressGbSecond: svc.STEP_FUNCTIONS.expressGbSecond,
+    expressMemoryChunkMb: svc.STEP_FUNCTIONS.expressMemoryChunkMb,
+  }),
   schedulerPerInvocation: () => svc.SCHEDULER.perMillionInvocations / 1e6,
   ssmParameterMonth: (_region, tier) => (tier === "Advanced" ? svc.SSM.advancedParameterMonth : svc.SSM.standardParameterMonth),
   sqsPerRequest: (_region, fifo) => (fifo ? svc.SQS.perMillionFifo : svc.SQS.perMillionStandard) / 1e6,

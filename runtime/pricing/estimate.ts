@@ -33,6 +33,7 @@ export const FREE_ALLOWANCE = {
   dynamodbProvisionedRcu: ALWAYS_FREE.dynamodbProvisionedRcu,
   budgets: ALWAYS_FREE.budgets,
   schedulerInvocations: ALWAYS_FREE.schedulerInvocations,
+  stepFunctionsTransitions: ALWAYS_FREE.stepFunctionsTransitions,
 } as const satisfies Record<FreeMeter, number>;
 
 export interface Unpriced {

@@ -14,6 +14,7 @@ import * as compute from "./estimateCompute";
 import * as containers from "./estimateContainers";
 import * as db from "./estimateDatabases";
 import * as usage from "./estimateUsage";
+import { priceStateMachine } from "./estimateWorkflows";
 import type { Item, PriceResult, ResourceToPrice } from "./estimateTypes";
 
 export { PricingContext } from "./estimateContext";
@@ -22,7 +23,7 @@ export { PricingContext } from "./estimateContext";
 const FREE_TYPES: RegExp[] = [
   /^aws:iam\//,
   /^aws:lambda\/(permission|eventSourceMapping|alias|functionEventInvokeConfig|layerVersion):/,
-  /^aws:cloudwatch\/(eventRule|eventTarget|logResourcePolicy|logSubscriptionFilter|logStream|eventBus):/,
+  /^aws:cloudwatch\/(eventRule|eventTarget|logResourcePolicy|logSubscriptionFilter|logStream|eventBus|eventBusPolicy):/,
   /^aws:scheduler\/scheduleGroup:/,
   /^aws:rds\/(subnetGroup|instanceDesiredState|parameterGroup|clusterParameterGroup|optionGroup):/,
   /^aws:elasticache\/(subnetGroup|parameterGroup|user|userGroup|userGroupAssociation):/,
@@ -56,6 +57,8 @@ const FREE_TYPES: RegExp[] = [
   /^aws:cloudwatch\/metricStream:/,
   /^aws:sns\/platformApplication:/,
   /^aws:index\//,
+  // StackSets bill only third-party resource types' handler operations; costguard's is an IAM role.
+  /^aws:cloudformation\/(stackSet|stackSetInstance):/,
 ];
 
 const isFree = (type: string) => FREE_TYPES.some((re) => re.test(type));
@@ -215,12 +218,21 @@ function priceTopic(r: ResourceToPrice, ctx: PricingContext): PriceResult {
 }
 
 function priceBucket(r: ResourceToPrice, ctx: PricingContext): PriceResult {
-  const gb = ctx.hint(r).storageGb ?? ctx.usage.s3StorageGb;
-  const puts = ctx.hint(r).requestsPerMonth ?? ctx.usage.s3PutsPerMonth;
+  const hint = ctx.hint(r);
+  const gb = hint.storageGb ?? ctx.usage.s3StorageGb;
+  const puts = hint.requestsPerMonth ?? ctx.usage.s3PutsPerMonth;
   const rate = ctx.book.s3StandardGbMonth(ctx.region);
+  const why = (declared: boolean) => (declared ? "declared" : "assumed");
   return {
     kind: "priced",
-    items: [item(r, "S3 Standard storage + PUTs", gb * rate + puts * ctx.book.s3PerPut(ctx.region), `${fmt(gb)} GB × $${rate}/GB-month + ${fmt(puts)} PUTs × $0.005/1k (assumed; S3's free tier is 12-month only)`)],
+    items: [
+      item(
+        r,
+        "S3 Standard storage + PUTs",
+        gb * rate + puts * ctx.book.s3PerPut(ctx.region),
+        `${fmt(gb)} GB (${why(hint.storageGb !== undefined)}) × $${rate}/GB-month + ${fmt(puts)} PUTs (${why(hint.requestsPerMonth !== undefined)}) × $0.005/1k (S3's free tier is 12-month only)`,
+      ),
+    ],
   };
 }
 
@@ -268,6 +280,7 @@ const RULES: Record<string, (r: ResourceToPrice, ctx: PricingContext) => PriceRe
   "aws:eks/nodeGroup:NodeGroup": compute.priceNodeGroup,
   "eks:index:ManagedNodeGroup": compute.priceNodeGroup,
   "aws:lambda/function:Function": priceLambda,
+  "aws:sfn/stateMachine:StateMachine": priceStateMachine,
   "aws:cloudwatch/metricAlarm:MetricAlarm": priceAlarm,
   "aws:cloudwatch/compositeAlarm:CompositeAlarm": monthly("composite alarm", (c) => c.book.cloudwatch(c.region).compositeAlarmMonth, ""),
   "aws:cloudwatch/dashboard:Dashboard": (r, ctx) => {

@@ -40,7 +40,8 @@ export type FreeMeter =
   | "dynamodbProvisionedWcu"
   | "dynamodbProvisionedRcu"
   | "budgets"
-  | "schedulerInvocations";
+  | "schedulerInvocations"
+  | "stepFunctionsTransitions";
 
 export interface LineItem {
   /** Logical name of the resource. */

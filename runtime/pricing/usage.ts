@@ -97,6 +97,9 @@ export const HINT_KEYS = [
   "capacityUnits",
   "dataGbPerMonth",
   "queriesPerMonth",
+  // A state machine's distributed Map: items per execution (batched by its ItemBatcher), and 1 when that count is an assumption.
+  "mapItemsPerRun",
+  "mapItemsAssumed",
 ] as const;
 export type HintKey = (typeof HINT_KEYS)[number];
 export type UsageHint = Partial<Record<HintKey, number>>;

@@ -19,6 +19,9 @@ export interface StackCase {
 }
 
 const svc = (extra: Record<string, unknown>) => [{ name: "web", image: "nginx:stable", port: 80, ...extra }];
+/** A valid organisation section, with fields replaced (undefined removes one). */
+const org = (over: Record<string, unknown> = {}) =>
+  Object.fromEntries(Object.entries({ externalId: "costguard-ext-1", organizationId: "o-a1b2c3d4e5", deploymentTargets: ["r-ab12"], ...over }).filter(([, v]) => v !== undefined));
 const hook = "https://hooks.slack.com/services/T0SECRET/B0SECRET/s3cr3tW3bh00k";
 
 export const STACK_CASES: StackCase[] = [
@@ -142,6 +145,18 @@ export const STACK_CASES: StackCase[] = [
   { name: "database in an existing VPC with one subnet", config: { "costguard:databases": [{ name: "app", vpc: { vpcId: "vpc-0abc", subnetIds: ["subnet-0abc"] } }] }, exit: 2, says: "costguard:databases.0.vpc.subnetIds must list at least 2 subnets in different Availability Zones (an RDS DB subnet group needs two)" },
   { name: "a database and the service that uses it", config: { "costguard:databases": [{ name: "app", stopped: true }], "costguard:services": svc({ databases: ["app"] }) }, exit: 0 },
   { name: "a database and a service in the same existing VPC", config: { "costguard:databases": [{ name: "app", vpc: { vpcId: "vpc-0abc", subnetIds: ["subnet-0a", "subnet-0b"] } }], "costguard:services": svc({ databases: ["app"], vpc: { vpcId: "vpc-0abc", subnetIds: ["subnet-0c"] } }) }, exit: 0 },
+
+  // Organisation mode: the member role's trust needs the organisation, the external id and where to deploy it.
+  { name: "organisation mode, valid", config: { "costguard:regions": ["us-east-1", "eu-west-1"], "costguard:organization": org() }, exit: 0 },
+  { name: "organisation id not o-…", config: { "costguard:organization": org({ organizationId: "123456789012" }) }, exit: 2, says: 'costguard:organization.organizationId must be an organisation id such as o-a1b2c3d4e5 (got "123456789012")' },
+  { name: "organisation without externalId", config: { "costguard:organization": org({ externalId: undefined }) }, exit: 2, says: "costguard:organization.externalId is required: the member role trusts the hub's functions only with this external id" },
+  { name: "organisation without deploymentTargets", config: { "costguard:organization": org({ deploymentTargets: undefined }) }, exit: 2, says: "costguard:organization.deploymentTargets is required: the organisation root (r-…) or the OUs (ou-…) the member role is deployed to" },
+  { name: "organisation without organizationId", config: { "costguard:organization": org({ organizationId: undefined }) }, exit: 2, says: "costguard:organization.organizationId is required" },
+  { name: "organisation mode with the failsafe off", config: { "costguard:organization": org(), "costguard:failsafe": { enabled: false } }, exit: 2, says: "costguard:organization needs the failsafe (costguard:failsafe.enabled is false): the organisation sweep runs through the failsafe function" },
+  { name: "account listed twice", config: { "costguard:organization": org({ accounts: ["111111111111", "111111111111"] }) }, exit: 2, says: 'costguard:organization.accounts lists "111111111111" twice' },
+  { name: "account both covered and excluded", config: { "costguard:organization": org({ accounts: ["111111111111", "222222222222"], excludeAccounts: ["222222222222"] }) }, exit: 2, says: 'costguard:organization.excludeAccounts names "222222222222", which costguard:organization.accounts lists: keep it in one of them' },
+  { name: "region listed twice", config: { "costguard:regions": ["us-east-1", "us-east-1"] }, exit: 2, says: 'costguard:regions lists "us-east-1" twice' },
+  { name: "expected region not covered", config: { "costguard:regions": ["us-east-1"], "costguard:environments": { dev: { expectedRegions: ["eu-west-1"] } } }, exit: 2, says: 'costguard:environments.dev.expectedRegions names "eu-west-1", which costguard:regions does not cover (covered: us-east-1)' },
 
   // Other shapes.
   { name: "duplicate e-mail subscriber", config: { "costguard:alertEmails": ["ops@example.com", "OPS@example.com"] }, exit: 2, says: 'costguard:alertEmails lists "ops@example.com" twice' },

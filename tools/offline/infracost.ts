@@ -73,6 +73,7 @@ const METER_UNITS: Record<FreeMeter, { unit: string; per: number; usageBased: bo
   dynamodbProvisionedRcu: { unit: "RCU", per: 1, usageBased: false },
   budgets: { unit: "budgets", per: 1, usageBased: false },
   schedulerInvocations: { unit: "1M invocations", per: 1e6, usageBased: true },
+  stepFunctionsTransitions: { unit: "1K transitions", per: 1e3, usageBased: true },
 };
 
 /** Quantity, unit and unit price of a line item: from its metered usage, an hourly rate, or per month. */

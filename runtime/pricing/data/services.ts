@@ -154,6 +154,11 @@ export const CLOUDWATCH = {
 
 /** EventBridge Scheduler, $ per million invocations (universal targets included); 14 M a month free. */
 export const SCHEDULER = { perMillionInvocations: 1 };
+/**
+ * Step Functions: Standard workflows per state transition (4,000 a month always free); Express
+ * workflows per request and per GB-second of duration (first tier), memory billed in 64-MB chunks.
+ */
+export const STEP_FUNCTIONS = { standardPerThousandTransitions: 0.025, expressPerMillionRequests: 1.0, expressGbSecond: 0.00001667, expressMemoryChunkMb: 64 };
 export const KMS = { keyMonth: 1, perTenThousandRequests: 0.03 };
 export const SECRETS_MANAGER = { secretMonth: 0.4, perTenThousandCalls: 0.05 };
 /** Parameter Store: standard parameters and standard throughput are free. */
@@ -206,4 +211,5 @@ export const ALWAYS_FREE = {
   dynamodbProvisionedRcu: 25,
   budgets: 2,
   schedulerInvocations: 14_000_000,
+  stepFunctionsTransitions: 4_000,
 };

@@ -57,6 +57,7 @@ export const SOURCES = {
   ecr: page("ecr/pricing/"),
   route53: page("route53/pricing/", "hosted zones, standard queries, health checks", USAGE_PRICES_DATE),
   eventBridge: page("eventbridge/pricing/", "scheduled rules and AWS service events are free"),
+  stepFunctions: page("step-functions/pricing/", "Standard: $0.025 per 1,000 state transitions, 4,000 a month free; Express: $1.00 per million requests and $0.00001667 per GB-second, 64-MB chunks", USAGE_PRICES_DATE),
   scheduler: page("eventbridge/pricing/", "EventBridge Scheduler: $1.00 per million invocations, 14 million a month free"),
   rdsBackup: page("rds/postgresql/pricing/", "backup storage free up to 100 % of provisioned storage, $0.095/GB-month beyond"),
   rdsFreeTier: page("rds/free/", "12-month free tier: 750 h db.t*.micro single-AZ, 20 GB storage, 20 GB backups; accounts created before 2025-07-15"),
