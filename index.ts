@@ -92,6 +92,8 @@ const spot = spotConfig.enabled
           ? { schedule: spotConfig.optimizerSchedule, launchTemplates: spotConfig.optimizerLaunchTemplates, instanceRoles: spotConfig.optimizerInstanceRoles, kmsKeys: spotConfig.optimizerKmsKeys }
           : undefined,
         nodeDrainer,
+        regions: config.regions,
+        organization: config.organization,
       },
       opts,
     )
@@ -140,6 +142,7 @@ const hub =
           failsafe: { component: failsafe, settings: failsafeArgs.settings },
           waste: wasteScanner && { component: wasteScanner, cleanup: waste.cleanup },
           enforcer: securityEnforcer && { component: securityEnforcer, mode: enforcer.mode, authorizationTags: enforcer.authorizationTags },
+          spotEvents: spot && { roleArn: spot.events.role.arn },
           sweepBucket,
           provider,
         },

@@ -12,6 +12,8 @@ import { runsPerMonth } from "../runtime/pricing/schedule";
 import type { CleanupMode } from "../runtime/waste/settings";
 import { enforcerStatements, type SecurityEnforcer } from "./enforcer";
 import { estimateTags } from "./estimateHints";
+import { INSTANCE_LOOKUP_ACTION } from "../runtime/spot/inventory";
+import { ZONE_LOOKUP_ACTION } from "../runtime/spot/zones";
 import { failsafeStatements, type Failsafe, type FailsafeTransform } from "./failsafe";
 import type { PolicyStatement } from "./iam";
 import { MEMBER_SCOPE, MemberAccess, memberStatements } from "./memberAccess";
@@ -52,6 +54,8 @@ export interface OrganizationHubArgs {
   failsafe: { component: Failsafe; settings: Pick<FailsafeSettings, "environments" | "stopUntagged"> };
   waste?: { component: WasteScanner; cleanup: CleanupMode };
   enforcer?: { component: SecurityEnforcer; mode: EnforcerMode; authorizationTags: string[] };
+  /** The spot events function reads an interrupted instance of a member account (its tags, type and AZ ID). */
+  spotEvents?: { roleArn: pulumi.Output<string> };
   sweepBucket: SweepBucket;
   provider: aws.Provider;
 }
@@ -69,6 +73,11 @@ export function organizationHub(args: OrganizationHubArgs, opts: pulumi.Componen
   if (args.enforcer) {
     policies.enforcer = memberStatements(enforcerStatements("", args.enforcer.mode, scope, args.enforcer.authorizationTags));
     trustedRoleArns.push(args.enforcer.component.function.role.arn);
+  }
+  if (args.spotEvents) {
+    // Two reads, no resource-level permissions (granted on "*"), nothing that changes the account.
+    policies.spot = [{ Sid: "SpotEventLookups", Effect: "Allow", Action: [INSTANCE_LOOKUP_ACTION, ZONE_LOOKUP_ACTION], Resource: "*" }];
+    trustedRoleArns.push(args.spotEvents.roleArn);
   }
   const o = args.organization;
   const memberAccess = new MemberAccess(

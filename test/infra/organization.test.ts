@@ -64,14 +64,14 @@ describe("organisation mode (test stack: 3 accounts × 2 regions)", () => {
     assert.equal(template.Resources.MemberRole.Properties.RoleName, "costguard-member");
   });
 
-  it("trusts only the hub functions' roles, with the external id and from inside the organisation", () => {
+  it("trusts only the hub functions' roles (the spot events' too, for an interrupted member instance), with the external id and from inside the organisation", () => {
     const trust = template.Resources.MemberRole.Properties.AssumeRolePolicyDocument.Statement;
     assert.equal(trust.length, 1);
     const s = trust[0]! as Statement & { Principal: { AWS: string[] } };
     assert.deepEqual(actions(s), ["sts:AssumeRole"]);
-    const roleArns = ofType(run, "aws:iam/role:Role").filter((r) => /^(failsafe-check|waste-scan|enforcer-check)-role$/.test(r.name)).map((r) => `arn:aws:iam::123456789012:role/${r.name}`);
-    assert.equal(roleArns.length, 3);
-    assert.equal(s.Principal.AWS.length, 3);
+    const roleArns = ofType(run, "aws:iam/role:Role").filter((r) => /^(failsafe-check|waste-scan|enforcer-check|spot-events)-role$/.test(r.name)).map((r) => `arn:aws:iam::123456789012:role/${r.name}`);
+    assert.equal(roleArns.length, 4);
+    assert.equal(s.Principal.AWS.length, 4);
     for (const p of s.Principal.AWS) assert.ok(roleArns.some((a) => p.startsWith(a)), `${p} is not a hub function role`);
     assert.ok(!JSON.stringify(trust).includes('"*"'), "no wildcard principal");
     assert.deepEqual(s.Condition, { StringEquals: { "sts:ExternalId": "costguard-ext-1", "aws:PrincipalOrgID": "o-a1b2c3d4e5" } });
@@ -79,7 +79,10 @@ describe("organisation mode (test stack: 3 accounts × 2 regions)", () => {
 
   it("grants exactly the runtime's actions, with the hub functions' own conditions, and none of the hub's tables", () => {
     const policies = Object.fromEntries(template.Resources.MemberRole.Properties.Policies.map((p) => [p.PolicyName, p.PolicyDocument.Statement]));
-    assert.deepEqual(Object.keys(policies).sort(), ["costguard-enforcer", "costguard-failsafe", "costguard-waste"]);
+    assert.deepEqual(Object.keys(policies).sort(), ["costguard-enforcer", "costguard-failsafe", "costguard-spot", "costguard-waste"]);
+    // The spot events read an interrupted member instance and its zone's ID; nothing else.
+    assert.deepEqual(policies["costguard-spot"]!.flatMap(actions).sort(), ["ec2:DescribeAvailabilityZones", "ec2:DescribeInstances"]);
+    delete policies["costguard-spot"];
     const expected: Record<string, string[]> = {
       "costguard-failsafe": [...FAILSAFE_INVENTORY, ...Object.values(STOP_ACTIONS).flat(), TERMINATE_ACTION, ...EBS_KEY_ACTIONS, ...EBS_GRANT_ACTIONS],
       "costguard-waste": [...WASTE_INVENTORY, ...Object.values(CLEANUP_ACTIONS).flat()],
