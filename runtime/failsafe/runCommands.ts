@@ -249,7 +249,7 @@ async function restore(deps: FailsafeDeps, env: string, dryRun: boolean): Promis
     // A later stop is a new incident: what cannot be stopped is announced again then.
     if (failures === 0) await store.putState({ ...(before ?? { environment: env }), environment: env, state: "active", restoredAt: now, breaching: [], reported: [] });
   }
-  const actions: ActionSummary[] = results.map((r) => ({ environment: env, kind: r.action.kind, id: r.action.id, outcome: r.outcome, text: `restore: ${describeAction(r.action).replace(/^stop /, "start ").replace(/ to 0 \(was (.*)\)$/, " back to $1")}`, error: r.error }));
+  const actions: ActionSummary[] = results.map((r) => ({ environment: env, kind: r.action.kind, id: r.action.id, outcome: r.outcome, text: `restore: ${describeAction(r.action).replace(/^stop /, "start ").replace(/ to 0 \(was ([^)]*)\)/, " back to $1")}`, error: r.error }));
   if (!dryRun || results.length) {
     await store.audit({ group: env, type: "restore", time: now, runId, summary: `restore${dryRun ? " (dry-run)" : ""}: ${results.length} resources, ${failures} failed` });
   }
