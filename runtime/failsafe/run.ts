@@ -14,7 +14,7 @@ import { applyStops, describeAction, type ActionClients } from "./actions";
 import { canonical, decide, describeBreach, GLOBAL, nextStates, usd, type Breach, type Decision } from "./decide";
 import type { StoppableInventory } from "./decideStop";
 import type { InventoryClients } from "./inventory";
-import type { ActionResult, EnvironmentState, Sample } from "./model";
+import type { ActionResult, EnvironmentState, Sample, StopAction } from "./model";
 import { describeFailure, mergeStoppable, readScope, readUnit, runningIds, sumUnits, unexpectedRegions, unitsBurning, type ScopeReading, type UnitAccess, type UnitBurn } from "./scope";
 import type { FailsafeSettings } from "./settings";
 import type { FailsafeStore } from "./store";
@@ -99,6 +99,9 @@ export async function loadStates(store: FailsafeStore, groups: string[]): Promis
   return Object.fromEntries(groups.map((g, i) => [g, states[i]]));
 }
 
+/** An action goes to the clients of the unit that owns its resource (none named: the function's own). */
+export const actionClients = (deps: FailsafeDeps) => (a: StopAction) => (a.unit && deps.units ? deps.units.clientsFor(a.unit) : deps.clients);
+
 export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   const now = (deps.now ?? Date.now)();
   const spot = deps.spotPriceHistory !== false;
@@ -136,7 +139,7 @@ export async function decideAndAct(deps: FailsafeDeps, reading: ScopeReading, in
   const targets = decide({ now, settings, burn, samples, inventory: mergeStoppable([]), states }).targets;
   const inventory = await inventoryFor(unitsBurning(reading.units, targets));
   const decision = decide({ now, settings, burn, samples, inventory, states });
-  const results = await applyStops(deps.clients, store, decision.actions, now);
+  const results = await applyStops(actionClients(deps), store, decision.actions, now);
   const actions = results.map(summarize);
   const failures = results.filter((r) => r.outcome === "failed");
 
@@ -212,16 +215,15 @@ export async function decideAndAct(deps: FailsafeDeps, reading: ScopeReading, in
       kind: "failsafe",
       severity: critical ? "critical" : "warning",
       stack: deps.stack,
-      title:
-        decision.mode === "emergency"
+      title: !breachAlert
+        ? newUnexpected.length
+          ? `Failsafe: ${[...new Set(unexpected.map((u) => u.environment))].join(", ")} running in unexpected regions`
+          : `Failsafe: ${reading.failures.length} unit${reading.failures.length === 1 ? "" : "s"} not checked`
+        : decision.mode === "emergency"
           ? "Failsafe emergency: stopping every environment that allows it"
           : decision.targets.length
             ? `Failsafe: stopping ${decision.targets.join(", ")}`
-            : decision.breaches.length
-              ? `Burn rate breach (notify only): ${decision.breaches.map((b) => b.group).join(", ")}`
-              : newUnexpected.length
-                ? `Failsafe: ${[...new Set(unexpected.map((u) => u.environment))].join(", ")} running in unexpected regions`
-                : `Failsafe: ${reading.failures.length} unit${reading.failures.length === 1 ? "" : "s"} not checked`,
+            : `Burn rate breach (notify only): ${decision.breaches.map((b) => b.group).join(", ")}`,
       lines: [
         ...decision.breaches.map(describeBreach),
         ...notStoppableLines,

@@ -13,7 +13,7 @@ import { describeNotStoppable, GLOBAL, trackNotStoppable, usd } from "./decide";
 import { planStop, refusedInstances, stoppableGroups, type SkippedResource } from "./decideStop";
 import { readInventory, STOPPABLE_PARTS } from "./inventory";
 import { isRunning, type ActionResult, type EnvironmentState } from "./model";
-import { runCheck, loadStates, summarize, trackedGroups, type ActionSummary, type CheckResult, type FailsafeDeps } from "./run";
+import { actionClients, runCheck, loadStates, summarize, trackedGroups, type ActionSummary, type CheckResult, type FailsafeDeps } from "./run";
 
 export interface GroupStatus {
   name: string;
@@ -194,7 +194,7 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
   const inventory = await readInventory(deps.clients, deps.region, STOPPABLE_PARTS);
   const states = await loadStates(store, envs);
   const plan = planStop(envs, inventory, settings, { forceDryRun: dryRun, refused: refusedInstances(states) });
-  const results = await applyStops(deps.clients, store, plan.actions, now);
+  const results = await applyStops(actionClients(deps), store, plan.actions, now);
   const actions = results.map(summarize);
   const failures = actions.filter((a) => a.outcome === "failed").length;
   const reallyDry = dryRun || envs.every((e) => settings.environments[e]?.dryRun);
@@ -241,7 +241,7 @@ async function restore(deps: FailsafeDeps, env: string, dryRun: boolean): Promis
   const now = (deps.now ?? Date.now)();
   const runId = `restore-${now}`;
   const saved = await store.savedActions(env);
-  const results = await restoreSaved(deps.clients, store, saved, dryRun);
+  const results = await restoreSaved(actionClients(deps), store, saved, dryRun);
   const failures = results.filter((r) => r.outcome === "failed").length;
   if (!dryRun) {
     const before = await store.getState(env);

@@ -6,7 +6,9 @@
  */
 import { UNTAGGED } from "../contract";
 import type { PriceBook } from "../pricing/types";
-import { mapUnits, unitKey, type ScopeSettings, type Unit, type UnitFailure, type UnitList } from "../shared/units";
+import type { OrganizationsClient } from "@aws-sdk/client-organizations";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { listUnits, mapUnits, unitClientConfig, unitKey, type ScopeSettings, type Unit, type UnitClientConfig, type UnitFailure, type UnitList } from "../shared/units";
 import type { ActionClients } from "./actions";
 import { burnRateByEnvironment } from "./burnRate";
 import { usd } from "./decide";
@@ -26,6 +28,32 @@ export interface UnitAccess {
   clientsFor: (unit: Unit) => UnitClients;
   /** The units of the scope (DescribeRegions / ListAccounts as the scope asks). */
   listUnits: () => Promise<UnitList>;
+}
+
+export interface UnitAccessOptions {
+  scope: ScopeSettings;
+  homeAccount: string;
+  homeRegion: string;
+  /** The function's own clients (its account and region). */
+  home: UnitClients;
+  organizations?: OrganizationsClient;
+  credentialsFor: (account: string) => AwsCredentialIdentityProvider | undefined;
+  /** Builds a unit's clients from its config (region, credentials, adaptive retries). */
+  makeClients: (unit: Unit, config: UnitClientConfig) => UnitClients;
+}
+
+/** The check's access to its scope: clients per unit built once and reused, the home unit's own. */
+export function unitAccess(o: UnitAccessOptions): UnitAccess {
+  const cache = new Map<string, UnitClients>();
+  const clientsFor = (unit: Unit): UnitClients => {
+    if (unit.account === o.homeAccount && unit.region === o.homeRegion) return o.home;
+    const key = unitKey(unit);
+    let c = cache.get(key);
+    if (!c) cache.set(key, (c = o.makeClients(unit, unitClientConfig(unit, o.credentialsFor))));
+    return c;
+  };
+  const env = { homeAccount: o.homeAccount, homeRegion: o.homeRegion, ec2: o.home.ec2, organizations: o.organizations, credentialsFor: o.credentialsFor };
+  return { scope: o.scope, homeAccount: o.homeAccount, clientsFor, listUnits: () => listUnits(o.scope, env, (u) => clientsFor(u).ec2) };
 }
 
 /** One unit's figures: $/h per group, priced with its region's prices. */
@@ -153,7 +181,10 @@ export function unexpectedRegions(units: readonly UnitBurn[], settings: Failsafe
 }
 
 /** A failed unit in an operator's words. */
-export const describeFailure = (f: UnitFailure): string => `${unitKey(f.unit)} not checked: ${f.error}`;
+export function describeFailure(f: UnitFailure): string {
+  const key = unitKey(f.unit);
+  return `${key} not checked: ${f.error.startsWith(`${key}: `) ? f.error.slice(key.length + 2) : f.error}`;
+}
 
 /** The units where the given groups burn: the only ones whose inventory a stop needs. */
 export function unitsBurning(units: readonly UnitBurn[], groups: readonly string[]): Unit[] {
