@@ -63,6 +63,8 @@ export const ENV = {
   optimizerTable: "COSTGUARD_OPTIMIZER_TABLE",
   /** The security enforcer's flags and audit records. */
   enforcerTable: "COSTGUARD_ENFORCER_TABLE",
+  /** S3 bucket of the organisation sweep's objects (unit lists, inventories; components/sweep.ts). */
+  sweepBucket: "COSTGUARD_SWEEP_BUCKET",
   /** S3 bucket of the daily cost report. */
   reportBucket: "COSTGUARD_REPORT_BUCKET",
   /** Powertools settings, set on every function so logs and metrics agree. */

@@ -4,6 +4,7 @@
  * is injected. Operator commands are runCommands.ts's.
  */
 import { createHash } from "node:crypto";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { UNTAGGED, type MetricKey } from "../contract";
 import type { PriceBook } from "../pricing/types";
@@ -36,6 +37,8 @@ export interface FailsafeDeps {
   spotPriceHistory?: boolean;
   /** Units beyond the function's own account and region (absent: today's single unit). */
   units?: UnitAccess;
+  /** The organisation sweep's bucket (ENV.sweepBucket): set when a state machine drives the sweep. */
+  sweep?: { s3: S3Client; bucket: string };
   /** How an operator's command waits for the stack's lease (real time; injected in tests). */
   sleep?: (ms: number) => Promise<void>;
 }

@@ -5,13 +5,15 @@
  * unknown environment) gets `{ ok: false, error }`, which guardctl prints: nothing is retried.
  */
 import { randomUUID } from "node:crypto";
-import { AdminCommand, UNTAGGED } from "../contract";
+import { AdminCommand, ENV, UNTAGGED } from "../contract";
+import { SweepEvent, type SweepInventoryResult, type SweepListResult } from "../shared/sweep";
 import { publishEvent } from "../shared/events";
 import { commandKeyHint, describeIssues, isPlainObject, isScheduledEvent, preview } from "../shared/invocation";
 import { applyStops, describeAction, restoreSaved } from "./actions";
 import { describeNotStoppable, GLOBAL, trackNotStoppable, usd } from "./decide";
 import { planStop, refusedInstances, stoppableGroups, type SkippedResource } from "./decideStop";
 import { readInventory, STOPPABLE_PARTS } from "./inventory";
+import { runSweepStep } from "./sweep";
 import { isRunning, type ActionResult, type EnvironmentState } from "./model";
 import { actionClients, runCheck, loadStates, summarize, trackedGroups, type ActionSummary, type CheckResult, type FailsafeDeps } from "./run";
 
@@ -59,7 +61,10 @@ export interface ErrorResult {
   busy?: true;
 }
 
-export type FailsafeResponse = CheckResult | StatusResult | ActionCommandResult | ErrorResult;
+/** The sweep's list and inventory answers (the contract's shapes, with `ok` as every answer here). */
+export type SweepStepResult = (SweepListResult & { ok: true; command: "sweep-list" }) | (SweepInventoryResult & { ok: true; command: "sweep-inventory" });
+
+export type FailsafeResponse = CheckResult | StatusResult | ActionCommandResult | SweepStepResult | ErrorResult;
 
 const LAST_ACTIONS = 3;
 
@@ -77,6 +82,7 @@ export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): P
     return { ok: false, error };
   };
   if (!isPlainObject(event)) return refuse(`expected a JSON object (${FAILSAFE_ACCEPTS}), got ${Array.isArray(event) ? "an array" : preview(event)}`);
+  if ("sweep" in event) return sweepStep(event, deps, refuse);
   if (!("command" in event)) {
     if (isScheduledEvent(event)) return oneAtATime(deps, "check", () => runCheck(deps), false);
     return refuse(`not a scheduled event or a failsafe command${commandKeyHint(event)}: got ${preview(event)}; expected ${FAILSAFE_ACCEPTS}`);
@@ -96,6 +102,17 @@ export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): P
     default:
       return refuse(`${cmd.command} is not a failsafe command: guardctl sends it to its own function`);
   }
+}
+
+/** A step of the organisation sweep: validated, then run; decide takes the stack's lease like the check. */
+async function sweepStep(event: Record<string, unknown>, deps: FailsafeDeps, refuse: (error: string) => ErrorResult): Promise<FailsafeResponse> {
+  const parsed = SweepEvent.safeParse(event);
+  if (!parsed.success) return refuse(`malformed sweep step (${describeIssues(parsed.error)}); expected {"sweep":"list"|"inventory"|"decide","runId":...} as the sweep's state machine sends it`);
+  const { units, sweep } = deps;
+  if (!units || !sweep) return refuse(`this failsafe has no sweep (${ENV.sweepBucket} unset, or no organisation scope): the sweep's state machine must not invoke it`);
+  const step = parsed.data;
+  const run = () => runSweepStep(step, { ...deps, units, sweep });
+  return step.sweep === "decide" ? oneAtATime(deps, "sweep decide", run, false) : run();
 }
 
 /** Longer than the function's timeout (110 s): a live run never loses the lease; a dead one frees it. */
