@@ -12,8 +12,9 @@ import { commandKeyHint, describeIssues, isPlainObject, isScheduledEvent, previe
 import { applyStops, describeAction, restoreSaved } from "./actions";
 import { describeNotStoppable, GLOBAL, trackNotStoppable, usd } from "./decide";
 import { planStop, refusedInstances, stoppableGroups, type SkippedResource } from "./decideStop";
-import { readInventory, STOPPABLE_PARTS } from "./inventory";
+import { describeFailure, type UnitBurn } from "./scope";
 import { runSweepStep } from "./sweep";
+import { actionMatches, burnIn, checkUnitFilter, isFiltered, readStoppableIn, type UnitFilter } from "./unitFilter";
 import { isRunning, type ActionResult, type EnvironmentState } from "./model";
 import { actionClients, runCheck, loadStates, summarize, trackedGroups, type ActionSummary, type CheckResult, type FailsafeDeps } from "./run";
 
@@ -40,6 +41,9 @@ export interface StatusResult {
   stack: string;
   maxActionsPerRun: number;
   groups: GroupStatus[];
+  /** With --account/--region: each matching unit's live $/h per group (saved resources counted there only). */
+  units?: UnitBurn[];
+  unitFailures?: string[];
 }
 
 export interface ActionCommandResult {
@@ -90,15 +94,19 @@ export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): P
   const parsed = AdminCommand.safeParse(event);
   if (!parsed.success) return refuse(`malformed admin command (${describeIssues(parsed.error)}); expected one of status, stop-env <env>, restore <env>, emergency-stop`);
   const cmd = parsed.data;
+  // --account / --region: only units of the failsafe's scope.
+  const f: UnitFilter = "account" in cmd || "region" in cmd ? { account: (cmd as UnitFilter).account, region: (cmd as UnitFilter).region } : {};
+  const outside = checkUnitFilter(deps, f);
+  if (outside) return refuse(outside);
   switch (cmd.command) {
     case "status":
-      return status(deps);
+      return status(deps, f);
     case "stop-env":
-      return oneAtATime(deps, "stop-env", () => stopEnvironments(deps, "stop-env", [cmd.environment], cmd.dryRun ?? false));
+      return oneAtATime(deps, "stop-env", () => stopEnvironments(deps, "stop-env", [cmd.environment], cmd.dryRun ?? false, f));
     case "emergency-stop":
-      return oneAtATime(deps, "emergency-stop", () => stopEnvironments(deps, "emergency-stop", stoppableGroups(deps.settings), cmd.dryRun ?? false));
+      return oneAtATime(deps, "emergency-stop", () => stopEnvironments(deps, "emergency-stop", stoppableGroups(deps.settings), cmd.dryRun ?? false, f));
     case "restore":
-      return oneAtATime(deps, "restore", () => restore(deps, cmd.environment, cmd.dryRun ?? false));
+      return oneAtATime(deps, "restore", () => restore(deps, cmd.environment, cmd.dryRun ?? false, f));
     default:
       return refuse(`${cmd.command} is not a failsafe command: guardctl sends it to its own function`);
   }
@@ -159,14 +167,14 @@ function unknownEnvironment(deps: FailsafeDeps, env: string): ErrorResult | unde
   return { ok: false, error: `unknown environment "${env}" (known: ${known.join(", ")})` };
 }
 
-export async function status(deps: FailsafeDeps): Promise<StatusResult> {
+export async function status(deps: FailsafeDeps, f: UnitFilter = {}): Promise<StatusResult> {
   const { settings, store } = deps;
   const groups = trackedGroups(settings);
   const [states, latest] = await Promise.all([loadStates(store, [...groups, GLOBAL]), store.latestSamples()]);
   const rows = await Promise.all(
     [...groups, GLOBAL].map(async (name): Promise<GroupStatus> => {
       const [saved, audit] = await Promise.all([
-        name === GLOBAL ? Promise.resolve([]) : store.savedActions(name),
+        name === GLOBAL ? Promise.resolve([]) : store.savedActions(name).then((saved) => saved.filter(actionMatches(deps, f))),
         name === GLOBAL ? store.recentAudit("decisions", LAST_ACTIONS) : store.recentAudit(name, LAST_ACTIONS),
       ]);
       const env = settings.environments[name];
@@ -188,10 +196,13 @@ export async function status(deps: FailsafeDeps): Promise<StatusResult> {
       };
     }),
   );
-  return { ok: true, command: "status", stack: deps.stack, maxActionsPerRun: settings.maxActionsPerRun, groups: rows };
+  if (!isFiltered(f)) return { ok: true, command: "status", stack: deps.stack, maxActionsPerRun: settings.maxActionsPerRun, groups: rows };
+  // Stored samples are per environment (all units summed): a unit's figures are read live.
+  const live = await burnIn(deps, f);
+  return { ok: true, command: "status", stack: deps.stack, maxActionsPerRun: settings.maxActionsPerRun, groups: rows, units: live.units, unitFailures: live.failures.map(describeFailure) };
 }
 
-async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emergency-stop", envs: string[], dryRun: boolean): Promise<ActionCommandResult | ErrorResult> {
+async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emergency-stop", envs: string[], dryRun: boolean, f: UnitFilter = {}): Promise<ActionCommandResult | ErrorResult> {
   const { settings, store } = deps;
   for (const env of envs) {
     const unknown = unknownEnvironment(deps, env);
@@ -208,7 +219,7 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
   }
   const now = (deps.now ?? Date.now)();
   const runId = `${command}-${now}`;
-  const inventory = await readInventory(deps.clients, deps.region, STOPPABLE_PARTS);
+  const { inventory, failures: unreadable } = await readStoppableIn(deps, f);
   const states = await loadStates(store, envs);
   const plan = planStop(envs, inventory, settings, { forceDryRun: dryRun, refused: refusedInstances(states) });
   const results = await applyStops(actionClients(deps), store, plan.actions, now);
@@ -219,7 +230,9 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
   const running = new Set(inventory.instances.filter(isRunning).map((i) => i.id));
   const notStoppableLines: string[] = [];
   for (const env of envs) {
-    if (reallyDry || settings.environments[env]?.dryRun) continue;
+    // Limited to an account or region, the environment is not held stopped: the scheduled
+    // check would otherwise stop it in every other unit too.
+    if (reallyDry || settings.environments[env]?.dryRun || isFiltered(f)) continue;
     const before = states[env];
     const tracked = trackNotStoppable(before, env, results, plan.skipped, running);
     if (tracked.newly.length) notStoppableLines.push(describeNotStoppable(env, tracked.newly));
@@ -232,8 +245,8 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
     severity: reallyDry ? "info" : "critical",
     stack: deps.stack,
     title: `Operator ${command}${reallyDry ? " (dry-run)" : ""}: ${envs.join(", ")}`,
-    lines: [...notStoppableLines, ...actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`)].slice(0, 40),
-    fields: { actions: String(actions.length), failed: String(failures), deferred: String(plan.deferred.length) },
+    lines: [...notStoppableLines, ...actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`), ...unreadable.map(describeFailure)].slice(0, 40),
+    fields: { actions: String(actions.length), failed: String(failures), deferred: String(plan.deferred.length), ...(isFiltered(f) ? { scope: [f.account, f.region].filter(Boolean).join(" ") } : {}) },
   });
   deps.emit("failsafeActions", actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length);
 
@@ -247,24 +260,26 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
     deferred: plan.deferred.length,
     skipped: plan.skipped.map(({ environment, id, reason }) => ({ environment, id, reason })),
     failures,
-    message: `${reallyDry ? "would stop" : "stopped"} ${actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length} resources${failures ? `, ${failures} failed (run again to retry)` : ""}${notStoppableText(plan.skipped, results)}${deferredText}`,
+    message: `${reallyDry ? "would stop" : "stopped"} ${actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length} resources${failures ? `, ${failures} failed (run again to retry)` : ""}${notStoppableText(plan.skipped, results)}${deferredText}${unreadable.length ? `; ${unreadable.length} unit(s) could not be read: ${unreadable.map(describeFailure).join("; ")}` : ""}`,
   };
 }
 
-async function restore(deps: FailsafeDeps, env: string, dryRun: boolean): Promise<ActionCommandResult | ErrorResult> {
+async function restore(deps: FailsafeDeps, env: string, dryRun: boolean, f: UnitFilter = {}): Promise<ActionCommandResult | ErrorResult> {
   const unknown = unknownEnvironment(deps, env);
   if (unknown) return unknown;
   const { store } = deps;
   const now = (deps.now ?? Date.now)();
   const runId = `restore-${now}`;
-  const saved = await store.savedActions(env);
+  const saved = (await store.savedActions(env)).filter(actionMatches(deps, f));
   const results = await restoreSaved(actionClients(deps), store, saved, dryRun);
   const failures = results.filter((r) => r.outcome === "failed").length;
   if (!dryRun) {
     const before = await store.getState(env);
     // Only back to active when nothing is left to restore; the restore time starts the spike grace.
     // A later stop is a new incident: what cannot be stopped is announced again then.
-    if (failures === 0) await store.putState({ ...(before ?? { environment: env }), environment: env, state: "active", restoredAt: now, breaching: [], reported: [] });
+    // Limited to a unit, only when nothing stopped is left anywhere else either.
+    const rest = isFiltered(f) ? (await store.savedActions(env)).length : 0;
+    if (failures === 0 && rest === 0) await store.putState({ ...(before ?? { environment: env }), environment: env, state: "active", restoredAt: now, breaching: [], reported: [] });
   }
   const actions: ActionSummary[] = results.map((r) => ({ environment: env, kind: r.action.kind, id: r.action.id, outcome: r.outcome, text: `restore: ${describeAction(r.action).replace(/^stop /, "start ").replace(/ to 0 \(was ([^)]*)\)/, " back to $1")}`, error: r.error }));
   if (!dryRun || results.length) {
