@@ -181,7 +181,7 @@ function fakeClients(u: Unit): UnitClients {
     }
   };
   // Real client classes (the paginators check them), without building a middleware stack per unit.
-  const make = <C>(Ctor: { prototype: C }): C => Object.assign(Object.create(Ctor.prototype as object) as C, { send });
+  const make = <C>(Ctor: { prototype: C }): C => Object.assign(Object.create(Ctor.prototype as object) as object, { send }) as C;
   return { ec2: make(EC2Client), autoScaling: make(AutoScalingClient), ecs: make(ECSClient), rds: make(RDSClient), elbv2: make(ElasticLoadBalancingV2Client) };
 }
 
