@@ -239,7 +239,8 @@ export class Failsafe extends pulumi.ComponentResource {
         handler: "failsafe",
         description: "costguard: live burn rate per environment and the graduated failsafe",
         // Large inventories page through thousands of records; the check must end before the next one.
-        memoryMb: 256,
+        // Several units' inventories are held at once in the in-Lambda check.
+        memoryMb: scope ? 512 : 256,
         timeoutSeconds: 110,
         statements,
         environment: {

@@ -9,7 +9,7 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import { UNTAGGED, type MetricKey } from "../contract";
 import type { PriceBook } from "../pricing/types";
 import { publishEvent } from "../shared/events";
-import { unitKey, type Unit } from "../shared/units";
+import { unitKey, type Unit, type UnitFailure } from "../shared/units";
 import type { Log } from "../shared/observability";
 import { applyStops, describeAction, type ActionClients } from "./actions";
 import { canonical, decide, describeBreach, GLOBAL, nextStates, usd, type Breach, type Decision } from "./decide";
@@ -67,10 +67,12 @@ export interface CheckResult {
   skipped: Decision["skipped"];
   failures: number;
   unpriced: Record<string, number>;
-  /** With a scope beyond the function's own unit: each unit's figures. */
+  /** With a scope beyond the function's own unit: each unit's figures (the 50 burning most when more). */
   units?: UnitBurn[];
-  /** Units that could not be read (a missing member role, throttling beyond retries): reported, never $0. */
+  unitsChecked?: number;
+  /** Units that could not be read (a missing member role, throttling beyond retries): reported, never $0 (the first 50). */
   unitFailures?: { account: string; region: string; error: string; code?: string }[];
+  unitsNotChecked?: number;
   /** Environments burning in a region outside their expectedRegions. */
   unexpectedRegions?: string[];
   /** Regions priced by estimate. */
@@ -200,7 +202,13 @@ export async function decideAndAct(deps: FailsafeDeps, reading: ScopeReading, in
   }
   // Units not read and environments where nobody expected them: announced when first seen, then hourly.
   const newUnitFailures: string[] = [];
-  for (const f of reading.failures) if (await store.claimAlert(digest({ unitFailure: unitKey(f.unit), code: f.code ?? f.error.slice(0, 80) }), SAME_ALERT_QUIET_MS, now)) newUnitFailures.push(describeFailure(f));
+  const failureKey = (f: UnitFailure) => ({ unitFailure: unitKey(f.unit), code: f.code ?? f.error.slice(0, 80) });
+  if (reading.failures.length <= 20) {
+    for (const f of reading.failures) if (await store.claimAlert(digest(failureKey(f)), SAME_ALERT_QUIET_MS, now)) newUnitFailures.push(describeFailure(f));
+  } else if (await store.claimAlert(digest(reading.failures.map(failureKey)), SAME_ALERT_QUIET_MS, now)) {
+    // Many at once (a role missing everywhere): one claim for the whole set, not one write per unit.
+    newUnitFailures.push(...reading.failures.slice(0, 10).map(describeFailure), `… and ${reading.failures.length - 10} more units not checked`);
+  }
   const unexpected = unexpectedRegions(reading.units, settings);
   const newUnexpected: string[] = [];
   for (const u of unexpected) if (await store.claimAlert(digest({ unexpected: [u.environment, u.region] }), SAME_ALERT_QUIET_MS, now)) newUnexpected.push(u.line);
@@ -266,8 +274,11 @@ export async function decideAndAct(deps: FailsafeDeps, reading: ScopeReading, in
     unpriced: report.unpriced,
     ...(multi
       ? {
-          units: reading.units,
-          unitFailures: reading.failures.map((f) => ({ ...f.unit, error: f.error, ...(f.code ? { code: f.code } : {}) })),
+          // Bounded: the sweep's decide answers Step Functions, whose state payload is at most 256 KiB.
+          unitsChecked: reading.units.length,
+          units: reading.units.length <= RESULT_UNITS ? reading.units : [...reading.units].sort((a, b) => unitTotal(b) - unitTotal(a)).slice(0, RESULT_UNITS),
+          unitsNotChecked: reading.failures.length,
+          unitFailures: reading.failures.slice(0, RESULT_UNITS).map((f) => ({ ...f.unit, error: f.error.slice(0, 300), ...(f.code ? { code: f.code } : {}) })),
           unexpectedRegions: unexpected.map((u) => u.line),
           estimatedRegions: report.estimatedRegions,
         }
@@ -276,7 +287,11 @@ export async function decideAndAct(deps: FailsafeDeps, reading: ScopeReading, in
 }
 
 /** The units burning most, for the audit record (bounded: a DynamoDB item holds at most 400 KB). */
+const unitTotal = (u: UnitBurn) => Object.values(u.burn).reduce((a, b) => a + b, 0);
+/** Units listed in a result: all of them up to this many, else those burning most. */
+const RESULT_UNITS = 50;
+
 function topUnits(units: readonly UnitBurn[], n: number) {
-  const total = (u: UnitBurn) => Object.values(u.burn).reduce((a, b) => a + b, 0);
+  const total = unitTotal;
   return [...units].sort((a, b) => total(b) - total(a)).slice(0, n).map((u) => ({ unit: unitKey(u), usdPerHour: Number(total(u).toFixed(4)), burn: u.burn, ...(u.estimated ? { estimated: true } : {}) }));
 }

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { CheckResult, FailsafeDeps } from "../../runtime/failsafe/run";
+import { decideAndAct, type CheckResult, type FailsafeDeps } from "../../runtime/failsafe/run";
 import { handleFailsafeEvent } from "../../runtime/failsafe/runCommands";
 import { memoryLog } from "../../runtime/shared/observability";
 import type { SweepInventoryResult, SweepListResult } from "../../runtime/shared/sweep";
@@ -141,6 +141,15 @@ describe("the organisation sweep: list → inventory batches → ResultWriter �
     // Only the units acted on are read in full.
     const inventoriesRead = gets.filter((k) => k.includes("/inventory/"));
     assert.deepEqual(inventoriesRead, [`sweeps/${RUN}/inventory/${C}/eu-west-1.json`]);
+  });
+
+  it("decide's answer over 3,400 units stays far under Step Functions' 256 KiB state limit", async () => {
+    const units = Array.from({ length: 3400 }, (_, i) => ({ account: String(500000000000 + Math.floor(i / 17)), region: `eu-west-${(i % 3) + 1}`, burn: { dev: 0.001 * (i % 7), untagged: 0 }, instancesByLifecycle: { spot: 0, "on-demand": 1 }, unpriced: {} }));
+    const failures = Array.from({ length: 400 }, (_, i) => ({ unit: { account: String(600000000000 + i), region: "us-east-1" }, error: `cannot assume the member role in account ${600000000000 + i}: ${"x".repeat(500)}`, code: "AccessDenied" }));
+    const r = await decideAndAct({ ...deps, now: () => T0 + 60 * 60_000 }, { units, failures }, async () => ({ instances: [], autoScalingGroups: [], services: [], dbInstances: [] }), T0 + 60 * 60_000, "big");
+    assert.equal(r.unitsChecked, 3400);
+    assert.equal(r.unitsNotChecked, 400);
+    assert.ok(JSON.stringify(r).length < 64 * 1024, `${JSON.stringify(r).length} bytes`);
   });
 
   it("refuses a malformed sweep event without any AWS call", async () => {
