@@ -156,5 +156,9 @@ describe("the organisation sweep: list → inventory batches → ResultWriter �
     const r = await handleFailsafeEvent({ sweep: "inventory", runId: RUN, Items: [{ account: "12", region: "us-east-1" }] }, deps);
     assert.equal(r.ok, false);
     assert.match((r as { error: string }).error, /sweep/);
+    // A failsafe deployed without a sweep refuses the steps, saying why.
+    const single = await handleFailsafeEvent({ sweep: "list", runId: RUN }, { ...deps, units: undefined, sweep: undefined });
+    assert.equal(single.ok, false);
+    assert.match((single as { error: string }).error, /no sweep \(COSTGUARD_SWEEP_BUCKET unset/);
   });
 });
