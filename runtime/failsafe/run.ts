@@ -216,17 +216,15 @@ export async function decideAndAct(deps: FailsafeDeps, reading: ScopeReading, in
     await store.audit({ group: "decisions", type: "units", time: now, runId, summary: `${reading.failures.length} unit(s) not checked: ${reading.failures.slice(0, 5).map((f) => unitKey(f.unit)).join(", ")}`, detail: { failures: reading.failures.slice(0, 50).map(describeFailure) } });
   }
   const breachAlert = newBreach || applied.length > 0 || newFailures.length > 0 || notStoppableLines.length > 0;
-  const shouldAlert = breachAlert || newUnitFailures.length > 0 || newUnexpected.length > 0;
-  if (breachAlert && !newUnitFailures.length && !newUnexpected.length && !(await store.claimAlert(decisionDigest, SAME_ALERT_QUIET_MS, now))) {
-    deps.log.info("this decision was announced less than an hour ago: no new alert", { digest: decisionDigest });
-  } else if (shouldAlert) {
-    if (breachAlert) await store.claimAlert(decisionDigest, SAME_ALERT_QUIET_MS, now);
-    const critical = decision.mode === "emergency" || applied.length > 0 || failures.length > 0 || notStoppableLines.length > 0;
+  const freshDecision = breachAlert && (await store.claimAlert(decisionDigest, SAME_ALERT_QUIET_MS, now));
+  if (breachAlert && !freshDecision) deps.log.info("this decision was announced less than an hour ago: no new alert", { digest: decisionDigest });
+  if (freshDecision || newUnitFailures.length > 0 || newUnexpected.length > 0) {
+    const critical = freshDecision && (decision.mode === "emergency" || applied.length > 0 || failures.length > 0 || notStoppableLines.length > 0);
     await publishEvent(deps.sns, deps.alertTopicArn, {
       kind: "failsafe",
       severity: critical ? "critical" : "warning",
       stack: deps.stack,
-      title: !breachAlert
+      title: !freshDecision
         ? newUnexpected.length
           ? `Failsafe: ${[...new Set(unexpected.map((u) => u.environment))].join(", ")} running in unexpected regions`
           : `Failsafe: ${reading.failures.length} unit${reading.failures.length === 1 ? "" : "s"} not checked`
