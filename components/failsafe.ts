@@ -13,6 +13,8 @@ import { EBS_GRANT_ACTIONS, EBS_KEY_ACTIONS, STOP_ACTIONS, TERMINATE_ACTION } fr
 import { INVENTORY_ACTIONS } from "../runtime/failsafe/inventory";
 import { parseFailsafeSettings, type EnvironmentThresholds, type FailsafeSettings } from "../runtime/failsafe/settings";
 import { STORE_ACTIONS } from "../runtime/failsafe/store";
+import { checkSettings } from "../runtime/shared/settings";
+import { ScopeSettings } from "../runtime/shared/units";
 import { runsPerMonth } from "../runtime/pricing/schedule";
 import { estimateTags } from "./estimateHints";
 import { guardTableArgs } from "./guardTable";
@@ -34,7 +36,57 @@ export interface FailsafeArgs extends AlertReporting {
   settings: FailsafeSettings;
   /** EventBridge schedule expression of the check, e.g. `rate(2 minutes)`. */
   schedule: string;
+  /** Regions the check covers (stack config `regions`): "all" enabled ones, or a list; default the stack's region. */
+  regions?: "all" | string[];
+  /** Organisation mode (stack config `organization`): every listed account through its member role. */
+  organization?: FailsafeOrganization;
+  /**
+   * The organisation sweep's bucket: the Step Functions sweep (components/sweep.ts) invokes this
+   * function per step and is scheduled instead of the check; the function reads and writes
+   * `sweeps/*` there only.
+   */
+  sweep?: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string> };
   transform?: FailsafeTransform;
+}
+
+/** What the failsafe uses of the stack config's `organization` (its other fields are the StackSet's). */
+export interface FailsafeOrganization {
+  memberRoleName: string;
+  accounts: "all" | string[];
+  excludeAccounts: string[];
+  externalId: string;
+  /** Units read at the same time (the function reads at most 200 at once). */
+  concurrency?: number;
+}
+
+/** Units one function reads at once: bounded, as API rate limits are per account and region. */
+const MAX_UNITS_AT_ONCE = 200;
+
+/** The handler's scope from stack config; undefined for today's stacks (own account and region). */
+export function failsafeScope(regions: FailsafeArgs["regions"], org: FailsafeOrganization | undefined, homeRegion: string): ScopeSettings | undefined {
+  if (regions === undefined && org === undefined) return undefined;
+  const scope: ScopeSettings = { regions: regions ?? [homeRegion], concurrency: org ? Math.min(org.concurrency ?? 100, MAX_UNITS_AT_ONCE) : 8 };
+  if (org) scope.organization = { memberRoleName: org.memberRoleName, accounts: org.accounts, excludeAccounts: org.excludeAccounts, externalId: org.externalId };
+  return checkSettings(ScopeSettings, scope, "costguard:regions / costguard:organization cannot be used by the failsafe");
+}
+
+/**
+ * What reaching the scope takes: AssumeRole on exactly the member roles (the listed accounts',
+ * or the role name in any account when every account is covered), ListAccounts only for every
+ * account, DescribeRegions only for "all" regions (neither supports resource-level permissions).
+ */
+export function scopeStatements(scope: ScopeSettings | undefined, partition: pulumi.Input<string>): PolicyStatement[] {
+  if (!scope) return [];
+  const out: PolicyStatement[] = [];
+  const org = scope.organization;
+  if (org) {
+    const excluded = new Set(org.excludeAccounts);
+    const accounts = org.accounts === "all" ? ["*"] : org.accounts.filter((a) => !excluded.has(a));
+    out.push({ Sid: "AssumeMemberRoles", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: accounts.map((a) => pulumi.interpolate`arn:${partition}:iam::${a}:role/${org.memberRoleName}`) });
+    if (org.accounts === "all") out.push({ Sid: "ListOrganizationAccounts", Effect: "Allow", Action: ["organizations:ListAccounts"], Resource: "*" });
+  }
+  if (scope.regions === "all") out.push({ Sid: "ListEnabledRegions", Effect: "Allow", Action: ["ec2:DescribeRegions"], Resource: "*" });
+  return out;
 }
 
 /**
@@ -47,15 +99,20 @@ export function failsafeStatements(opts: {
   stopUntagged: boolean;
   scope: AccountScope;
   tableArns: pulumi.Input<string>[];
+  /** Regions of its own account it stops in (default: its own region). */
+  regions?: "all" | string[];
 }): PolicyStatement[] {
-  const { partition, region, accountId } = opts.scope;
+  const { partition, accountId } = opts.scope;
+  // One ARN pattern per region covered; "*" for every region.
+  const regions: pulumi.Input<string>[] = opts.regions === undefined ? [opts.scope.region] : opts.regions === "all" ? ["*"] : opts.regions;
+  const each = (f: (region: pulumi.Input<string>) => pulumi.Output<string>): pulumi.Input<string> | pulumi.Input<string>[] => (regions.length === 1 ? f(regions[0]!) : regions.map(f));
   const stoppable = Object.entries(opts.environments)
     .filter(([, e]) => e.response === "stop")
     .map(([name]) => name)
     .sort();
   const envTag = `aws:ResourceTag/${TAGS.environment}`;
   const onlyStoppable = { StringEquals: { [envTag]: stoppable } };
-  const instanceArn = pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:instance/*`;
+  const instanceArn = each((region) => pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:instance/*`);
   const statements: PolicyStatement[] = [{ Sid: "ReadInventory", Effect: "Allow", Action: [...INVENTORY_ACTIONS], Resource: "*" }];
   if (stoppable.length) {
     statements.push(
@@ -64,11 +121,11 @@ export function failsafeStatements(opts: {
         Sid: "ScaleAutoScalingGroupsOfStoppableEnvironments",
         Effect: "Allow",
         Action: [...STOP_ACTIONS.autoScalingGroups],
-        Resource: pulumi.interpolate`arn:${partition}:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
+        Resource: each((region) => pulumi.interpolate`arn:${partition}:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/*`),
         Condition: onlyStoppable,
       },
-      { Sid: "ScaleServicesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.services], Resource: pulumi.interpolate`arn:${partition}:ecs:${region}:${accountId}:service/*/*`, Condition: onlyStoppable },
-      { Sid: "StopStartDatabasesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.databases], Resource: pulumi.interpolate`arn:${partition}:rds:${region}:${accountId}:db:*`, Condition: onlyStoppable },
+      { Sid: "ScaleServicesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.services], Resource: each((region) => pulumi.interpolate`arn:${partition}:ecs:${region}:${accountId}:service/*/*`), Condition: onlyStoppable },
+      { Sid: "StopStartDatabasesOfStoppableEnvironments", Effect: "Allow", Action: [...STOP_ACTIONS.databases], Resource: each((region) => pulumi.interpolate`arn:${partition}:rds:${region}:${accountId}:db:*`), Condition: onlyStoppable },
     );
   }
   if (opts.stopUntagged) {
@@ -89,8 +146,8 @@ export function failsafeStatements(opts: {
   if (stoppable.length || opts.stopUntagged) {
     // Restore starts instances; with volumes under a customer-managed key EC2 needs these, and
     // only EC2 may use them on the role's behalf (the role cannot decrypt anything itself).
-    const keys = pulumi.interpolate`arn:${partition}:kms:${region}:${accountId}:key/*`;
-    const viaEc2 = { "kms:ViaService": pulumi.interpolate`ec2.${region}.amazonaws.com` };
+    const keys = each((region) => pulumi.interpolate`arn:${partition}:kms:${region}:${accountId}:key/*`);
+    const viaEc2 = { "kms:ViaService": each((region) => pulumi.interpolate`ec2.${region}.amazonaws.com`) };
     statements.push(
       { Sid: "UseEbsKeysThroughEc2ForRestore", Effect: "Allow", Action: [...EBS_KEY_ACTIONS], Resource: keys, Condition: { StringEquals: viaEc2 } },
       { Sid: "GrantEbsKeysToVolumesForRestore", Effect: "Allow", Action: [...EBS_GRANT_ACTIONS], Resource: keys, Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } } },
@@ -110,8 +167,12 @@ export class Failsafe extends pulumi.ComponentResource {
   public readonly function: GuardFunction;
   /** Name of the failsafe function: guardctl invokes it. */
   public readonly functionName: pulumi.Output<string>;
-  /** The schedule rule of the check. */
-  public readonly schedule: aws.cloudwatch.EventRule;
+  /** The schedule rule of the check; undefined with a sweep (its state machine is scheduled instead). */
+  public readonly schedule?: aws.cloudwatch.EventRule;
+  /** ARN of the failsafe function: the sweep's state machine invokes it. */
+  public readonly functionArn: pulumi.Output<string>;
+  /** ARN of the function's role: the member role trusts it. */
+  public readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: FailsafeArgs, opts?: pulumi.ComponentResourceOptions) {
     // Was CostGuard (costguard:failsafe:CostGuard): the alias keeps deployed stacks' resources.
@@ -121,7 +182,9 @@ export class Failsafe extends pulumi.ComponentResource {
     [this.samplesTable, this.stateTable, this.auditTable] = this.createTables(name, args);
     this.function = this.createCheckFunction(name, args, settings);
     this.functionName = this.function.functionName;
-    this.schedule = this.function.onSchedule("schedule", args.schedule);
+    this.functionArn = this.function.functionArn;
+    this.roleArn = this.function.role.arn;
+    if (!args.sweep) this.schedule = this.function.onSchedule("schedule", args.schedule);
 
     this.registerOutputs({
       functionName: this.functionName,
@@ -153,13 +216,20 @@ export class Failsafe extends pulumi.ComponentResource {
   }
 
   private createCheckFunction(name: string, args: FailsafeArgs, settings: FailsafeSettings): GuardFunction {
+    const account = accountScope(this);
+    // The stack's region is known at preview only as an output: the scope's default is built in it.
+    const homeRegion = args.organization && args.regions === undefined ? (aws.config.region ?? "") : "";
+    const scope = failsafeScope(args.regions, args.organization, homeRegion);
     const statements = [
       ...failsafeStatements({
         environments: settings.environments,
         stopUntagged: settings.stopUntagged,
-        scope: accountScope(this),
+        scope: account,
         tableArns: [this.samplesTable.arn, this.stateTable.arn, this.auditTable.arn],
+        regions: scope?.regions,
       }),
+      ...scopeStatements(scope, account.partition),
+      ...(args.sweep ? [{ Sid: "SweepObjects", Effect: "Allow" as const, Action: ["s3:GetObject", "s3:PutObject"], Resource: pulumi.interpolate`${args.sweep.bucketArn}/sweeps/*` }] : []),
       ...args.publishStatements,
     ];
     return new GuardFunction(
@@ -169,12 +239,14 @@ export class Failsafe extends pulumi.ComponentResource {
         handler: "failsafe",
         description: "costguard: live burn rate per environment and the graduated failsafe",
         // Large inventories page through thousands of records; the check must end before the next one.
-        memoryMb: 256,
+        // Several units' inventories are held at once in the in-Lambda check.
+        memoryMb: scope ? 512 : 256,
         timeoutSeconds: 110,
         statements,
         environment: {
           [ENV.alertTopicArn]: args.alertTopicArn,
-          [ENV.settings]: JSON.stringify(settings),
+          [ENV.settings]: JSON.stringify(scope ? { ...settings, scope } : settings),
+          ...(args.sweep ? { [ENV.sweepBucket]: args.sweep.bucketName } : {}),
           [ENV.samplesTable]: this.samplesTable.name,
           [ENV.stateTable]: this.stateTable.name,
           [ENV.auditTable]: this.auditTable.name,

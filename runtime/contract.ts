@@ -63,6 +63,8 @@ export const ENV = {
   optimizerTable: "COSTGUARD_OPTIMIZER_TABLE",
   /** The security enforcer's flags and audit records. */
   enforcerTable: "COSTGUARD_ENFORCER_TABLE",
+  /** S3 bucket of the organisation sweep's objects (unit lists, inventories; components/sweep.ts). */
+  sweepBucket: "COSTGUARD_SWEEP_BUCKET",
   /** S3 bucket of the daily cost report. */
   reportBucket: "COSTGUARD_REPORT_BUCKET",
   /** Powertools settings, set on every function so logs and metrics agree. */
@@ -144,6 +146,15 @@ export type GuardEventInput = z.input<typeof GuardEvent>;
 /** An Environment tag value as an operator types it (tag values are at most 256 characters). */
 const environmentName = z.string().check(z.minLength(1), z.maxLength(256));
 
+/**
+ * The failsafe's commands limited to one account and/or region (guardctl --account/--region):
+ * what they show and act on. The failsafe refuses one outside its scope.
+ */
+const unitFilter = {
+  account: z.optional(z.string().check(z.regex(/^\d{12}$/, "must be a 12-digit AWS account id"))),
+  region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'must be an AWS region such as "eu-west-1"'))),
+};
+
 /** A real calendar day `YYYY-MM-DD` (2026-13-45 and 2026-02-30 are not). */
 const calendarDay = z.string().check(
   z.regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD"),
@@ -160,10 +171,10 @@ const calendarDay = z.string().check(
  * ignored (`dryrun: true` for `dryRun: true` must not turn a dry run into a real stop).
  */
 export const AdminCommand = z.discriminatedUnion("command", [
-  z.strictObject({ command: z.literal("status") }),
-  z.strictObject({ command: z.literal("stop-env"), environment: environmentName, dryRun: z.optional(z.boolean()) }),
-  z.strictObject({ command: z.literal("restore"), environment: environmentName, dryRun: z.optional(z.boolean()) }),
-  z.strictObject({ command: z.literal("emergency-stop"), dryRun: z.optional(z.boolean()) }),
+  z.strictObject({ command: z.literal("status"), ...unitFilter }),
+  z.strictObject({ command: z.literal("stop-env"), environment: environmentName, dryRun: z.optional(z.boolean()), ...unitFilter }),
+  z.strictObject({ command: z.literal("restore"), environment: environmentName, dryRun: z.optional(z.boolean()), ...unitFilter }),
+  z.strictObject({ command: z.literal("emergency-stop"), dryRun: z.optional(z.boolean()), ...unitFilter }),
   z.object({
     command: z.literal("reset-circuit"),
     instanceType: z.string().check(z.maxLength(64, "must be at most 64 characters"), z.regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "m5.large"')),

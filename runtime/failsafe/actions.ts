@@ -40,6 +40,10 @@ export interface ActionClients {
   rds: RDSClient;
 }
 
+/** The clients of the unit that owns an action's resource (one set of clients: the home unit's). */
+export type ActionClientsFor = ActionClients | ((action: StopAction) => ActionClients);
+const clientsOf = (c: ActionClientsFor, a: StopAction): ActionClients => (typeof c === "function" ? c(a) : c);
+
 const message = (err: unknown) => {
   const e = err as { name?: string; message?: string };
   return e.name && e.message && !e.message.startsWith(e.name) ? `${e.name}: ${e.message}` : (e.message ?? String(err));
@@ -95,7 +99,7 @@ export function isRefusal(err: unknown): boolean {
 }
 
 /** Applies stop actions in order. Dry-run actions are only reported. */
-export async function applyStops(clients: ActionClients, store: FailsafeStore, actions: StopAction[], now: number): Promise<ActionResult[]> {
+export async function applyStops(clients: ActionClientsFor, store: FailsafeStore, actions: StopAction[], now: number): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
   for (const action of actions) {
     if (action.dryRun) {
@@ -105,7 +109,7 @@ export async function applyStops(clients: ActionClients, store: FailsafeStore, a
     try {
       // Saved before acting: if the stop succeeds and anything after fails, restore still knows.
       if (action.kind !== "terminate-instance") await store.saveBeforeStop(action, now);
-      await stop(clients, action);
+      await stop(clientsOf(clients, action), action);
       results.push({ action, outcome: "applied" });
     } catch (err) {
       if (action.kind === "stop-instance" && isRefusal(err)) {
@@ -136,14 +140,14 @@ const RESTORE_ORDER: StopAction["kind"][] = ["stop-db", "stop-instance", "scale-
 const RESTORE_CONCURRENCY = 8;
 
 /** Brings back every saved resource of a group; a saved value is forgotten once restored. */
-export async function restoreSaved(clients: ActionClients, store: FailsafeStore, saved: StopAction[], dryRun: boolean): Promise<RestoreResult[]> {
+export async function restoreSaved(clients: ActionClientsFor, store: FailsafeStore, saved: StopAction[], dryRun: boolean): Promise<RestoreResult[]> {
   const ordered = [...saved].sort((a, b) => RESTORE_ORDER.indexOf(a.kind) - RESTORE_ORDER.indexOf(b.kind) || a.id.localeCompare(b.id));
   if (dryRun) return ordered.map((action) => ({ action, outcome: "dry-run" }));
   const results: RestoreResult[] = new Array(ordered.length);
   const one = async (i: number) => {
     const action = ordered[i]!;
     try {
-      await start(clients, action);
+      await start(clientsOf(clients, action), action);
       await store.forgetSaved(action);
       results[i] = { action, outcome: "restored" };
     } catch (err) {
@@ -166,6 +170,11 @@ export async function restoreSaved(clients: ActionClients, store: FailsafeStore,
 
 /** Human text for one action, used in audit records, events and guardctl output. */
 export function describeAction(a: StopAction): string {
+  const where = a.unit ? ` in ${a.unit.account}/${a.unit.region}` : "";
+  return describeKind(a) + where;
+}
+
+function describeKind(a: StopAction): string {
   switch (a.kind) {
     case "stop-instance":
       return `stop instance ${a.id}`;

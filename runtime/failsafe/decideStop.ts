@@ -6,7 +6,7 @@
  */
 import { isProtected, TAGS, UNTAGGED } from "../contract";
 import { groupOf } from "./burnRate";
-import { isRunning, type EnvironmentState, type InstanceRecord, type Inventory, type StopAction } from "./model";
+import { isRunning, type EnvironmentState, type InstanceRecord, type Inventory, type StopAction, type UnitRef } from "./model";
 import type { FailsafeSettings } from "./settings";
 
 export interface SkippedResource {
@@ -70,14 +70,16 @@ export function planStop(groups: string[], inventory: StoppableInventory, settin
       if (isProtected(tags)) skipped.push({ environment, kind: action.kind, id: action.id, reason: `${TAGS.protect}=true` });
       else all.push(action);
     };
+    // The action goes to the unit (account, region) that owns the resource.
+    const at = <A extends StopAction>(r: { unit?: UnitRef }, action: A): A => (r.unit ? { ...action, unit: r.unit } : action);
     if (group !== UNTAGGED) {
       for (const a of inventory.autoScalingGroups) {
         if (groupOf(a.tags) !== group || (a.minSize === 0 && a.desiredCapacity === 0)) continue;
-        take(a.tags, { kind: "scale-asg", environment, id: a.name, previous: { minSize: a.minSize, desiredCapacity: a.desiredCapacity }, dryRun });
+        take(a.tags, at(a, { kind: "scale-asg", environment, id: a.name, previous: { minSize: a.minSize, desiredCapacity: a.desiredCapacity }, dryRun }));
       }
       for (const s of inventory.services) {
         if (groupOf(s.tags) !== group || s.desiredCount === 0) continue;
-        take(s.tags, { kind: "scale-service", environment, id: `${s.cluster}/${s.name}`, cluster: s.cluster, service: s.name, previous: { desiredCount: s.desiredCount }, dryRun });
+        take(s.tags, at(s, { kind: "scale-service", environment, id: `${s.cluster}/${s.name}`, cluster: s.cluster, service: s.name, previous: { desiredCount: s.desiredCount }, dryRun }));
       }
     }
     // Instances of an Auto Scaling group are stopped through their group (the group would replace them).
@@ -86,9 +88,9 @@ export function planStop(groups: string[], inventory: StoppableInventory, settin
       const refusal = opts.refused?.get(i.id);
       const why = refusal !== undefined ? `EC2 refused to stop it (${refusal})` : whyNotStoppable(i);
       if (why === undefined || isProtected(i.tags)) {
-        take(i.tags, { kind: "stop-instance", environment, id: i.id, dryRun });
+        take(i.tags, at(i, { kind: "stop-instance", environment, id: i.id, dryRun }));
       } else if (i.lifecycle === "spot" && settings.environments[group]?.unstoppableSpot === "terminate") {
-        all.push({ kind: "terminate-instance", environment, id: i.id, reason: why, dryRun });
+        all.push(at(i, { kind: "terminate-instance", environment, id: i.id, reason: why, dryRun }));
       } else {
         const hint = i.lifecycle === "spot" && settings.environments[group] ? `; set costguard:environments.${group}.unstoppableSpot to "terminate" to let the failsafe terminate such instances` : "";
         skipped.push({ environment, kind: "stop-instance", id: i.id, reason: `${why}${hint}`, notStoppable: true });
@@ -101,7 +103,7 @@ export function planStop(groups: string[], inventory: StoppableInventory, settin
           skipped.push({ environment, kind: "stop-db", id: db.id, reason: `member of cluster ${db.clusterId} (stop the cluster instead)` });
           continue;
         }
-        take(db.tags, { kind: "stop-db", environment, id: db.id, dryRun });
+        take(db.tags, at(db, { kind: "stop-db", environment, id: db.id, dryRun }));
       }
     }
   }

@@ -4,7 +4,17 @@
  */
 export type Tags = Record<string, string>;
 
+/**
+ * The (account, region) a resource lives in, set when the failsafe reads several units: stop
+ * actions go to that unit's clients. Absent: the function's own account and region.
+ */
+export interface UnitRef {
+  account: string;
+  region: string;
+}
+
 export interface InstanceRecord {
+  unit?: UnitRef;
   id: string;
   instanceType: string;
   availabilityZone: string;
@@ -57,6 +67,7 @@ export interface AddressRecord {
 }
 
 export interface DbInstanceRecord {
+  unit?: UnitRef;
   id: string;
   instanceClass: string;
   engine: string;
@@ -70,6 +81,7 @@ export interface DbInstanceRecord {
 }
 
 export interface AutoScalingGroupRecord {
+  unit?: UnitRef;
   name: string;
   minSize: number;
   maxSize: number;
@@ -78,6 +90,7 @@ export interface AutoScalingGroupRecord {
 }
 
 export interface ServiceRecord {
+  unit?: UnitRef;
   cluster: string;
   name: string;
   desiredCount: number;
@@ -146,13 +159,17 @@ export interface EnvironmentState {
 }
 
 /** One stop action; the previous values let restore bring the resource back exactly. */
-export type StopAction =
+export type StopAction = (
   | { kind: "stop-instance"; environment: string; id: string; dryRun: boolean }
   | { kind: "scale-asg"; environment: string; id: string; previous: { minSize: number; desiredCapacity: number }; dryRun: boolean }
   | { kind: "scale-service"; environment: string; id: string; cluster: string; service: string; previous: { desiredCount: number }; dryRun: boolean }
   | { kind: "stop-db"; environment: string; id: string; dryRun: boolean }
   /** Only for spot instances EC2 cannot stop, where the environment's config allows it; not restorable. */
-  | { kind: "terminate-instance"; environment: string; id: string; reason: string; dryRun: boolean };
+  | { kind: "terminate-instance"; environment: string; id: string; reason: string; dryRun: boolean }
+) & {
+  /** The unit that owns the resource (absent: the function's own account and region). */
+  unit?: UnitRef;
+};
 
 export type StopActionKind = StopAction["kind"];
 

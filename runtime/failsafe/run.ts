@@ -4,16 +4,19 @@
  * is injected. Operator commands are runCommands.ts's.
  */
 import { createHash } from "node:crypto";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { UNTAGGED, type MetricKey } from "../contract";
 import type { PriceBook } from "../pricing/types";
 import { publishEvent } from "../shared/events";
+import { unitKey, type Unit, type UnitFailure } from "../shared/units";
 import type { Log } from "../shared/observability";
 import { applyStops, describeAction, type ActionClients } from "./actions";
-import { burnRateByEnvironment, type BurnReport } from "./burnRate";
 import { canonical, decide, describeBreach, GLOBAL, nextStates, usd, type Breach, type Decision } from "./decide";
-import { readInventory, readSpotPrices, type InventoryClients } from "./inventory";
-import { isRunning, type ActionResult, type EnvironmentState, type Sample } from "./model";
+import type { StoppableInventory } from "./decideStop";
+import type { InventoryClients } from "./inventory";
+import type { ActionResult, EnvironmentState, Sample, StopAction } from "./model";
+import { describeFailure, mergeStoppable, readScope, readUnit, runningIds, sumUnits, unexpectedRegions, unitsBurning, type ScopeReading, type UnitAccess, type UnitBurn } from "./scope";
 import type { FailsafeSettings } from "./settings";
 import type { FailsafeStore } from "./store";
 
@@ -32,6 +35,10 @@ export interface FailsafeDeps {
   now?: () => number;
   /** Price spot instances from live spot price history (one extra paginated call). Default true. */
   spotPriceHistory?: boolean;
+  /** Units beyond the function's own account and region (absent: today's single unit). */
+  units?: UnitAccess;
+  /** The organisation sweep's bucket (ENV.sweepBucket): set when a state machine drives the sweep. */
+  sweep?: { s3: S3Client; bucket: string };
   /** How an operator's command waits for the stack's lease (real time; injected in tests). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -60,6 +67,16 @@ export interface CheckResult {
   skipped: Decision["skipped"];
   failures: number;
   unpriced: Record<string, number>;
+  /** With a scope beyond the function's own unit: each unit's figures (the 50 burning most when more). */
+  units?: UnitBurn[];
+  unitsChecked?: number;
+  /** Units that could not be read (a missing member role, throttling beyond retries): reported, never $0 (the first 50). */
+  unitFailures?: { account: string; region: string; error: string; code?: string }[];
+  unitsNotChecked?: number;
+  /** Environments burning in a region outside their expectedRegions. */
+  unexpectedRegions?: string[];
+  /** Regions priced by estimate. */
+  estimatedRegions?: string[];
 }
 
 export const summarize = (r: ActionResult): ActionSummary => ({
@@ -87,18 +104,34 @@ export async function loadStates(store: FailsafeStore, groups: string[]): Promis
   return Object.fromEntries(groups.map((g, i) => [g, states[i]]));
 }
 
+/** An action goes to the clients of the unit that owns its resource (none named: the function's own). */
+export const actionClients = (deps: FailsafeDeps) => (a: StopAction) => (a.unit && deps.units ? deps.units.clientsFor(a.unit) : deps.clients);
+
 export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   const now = (deps.now ?? Date.now)();
-  const runId = `check-${now}`;
-  const { settings, store } = deps;
+  const spot = deps.spotPriceHistory !== false;
+  if (deps.units) {
+    // Every unit of the scope, read here a few at a time: a single account's regions, or an
+    // organisation small enough for one function (larger ones are swept by Step Functions).
+    const { reading, inventories } = await readScope(deps.units, deps.prices, now, spot);
+    return decideAndAct(deps, reading, async () => mergeStoppable([...inventories.values()]), now, `check-${now}`);
+  }
+  // Today's scope: the function's own account and region, its resources untagged with a unit.
+  const { inventory, burn } = await readUnit({ account: "", region: deps.region }, deps.clients, deps.prices, now, spot);
+  return decideAndAct(deps, { units: [burn], failures: [] }, async () => inventory, now, `check-${now}`);
+}
 
-  const inventory = await readInventory(deps.clients, deps.region);
-  const spotPrices = deps.spotPriceHistory === false ? undefined : await readSpotPrices(deps.clients.ec2, inventory, new Date(now));
-  const report: BurnReport = burnRateByEnvironment(inventory, deps.prices, { spotPrices });
+/**
+ * Decision and actions over a scope's figures, wherever they were read (here, or by the sweep's
+ * children). `inventoryFor` gives the stoppable inventory of the units named: only those where
+ * a group to stop burns are read in full.
+ */
+export async function decideAndAct(deps: FailsafeDeps, reading: ScopeReading, inventoryFor: (units: Unit[]) => Promise<StoppableInventory>, now: number, runId: string): Promise<CheckResult> {
+  const { settings, store } = deps;
+  const report = sumUnits(reading.units, settings);
   const groups = trackedGroups(settings);
-  const burn: Record<string, number> = Object.fromEntries(groups.map((g) => [g, report.groups[g]?.usdPerHour ?? 0]));
-  // Environments seen in inventory but not configured still count towards the global figure.
-  for (const [g, b] of Object.entries(report.groups)) if (!(g in burn)) burn[g] = b.usdPerHour;
+  const burn = report.burn;
+  const multi = deps.units !== undefined;
 
   // Store this run's samples, then read each window (the current sample included).
   // Every group's samples over the longest window: the global spike is computed from them too.
@@ -107,13 +140,16 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   const samples: Record<string, Sample[]> = await store.samplesSince(now - longest * 60_000);
   const states = await loadStates(store, [...groups, GLOBAL]);
 
+  // Which groups to stop needs no inventory; what to stop in them needs theirs only.
+  const targets = decide({ now, settings, burn, samples, inventory: mergeStoppable([]), states }).targets;
+  const inventory = await inventoryFor(unitsBurning(reading.units, targets));
   const decision = decide({ now, settings, burn, samples, inventory, states });
-  const results = await applyStops(deps.clients, store, decision.actions, now);
+  const results = await applyStops(actionClients(deps), store, decision.actions, now);
   const actions = results.map(summarize);
   const failures = results.filter((r) => r.outcome === "failed");
 
   // State: what each group's state becomes (decide.ts); written only where it changed.
-  const running = new Set(inventory.instances.filter(isRunning).map((i) => i.id));
+  const running = runningIds(inventory);
   const next = nextStates({ now, groups: [...groups, GLOBAL], before: states, decision, results, running });
   const { newBreach, stoppedSince, notStoppableLines } = next;
   await Promise.all(next.changed.map((g) => store.putState(next.states[g]!)));
@@ -127,7 +163,17 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
       runId,
       summary: `${decision.mode}: ${decision.breaches.map(describeBreach).join("; ") || "held stopped"}`,
       // Bounded: a DynamoDB item holds at most 400 KB, and an account may protect thousands of resources.
-      detail: { mode: decision.mode, targets: decision.targets, notifyOnly: decision.notifyOnly, actions: decision.actions.length, deferred: decision.deferred.length, skipped: decision.skipped.slice(0, 50), skippedCount: decision.skipped.length, burn: Object.fromEntries(groups.map((g) => [g, burn[g]])) },
+      detail: {
+        mode: decision.mode,
+        targets: decision.targets,
+        notifyOnly: decision.notifyOnly,
+        actions: decision.actions.length,
+        deferred: decision.deferred.length,
+        skipped: decision.skipped.slice(0, 50),
+        skippedCount: decision.skipped.length,
+        burn: Object.fromEntries(groups.map((g) => [g, burn[g]])),
+        ...(multi ? { units: topUnits(reading.units, 50), unitFailures: reading.failures.slice(0, 50).map(describeFailure) } : {}),
+      },
     });
   }
   for (const a of actions) {
@@ -154,17 +200,35 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
   for (const f of failures.map(summarize)) {
     if (await store.claimAlert(digest({ failure: [f.environment, stoppedSince[f.environment], f.kind, f.id, f.error?.split(":")[0]] }), SAME_ALERT_QUIET_MS, now)) newFailures.push(f);
   }
-  const shouldAlert = newBreach || applied.length > 0 || newFailures.length > 0 || notStoppableLines.length > 0;
-  if (shouldAlert && !(await store.claimAlert(decisionDigest, SAME_ALERT_QUIET_MS, now))) {
-    deps.log.info("this decision was announced less than an hour ago: no new alert", { digest: decisionDigest });
-  } else if (shouldAlert) {
-    const critical = decision.mode === "emergency" || applied.length > 0 || failures.length > 0 || notStoppableLines.length > 0;
+  // Units not read and environments where nobody expected them: announced when first seen, then hourly.
+  const newUnitFailures: string[] = [];
+  const failureKey = (f: UnitFailure) => ({ unitFailure: unitKey(f.unit), code: f.code ?? f.error.slice(0, 80) });
+  if (reading.failures.length <= 20) {
+    for (const f of reading.failures) if (await store.claimAlert(digest(failureKey(f)), SAME_ALERT_QUIET_MS, now)) newUnitFailures.push(describeFailure(f));
+  } else if (await store.claimAlert(digest(reading.failures.map(failureKey)), SAME_ALERT_QUIET_MS, now)) {
+    // Many at once (a role missing everywhere): one claim for the whole set, not one write per unit.
+    newUnitFailures.push(...reading.failures.slice(0, 10).map(describeFailure), `… and ${reading.failures.length - 10} more units not checked`);
+  }
+  const unexpected = unexpectedRegions(reading.units, settings);
+  const newUnexpected: string[] = [];
+  for (const u of unexpected) if (await store.claimAlert(digest({ unexpected: [u.environment, u.region] }), SAME_ALERT_QUIET_MS, now)) newUnexpected.push(u.line);
+  if (reading.failures.length) {
+    await store.audit({ group: "decisions", type: "units", time: now, runId, summary: `${reading.failures.length} unit(s) not checked: ${reading.failures.slice(0, 5).map((f) => unitKey(f.unit)).join(", ")}`, detail: { failures: reading.failures.slice(0, 50).map(describeFailure) } });
+  }
+  const breachAlert = newBreach || applied.length > 0 || newFailures.length > 0 || notStoppableLines.length > 0;
+  const freshDecision = breachAlert && (await store.claimAlert(decisionDigest, SAME_ALERT_QUIET_MS, now));
+  if (breachAlert && !freshDecision) deps.log.info("this decision was announced less than an hour ago: no new alert", { digest: decisionDigest });
+  if (freshDecision || newUnitFailures.length > 0 || newUnexpected.length > 0) {
+    const critical = freshDecision && (decision.mode === "emergency" || applied.length > 0 || failures.length > 0 || notStoppableLines.length > 0);
     await publishEvent(deps.sns, deps.alertTopicArn, {
       kind: "failsafe",
       severity: critical ? "critical" : "warning",
       stack: deps.stack,
-      title:
-        decision.mode === "emergency"
+      title: !freshDecision
+        ? newUnexpected.length
+          ? `Failsafe: ${[...new Set(unexpected.map((u) => u.environment))].join(", ")} running in unexpected regions`
+          : `Failsafe: ${reading.failures.length} unit${reading.failures.length === 1 ? "" : "s"} not checked`
+        : decision.mode === "emergency"
           ? "Failsafe emergency: stopping every environment that allows it"
           : decision.targets.length
             ? `Failsafe: stopping ${decision.targets.join(", ")}`
@@ -175,8 +239,11 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
         ...actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`),
         ...(decision.deferred.length ? [`${decision.deferred.length} more actions deferred to the next run (cap ${settings.maxActionsPerRun})`] : []),
         ...(decision.notifyOnly.length ? [`notify only: ${decision.notifyOnly.join(", ")}`] : []),
+        ...newUnexpected,
+        ...newUnitFailures,
+        ...(report.estimatedRegions.length ? [`estimated prices (no exact catalog prices) for ${report.estimatedRegions.join(", ")}`] : []),
       ].slice(0, 40),
-      fields: { "total burn": usd(report.totalUsdPerHour), actions: String(applied.length), failed: String(failures.length) },
+      fields: { "total burn": usd(report.totalUsdPerHour), actions: String(applied.length), failed: String(failures.length), ...(multi ? { units: `${reading.units.length} checked, ${reading.failures.length} not` } : {}) },
     });
   }
 
@@ -203,5 +270,26 @@ export async function runCheck(deps: FailsafeDeps): Promise<CheckResult> {
     skipped: decision.skipped,
     failures: failures.length,
     unpriced: report.unpriced,
+    ...(multi
+      ? {
+          // Bounded: the sweep's decide answers Step Functions, whose state payload is at most 256 KiB.
+          unitsChecked: reading.units.length,
+          units: reading.units.length <= RESULT_UNITS ? reading.units : [...reading.units].sort((a, b) => unitTotal(b) - unitTotal(a)).slice(0, RESULT_UNITS),
+          unitsNotChecked: reading.failures.length,
+          unitFailures: reading.failures.slice(0, RESULT_UNITS).map((f) => ({ ...f.unit, error: f.error.slice(0, 300), ...(f.code ? { code: f.code } : {}) })),
+          unexpectedRegions: unexpected.map((u) => u.line),
+          estimatedRegions: report.estimatedRegions,
+        }
+      : {}),
   };
+}
+
+/** The units burning most, for the audit record (bounded: a DynamoDB item holds at most 400 KB). */
+const unitTotal = (u: UnitBurn) => Object.values(u.burn).reduce((a, b) => a + b, 0);
+/** Units listed in a result: all of them up to this many, else those burning most. */
+const RESULT_UNITS = 50;
+
+function topUnits(units: readonly UnitBurn[], n: number) {
+  const total = unitTotal;
+  return [...units].sort((a, b) => total(b) - total(a)).slice(0, n).map((u) => ({ unit: unitKey(u), usdPerHour: Number(total(u).toFixed(4)), burn: u.burn, ...(u.estimated ? { estimated: true } : {}) }));
 }

@@ -5,15 +5,18 @@
  * unknown environment) gets `{ ok: false, error }`, which guardctl prints: nothing is retried.
  */
 import { randomUUID } from "node:crypto";
-import { AdminCommand, UNTAGGED } from "../contract";
+import { AdminCommand, ENV, UNTAGGED } from "../contract";
+import { SweepEvent, type SweepInventoryResult, type SweepListResult } from "../shared/sweep";
 import { publishEvent } from "../shared/events";
 import { commandKeyHint, describeIssues, isPlainObject, isScheduledEvent, preview } from "../shared/invocation";
 import { applyStops, describeAction, restoreSaved } from "./actions";
 import { describeNotStoppable, GLOBAL, trackNotStoppable, usd } from "./decide";
 import { planStop, refusedInstances, stoppableGroups, type SkippedResource } from "./decideStop";
-import { readInventory, STOPPABLE_PARTS } from "./inventory";
+import { describeFailure, type UnitBurn } from "./scope";
+import { runSweepStep } from "./sweep";
+import { actionMatches, burnIn, checkUnitFilter, isFiltered, readStoppableIn, type UnitFilter } from "./unitFilter";
 import { isRunning, type ActionResult, type EnvironmentState } from "./model";
-import { runCheck, loadStates, summarize, trackedGroups, type ActionSummary, type CheckResult, type FailsafeDeps } from "./run";
+import { actionClients, runCheck, loadStates, summarize, trackedGroups, type ActionSummary, type CheckResult, type FailsafeDeps } from "./run";
 
 export interface GroupStatus {
   name: string;
@@ -38,6 +41,9 @@ export interface StatusResult {
   stack: string;
   maxActionsPerRun: number;
   groups: GroupStatus[];
+  /** With --account/--region: each matching unit's live $/h per group (saved resources counted there only). */
+  units?: UnitBurn[];
+  unitFailures?: string[];
 }
 
 export interface ActionCommandResult {
@@ -59,7 +65,10 @@ export interface ErrorResult {
   busy?: true;
 }
 
-export type FailsafeResponse = CheckResult | StatusResult | ActionCommandResult | ErrorResult;
+/** The sweep's list and inventory answers (the contract's shapes, with `ok` as every answer here). */
+export type SweepStepResult = (SweepListResult & { ok: true; command: "sweep-list" }) | (SweepInventoryResult & { ok: true; command: "sweep-inventory" });
+
+export type FailsafeResponse = CheckResult | StatusResult | ActionCommandResult | SweepStepResult | ErrorResult;
 
 const LAST_ACTIONS = 3;
 
@@ -77,6 +86,7 @@ export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): P
     return { ok: false, error };
   };
   if (!isPlainObject(event)) return refuse(`expected a JSON object (${FAILSAFE_ACCEPTS}), got ${Array.isArray(event) ? "an array" : preview(event)}`);
+  if ("sweep" in event) return sweepStep(event, deps, refuse);
   if (!("command" in event)) {
     if (isScheduledEvent(event)) return oneAtATime(deps, "check", () => runCheck(deps), false);
     return refuse(`not a scheduled event or a failsafe command${commandKeyHint(event)}: got ${preview(event)}; expected ${FAILSAFE_ACCEPTS}`);
@@ -84,18 +94,33 @@ export async function handleFailsafeEvent(event: unknown, deps: FailsafeDeps): P
   const parsed = AdminCommand.safeParse(event);
   if (!parsed.success) return refuse(`malformed admin command (${describeIssues(parsed.error)}); expected one of status, stop-env <env>, restore <env>, emergency-stop`);
   const cmd = parsed.data;
+  // --account / --region: only units of the failsafe's scope.
+  const f: UnitFilter = "account" in cmd || "region" in cmd ? { account: (cmd as UnitFilter).account, region: (cmd as UnitFilter).region } : {};
+  const outside = checkUnitFilter(deps, f);
+  if (outside) return refuse(outside);
   switch (cmd.command) {
     case "status":
-      return status(deps);
+      return status(deps, f);
     case "stop-env":
-      return oneAtATime(deps, "stop-env", () => stopEnvironments(deps, "stop-env", [cmd.environment], cmd.dryRun ?? false));
+      return oneAtATime(deps, "stop-env", () => stopEnvironments(deps, "stop-env", [cmd.environment], cmd.dryRun ?? false, f));
     case "emergency-stop":
-      return oneAtATime(deps, "emergency-stop", () => stopEnvironments(deps, "emergency-stop", stoppableGroups(deps.settings), cmd.dryRun ?? false));
+      return oneAtATime(deps, "emergency-stop", () => stopEnvironments(deps, "emergency-stop", stoppableGroups(deps.settings), cmd.dryRun ?? false, f));
     case "restore":
-      return oneAtATime(deps, "restore", () => restore(deps, cmd.environment, cmd.dryRun ?? false));
+      return oneAtATime(deps, "restore", () => restore(deps, cmd.environment, cmd.dryRun ?? false, f));
     default:
       return refuse(`${cmd.command} is not a failsafe command: guardctl sends it to its own function`);
   }
+}
+
+/** A step of the organisation sweep: validated, then run; decide takes the stack's lease like the check. */
+async function sweepStep(event: Record<string, unknown>, deps: FailsafeDeps, refuse: (error: string) => ErrorResult): Promise<FailsafeResponse> {
+  const parsed = SweepEvent.safeParse(event);
+  if (!parsed.success) return refuse(`malformed sweep step (${describeIssues(parsed.error)}); expected {"sweep":"list"|"inventory"|"decide","runId":...} as the sweep's state machine sends it`);
+  const { units, sweep } = deps;
+  if (!units || !sweep) return refuse(`this failsafe has no sweep (${ENV.sweepBucket} unset, or no organisation scope): the sweep's state machine must not invoke it`);
+  const step = parsed.data;
+  const run = () => runSweepStep(step, { ...deps, units, sweep });
+  return step.sweep === "decide" ? oneAtATime(deps, "sweep decide", run, false) : run();
 }
 
 /** Longer than the function's timeout (110 s): a live run never loses the lease; a dead one frees it. */
@@ -142,14 +167,14 @@ function unknownEnvironment(deps: FailsafeDeps, env: string): ErrorResult | unde
   return { ok: false, error: `unknown environment "${env}" (known: ${known.join(", ")})` };
 }
 
-export async function status(deps: FailsafeDeps): Promise<StatusResult> {
+export async function status(deps: FailsafeDeps, f: UnitFilter = {}): Promise<StatusResult> {
   const { settings, store } = deps;
   const groups = trackedGroups(settings);
   const [states, latest] = await Promise.all([loadStates(store, [...groups, GLOBAL]), store.latestSamples()]);
   const rows = await Promise.all(
     [...groups, GLOBAL].map(async (name): Promise<GroupStatus> => {
       const [saved, audit] = await Promise.all([
-        name === GLOBAL ? Promise.resolve([]) : store.savedActions(name),
+        name === GLOBAL ? Promise.resolve([]) : store.savedActions(name).then((saved) => saved.filter(actionMatches(deps, f))),
         name === GLOBAL ? store.recentAudit("decisions", LAST_ACTIONS) : store.recentAudit(name, LAST_ACTIONS),
       ]);
       const env = settings.environments[name];
@@ -171,10 +196,13 @@ export async function status(deps: FailsafeDeps): Promise<StatusResult> {
       };
     }),
   );
-  return { ok: true, command: "status", stack: deps.stack, maxActionsPerRun: settings.maxActionsPerRun, groups: rows };
+  if (!isFiltered(f)) return { ok: true, command: "status", stack: deps.stack, maxActionsPerRun: settings.maxActionsPerRun, groups: rows };
+  // Stored samples are per environment (all units summed): a unit's figures are read live.
+  const live = await burnIn(deps, f);
+  return { ok: true, command: "status", stack: deps.stack, maxActionsPerRun: settings.maxActionsPerRun, groups: rows, units: live.units, unitFailures: live.failures.map(describeFailure) };
 }
 
-async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emergency-stop", envs: string[], dryRun: boolean): Promise<ActionCommandResult | ErrorResult> {
+async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emergency-stop", envs: string[], dryRun: boolean, f: UnitFilter = {}): Promise<ActionCommandResult | ErrorResult> {
   const { settings, store } = deps;
   for (const env of envs) {
     const unknown = unknownEnvironment(deps, env);
@@ -191,10 +219,10 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
   }
   const now = (deps.now ?? Date.now)();
   const runId = `${command}-${now}`;
-  const inventory = await readInventory(deps.clients, deps.region, STOPPABLE_PARTS);
+  const { inventory, failures: unreadable } = await readStoppableIn(deps, f);
   const states = await loadStates(store, envs);
   const plan = planStop(envs, inventory, settings, { forceDryRun: dryRun, refused: refusedInstances(states) });
-  const results = await applyStops(deps.clients, store, plan.actions, now);
+  const results = await applyStops(actionClients(deps), store, plan.actions, now);
   const actions = results.map(summarize);
   const failures = actions.filter((a) => a.outcome === "failed").length;
   const reallyDry = dryRun || envs.every((e) => settings.environments[e]?.dryRun);
@@ -202,7 +230,9 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
   const running = new Set(inventory.instances.filter(isRunning).map((i) => i.id));
   const notStoppableLines: string[] = [];
   for (const env of envs) {
-    if (reallyDry || settings.environments[env]?.dryRun) continue;
+    // Limited to an account or region, the environment is not held stopped: the scheduled
+    // check would otherwise stop it in every other unit too.
+    if (reallyDry || settings.environments[env]?.dryRun || isFiltered(f)) continue;
     const before = states[env];
     const tracked = trackNotStoppable(before, env, results, plan.skipped, running);
     if (tracked.newly.length) notStoppableLines.push(describeNotStoppable(env, tracked.newly));
@@ -215,8 +245,8 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
     severity: reallyDry ? "info" : "critical",
     stack: deps.stack,
     title: `Operator ${command}${reallyDry ? " (dry-run)" : ""}: ${envs.join(", ")}`,
-    lines: [...notStoppableLines, ...actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`)].slice(0, 40),
-    fields: { actions: String(actions.length), failed: String(failures), deferred: String(plan.deferred.length) },
+    lines: [...notStoppableLines, ...actions.map((a) => `${a.outcome}: ${a.text}${a.error ? ` — ${a.error}` : ""}`), ...unreadable.map(describeFailure)].slice(0, 40),
+    fields: { actions: String(actions.length), failed: String(failures), deferred: String(plan.deferred.length), ...(isFiltered(f) ? { scope: [f.account, f.region].filter(Boolean).join(" ") } : {}) },
   });
   deps.emit("failsafeActions", actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length);
 
@@ -230,26 +260,28 @@ async function stopEnvironments(deps: FailsafeDeps, command: "stop-env" | "emerg
     deferred: plan.deferred.length,
     skipped: plan.skipped.map(({ environment, id, reason }) => ({ environment, id, reason })),
     failures,
-    message: `${reallyDry ? "would stop" : "stopped"} ${actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length} resources${failures ? `, ${failures} failed (run again to retry)` : ""}${notStoppableText(plan.skipped, results)}${deferredText}`,
+    message: `${reallyDry ? "would stop" : "stopped"} ${actions.filter((a) => a.outcome === "applied" || a.outcome === "dry-run").length} resources${failures ? `, ${failures} failed (run again to retry)` : ""}${notStoppableText(plan.skipped, results)}${deferredText}${unreadable.length ? `; ${unreadable.length} unit(s) could not be read: ${unreadable.map(describeFailure).join("; ")}` : ""}`,
   };
 }
 
-async function restore(deps: FailsafeDeps, env: string, dryRun: boolean): Promise<ActionCommandResult | ErrorResult> {
+async function restore(deps: FailsafeDeps, env: string, dryRun: boolean, f: UnitFilter = {}): Promise<ActionCommandResult | ErrorResult> {
   const unknown = unknownEnvironment(deps, env);
   if (unknown) return unknown;
   const { store } = deps;
   const now = (deps.now ?? Date.now)();
   const runId = `restore-${now}`;
-  const saved = await store.savedActions(env);
-  const results = await restoreSaved(deps.clients, store, saved, dryRun);
+  const saved = (await store.savedActions(env)).filter(actionMatches(deps, f));
+  const results = await restoreSaved(actionClients(deps), store, saved, dryRun);
   const failures = results.filter((r) => r.outcome === "failed").length;
   if (!dryRun) {
     const before = await store.getState(env);
     // Only back to active when nothing is left to restore; the restore time starts the spike grace.
     // A later stop is a new incident: what cannot be stopped is announced again then.
-    if (failures === 0) await store.putState({ ...(before ?? { environment: env }), environment: env, state: "active", restoredAt: now, breaching: [], reported: [] });
+    // Limited to a unit, only when nothing stopped is left anywhere else either.
+    const rest = isFiltered(f) ? (await store.savedActions(env)).length : 0;
+    if (failures === 0 && rest === 0) await store.putState({ ...(before ?? { environment: env }), environment: env, state: "active", restoredAt: now, breaching: [], reported: [] });
   }
-  const actions: ActionSummary[] = results.map((r) => ({ environment: env, kind: r.action.kind, id: r.action.id, outcome: r.outcome, text: `restore: ${describeAction(r.action).replace(/^stop /, "start ").replace(/ to 0 \(was (.*)\)$/, " back to $1")}`, error: r.error }));
+  const actions: ActionSummary[] = results.map((r) => ({ environment: env, kind: r.action.kind, id: r.action.id, outcome: r.outcome, text: `restore: ${describeAction(r.action).replace(/^stop /, "start ").replace(/ to 0 \(was ([^)]*)\)/, " back to $1")}`, error: r.error }));
   if (!dryRun || results.length) {
     await store.audit({ group: env, type: "restore", time: now, runId, summary: `restore${dryRun ? " (dry-run)" : ""}: ${results.length} resources, ${failures} failed` });
   }

@@ -7,6 +7,7 @@
  * defaults here: the stack config's are the only ones.
  */
 import { checkSettings, settingsFromEnv } from "../shared/settings";
+import { REGION, ScopeSettings } from "../shared/units";
 import * as z from "../shared/zod";
 
 const usd = z.number().check(z.positive());
@@ -24,6 +25,8 @@ export const EnvironmentThresholds = z.object({
   dryRun: z.boolean(),
   /** Running spot instances EC2 cannot stop (one-time requests): report them (default) or terminate them. */
   unstoppableSpot: z.optional(z.enum(["report", "terminate"])),
+  /** Regions the environment is meant to run in: burning anywhere else is called out in the alert. */
+  expectedRegions: z.optional(z.array(z.string().check(z.regex(REGION))).check(z.minLength(1))),
 });
 export type EnvironmentThresholds = z.infer<typeof EnvironmentThresholds>;
 
@@ -35,6 +38,8 @@ export const FailsafeSettings = z.object({
   stopUntagged: z.boolean(),
   maxActionsPerRun: z.int().check(z.gte(1)),
   sampleRetentionHours: z.int().check(z.gte(1)),
+  /** The accounts and regions the check covers (absent: the function's own account and region). */
+  scope: z.optional(ScopeSettings),
 });
 export type FailsafeSettings = z.infer<typeof FailsafeSettings>;
 

@@ -28,9 +28,15 @@ const AUDIT_RETENTION_DAYS = 400;
 /** The partition of the samples table holding one item per check. */
 const SAMPLES_PK = "runs";
 
+/**
+ * Key of a saved pre-stop value. A resource of another unit carries its account and region:
+ * two accounts may each have an Auto Scaling group named "web".
+ */
+export const savedKey = (a: StopAction): string => (a.unit ? `saved#${a.kind}#${a.unit.account}/${a.unit.region}#${a.id}` : `saved#${a.kind}#${a.id}`);
+
 export interface AuditRecord {
   group: string;
-  type: "decision" | "action" | "restore" | "command";
+  type: "decision" | "action" | "restore" | "command" | "units";
   time: number;
   runId: string;
   summary: string;
@@ -100,7 +106,7 @@ export class FailsafeStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tables.state,
-          Item: { pk: `env#${action.environment}`, sk: `saved#${action.kind}#${action.id}`, action: { ...action, dryRun: false }, savedAt: time },
+          Item: { pk: `env#${action.environment}`, sk: savedKey(action), action: { ...action, dryRun: false }, savedAt: time },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
@@ -123,7 +129,7 @@ export class FailsafeStore {
   }
 
   async forgetSaved(action: StopAction): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tables.state, Key: { pk: `env#${action.environment}`, sk: `saved#${action.kind}#${action.id}` } }));
+    await this.db.send(new DeleteCommand({ TableName: this.tables.state, Key: { pk: `env#${action.environment}`, sk: savedKey(action) } }));
   }
 
   /** The stack's one-run-at-a-time lease, in the state table (string sort key). */

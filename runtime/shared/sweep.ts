@@ -57,6 +57,8 @@ export type UnitSummary =
       burn: Record<string, number>;
       instancesByLifecycle: { spot: number; "on-demand": number };
       unpriced: Record<string, number>;
+      /** Priced by estimate: the catalog has no exact prices for the region (added; optional). */
+      estimated?: boolean;
       /** S3 key of the unit's full inventory (the sweep bucket), read by decide when it acts here. */
       inventoryKey: string;
     }
@@ -71,6 +73,8 @@ export const sweepKeys = {
   units: (runId: string) => `sweeps/${runId}/units.json`,
   inventory: (runId: string, account: string, region: string) => `sweeps/${runId}/inventory/${account}/${region}.json`,
   results: (runId: string) => `sweeps/${runId}/results`,
+  /** Accounts the list step could not list (written by list, read by decide; added, optional). */
+  listFailures: (runId: string) => `sweeps/${runId}/list-failures.json`,
 };
 
 /**

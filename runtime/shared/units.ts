@@ -17,7 +17,7 @@
 import { DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { OrganizationsClient, paginateListAccounts } from "@aws-sdk/client-organizations";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
-import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import type { AwsCredentialIdentityProvider, Pluggable } from "@smithy/types";
 import * as z from "./zod";
 
 export interface Unit {
@@ -74,8 +74,15 @@ export interface UnitEnvironment {
   credentialsFor?: (account: string) => AwsCredentialIdentityProvider | undefined;
 }
 
+/** How the STS client behind member credentials is built (tests route it to a fake STS). */
+export interface StsOptions {
+  /** Credentials of the function itself (default: the SDK's default chain, the function's role). */
+  credentials?: AwsCredentialIdentityProvider;
+  clientPlugins?: Pluggable<any, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any -- the SDK's own type for client plugins
+}
+
 /** Credentials per account through the member role; undefined for the home account (its own). */
-export function memberCredentials(scope: ScopeSettings, env: Pick<UnitEnvironment, "homeAccount" | "homeRegion">, sessionName = "costguard"): (account: string) => AwsCredentialIdentityProvider | undefined {
+export function memberCredentials(scope: ScopeSettings, env: Pick<UnitEnvironment, "homeAccount" | "homeRegion">, sessionName = "costguard", sts: StsOptions = {}): (account: string) => AwsCredentialIdentityProvider | undefined {
   const cache = new Map<string, AwsCredentialIdentityProvider>();
   return (account) => {
     if (account === env.homeAccount || !scope.organization) return undefined;
@@ -84,7 +91,8 @@ export function memberCredentials(scope: ScopeSettings, env: Pick<UnitEnvironmen
       const org = scope.organization;
       provider = fromTemporaryCredentials({
         params: { RoleArn: memberRoleArn(account, org.memberRoleName, env.homeRegion), RoleSessionName: sessionName, ExternalId: org.externalId, DurationSeconds: 900 },
-        clientConfig: { region: env.homeRegion },
+        clientConfig: { region: env.homeRegion, ...(sts.credentials ? { credentials: sts.credentials } : {}) },
+        ...(sts.clientPlugins ? { clientPlugins: sts.clientPlugins } : {}),
       });
       cache.set(account, provider);
     }
@@ -188,8 +196,16 @@ export async function mapUnits<T>(units: Unit[], concurrency: number, fn: (unit:
   return out;
 }
 
+/** Attempts per call: throttling slows the client (adaptive mode) before a unit is given up. */
+export const UNIT_MAX_ATTEMPTS = 6;
+
 /** Client options of a unit: its region, its account's credentials, throttling-aware retries. */
 export function unitClientConfig(unit: Unit, credentialsFor: (account: string) => AwsCredentialIdentityProvider | undefined) {
   const credentials = credentialsFor(unit.account);
-  return { region: unit.region, retryMode: "adaptive" as const, maxAttempts: 6, ...(credentials ? { credentials } : {}) };
+  return { region: unit.region, retryMode: "adaptive" as const, maxAttempts: UNIT_MAX_ATTEMPTS, ...(credentials ? { credentials } : {}) };
 }
+export type UnitClientConfig = ReturnType<typeof unitClientConfig>;
+
+/** Whether a scope reaches beyond the function's own account and region. */
+export const beyondHome = (scope: ScopeSettings | undefined, homeRegion: string): boolean =>
+  scope !== undefined && (scope.organization !== undefined || scope.regions === "all" || scope.regions.some((r) => r !== homeRegion));

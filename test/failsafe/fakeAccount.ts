@@ -79,7 +79,8 @@ export class FakeAccount {
   };
   readonly sns = new SNSClient({ region: "us-east-1" });
 
-  constructor() {
+  /** `idPrefix`: instance ids of this fake (several fakes, one per unit, must not share ids). */
+  constructor(private readonly idPrefix = "") {
     const ec2 = mockClient(this.clients.ec2);
     const asg = mockClient(this.clients.autoScaling);
     const ecs = mockClient(this.clients.ecs);
@@ -242,7 +243,7 @@ export class FakeAccount {
   }
 
   addInstance(x: Partial<FakeInstance> & { tags: Tags }): FakeInstance {
-    const inst: FakeInstance = { id: x.id ?? `i-${(++this.seq).toString(16).padStart(8, "0")}`, type: x.type ?? "t3.medium", az: x.az ?? "us-east-1a", state: x.state ?? "running", tags: x.tags, spot: x.spot, spotRequest: x.spotRequest, rootDevice: x.rootDevice, publicIp: x.publicIp };
+    const inst: FakeInstance = { id: x.id ?? `i-${this.idPrefix}${(++this.seq).toString(16).padStart(8, "0")}`, type: x.type ?? "t3.medium", az: x.az ?? "us-east-1a", state: x.state ?? "running", tags: x.tags, spot: x.spot, spotRequest: x.spotRequest, rootDevice: x.rootDevice, publicIp: x.publicIp };
     this.instances.set(inst.id, inst);
     return inst;
   }
