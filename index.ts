@@ -66,6 +66,8 @@ const failsafeArgs: FailsafeArgs & FailsafeSweepWiring = {
   ...reporting,
   settings: failsafeSettings(config.environments, config.failsafe),
   schedule: config.failsafe.schedule,
+  regions: config.regions,
+  organization: config.organization,
   ...(sweepBucket && {
     sweep: { bucketName: sweepBucket.bucketName, bucketArn: sweepBucket.bucketArn },
     transform: sweepEstimateTransform(units.units, config.failsafe.schedule),
