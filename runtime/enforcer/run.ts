@@ -206,10 +206,13 @@ async function enforceUnit(deps: EnforcerDeps, unit: Unit, home: HomeUnit, clien
 
 /** Longer than the function's timeout (120 s): a live run never loses it, a dead one frees it. */
 export const ENFORCER_LEASE_MS = 150_000;
+/** With a scope (many units), a longer timeout, and a lease that outlasts it. */
+export const ENFORCER_SCOPED_TIMEOUT_SECONDS = 600;
+export const ENFORCER_SCOPED_LEASE_MS = 660_000;
 
 /** One run at a time (EventBridge delivers at least once): a second one does nothing and says why. */
 export async function runEnforcerExclusive(deps: EnforcerDeps, settings: EnforcerSettings, now = new Date()): Promise<{ ran: true; result: EnforcerResult } | { ran: false; busy: string }> {
-  const out = await deps.store.lease(() => now.getTime()).run(`enforcer#${randomUUID()}`, ENFORCER_LEASE_MS, () => runEnforcer(deps, settings, now));
+  const out = await deps.store.lease(() => now.getTime()).run(`enforcer#${randomUUID()}`, settings.scope ? ENFORCER_SCOPED_LEASE_MS : ENFORCER_LEASE_MS, () => runEnforcer(deps, settings, now));
   if (out.ran) return out;
   const busy = `another enforcer run (${out.busy.holder}) holds the lease until ${new Date(out.busy.until).toISOString()}: this run did nothing`;
   deps.log.info(busy);

@@ -189,6 +189,9 @@ async function recordMarks(store: FindingsStore, marks: ReadonlyMap<string, Clea
 
 /** Longer than the function's timeout (300 s): a live run never loses it, a dead one frees it. */
 export const WASTE_LEASE_MS = 330_000;
+/** With a scope (many units), the function's timeout is Lambda's maximum, and the lease outlasts it. */
+export const WASTE_SCOPED_TIMEOUT_SECONDS = 900;
+export const WASTE_SCOPED_LEASE_MS = 960_000;
 
 /**
  * One scan at a time (EventBridge delivers at least once): two concurrent clean-ups would
@@ -196,7 +199,7 @@ export const WASTE_LEASE_MS = 330_000;
  */
 export async function runWasteScanExclusive(deps: WasteScanDeps, settings: WasteSettings, now = new Date()): Promise<{ ran: true; result: WasteScanResult } | { ran: false; busy: string }> {
   const lease = deps.store.lease(() => now.getTime());
-  const out = await lease.run(`waste-scan#${randomUUID()}`, WASTE_LEASE_MS, () => runWasteScan(deps, settings, now));
+  const out = await lease.run(`waste-scan#${randomUUID()}`, settings.scope ? WASTE_SCOPED_LEASE_MS : WASTE_LEASE_MS, () => runWasteScan(deps, settings, now));
   if (out.ran) return out;
   const busy = `another waste scan (${out.busy.holder}) holds the lease until ${new Date(out.busy.until).toISOString()}: this run did nothing`;
   deps.log.info(busy);
