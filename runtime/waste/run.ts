@@ -158,6 +158,13 @@ export async function runWasteScan(deps: WasteScanDeps, settings: WasteSettings,
     }
   }
 
+  // One line per unit (the dashboard's breakdown by account and region reads it: no metric per unit).
+  if (settings.scope) {
+    for (const s of scans) {
+      const mine = open.filter((f) => unitKey(unitOfFinding(f, home)) === unitKey(s.unit));
+      deps.log.info("unit waste", { account: s.unit.account, region: s.unit.region, findings: mine.length, usdPerMonth: totalMonthlyUsd(mine) });
+    }
+  }
   const apiCalls = scans.reduce((n, s) => n + s.inv.apiCalls, 0);
   deps.log.info("waste scan done", { region: home.region, units: listed.units.length, failedUnits: failures.length, open: open.length, opened: rec.opened.length, resolved: rec.resolved.length, totalMonthlyUsd: total, apiCalls, itemsWritten });
 

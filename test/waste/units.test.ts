@@ -109,6 +109,10 @@ describe("waste scan over accounts and regions", () => {
     assert.equal(r.failures.length, 1);
     assert.match(r.failures[0]!.error, /member role in account 333333333333.*missing/);
     assert.ok(log.lines.some((e) => e.level === "warn" && /333333333333/.test(JSON.stringify(e))), "the failure is logged");
+    // The dashboard's breakdown reads one "unit waste" line per unit read.
+    const unitLines = log.lines.filter((l) => l.message === "unit waste").map((l) => l.extra[0]);
+    assert.equal(unitLines.length, 4);
+    assert.deepEqual(unitLines.find((e) => e!.account === MEMBER && e!.region === "eu-west-1"), { account: MEMBER, region: "eu-west-1", findings: 1, usdPerMonth: 5.3 });
     const event = JSON.parse(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message!);
     assert.equal(event.severity, "warning", "a unit that could not be read makes the alert a warning");
     assert.ok(event.lines.some((l: string) => /could not scan.*333333333333/.test(l)), event.lines.join("\n"));
