@@ -170,7 +170,7 @@ export async function runWasteScan(deps: WasteScanDeps, settings: WasteSettings,
 
   let published = false;
   if (deps.alerts && (rec.changed || cleanup.results.length > 0 || failures.length > 0)) {
-    const where = settings.scope ? `${listed.units.length} regions × accounts` : home.region;
+    const where = settings.scope ? `${listed.units.length} units (account × region)` : home.region;
     await publishEvent(deps.alerts.sns, deps.alerts.topicArn, summaryEvent(deps.stack, where, home, open, rec.opened, rec.resolved, total, cleanup, failures));
     published = true;
   }
