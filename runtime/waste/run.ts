@@ -160,8 +160,15 @@ export async function runWasteScan(deps: WasteScanDeps, settings: WasteSettings,
 
   // One line per unit (the dashboard's breakdown by account and region reads it: no metric per unit).
   if (settings.scope) {
+    const perUnit = new Map<string, StoredFinding[]>();
+    for (const f of open) {
+      const k = unitKey(unitOfFinding(f, home));
+      const list = perUnit.get(k);
+      if (list) list.push(f);
+      else perUnit.set(k, [f]);
+    }
     for (const s of scans) {
-      const mine = open.filter((f) => unitKey(unitOfFinding(f, home)) === unitKey(s.unit));
+      const mine = perUnit.get(unitKey(s.unit)) ?? [];
       deps.log.info("unit waste", { account: s.unit.account, region: s.unit.region, findings: mine.length, usdPerMonth: totalMonthlyUsd(mine) });
     }
   }
