@@ -13,7 +13,7 @@ import { TAGS, UNTAGGED } from "../contract";
 import { publishEvent } from "../shared/events";
 import type { Log } from "../shared/observability";
 import { mapUnits, unitKey, type Unit, type UnitFailure } from "../shared/units";
-import { isHome, unitPrefix, unitScopedId, unitsOfScope, viewOf, type HomeUnit } from "../waste/unitScope";
+import { isHome, unitPrefix, unitScopedId, unitsOfScope, viewOf, type HomeUnit } from "../shared/unitScope";
 import { Ec2Actions } from "./actions";
 import { decideEnforcement, needsProtectionCheck, type EnforcerDecision, type InstanceRecord } from "./decide";
 import { listInstances, withTerminationProtection } from "./inventory";

@@ -5,7 +5,7 @@
  * Table (hash `pk`, range `sk`):
  *   pk "flag",               sk <instanceId>             { since, environment, instanceType }
  *                            (outside the function's own account and region, sk is
- *                            `<account>/<region>/<instanceId>`: see waste/unitScope.ts)
+ *                            `<account>/<region>/<instanceId>`: see shared/unitScope.ts)
  *   pk "lease#enforcer",     sk "lease"                  one run at a time (runtime/shared/lease.ts)
  *   pk "audit#<YYYY-MM-DD>", sk <time>#<instanceId>#<event> { ... , expiresAt } (TTL)
  */

@@ -12,7 +12,7 @@ import { enforcerSettingsFromEnv, type EnforcerSettings } from "../enforcer/sett
 import { EnforcerStore } from "../enforcer/store";
 import { createLogger } from "../shared/observability";
 import { memberCredentials, unitClientConfig, type Unit } from "../shared/units";
-import { accountOfContext } from "../waste/unitScope";
+import { accountOfContext } from "../shared/unitScope";
 
 const Env = z.object({
   [ENV.stack]: z.string().check(z.minLength(1)),

@@ -10,7 +10,7 @@ import { ENV } from "../contract";
 import { preview, refuseUnlessScheduled } from "../shared/invocation";
 import { createLogger, createMetrics, emitMetric } from "../shared/observability";
 import { catalog } from "../pricing/catalog";
-import { accountOfContext } from "../waste/unitScope";
+import { accountOfContext } from "../shared/unitScope";
 import { memberCredentials, unitClientConfig } from "../shared/units";
 import { runWasteScanExclusive, type WasteScanDeps } from "../waste/run";
 import { wasteSettingsFromEnv, type WasteSettings } from "../waste/settings";

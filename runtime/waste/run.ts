@@ -20,7 +20,7 @@ import { readInventory } from "./inventory";
 import type { CleanupMark, Finding, FindingKind, Inventory, StoredFinding, WastePrices } from "./model";
 import type { WasteSettings } from "./settings";
 import { emptySeen, reconcileFindings, SEEN_CATEGORIES, type FindingsStore, type StoredState } from "./store";
-import { FailedUnits, isHome, unitOfKey, unitPrefix, unitScopedId, unitsOfScope, viewOf, type HomeUnit } from "./unitScope";
+import { FailedUnits, isHome, unitOfKey, unitPrefix, unitScopedId, unitsOfScope, viewOf, type HomeUnit } from "../shared/unitScope";
 
 export interface UnitClients {
   ec2: EC2Client;

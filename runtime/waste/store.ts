@@ -6,7 +6,7 @@
  *   finding#<kind>#<resourceId>  a StoredFinding; resolved ones carry `expiresAt` (TTL)
  *   seen#<category>#<resourceId> { since }: first time the resource was seen in that state
  *   (outside the function's own account and region, <resourceId> is `<account>/<region>/<id>`
- *   in these keys and in mark#: see unitScope.ts; older items are the function's own unit's)
+ *   in these keys and in mark#: see shared/unitScope.ts; older items are the function's own unit's)
  *   scan#last                    { at, openFindings, totalMonthlyUsd }: the latest scan; an open
  *                                finding's lastSeen is this time
  *   mark#<resourceId>            a CleanupMark: costguard's own record of a clean-up mark

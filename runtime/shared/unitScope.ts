@@ -10,7 +10,7 @@
  */
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { listUnits, unitKey, type ScopeSettings, type Unit, type UnitFailure, type UnitList } from "../shared/units";
+import { listUnits, unitKey, type ScopeSettings, type Unit, type UnitFailure, type UnitList } from "./units";
 
 /** The function's own unit. `account` is unknown ("") only where no scope is set (tests, tools). */
 export type HomeUnit = Unit;
