@@ -1,6 +1,7 @@
 /**
  * GuardDashboard: one CloudWatch dashboard per stack (three rows of four widgets:
- * queues, fleet, cost) and the stack's alarms, each notifying the alert topic.
+ * queues, fleet, cost; with organisation mode or regions, a fourth row breaking the burn and the
+ * waste down by account and region) and the stack's alarms, each notifying the alert topic.
  *
  * Free tier: 3 dashboards and 10 alarms. This component creates one dashboard and at most 8
  * alarms (per stack, not per function: see components/alarms.ts). The circuit-breaker widget
@@ -22,6 +23,28 @@ import { expression, grid, logWidget, metric, metricWidget, textWidget, type Das
 export const BREAKER_QUERY =
   "fields @timestamp, instanceType, circuitState | filter ispresent(circuitState) | stats latest(circuitState) as state, count(*) as transitions, max(@timestamp) as lastChange by instanceType | sort lastChange desc | limit 50";
 
+/**
+ * Logs Insights queries of the breakdown by account and region (organisation mode or regions
+ * configured): one log line per unit and run, so no billed custom metric per account or region.
+ * The failsafe logs `"unit burn"` with account, region, environment and usdPerHour; the waste
+ * scanner `"unit waste"` with account, region, findings and usdPerMonth; the waste scanner and
+ * the enforcer log a warning `could not scan|check <account>/<region>: …` with account, region
+ * and code for a unit they could not read.
+ */
+export const FAILSAFE_UNIT_QUERY =
+  'fields @timestamp, account, region, environment, usdPerHour | filter message = "unit burn" | stats latest(usdPerHour) as usdPerHour by account, region, environment | sort usdPerHour desc | limit 100';
+export const WASTE_UNIT_QUERY =
+  'fields @timestamp, account, region, findings, usdPerMonth | filter message = "unit waste" | stats latest(usdPerMonth) as usdPerMonth, latest(findings) as findings by account, region | sort usdPerMonth desc | limit 100';
+export const UNREAD_UNITS_QUERY =
+  "fields @timestamp, account, region, code, message | filter ispresent(account) and message like /^could not (scan|check) / | stats count(*) as runs, latest(code) as lastError, max(@timestamp) as lastSeen by account, region | sort lastSeen desc | limit 100";
+
+/** Log groups of the functions whose logs carry per-unit figures (empty: the capability is not deployed). */
+export interface UnitBreakdownInput {
+  failsafeLogGroups: string[];
+  wasteLogGroups: string[];
+  enforcerLogGroups: string[];
+}
+
 /** Everything the dashboard shows, as resolved names (see GuardDashboard for the Pulumi side). */
 export interface DashboardInput {
   stack: string;
@@ -34,6 +57,8 @@ export interface DashboardInput {
   environments: { name: string; maxHourlyUsd: number }[];
   monthlyBudgetUsd: number;
   thresholds: Pick<AlarmThresholds, "oldestMessageAgeSeconds" | "deadLetterMessages">;
+  /** Breakdown by account and region: only with organisation mode or regions configured. */
+  byUnit?: UnitBreakdownInput;
 }
 
 const M = (key: keyof typeof METRICS, dims: Record<string, string> = {}, opts: Parameters<typeof metric>[3] = {}): MetricLine =>
@@ -89,7 +114,18 @@ export function buildDashboardBody(d: DashboardInput): DashboardBody {
         )
       : textWidget("### Guard errors\nNo guard function."),
   ];
-  return { start: "-PT24H", periodOverride: "auto", widgets: grid([queuesRow, fleetRow, costRow]) };
+  const rows = [queuesRow, fleetRow, costRow];
+  if (d.byUnit) rows.push(unitRow(r, d.byUnit));
+  return { start: "-PT24H", periodOverride: "auto", widgets: grid(rows) };
+}
+
+function unitRow(region: string, u: UnitBreakdownInput): UnplacedWidget[] {
+  const logs = (title: string, groups: string[], query: string, absent: string) => (groups.length ? logWidget(title, region, groups, query) : textWidget(`### ${title}\n${absent}`));
+  return [
+    logs("Burn rate by account, region and environment ($/h, latest)", u.failsafeLogGroups, FAILSAFE_UNIT_QUERY, "The failsafe is not deployed in this stack."),
+    logs("Waste by account and region ($/month, latest scan)", u.wasteLogGroups, WASTE_UNIT_QUERY, "The waste scanner is not deployed in this stack."),
+    logs("Units (account × region) not read", [...u.wasteLogGroups, ...u.enforcerLogGroups], UNREAD_UNITS_QUERY, "Neither the waste scanner nor the enforcer is deployed in this stack."),
+  ];
 }
 
 export interface GuardDashboardArgs {
@@ -117,6 +153,11 @@ export interface GuardDashboardArgs {
   services?: { clusterName: pulumi.Input<string>; serviceName: pulumi.Input<string> }[];
   /** Alarm thresholds (config `alarms`). */
   thresholds: AlarmThresholds;
+  /**
+   * Breakdown by account and region: give it only with organisation mode or regions configured
+   * (costguard:organization, costguard:regions); the functions whose logs carry per-unit lines.
+   */
+  byUnit?: { failsafe?: GuardFunction; wasteScanner?: GuardFunction; enforcer?: GuardFunction };
   /** Topic every alarm notifies, on alarm and on recovery. */
   alertTopicArn: pulumi.Input<string>;
   transform?: GuardDashboardTransform;
@@ -145,9 +186,14 @@ export class GuardDashboard extends pulumi.ComponentResource {
     // Functions may share one queue (sharedDeadLetterQueue): show and alarm on each queue once.
     const dlqNames = [...new Set(args.guardFunctions.map((f) => f.deadLetterQueue))].map((q) => q.name);
 
+    const logGroups = (f: GuardFunction | undefined) => pulumi.all(f ? [f.logGroup.name] : []);
+    const u = args.byUnit;
+    const byUnit: pulumi.Output<UnitBreakdownInput> | undefined = u
+      ? pulumi.all([logGroups(u.failsafe), logGroups(u.wasteScanner), logGroups(u.enforcer)]).apply(([failsafeLogGroups, wasteLogGroups, enforcerLogGroups]) => ({ failsafeLogGroups, wasteLogGroups, enforcerLogGroups }))
+      : undefined;
     const body = pulumi
-      .all([pulumi.all(fnNames), pulumi.all(dlqNames), pulumi.all((args.spotFunctions ?? []).map((f) => f.logGroup.name)), args.region])
-      .apply(([guardFunctions, deadLetterQueues, spotLogGroups, region]) =>
+      .all([pulumi.all(fnNames), pulumi.all(dlqNames), pulumi.all((args.spotFunctions ?? []).map((f) => f.logGroup.name)), args.region, byUnit])
+      .apply(([guardFunctions, deadLetterQueues, spotLogGroups, region, unitLogs]) =>
         JSON.stringify(
           buildDashboardBody({
             stack: args.stack,
@@ -159,6 +205,7 @@ export class GuardDashboard extends pulumi.ComponentResource {
             environments,
             monthlyBudgetUsd: args.monthlyBudgetUsd,
             thresholds: args.thresholds,
+            ...(unitLogs ? { byUnit: unitLogs } : {}),
           }),
         ),
       );

@@ -12,10 +12,12 @@ import { ENV, TAGS } from "../runtime/contract";
 import { ENFORCE_ACTIONS } from "../runtime/enforcer/actions";
 import { INVENTORY_ACTIONS } from "../runtime/enforcer/inventory";
 import { parseEnforcerSettings, type EnforcerMode } from "../runtime/enforcer/settings";
+import { ENFORCER_SCOPED_TIMEOUT_SECONDS } from "../runtime/enforcer/run";
 import { STORE_ACTIONS } from "../runtime/enforcer/store";
 import { all, arn, carrying, neverTouchProtected, onlyTagKeys, resourceTag, type AccountScope, type Conditions, type PolicyStatement } from "./iam";
 import { TableGuard, type TableGuardArgs, type TableGuardSpec, type TableGuardTransform } from "./tableGuard";
 import { renamedFrom } from "./transform";
+import { actingScope, hygieneScope, unitAccessStatements, type HygieneScopeArgs } from "./waste";
 
 export type { EnforcerMode };
 
@@ -70,7 +72,7 @@ export function enforcerStatements(tableArn: pulumi.Input<string>, mode: Enforce
 
 export type SecurityEnforcerTransform = TableGuardTransform;
 
-export interface SecurityEnforcerArgs extends TableGuardArgs {
+export interface SecurityEnforcerArgs extends TableGuardArgs, HygieneScopeArgs {
   /** Tags that authorise a running instance: `Key=Value` or `Key`. */
   authorizationTags: string[];
   /** audit (flag only), stop or terminate after the grace period. */
@@ -83,9 +85,10 @@ export interface SecurityEnforcerArgs extends TableGuardArgs {
 
 export class SecurityEnforcer extends TableGuard {
   constructor(name: string, args: SecurityEnforcerArgs, opts?: pulumi.ComponentResourceOptions) {
+    const scope = hygieneScope(args, "the security enforcer");
     // The handler reads these with the same schema: settings it would refuse stop here, at preview.
     const settings = parseEnforcerSettings(
-      { authorizationTags: args.authorizationTags, mode: args.mode, graceHours: args.graceHours, maxActionsPerRun: args.maxActionsPerRun },
+      { authorizationTags: args.authorizationTags, mode: args.mode, graceHours: args.graceHours, maxActionsPerRun: args.maxActionsPerRun, ...(scope ? { scope } : {}) },
       "costguard:enforcer cannot be used by the security enforcer",
     );
     const spec: TableGuardSpec = {
@@ -95,9 +98,12 @@ export class SecurityEnforcer extends TableGuard {
       tableEnv: ENV.enforcerTable,
       handler: "securityEnforcer",
       description: `costguard: hourly enforcer for unauthorised instances (mode ${settings.mode})`,
-      timeoutSeconds: 120,
+      timeoutSeconds: scope ? ENFORCER_SCOPED_TIMEOUT_SECONDS : 120,
       settings,
-      statements: (tableArn, scope) => enforcerStatements(tableArn, settings.mode, scope, settings.authorizationTags),
+      statements: (tableArn, account) => [
+        ...enforcerStatements(tableArn, settings.mode, actingScope(scope, account), settings.authorizationTags),
+        ...unitAccessStatements(scope, args.organization?.organizationId, account),
+      ],
     };
     // Was costguard:hygiene:SecurityEnforcer (hygiene is now waste + enforcer, as in runtime/): the alias keeps deployed stacks' resources.
     super("costguard:enforcer:SecurityEnforcer", name, args, spec, renamedFrom("costguard:hygiene:SecurityEnforcer", opts));

@@ -40,6 +40,12 @@ export interface CostReportArgs extends AlertReporting {
   maxCostExplorerRequests: number;
   /** The stack's monthly budget, to compare the forecast with. */
   monthlyBudgetUsd?: number;
+  /**
+   * Organisation mode (costguard:organization set): break the day down by linked account and by
+   * region. Deploy the stack in the management or a delegated-administrator account, where Cost
+   * Explorer's LINKED_ACCOUNT covers every member account.
+   */
+  byAccountAndRegion?: boolean;
   /** Tables of other capabilities the recommendations read, when they exist. */
   tables?: { findings?: ReadableTable; breakers?: ReadableTable; audit?: ReadableTable };
   transform?: CostReportTransform;
@@ -140,7 +146,7 @@ export class CostReport extends pulumi.ComponentResource {
     ];
     // The handler reads these with the same schema: settings it would refuse stop here, at preview.
     const settings = parseCostReportSettings(
-      { maxCostExplorerRequests: args.maxCostExplorerRequests, monthlyBudgetUsd: args.monthlyBudgetUsd },
+      { maxCostExplorerRequests: args.maxCostExplorerRequests, monthlyBudgetUsd: args.monthlyBudgetUsd, ...(args.byAccountAndRegion ? { byAccountAndRegion: true } : {}) },
       "costguard:report / costguard:monthlyBudgetUsd cannot be used by the cost report",
     );
     const environment: Partial<Record<EnvName, pulumi.Input<string>>> = {

@@ -8,6 +8,8 @@
  *
  * Options: --stack <name> (the Pulumi stack), --function <name> (the function to invoke; by
  * default read from `pulumi stack output` when the Pulumi CLI is installed), --json (raw response).
+ * The failsafe's commands also take --account <12-digit id> and --region <region> (organisation
+ * mode: narrow the command to one account and/or region), checked here and sent as `account`/`region`.
  *
  * Each command is one entry in COMMANDS: the stack output naming its function, how to build
  * the AdminCommand payload from the arguments, and how to render the answer. Adding a command
@@ -24,6 +26,7 @@ import type { AdminCommand } from "../runtime/contract";
 import type { ActionCommandResult, StatusResult } from "../runtime/failsafe/runCommands";
 import { reportNowCommand } from "./guardctl/report";
 import { resetCircuitCommand } from "./guardctl/spot";
+import { UNIT_FLAGS_USAGE, unitTarget } from "./guardctl/unit";
 
 export class UsageError extends Error {}
 
@@ -36,6 +39,8 @@ export interface CommandSpec {
   payload(args: string[], flags: { dryRun: boolean; az?: string }): AdminCommand;
   /** The function's (successful) answer → text for the terminal. */
   render(response: unknown): string;
+  /** Takes --account and --region (the failsafe's commands, across an organisation's units). */
+  unitTarget?: boolean;
 }
 
 const oneEnvironment = (command: "stop-env" | "restore") => (args: string[], flags: { dryRun: boolean }): AdminCommand => {
@@ -65,25 +70,29 @@ function fromDefinition(def: { usage: string; output: string; payload(args: stri
 
 export const COMMANDS: Record<string, CommandSpec> = {
   status: {
-    usage: "status",
+    unitTarget: true,
+    usage: "status [--account <id>] [--region <region>]",
     output: "failsafeFunction",
     payload: (args) => (noArguments("status", args), { command: "status" }),
     render: (r) => renderStatus(r as StatusResult),
   },
   "stop-env": {
-    usage: "stop-env <env> [--dry-run]",
+    unitTarget: true,
+    usage: "stop-env <env> [--dry-run] [--account <id>] [--region <region>]",
     output: "failsafeFunction",
     payload: oneEnvironment("stop-env"),
     render: (r) => renderActions(r as ActionCommandResult),
   },
   restore: {
-    usage: "restore <env> [--dry-run]",
+    unitTarget: true,
+    usage: "restore <env> [--dry-run] [--account <id>] [--region <region>]",
     output: "failsafeFunction",
     payload: oneEnvironment("restore"),
     render: (r) => renderActions(r as ActionCommandResult),
   },
   "emergency-stop": {
-    usage: "emergency-stop [--dry-run]",
+    unitTarget: true,
+    usage: "emergency-stop [--dry-run] [--account <id>] [--region <region>]",
     output: "failsafeFunction",
     payload: (args, flags) => (noArguments("emergency-stop", args), { command: "emergency-stop", ...(flags.dryRun ? { dryRun: true } : {}) }),
     render: (r) => renderActions(r as ActionCommandResult),
@@ -156,6 +165,8 @@ export const USAGE = [
   "usage: npm run guardctl -- <command> [args] [--stack <name>] [--function <name>] [--json]",
   "commands:",
   ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+  "options:",
+  ...UNIT_FLAGS_USAGE.map((l) => `  ${l}`),
 ].join("\n");
 
 export async function guardctl(argv: string[], deps: GuardctlDeps): Promise<number> {
@@ -166,7 +177,7 @@ export async function guardctl(argv: string[], deps: GuardctlDeps): Promise<numb
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { stack: { type: "string" }, function: { type: "string" }, az: { type: "string" }, "dry-run": { type: "boolean", default: false }, json: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
+      options: { stack: { type: "string" }, function: { type: "string" }, az: { type: "string" }, account: { type: "string" }, region: { type: "string" }, "dry-run": { type: "boolean", default: false }, json: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
     });
   } catch (e) {
     err(`${(e as Error).message}\n${USAGE}`);
@@ -185,6 +196,9 @@ export async function guardctl(argv: string[], deps: GuardctlDeps): Promise<numb
   let payload: AdminCommand;
   try {
     payload = spec.payload(args, { dryRun: parsed.values["dry-run"] ?? false, az: parsed.values.az });
+    const target = { account: parsed.values.account, region: parsed.values.region };
+    if (!spec.unitTarget && (target.account !== undefined || target.region !== undefined)) throw new UsageError(`${name} does not take --${target.account !== undefined ? "account" : "region"} (only status, stop-env, restore and emergency-stop do)`);
+    payload = { ...payload, ...asUsage(() => unitTarget(target)) };
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`${e.message}\nusage: npm run guardctl -- ${spec.usage}`);
@@ -226,6 +240,14 @@ export async function guardctl(argv: string[], deps: GuardctlDeps): Promise<numb
   }
   if (!parsed.values.json) out(spec.render(response));
   return 0;
+}
+
+function asUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 function safeJson(text: string): unknown {

@@ -6,6 +6,7 @@
  * `enforcerSettingsFromEnv`.
  */
 import { checkSettings, settingsFromEnv } from "../shared/settings";
+import { ScopeSettings } from "../shared/units";
 import * as z from "../shared/zod";
 
 /** After the grace period: audit (flag only), stop or terminate. */
@@ -17,6 +18,8 @@ export const EnforcerSettings = z.object({
   mode: z._default(z.enum(ENFORCER_MODES), "audit"),
   graceHours: z._default(z.number().check(z.gte(0)), 24),
   maxActionsPerRun: z._default(z.int().check(z.gte(1)), 20),
+  /** Accounts and regions to check; absent = the function's own account and region. */
+  scope: z.optional(ScopeSettings),
 });
 export type EnforcerSettings = z.infer<typeof EnforcerSettings>;
 export type EnforcerMode = (typeof ENFORCER_MODES)[number];

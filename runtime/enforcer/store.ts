@@ -4,6 +4,8 @@
  *
  * Table (hash `pk`, range `sk`):
  *   pk "flag",               sk <instanceId>             { since, environment, instanceType }
+ *                            (outside the function's own account and region, sk is
+ *                            `<account>/<region>/<instanceId>`: see shared/unitScope.ts)
  *   pk "lease#enforcer",     sk "lease"                  one run at a time (runtime/shared/lease.ts)
  *   pk "audit#<YYYY-MM-DD>", sk <time>#<instanceId>#<event> { ... , expiresAt } (TTL)
  */
@@ -24,6 +26,9 @@ export interface AuditRecord {
   instanceType?: string;
   environment?: string;
   detail?: string;
+  /** The instance's account and region (absent on records written before scopes, and without one). */
+  account?: string;
+  region?: string;
 }
 
 /** Audit records are kept this long. */

@@ -71,6 +71,7 @@ function build(): { settings: ReportSettings; deps: ReportDeps } {
       alertTopicArn: env[ENV.alertTopicArn],
       maxCostExplorerRequests: settings.maxCostExplorerRequests,
       monthlyBudgetUsd: settings.monthlyBudgetUsd,
+      byAccountAndRegion: settings.byAccountAndRegion,
     },
     deps: {
       // Cost Explorer's endpoint is global (us-east-1).

@@ -8,7 +8,10 @@
  *     chart, spot vs on-demand (EC2 `SpotUsage:<type>` vs `BoxUsage:<type>` usage types) and
  *     the spot hours per instance type that the savings need.
  *  2. GetCostAndUsage of the report day grouped by the `Environment` cost-allocation tag.
- *  3. GetCostForecast of the rest of the month (only while that month is current).
+ *  3. In organisation mode, GetCostAndUsage of the report day grouped by LINKED_ACCOUNT and
+ *     REGION: one request (and its pages) answers both breakdowns. Run from the management or a
+ *     delegated-administrator account, LINKED_ACCOUNT covers every member account.
+ *  4. GetCostForecast of the rest of the month (only while that month is current).
  *
  * Each page of a paginated answer is a request too. What the budget leaves out is listed in
  * `gaps` and the report says so; the forecast then falls back to a local projection.
@@ -19,6 +22,7 @@ import {
   GetCostForecastCommand,
   type CostExplorerClient,
   type GetCostAndUsageCommandInput,
+  type GetCostAndUsageCommandOutput,
   type ResultByTime,
 } from "@aws-sdk/client-cost-explorer";
 import { addDays, firstOfMonth, firstOfNextMonth } from "./dates";
@@ -43,6 +47,10 @@ export interface CostData {
   rows: CostRow[];
   /** The report day's cost by Environment tag value ("" = untagged); undefined when not fetched. */
   byEnvironment?: Record<string, number>;
+  /** The report day's cost by linked account and region; undefined when not asked for or not fetched. */
+  byAccountRegion?: { account: string; accountName?: string; region: string; usd: number }[];
+  /** Whether the account and region breakdown was asked for (organisation mode), fetched or not. */
+  accountsRequested?: boolean;
   /** Cost Explorer's forecast of [forecastFrom, end of month); undefined when not fetched. */
   forecast?: { from: string; to: string; usd: number };
   /** Whether Cost Explorer marked the report day's figures as estimated (they may still change). */
@@ -62,6 +70,8 @@ export interface FetchOptions {
   today: string;
   /** Cost Explorer requests this run may make (report.maxCostExplorerRequests). */
   maxRequests: number;
+  /** Break the report day down by linked account and region (organisation mode). */
+  byAccountAndRegion?: boolean;
 }
 
 /** The cost-allocation tag the environment breakdown groups by. */
@@ -85,14 +95,14 @@ async function costAndUsagePages(
   ce: CostExplorerClient,
   input: GetCostAndUsageCommandInput,
   budget: RequestBudget,
-  onPage: (results: ResultByTime[]) => void,
+  onPage: (results: ResultByTime[], page: GetCostAndUsageCommandOutput) => void,
 ): Promise<boolean> {
   let token: string | undefined;
   do {
     if (budget.left <= 0) return false;
     budget.used++;
     const out = await ce.send(new GetCostAndUsageCommand({ ...input, NextPageToken: token }));
-    onPage(out.ResultsByTime ?? []);
+    onPage(out.ResultsByTime ?? [], out);
     token = out.NextPageToken;
   } while (token);
   return true;
@@ -173,7 +183,13 @@ export async function fetchCostData(ce: CostExplorerClient, opts: FetchOptions):
     data.gaps.push(`cost by environment not fetched: report.maxCostExplorerRequests is ${opts.maxRequests}`);
   }
 
-  // 3. Cost Explorer's forecast of the rest of the report's month, while that month is current.
+  // 3. The report day by linked account and region (organisation mode).
+  if (opts.byAccountAndRegion) {
+    data.accountsRequested = true;
+    await fetchByAccountAndRegion(ce, opts, end, budget, data);
+  }
+
+  // 4. Cost Explorer's forecast of the rest of the report's month, while that month is current.
   const monthEnd = firstOfNextMonth(opts.reportDate);
   const forecastable = opts.today >= end && opts.today < monthEnd;
   if (forecastable && budget.left > 0) {
@@ -193,4 +209,36 @@ export async function fetchCostData(ce: CostExplorerClient, opts: FetchOptions):
   }
   data.requestsUsed = budget.used;
   return data;
+}
+
+async function fetchByAccountAndRegion(ce: CostExplorerClient, opts: FetchOptions, end: string, budget: RequestBudget, data: CostData): Promise<void> {
+  if (budget.left <= 0) {
+    data.gaps.push(`cost by account and region not fetched: report.maxCostExplorerRequests is ${opts.maxRequests} (the series and the environments come first)`);
+    return;
+  }
+  const rows: NonNullable<CostData["byAccountRegion"]> = [];
+  const names = new Map<string, string>();
+  const complete = await costAndUsagePages(
+    ce,
+    {
+      TimePeriod: { Start: opts.reportDate, End: end },
+      Granularity: "DAILY",
+      Metrics: ["UnblendedCost"],
+      GroupBy: [
+        { Type: "DIMENSION", Key: "LINKED_ACCOUNT" },
+        { Type: "DIMENSION", Key: "REGION" },
+      ],
+    },
+    budget,
+    (results, page) => {
+      // The accounts' names come with the page (DimensionValueAttributes), not with each group.
+      for (const a of page.DimensionValueAttributes ?? []) if (a.Value && a.Attributes?.description) names.set(a.Value, a.Attributes.description);
+      for (const r of results) for (const g of r.Groups ?? []) rows.push({ account: g.Keys?.[0] ?? "(unknown)", region: g.Keys?.[1] || "(no region)", usd: amount(g.Metrics?.UnblendedCost) });
+    },
+  );
+  data.byAccountRegion = rows.map((r) => ({ ...r, ...(names.has(r.account) ? { accountName: names.get(r.account) } : {}) }));
+  if (!complete) {
+    data.partial = true;
+    data.gaps.push("the cost by account and region needed more pages than the request budget allowed: it is incomplete");
+  }
 }

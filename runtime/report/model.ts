@@ -83,6 +83,14 @@ export interface DailyCostReport {
   byService: Amount[];
   /** Undefined when not fetched (request budget); "untagged" holds cost without the tag. */
   byEnvironment?: Amount[];
+  /**
+   * Organisation mode: the report day by linked account ("<id> (<name>)") and by region; a
+   * breakdown absent in organisation mode was not fetched (see notes). Absent altogether otherwise.
+   */
+  byAccount?: Amount[];
+  byRegion?: Amount[];
+  /** Whether the account and region breakdown was asked for (organisation mode). */
+  accountsRequested?: boolean;
   /** The report day's spot vs on-demand, and the last 30 days' savings. */
   spot: SpotSummary;
   spot30DaysSavingsUsd: number;
@@ -176,6 +184,13 @@ export function buildReport(data: CostData, opts: BuildOptions): DailyCostReport
     ? byName(Object.entries(data.byEnvironment).map(([k, v]) => [k === "" ? "untagged" : k, v] as [string, number]))
     : undefined;
 
+  const sumBy = (key: (r: NonNullable<CostData["byAccountRegion"]>[number]) => string) => {
+    const m = new Map<string, number>();
+    for (const r of data.byAccountRegion ?? []) m.set(key(r), (m.get(key(r)) ?? 0) + r.usd);
+    return byName(m).map((a) => ({ ...a, usd: round2(a.usd) }));
+  };
+  const accounts = data.byAccountRegion ? { byAccount: sumBy((r) => (r.accountName ? `${r.account} (${r.accountName})` : r.account)), byRegion: sumBy((r) => r.region) } : {};
+
   const daysLeft = daysInMonth(reportDate) - Number(reportDate.slice(8, 10));
   const forecast = data.forecast
     ? { usd: monthToDateUsd + data.forecast.usd, method: "cost-explorer" as const }
@@ -195,6 +210,8 @@ export function buildReport(data: CostData, opts: BuildOptions): DailyCostReport
     yesterdayUsd: round2(yesterdayUsd),
     byService: byName(services).map((a) => ({ ...a, usd: round2(a.usd) })),
     byEnvironment: byEnvironment?.map((a) => ({ ...a, usd: round2(a.usd) })),
+    ...accounts,
+    ...(data.accountsRequested ? { accountsRequested: true } : {}),
     spot: {
       ...spot,
       spotUsd: round2(spot.spotUsd),

@@ -45,6 +45,10 @@ export function renderMarkdown(r: DailyCostReport): string {
   out.push(mdTable(["figure", "value"], keyFigures(r).map(([k, v]) => [k, v])), "");
   out.push("## By service (yesterday)", "", amountsMd(r.byService, r.yesterdayUsd), "");
   out.push("## By environment (yesterday)", "", r.byEnvironment ? amountsMd(r.byEnvironment, r.yesterdayUsd) : "_Not fetched (see notes)._", "");
+  if (r.accountsRequested) {
+    out.push("## By account (yesterday)", "", r.byAccount ? amountsMd(r.byAccount, r.yesterdayUsd) : "_Not fetched (see notes)._", "");
+    out.push("## By region (yesterday)", "", r.byRegion ? amountsMd(r.byRegion, r.yesterdayUsd) : "_Not fetched (see notes)._", "");
+  }
   out.push("## Spot vs on-demand (yesterday)", "");
   out.push(
     mdTable(
@@ -174,7 +178,11 @@ ${empty ? `<p class="muted" id="empty">No cost recorded for this day or month so
 <h2>Key figures</h2>
 <table id="figures">${figures.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td class="num">${escapeHtml(v)}</td></tr>`).join("")}</table>
 <h2>By service (yesterday)</h2>${amountsHtml(r.byService, r.yesterdayUsd, "")}
-<h2>By environment (yesterday)</h2>${amountsHtml(r.byEnvironment, r.yesterdayUsd, "Not fetched (see notes).")}
+<h2>By environment (yesterday)</h2>${amountsHtml(r.byEnvironment, r.yesterdayUsd, "Not fetched (see notes).")}${
+  r.accountsRequested
+    ? `\n<h2>By account (yesterday)</h2>${amountsHtml(r.byAccount, r.yesterdayUsd, "Not fetched (see notes).")}\n<h2>By region (yesterday)</h2>${amountsHtml(r.byRegion, r.yesterdayUsd, "Not fetched (see notes).")}`
+    : ""
+}
 <h2>Spot vs on-demand (yesterday)</h2>
 <table>${spotRows.map(([k, v]) => `<tr><td>${k}</td><td class="num">${v}</td></tr>`).join("")}</table>${byType}
 <p class="muted">Savings = on-demand list price of the spot instance hours − what was paid for them (Linux list prices).</p>

@@ -24,6 +24,8 @@ export interface ReportSettings {
   alertTopicArn?: string;
   maxCostExplorerRequests: number;
   monthlyBudgetUsd?: number;
+  /** Organisation mode: by linked account and region too. */
+  byAccountAndRegion?: boolean;
 }
 
 export interface ReportDeps {
@@ -50,7 +52,7 @@ export async function runDailyReport(settings: ReportSettings, deps: ReportDeps,
   const reportDate = date ?? addDays(today, -1);
   if (reportDate >= today) throw new Error(`report-now needs a day before today (got ${reportDate}; Cost Explorer has no full data for today)`);
 
-  const data = await fetchCostData(deps.ce, { reportDate, today, maxRequests: settings.maxCostExplorerRequests });
+  const data = await fetchCostData(deps.ce, { reportDate, today, maxRequests: settings.maxCostExplorerRequests, byAccountAndRegion: settings.byAccountAndRegion });
   const history = await readHistory(deps.readers, new Date(now.getTime() - 7 * 86_400_000).toISOString());
   const report = buildReport(data, { stack: settings.stack, reportDate, now, priceBook: deps.priceBook, monthlyBudgetUsd: settings.monthlyBudgetUsd });
   report.recommendations = recommend(report, history);

@@ -10,6 +10,8 @@ import * as z from "../shared/zod";
 export const CostReportSettings = z.object({
   maxCostExplorerRequests: z.int().check(z.gte(1), z.lte(5)),
   monthlyBudgetUsd: z.optional(z.number().check(z.positive())),
+  /** Organisation mode: break the day down by linked account and region (one more request, and its pages). */
+  byAccountAndRegion: z.optional(z.boolean()),
 });
 export type CostReportSettings = z.infer<typeof CostReportSettings>;
 export type CostReportSettingsInput = z.input<typeof CostReportSettings>;

@@ -6,7 +6,10 @@
 import type { PriceBook } from "../pricing/types";
 
 /** The prices the scanner needs: any PriceBook satisfies it. */
-export type WastePrices = Pick<PriceBook, "ebsGbMonth" | "snapshotGbMonth" | "publicIpv4Hourly">;
+export type WastePrices = Pick<PriceBook, "ebsGbMonth" | "snapshotGbMonth" | "publicIpv4Hourly"> & {
+  /** False for a region the catalog has no figures of (its prices are then us-east-1's: estimated). */
+  isCatalogRegion?: (region: string) => boolean;
+};
 
 export type Tags = Record<string, string>;
 
@@ -70,10 +73,12 @@ export const FINDING_KINDS = ["unattached-eip", "unattached-volume", "old-snapsh
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
 export interface Finding {
-  /** `<kind>#<resourceId>`: one finding per resource and kind. */
+  /** `<kind>#<resourceId>`, or `<kind>#<account>/<region>/<resourceId>` outside the function's own unit. */
   id: string;
   kind: FindingKind;
   resourceId: string;
+  /** The account it is in; absent on findings of the function's own account written before scopes. */
+  account?: string;
   region: string;
   /** Environment tag of the resource, or "untagged". */
   environment: string;

@@ -1,11 +1,12 @@
 /**
  * The waste scanner's settings: how long a volume must be unattached, a snapshot old and an
  * instance stopped before they are waste, and the clean-up (off, dry-run or apply; the grace
- * between marking and acting; the cap per run). The component builds them from stack config,
- * checks them with `parseWasteSettings` at preview and puts them in COSTGUARD_SETTINGS; the
- * handler reads them back with `wasteSettingsFromEnv`.
+ * between marking and acting; the cap per run) and, optionally, the accounts and regions it
+ * covers. The component builds them from stack config, checks them with `parseWasteSettings` at
+ * preview and puts them in COSTGUARD_SETTINGS; the handler reads them back with `wasteSettingsFromEnv`.
  */
 import { checkSettings, settingsFromEnv } from "../shared/settings";
+import { ScopeSettings } from "../shared/units";
 import * as z from "../shared/zod";
 
 /** Clean-up of findings: off, dry-run (describe only) or apply. */
@@ -19,6 +20,8 @@ export const WasteSettings = z.object({
   cleanup: z._default(z.enum(CLEANUP_MODES), "off"),
   cleanupGraceDays: z._default(z.int().check(z.gte(1)), 7),
   cleanupMaxActionsPerRun: z._default(z.int().check(z.gte(1)), 20),
+  /** Accounts and regions to scan; absent = the function's own account and region. */
+  scope: z.optional(ScopeSettings),
 });
 export type WasteSettings = z.infer<typeof WasteSettings>;
 export type WasteSettingsInput = z.input<typeof WasteSettings>;

@@ -5,6 +5,8 @@
  * Items (hash key `pk`):
  *   finding#<kind>#<resourceId>  a StoredFinding; resolved ones carry `expiresAt` (TTL)
  *   seen#<category>#<resourceId> { since }: first time the resource was seen in that state
+ *   (outside the function's own account and region, <resourceId> is `<account>/<region>/<id>`
+ *   in these keys and in mark#: see shared/unitScope.ts; older items are the function's own unit's)
  *   scan#last                    { at, openFindings, totalMonthlyUsd }: the latest scan; an open
  *                                finding's lastSeen is this time
  *   mark#<resourceId>            a CleanupMark: costguard's own record of a clean-up mark
@@ -54,7 +56,7 @@ export interface Reconciliation {
 }
 
 function sameFigures(a: Finding, b: Finding): boolean {
-  return a.monthlyUsd === b.monthlyUsd && a.upperBound === b.upperBound && a.environment === b.environment && a.detail === b.detail && a.since === b.since && a.region === b.region;
+  return a.monthlyUsd === b.monthlyUsd && a.upperBound === b.upperBound && a.environment === b.environment && a.detail === b.detail && a.since === b.since && a.region === b.region && (a.account === undefined || b.account === undefined || a.account === b.account);
 }
 
 export function reconcileFindings(previous: StoredFinding[], current: Finding[], now: Date): Reconciliation {
@@ -78,6 +80,9 @@ export function reconcileFindings(previous: StoredFinding[], current: Finding[],
   return { open, opened, resolved, writes: [...writes, ...resolved], changed: opened.length > 0 || resolved.length > 0 };
 }
 
+/** First-seen maps with nothing in them. */
+export const emptySeen = (): StoredState["seen"] => ({ "unattached-volume": new Map(), "unattached-eip": new Map(), "stopped-instance": new Map() });
+
 const LAST_SCAN_KEY = "scan#last";
 const seenKey = (category: SeenCategory, id: string) => `seen#${category}#${id}`;
 const MARK_KEY_PREFIX = "mark#";
@@ -90,7 +95,7 @@ export class FindingsStore {
   ) {}
 
   async load(): Promise<StoredState> {
-    const state: StoredState = { findings: [], seen: { "unattached-volume": new Map(), "unattached-eip": new Map(), "stopped-instance": new Map() }, marks: new Map() };
+    const state: StoredState = { findings: [], seen: emptySeen(), marks: new Map() };
     for await (const page of paginateScan({ client: this.doc }, { TableName: this.table })) {
       for (const item of page.Items ?? []) {
         const pk = String(item.pk ?? "");
@@ -104,7 +109,8 @@ export class FindingsStore {
           state.seen[category]?.set(String(item.resourceId), String(item.since));
         } else if (pk.startsWith(MARK_KEY_PREFIX)) {
           const { pk: _pk, ...mark } = item;
-          state.marks.set(String(item.resourceId), mark as CleanupMark);
+          // Keyed as written: the bare resource id in the function's own unit, unit-qualified elsewhere.
+          state.marks.set(pk.slice(MARK_KEY_PREFIX.length), mark as CleanupMark);
         }
       }
     }
@@ -132,13 +138,13 @@ export class FindingsStore {
     return requests.length;
   }
 
-  /** Records a clean-up mark (or its backup) costguard made. */
-  async putMark(mark: CleanupMark): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `${MARK_KEY_PREFIX}${mark.resourceId}`, ...stripUndefined(mark) } }));
+  /** Records a clean-up mark (or its backup) costguard made, under `key` (unit-qualified outside the function's own unit). */
+  async putMark(mark: CleanupMark, key = mark.resourceId): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `${MARK_KEY_PREFIX}${key}`, ...stripUndefined(mark) } }));
   }
 
-  async deleteMark(resourceId: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `${MARK_KEY_PREFIX}${resourceId}` } }));
+  async deleteMark(key: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `${MARK_KEY_PREFIX}${key}` } }));
   }
 
   /** The scanner's one-run-at-a-time lease, in this table (no sort key). */
