@@ -121,9 +121,9 @@ export const nodeOptimizerFunction = orNull(nodeOptimizer?.functionName);
 
 // --- Waste scanner and enforcer ---
 const { enabled: wasteEnabled, ...waste } = config.wasteScanner;
-const wasteScanner = wasteEnabled ? new WasteScanner("waste", { defaults, ...reporting, ...waste }, opts) : undefined;
+const wasteScanner = wasteEnabled ? new WasteScanner("waste", { defaults, ...reporting, ...waste, regions: config.regions, organization: config.organization }, opts) : undefined;
 const { enabled: enforcerEnabled, ...enforcer } = config.enforcer;
-const securityEnforcer = enforcerEnabled ? new SecurityEnforcer("enforcer", { defaults, ...reporting, ...enforcer }, opts) : undefined;
+const securityEnforcer = enforcerEnabled ? new SecurityEnforcer("enforcer", { defaults, ...reporting, ...enforcer, regions: config.regions, organization: config.organization }, opts) : undefined;
 
 export const wasteScannerFunction = orNull(wasteScanner?.functionName);
 export const wasteFindingsTable = orNull(wasteScanner?.tableName);
@@ -240,6 +240,8 @@ const costReport = config.report.enabled
         monthlyBudgetUsd: config.monthlyBudgetUsd,
         // The tables the recommendations read: waste findings, spot circuit breakers, failsafe history.
         tables: { findings: wasteScanner?.table, breakers: spot?.breakerTable, audit: failsafe?.auditTable },
+        // Cost Explorer's LINKED_ACCOUNT and REGION: from the management or a delegated-admin account.
+        byAccountAndRegion: !!config.organization,
       },
       opts,
     )
@@ -273,6 +275,8 @@ const dashboard = new GuardDashboard(
     monthlyBudgetUsd: config.monthlyBudgetUsd,
     thresholds: config.alarms,
     alertTopicArn: alerts.topicArn,
+    // Burn, waste and unreadable units by account and region (Logs Insights over the functions' unit lines).
+    byUnit: config.regions || config.organization ? { failsafe: failsafe?.function, wasteScanner: wasteScanner?.function, enforcer: securityEnforcer?.function } : undefined,
   },
   opts,
 );

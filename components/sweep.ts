@@ -161,14 +161,15 @@ export function sweepDefinition(opts: { partition: string; functionArn: string; 
 /**
  * What one month of sweeps does, for the estimate: child executions (one per batch), the
  * failsafe function's invocations (list + one per batch + decide) and the S3 PUTs (the unit
- * list, one inventory per unit, the Map's results: a manifest and its result files).
+ * list and the list's failures, the Map's results: a manifest and up to three result files, one
+ * per status). Nothing is written per unit: decide re-reads the units it acts on.
  */
 export function sweepUsage(units: number, runsPerMonth: number) {
   const batches = Math.ceil(units / SWEEP_SHAPE.unitsPerBatch);
   return {
     batches,
     invocationsPerMonth: runsPerMonth * (batches + 2),
-    putsPerMonth: runsPerMonth * (units + 1 + 3),
+    putsPerMonth: runsPerMonth * (2 + 4),
   };
 }
 

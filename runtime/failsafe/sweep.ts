@@ -2,7 +2,7 @@
  * The failsafe's steps of the organisation sweep (the contract is runtime/shared/sweep.ts): the
  * Step Functions state machine calls `list`, then `inventory` per batch of units from its
  * distributed Map, then `decide` with the Map's ResultWriter output. Decide takes the same
- * decision as the in-Lambda check (decideAndAct), reading in full only the units it acts on.
+ * decision as the in-Lambda check (decideAndAct), reading again, live, only the units it acts on.
  *
  * A single account (no organisation) never needs this: its regions are read in the check itself.
  */
@@ -11,7 +11,7 @@ import { SWEEP_SHAPE, sweepKeys, type SweepEvent, type SweepInventoryResult, typ
 import { mapUnits, unitKey, type Unit, type UnitFailure } from "../shared/units";
 import * as z from "../shared/zod";
 import type { StoppableInventory } from "./decideStop";
-import type { Inventory } from "./model";
+import { readInventory, STOPPABLE_PARTS } from "./inventory";
 import { decideAndAct, type CheckResult, type FailsafeDeps } from "./run";
 import { mergeStoppable, readUnit, tagWithUnit, type UnitAccess, type UnitBurn } from "./scope";
 
@@ -55,26 +55,29 @@ export async function runSweepStep(event: SweepEvent, deps: FailsafeDeps & { uni
     case "inventory": {
       const now = (deps.now ?? Date.now)();
       const outcomes = await mapUnits(event.Items, SWEEP_SHAPE.unitConcurrencyInBatch, async (unit) => {
-        const { inventory, burn } = await readUnit(unit, deps.units.clientsFor(unit), deps.prices, now, deps.spotPriceHistory !== false);
-        const inventoryKey = sweepKeys.inventory(event.runId, unit.account, unit.region);
-        await putJson(s3, bucket, inventoryKey, inventory);
-        return { burn, inventoryKey };
+        // Nothing written per unit: decide re-reads the few units it acts on, live (S3 bills each
+        // PUT: one per unit would be 74 M a month at 3,400 units every 2 minutes).
+        const { burn } = await readUnit(unit, deps.units.clientsFor(unit), deps.prices, now, deps.spotPriceHistory !== false);
+        return { burn };
       });
       const results: UnitSummary[] = outcomes.map((o) =>
         o.ok
-          ? { account: o.unit.account, region: o.unit.region, ok: true, burn: o.value.burn.burn, instancesByLifecycle: o.value.burn.instancesByLifecycle, unpriced: o.value.burn.unpriced, inventoryKey: o.value.inventoryKey, ...(o.value.burn.estimated ? { estimated: true } : {}) }
+          ? { account: o.unit.account, region: o.unit.region, ok: true, burn: o.value.burn.burn, instancesByLifecycle: o.value.burn.instancesByLifecycle, unpriced: o.value.burn.unpriced, ...(o.value.burn.estimated ? { estimated: true } : {}) }
           : { account: o.unit.account, region: o.unit.region, ok: false, error: o.error, ...(o.code ? { code: o.code } : {}) },
       );
       return { ok: true, command: "sweep-inventory", results };
     }
     case "decide": {
       const now = (deps.now ?? Date.now)();
-      const { units, failures, keys } = await readResults(s3, event.ResultWriterDetails.Bucket, event.ResultWriterDetails.Key);
+      const { units, failures } = await readResults(s3, event.ResultWriterDetails.Bucket, event.ResultWriterDetails.Key);
       failures.unshift(...(await listFailures(s3, bucket, event.runId)));
+      // The units acted on are read again, live: what is stopped is what runs now, not what ran
+      // when the Map read it (an instance its owner stopped meanwhile is left alone).
+      const access = deps.units;
       const inventoryFor = async (wanted: Unit[]): Promise<StoppableInventory> => {
-        const parts = await mapUnits(wanted, SWEEP_SHAPE.unitConcurrencyInBatch, async (u) => tagWithUnit((await getJson(s3, bucket, keys.get(unitKey(u))!)) as Inventory, u));
+        const parts = await mapUnits(wanted, SWEEP_SHAPE.unitConcurrencyInBatch, async (u) => tagWithUnit(await readInventory(access.clientsFor(u), u.region, STOPPABLE_PARTS), u));
         const failed = parts.filter((p) => !p.ok);
-        if (failed.length) throw new Error(`could not read the inventory of ${failed.map((f) => unitKey(f.unit)).join(", ")} from s3://${bucket}: ${failed[0]!.ok ? "" : failed[0]!.error}`);
+        if (failed.length) throw new Error(`could not read ${failed.map((f) => unitKey(f.unit)).join(", ")} again before acting: ${failed[0]!.ok ? "" : failed[0]!.error}`);
         return mergeStoppable(parts.map((p) => (p.ok ? p.value : mergeStoppable([]))));
       };
       return decideAndAct(deps, { units, failures }, inventoryFor, now, `sweep-${event.runId}`);
@@ -114,11 +117,10 @@ function itemsOf(child: ChildExecution): Unit[] {
  * or `{ Payload }` when invoked through the lambda:invoke integration without an OutputPath).
  * A failed or unfinished child's units are reported as not checked.
  */
-export async function readResults(s3: S3Client, bucket: string, manifestKey: string): Promise<{ units: UnitBurn[]; failures: UnitFailure[]; keys: Map<string, string> }> {
+export async function readResults(s3: S3Client, bucket: string, manifestKey: string): Promise<{ units: UnitBurn[]; failures: UnitFailure[] }> {
   const manifest = Manifest.parse(await getJson(s3, bucket, manifestKey));
   const units: UnitBurn[] = [];
   const failures: UnitFailure[] = [];
-  const keys = new Map<string, string>();
   for (const status of ["SUCCEEDED", "FAILED", "PENDING"] as const) {
     for (const file of manifest.ResultFiles[status] ?? []) {
       const children = (await getJson(s3, bucket, file.Key)) as ChildExecution[];
@@ -136,12 +138,11 @@ export async function readResults(s3: S3Client, bucket: string, manifestKey: str
             continue;
           }
           units.push({ ...unit, burn: s.burn, instancesByLifecycle: s.instancesByLifecycle, unpriced: s.unpriced, ...(s.estimated ? { estimated: true } : {}) });
-          keys.set(unitKey(unit), s.inventoryKey);
         }
       }
     }
   }
-  return { units, failures, keys };
+  return { units, failures };
 }
 
 async function listFailures(s3: S3Client, bucket: string, runId: string): Promise<UnitFailure[]> {

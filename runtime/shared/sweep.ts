@@ -4,11 +4,11 @@
  *
  *   list      → the units of the scope, written to S3 as one JSON array (the distributed Map's
  *               ItemReader reads it); answers where, and how many.
- *   inventory → a batch of units (the Map's ItemBatcher hands each child `Items`): each unit's
- *               inventory is written to S3 in full, and a small summary is answered (burn per
- *               environment), so no state payload nears Step Functions' 256 KiB limit.
+ *   inventory → a batch of units (the Map's ItemBatcher hands each child `Items`): each unit is
+ *               read and a small summary answered (burn per environment), so no state payload
+ *               nears Step Functions' 256 KiB limit; nothing is written per unit.
  *   decide    → reads every summary the Map's ResultWriter wrote (its manifest), decides over the
- *               whole organisation, reads in full only the units it acts on, and acts.
+ *               whole organisation, reads again, live, only the units it acts on, and acts.
  *
  * A unit whose inventory failed answers `ok: false` with the reason; the Map tolerates every
  * failure (ToleratedFailurePercentage 100) so that one unreachable account never stops the sweep,
@@ -59,8 +59,8 @@ export type UnitSummary =
       unpriced: Record<string, number>;
       /** Priced by estimate: the catalog has no exact prices for the region (added; optional). */
       estimated?: boolean;
-      /** S3 key of the unit's full inventory (the sweep bucket), read by decide when it acts here. */
-      inventoryKey: string;
+      /** Unused since decide re-reads the units it acts on live; older answers carried it. */
+      inventoryKey?: string;
     }
   | { account: string; region: string; ok: false; error: string; code?: string };
 
@@ -71,7 +71,6 @@ export interface SweepInventoryResult {
 /** S3 keys of a sweep's objects; the bucket's lifecycle rule expires them after a day. */
 export const sweepKeys = {
   units: (runId: string) => `sweeps/${runId}/units.json`,
-  inventory: (runId: string, account: string, region: string) => `sweeps/${runId}/inventory/${account}/${region}.json`,
   results: (runId: string) => `sweeps/${runId}/results`,
   /** Accounts the list step could not list (written by list, read by decide; added, optional). */
   listFailures: (runId: string) => `sweeps/${runId}/list-failures.json`,

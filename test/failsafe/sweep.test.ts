@@ -33,6 +33,7 @@ describe("the organisation sweep: list → inventory batches → ResultWriter �
   let org: FakeOrg;
   let deps: FailsafeDeps;
   const gets: string[] = [];
+  const puts: string[] = [];
   let listed: SweepListResult;
   let batches: Unit[][];
   const outputs: SweepInventoryResult[] = [];
@@ -46,6 +47,7 @@ describe("the organisation sweep: list → inventory batches → ResultWriter �
     s3.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === "GetObjectCommand") gets.push(String((args.input as { Key: string }).Key));
+        if (context.commandName === "PutObjectCommand") puts.push(String((args.input as { Key: string }).Key));
         return next(args);
       },
       { step: "initialize", name: "countGets" },
@@ -99,18 +101,20 @@ describe("the organisation sweep: list → inventory batches → ResultWriter �
     assert.deepEqual(batches[2], [{ account: C, region: "eu-west-1" }, { account: C, region: "us-east-1" }]);
   });
 
-  it("inventory reads a batch of units, writes each one's inventory, answers small summaries", async () => {
+  it("inventory reads a batch of units and answers small summaries, writing nothing per unit (S3 PUTs are billed per request: 3,400 units every 2 minutes would be 74 M a month)", async () => {
+    puts.length = 0;
     // The first batch's child fails (its Lambda throttled): only the other two answer.
     for (const Items of batches.slice(1)) outputs.push((await handleFailsafeEvent({ sweep: "inventory", runId: RUN, Items }, deps)) as SweepInventoryResult);
     const summaries = outputs.flatMap((o) => o.results);
     assert.equal(summaries.length, 4);
     assert.ok(summaries.every((s) => s.ok));
     const far = summaries.find((s) => s.account === C && s.region === "eu-west-1")!;
-    assert.ok(far.ok && Math.abs(far.burn.dev! - 1.7) < 1e-9 && far.inventoryKey === `sweeps/${RUN}/inventory/${C}/eu-west-1.json`);
+    assert.ok(far.ok && Math.abs(far.burn.dev! - 1.7) < 1e-9);
+    assert.deepEqual(puts, [], "no object written by the inventory step");
     assert.ok(JSON.stringify(outputs).length < 10_000, "far under Step Functions' 256 KiB state limit");
   });
 
-  it("decide reads the ResultWriter's files, stops the runaway in its unit, reports what was not checked", async () => {
+  it("decide reads the ResultWriter's files, re-reads live only the units it acts on, stops the runaway there, reports what was not checked", async () => {
     // What the distributed Map's ResultWriter writes (Transformation NONE, JSON): a manifest, and
     // per status files of the children's executions with their input and output as JSON strings.
     const prefix = `sweeps/${RUN}/results/abc-map-run`;
@@ -129,6 +133,8 @@ describe("the organisation sweep: list → inventory batches → ResultWriter �
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/manifest.json`, Body: JSON.stringify(manifest) }));
 
     gets.length = 0;
+    const describes = (account: string, region: string) => org.calls(account, region).filter((c) => c === "DescribeInstances").length;
+    const inventoryReadsBefore = describes(C, "eu-west-1");
     decided = (await handleFailsafeEvent({ sweep: "decide", runId: RUN, ResultWriterDetails: { Bucket: BUCKET, Key: `${prefix}/manifest.json` } }, deps)) as CheckResult;
     assert.equal(decided.ok, true, JSON.stringify(decided));
     assert.deepEqual(decided.targets, ["dev"]);
@@ -138,9 +144,10 @@ describe("the organisation sweep: list → inventory batches → ResultWriter �
     assert.ok(decided.unitFailures!.some((f) => /Lambda.TooManyRequestsException/.test(f.error)));
     const lines = org.unit(HOME, HOME_REGION).published.flatMap((p) => (JSON.parse(p.Message!) as { lines: string[] }).lines);
     assert.ok(lines.some((l) => l.startsWith(`${B}/`) && /member role/.test(l)), lines.join("\n"));
-    // Only the units acted on are read in full.
-    const inventoriesRead = gets.filter((k) => k.includes("/inventory/"));
-    assert.deepEqual(inventoriesRead, [`sweeps/${RUN}/inventory/${C}/eu-west-1.json`]);
+    // Only the results are read from S3; the unit acted on is read again, live, just before its stops.
+    assert.ok(gets.every((k) => k.startsWith(`sweeps/${RUN}/`) && !k.includes("/inventory/")), gets.join(", "));
+    assert.equal(describes(C, "eu-west-1"), inventoryReadsBefore + 1, "one live read of the unit acted on");
+    for (const [account, region] of [[A, "us-east-1"], [C, "us-east-1"]] as const) assert.equal(describes(account, region), 1, `${account}/${region}: a unit not acted on is not read again`);
   });
 
   it("decide's answer over 3,400 units stays far under Step Functions' 256 KiB state limit", async () => {

@@ -66,9 +66,9 @@ describe("organisation mode's cost in the plan", () => {
     close(line(/^failsafe-check-fn$/, /^requests$/).monthlyUsd, RUNS * (BATCHES + 2) * LAMBDA_PER_REQUEST);
   });
 
-  it("prices the sweep bucket's PUTs: the unit list, one inventory per unit, the Map's results", () => {
+  it("prices the sweep bucket's PUTs: the unit list and the list's failures, the Map's results (a manifest and up to three result files); none per unit", () => {
     const l = line(/^sweep-bucket$/, /S3/);
-    const puts = RUNS * (1 + UNITS + 3);
+    const puts = RUNS * (2 + 4);
     assert.ok(l.monthlyUsd >= puts * S3_PER_PUT && l.monthlyUsd < puts * S3_PER_PUT + 0.01, `${l.monthlyUsd} vs ${puts * S3_PER_PUT} for the PUTs`);
   });
 
