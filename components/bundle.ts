@@ -39,12 +39,15 @@ export const BUNDLE_TARGET = `node${NODE_MAJOR}`;
 /**
  * What a deployed bundle may weigh and cost to load (issue 16): at most 800 KB, and a cold
  * `require` at most 3× an empty `node -e 0` measured in the same run. The node optimizer carries a
- * Kubernetes client and the spot advice besides its AWS clients: 1.5 MB and 5×. Size is
- * deterministic and a test holds every bundle to it; load time is noisy and `npm run bench`
- * reports it against the ratio.
+ * Kubernetes client and the spot advice besides its AWS clients: 1.5 MB and 5×. The failsafe
+ * carries organisation mode besides its seven AWS clients (S3 for the sweep's files, STS and
+ * Organizations for the units): 950 KB, load still within 3×. Size is deterministic and a test
+ * holds every bundle to it; load time is noisy and `npm run bench` reports it against the ratio.
  */
 export function bundleBudget(handler: string): { maxBytes: number; maxRequireRatio: number } {
-  return handler === "nodeOptimizer" ? { maxBytes: 1536 * 1024, maxRequireRatio: 5 } : { maxBytes: 800 * 1024, maxRequireRatio: 3 };
+  if (handler === "nodeOptimizer") return { maxBytes: 1536 * 1024, maxRequireRatio: 5 };
+  if (handler === "failsafe") return { maxBytes: 950 * 1024, maxRequireRatio: 3 };
+  return { maxBytes: 800 * 1024, maxRequireRatio: 3 };
 }
 
 export interface BundleOptions {
