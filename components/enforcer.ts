@@ -7,6 +7,7 @@
  * enforcerStatements). It may not change an instance tagged costguard:protect=true in any
  * letter case (an explicit Deny), nor write any tag but its own.
  */
+import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
 import { ENFORCE_ACTIONS } from "../runtime/enforcer/actions";
@@ -17,7 +18,8 @@ import { STORE_ACTIONS } from "../runtime/enforcer/store";
 import { all, arn, carrying, neverTouchProtected, onlyTagKeys, resourceTag, type AccountScope, type Conditions, type PolicyStatement } from "./iam";
 import { TableGuard, type TableGuardArgs, type TableGuardSpec, type TableGuardTransform } from "./tableGuard";
 import { renamedFrom } from "./transform";
-import { actingScope, hygieneScope, unitAccessStatements, type HygieneScopeArgs } from "./waste";
+import { componentScope, unitAccessStatements, type ScopeArgs } from "./unitAccess";
+import { actingScope, HYGIENE_CONCURRENCY } from "./waste";
 
 export type { EnforcerMode };
 
@@ -72,7 +74,7 @@ export function enforcerStatements(tableArn: pulumi.Input<string>, mode: Enforce
 
 export type SecurityEnforcerTransform = TableGuardTransform;
 
-export interface SecurityEnforcerArgs extends TableGuardArgs, HygieneScopeArgs {
+export interface SecurityEnforcerArgs extends TableGuardArgs, ScopeArgs {
   /** Tags that authorise a running instance: `Key=Value` or `Key`. */
   authorizationTags: string[];
   /** audit (flag only), stop or terminate after the grace period. */
@@ -85,7 +87,7 @@ export interface SecurityEnforcerArgs extends TableGuardArgs, HygieneScopeArgs {
 
 export class SecurityEnforcer extends TableGuard {
   constructor(name: string, args: SecurityEnforcerArgs, opts?: pulumi.ComponentResourceOptions) {
-    const scope = hygieneScope(args, "the security enforcer");
+    const scope = componentScope(args, aws.config.region ?? "", HYGIENE_CONCURRENCY, "the security enforcer");
     // The handler reads these with the same schema: settings it would refuse stop here, at preview.
     const settings = parseEnforcerSettings(
       { authorizationTags: args.authorizationTags, mode: args.mode, graceHours: args.graceHours, maxActionsPerRun: args.maxActionsPerRun, ...(scope ? { scope } : {}) },
@@ -102,7 +104,7 @@ export class SecurityEnforcer extends TableGuard {
       settings,
       statements: (tableArn, account) => [
         ...enforcerStatements(tableArn, settings.mode, actingScope(scope, account), settings.authorizationTags),
-        ...unitAccessStatements(scope, args.organization?.organizationId, account),
+        ...unitAccessStatements(scope, { partition: account.partition, organizationId: args.organization?.organizationId }),
       ],
     };
     // Was costguard:hygiene:SecurityEnforcer (hygiene is now waste + enforcer, as in runtime/): the alias keeps deployed stacks' resources.

@@ -13,14 +13,13 @@ import { EBS_GRANT_ACTIONS, EBS_KEY_ACTIONS, STOP_ACTIONS, TERMINATE_ACTION } fr
 import { INVENTORY_ACTIONS } from "../runtime/failsafe/inventory";
 import { parseFailsafeSettings, type EnvironmentThresholds, type FailsafeSettings } from "../runtime/failsafe/settings";
 import { STORE_ACTIONS } from "../runtime/failsafe/store";
-import { checkSettings } from "../runtime/shared/settings";
-import { ScopeSettings } from "../runtime/shared/units";
 import { runsPerMonth } from "../runtime/pricing/schedule";
 import { estimateTags } from "./estimateHints";
 import { guardTableArgs } from "./guardTable";
 import { GuardFunction, type AlertReporting, type FunctionDefaults, type GuardFunctionTransform } from "./guardFunction";
 import { accountScope, neverTouchProtected, type AccountScope, type PolicyStatement } from "./iam";
 import { renamedFrom, transformed, type Transform } from "./transform";
+import { componentScope, unitAccessStatements, type ScopeArgs } from "./unitAccess";
 
 type TableKind = "samples" | "state" | "audit";
 
@@ -37,9 +36,9 @@ export interface FailsafeArgs extends AlertReporting {
   /** EventBridge schedule expression of the check, e.g. `rate(2 minutes)`. */
   schedule: string;
   /** Regions the check covers (stack config `regions`): "all" enabled ones, or a list; default the stack's region. */
-  regions?: "all" | string[];
+  regions?: ScopeArgs["regions"];
   /** Organisation mode (stack config `organization`): every listed account through its member role. */
-  organization?: FailsafeOrganization;
+  organization?: ScopeArgs["organization"];
   /**
    * The organisation sweep's bucket: the Step Functions sweep (components/sweep.ts) invokes this
    * function per step and is scheduled instead of the check; the function reads and writes
@@ -49,45 +48,8 @@ export interface FailsafeArgs extends AlertReporting {
   transform?: FailsafeTransform;
 }
 
-/** What the failsafe uses of the stack config's `organization` (its other fields are the StackSet's). */
-export interface FailsafeOrganization {
-  memberRoleName: string;
-  accounts: "all" | string[];
-  excludeAccounts: string[];
-  externalId: string;
-  /** Units read at the same time (the function reads at most 200 at once). */
-  concurrency?: number;
-}
-
-/** Units one function reads at once: bounded, as API rate limits are per account and region. */
-const MAX_UNITS_AT_ONCE = 200;
-
-/** The handler's scope from stack config; undefined for today's stacks (own account and region). */
-export function failsafeScope(regions: FailsafeArgs["regions"], org: FailsafeOrganization | undefined, homeRegion: string): ScopeSettings | undefined {
-  if (regions === undefined && org === undefined) return undefined;
-  const scope: ScopeSettings = { regions: regions ?? [homeRegion], concurrency: org ? Math.min(org.concurrency ?? 100, MAX_UNITS_AT_ONCE) : 8 };
-  if (org) scope.organization = { memberRoleName: org.memberRoleName, accounts: org.accounts, excludeAccounts: org.excludeAccounts, externalId: org.externalId };
-  return checkSettings(ScopeSettings, scope, "costguard:regions / costguard:organization cannot be used by the failsafe");
-}
-
-/**
- * What reaching the scope takes: AssumeRole on exactly the member roles (the listed accounts',
- * or the role name in any account when every account is covered), ListAccounts only for every
- * account, DescribeRegions only for "all" regions (neither supports resource-level permissions).
- */
-export function scopeStatements(scope: ScopeSettings | undefined, partition: pulumi.Input<string>): PolicyStatement[] {
-  if (!scope) return [];
-  const out: PolicyStatement[] = [];
-  const org = scope.organization;
-  if (org) {
-    const excluded = new Set(org.excludeAccounts);
-    const accounts = org.accounts === "all" ? ["*"] : org.accounts.filter((a) => !excluded.has(a));
-    out.push({ Sid: "AssumeMemberRoles", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: accounts.map((a) => pulumi.interpolate`arn:${partition}:iam::${a}:role/${org.memberRoleName}`) });
-    if (org.accounts === "all") out.push({ Sid: "ListOrganizationAccounts", Effect: "Allow", Action: ["organizations:ListAccounts"], Resource: "*" });
-  }
-  if (scope.regions === "all") out.push({ Sid: "ListEnabledRegions", Effect: "Allow", Action: ["ec2:DescribeRegions"], Resource: "*" });
-  return out;
-}
+/** Units the failsafe reads at once: bounded, as API rate limits are per account and region. */
+export const FAILSAFE_CONCURRENCY = { maxConcurrency: 200, orgConcurrency: 100 };
 
 /**
  * The failsafe's IAM statements: inventory reads on "*", stop/start conditioned on the
@@ -219,7 +181,7 @@ export class Failsafe extends pulumi.ComponentResource {
     const account = accountScope(this);
     // The stack's region is known at preview only as an output: the scope's default is built in it.
     const homeRegion = args.organization && args.regions === undefined ? (aws.config.region ?? "") : "";
-    const scope = failsafeScope(args.regions, args.organization, homeRegion);
+    const scope = componentScope(args, homeRegion, FAILSAFE_CONCURRENCY, "the failsafe");
     const statements = [
       ...failsafeStatements({
         environments: settings.environments,
@@ -228,7 +190,7 @@ export class Failsafe extends pulumi.ComponentResource {
         tableArns: [this.samplesTable.arn, this.stateTable.arn, this.auditTable.arn],
         regions: scope?.regions,
       }),
-      ...scopeStatements(scope, account.partition),
+      ...unitAccessStatements(scope, { partition: account.partition, organizationId: args.organization?.organizationId }),
       ...(args.sweep ? [{ Sid: "SweepObjects", Effect: "Allow" as const, Action: ["s3:GetObject", "s3:PutObject"], Resource: pulumi.interpolate`${args.sweep.bucketArn}/sweeps/*` }] : []),
       ...args.publishStatements,
     ];

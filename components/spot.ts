@@ -30,10 +30,10 @@ import { parseSpotSettings, type SpotSettingsInput } from "../runtime/spot/setti
 import { BREAKER_STORE_ACTIONS } from "../runtime/spot/storeBreakers";
 import { POOL_RISK_READ_ACTION, POOL_RISK_STORE_ACTIONS } from "../runtime/spot/storePoolRisk";
 import { ZONE_LOOKUP_ACTION } from "../runtime/spot/zones";
-import { MEMBER_ROLE_ACTION, ORGANIZATION_ACCOUNTS_ACTION } from "../runtime/spot/eventUnits";
 import { guardTable } from "./guardTable";
 import { GuardFunction, type AlertReporting, type FunctionDefaults, type GuardFunctionTransform } from "./guardFunction";
 import { accountScope, arn, neverTouchProtected, type AccountScope, type PolicyStatement } from "./iam";
+import { unitAccessStatements, type ScopeArgs } from "./unitAccess";
 import type { Transform } from "./transform";
 
 // The EventBridge detail types the events function takes (runtime/spot/interruptions.ts parses
@@ -79,18 +79,7 @@ export interface SpotResilienceArgs extends AlertReporting {
 }
 
 /** What the spot events need of the stack's `organization` config (extra fields are ignored). */
-export interface SpotOrganizationArgs {
-  /** Role each member account holds (the MemberAccess StackSet creates it). */
-  memberRoleName: string;
-  /** Accounts covered: "all" (the organisation's active accounts) or a list. */
-  accounts: "all" | string[];
-  /** Accounts never read. */
-  excludeAccounts: string[];
-  /** The external id the member role requires. */
-  externalId: string;
-  /** The organisation's id: with accounts "all", roles are assumed only in the organisation's accounts. */
-  organizationId?: string;
-}
+export type SpotOrganizationArgs = NonNullable<ScopeArgs["organization"]>;
 
 export class SpotResilience extends pulumi.ComponentResource {
   public readonly breakerTable: aws.dynamodb.Table;
@@ -210,7 +199,13 @@ export class SpotResilience extends pulumi.ComponentResource {
         statements: [
           // DescribeInstances and DescribeAvailabilityZones (the instance's AZ ID) support no resource-level permissions.
           { Sid: "LookUpInterruptedInstance", Effect: "Allow", Action: [INSTANCE_LOOKUP_ACTION, ZONE_LOOKUP_ACTION], Resource: "*" },
-          ...(args.organization ? memberAccessStatements(this.scope, args.organization) : []),
+          // The member role of the accounts it covers (never an excluded one's); it lists no regions.
+          ...unitAccessStatements(args.organization && { regions: args.regions, organization: spotOrganization(args.organization) }, {
+            partition: this.scope.partition,
+            organizationId: args.organization?.organizationId,
+            listsRegions: false,
+            assumeSid: "ReadInterruptedInstancesOfMemberAccounts",
+          }),
           // Interruptions are atomic appends (UpdateItem); state transitions are conditional UpdateItems.
           { Sid: "RecordInterruptions", Effect: "Allow", Action: [...new Set([...BREAKER_STORE_ACTIONS, ...POOL_RISK_STORE_ACTIONS])], Resource: tables },
           ...args.publishStatements,
@@ -409,29 +404,4 @@ export function optimizerStatements(a: {
 /** The organisation as the spot settings carry it (runtime/spot/settings.ts SpotScope). */
 function spotOrganization(o: SpotOrganizationArgs) {
   return { memberRoleName: o.memberRoleName, accounts: o.accounts, excludeAccounts: o.excludeAccounts, externalId: o.externalId };
-}
-
-/**
- * The events function's access to member accounts: AssumeRole of the member role only (in the
- * listed accounts, or in the organisation's accounts when it covers "all"), never of an excluded
- * account's; ListAccounts only to check an event's account against the organisation ("all").
- */
-export function memberAccessStatements(scope: AccountScope, o: SpotOrganizationArgs): PolicyStatement[] {
-  const role = (account: string) => pulumi.interpolate`arn:${scope.partition}:iam::${account}:role/${o.memberRoleName}`;
-  const statements: PolicyStatement[] = [];
-  if (o.accounts === "all") {
-    statements.push({
-      Sid: "ReadInterruptedInstancesOfMemberAccounts",
-      Effect: "Allow",
-      Action: MEMBER_ROLE_ACTION,
-      Resource: role("*"),
-      ...(o.organizationId ? { Condition: { StringEquals: { "aws:ResourceOrgID": o.organizationId } } } : {}),
-    });
-    statements.push({ Sid: "CheckEventAccountsAgainstTheOrganisation", Effect: "Allow", Action: ORGANIZATION_ACCOUNTS_ACTION, Resource: "*" });
-    if (o.excludeAccounts.length) statements.push({ Sid: "NeverExcludedAccounts", Effect: "Deny", Action: MEMBER_ROLE_ACTION, Resource: o.excludeAccounts.map(role) });
-  } else {
-    const covered = o.accounts.filter((a) => !o.excludeAccounts.includes(a));
-    if (covered.length) statements.push({ Sid: "ReadInterruptedInstancesOfMemberAccounts", Effect: "Allow", Action: MEMBER_ROLE_ACTION, Resource: covered.map(role) });
-  }
-  return statements;
 }

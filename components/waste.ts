@@ -11,13 +11,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, TAGS } from "../runtime/contract";
-import { LIST_UNITS_ACTIONS, ScopeSettings } from "../runtime/shared/units";
+import type { ScopeSettings } from "../runtime/shared/units";
 import { CLEANUP_ACTIONS } from "../runtime/waste/actions";
 import { INVENTORY_ACTIONS } from "../runtime/waste/inventory";
 import { parseWasteSettings, type CleanupMode } from "../runtime/waste/settings";
 import { WASTE_SCOPED_TIMEOUT_SECONDS } from "../runtime/waste/run";
 import { STORE_ACTIONS } from "../runtime/waste/store";
 import { all, arn, carrying, neverTouchProtected, onlyTagKeys, resourceTag, type AccountScope, type Conditions, type PolicyStatement } from "./iam";
+import { componentScope, unitAccessStatements, type ScopeArgs } from "./unitAccess";
 import { TableGuard, type TableGuardArgs, type TableGuardSpec, type TableGuardTransform } from "./tableGuard";
 import { renamedFrom } from "./transform";
 
@@ -81,64 +82,8 @@ export function wasteScannerStatements(tableArn: pulumi.Input<string>, cleanup: 
 }
 
 /** Stack config a hygiene function's scope is built from (costguard:regions, costguard:organization). */
-export interface HygieneScopeArgs {
-  /** Regions to cover: "all" (every region enabled in each account) or a list; absent: the stack's region. */
-  regions?: "all" | string[];
-  /** Organisation mode: the accounts to cover, each read through its member role. */
-  organization?: {
-    memberRoleName: string;
-    accounts: "all" | string[];
-    excludeAccounts: string[];
-    externalId: string;
-    /** Limits sts:AssumeRole to roles of the organisation (aws:ResourceOrgID) where the accounts are not listed. */
-    organizationId?: string;
-    /** Units read at the same time (one function reads at most 20: its memory and the APIs' rates are per function). */
-    concurrency?: number;
-  };
-}
-
-/** Units one function reads at the same time, at most. */
-const MAX_FUNCTION_CONCURRENCY = 20;
-
-/**
- * The scope of a hygiene function: none (its own account and region, today's behaviour: settings
- * and plan unchanged) unless regions or an organisation are configured.
- */
-export function hygieneScope(args: HygieneScopeArgs, what: string): ScopeSettings | undefined {
-  if (!args.regions && !args.organization) return undefined;
-  const regions = args.regions ?? [aws.config.region ?? ""];
-  const org = args.organization;
-  const scope = {
-    regions,
-    ...(org ? { organization: { memberRoleName: org.memberRoleName, accounts: org.accounts, excludeAccounts: org.excludeAccounts, externalId: org.externalId } } : {}),
-    concurrency: Math.min(org?.concurrency ?? 8, MAX_FUNCTION_CONCURRENCY),
-  };
-  const parsed = ScopeSettings.safeParse(scope);
-  if (!parsed.success) throw new Error(`${what}: costguard:regions / costguard:organization cannot be used (${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}); set costguard:regions to "all" or a list of regions such as ["us-east-1"]`);
-  return parsed.data;
-}
-
-/**
- * What reaching the units takes, and no more: ec2:DescribeRegions only with regions "all",
- * organizations:ListAccounts only with accounts "all", sts:AssumeRole only on the member role
- * (the listed accounts' ARNs; for "all" or a long list, the role name in any account of the
- * organisation). Neither listing call supports resource-level permissions.
- */
-export function unitAccessStatements(scope: ScopeSettings | undefined, organizationId: string | undefined, account: AccountScope): PolicyStatement[] {
-  if (!scope) return [];
-  const [describeRegions, listAccounts] = LIST_UNITS_ACTIONS;
-  const out: PolicyStatement[] = [];
-  if (scope.regions === "all") out.push({ Sid: "ListEnabledRegions", Effect: "Allow", Action: describeRegions, Resource: "*" });
-  const org = scope.organization;
-  if (!org) return out;
-  if (org.accounts === "all") out.push({ Sid: "ListOrganizationAccounts", Effect: "Allow", Action: listAccounts, Resource: "*" });
-  const roleArn = (id: string) => pulumi.interpolate`arn:${account.partition}:iam::${id}:role/${org.memberRoleName}`;
-  const listed = org.accounts === "all" ? undefined : org.accounts.filter((a) => !org.excludeAccounts.includes(a));
-  // An IAM policy holds 10,240 characters: past 50 accounts, the role name in the organisation's accounts.
-  if (listed && listed.length <= 50) out.push({ Sid: "AssumeMemberRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: listed.map(roleArn) });
-  else out.push({ Sid: "AssumeMemberRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: roleArn("*"), ...(organizationId ? { Condition: { StringEquals: { "aws:ResourceOrgID": organizationId } } } : {}) });
-  return out;
-}
+/** Units one hygiene function reads at the same time, at most: its memory and the APIs' rates are per function. */
+export const HYGIENE_CONCURRENCY = { maxConcurrency: 20, orgConcurrency: 8 };
 
 /** The account scope of the function's own destructive permissions: every region of its account once it covers more than the stack's. */
 export function actingScope(scope: ScopeSettings | undefined, account: AccountScope): AccountScope {
@@ -148,7 +93,7 @@ export function actingScope(scope: ScopeSettings | undefined, account: AccountSc
 
 export type WasteScannerTransform = TableGuardTransform;
 
-export interface WasteScannerArgs extends TableGuardArgs, HygieneScopeArgs {
+export interface WasteScannerArgs extends TableGuardArgs, ScopeArgs {
   /** Days a volume must be seen unattached before it is waste. */
   unattachedVolumeDays: number;
   /** Age in days above which an unused snapshot is waste. */
@@ -165,7 +110,7 @@ export interface WasteScannerArgs extends TableGuardArgs, HygieneScopeArgs {
 
 export class WasteScanner extends TableGuard {
   constructor(name: string, args: WasteScannerArgs, opts?: pulumi.ComponentResourceOptions) {
-    const scope = hygieneScope(args, "the waste scanner");
+    const scope = componentScope(args, aws.config.region ?? "", HYGIENE_CONCURRENCY, "the waste scanner");
     // The handler reads these with the same schema: settings it would refuse stop here, at preview.
     const settings = parseWasteSettings(
       {
@@ -193,7 +138,7 @@ export class WasteScanner extends TableGuard {
       settings,
       statements: (tableArn, account) => [
         ...wasteScannerStatements(tableArn, settings.cleanup, actingScope(scope, account)),
-        ...unitAccessStatements(scope, args.organization?.organizationId, account),
+        ...unitAccessStatements(scope, { partition: account.partition, organizationId: args.organization?.organizationId }),
       ],
     };
     // Was costguard:hygiene:WasteScanner (hygiene is now waste + enforcer, as in runtime/): the alias keeps deployed stacks' resources.

@@ -5,7 +5,6 @@
  * defaults a stack ships with.
  */
 import type { FailsafeSettings } from "../runtime/failsafe/settings";
-import type { ScopeSettings } from "../runtime/shared/units";
 import type { SpotSettingsInput } from "../runtime/spot/settings";
 import type { EnvironmentSettings, GuardConfigParsed } from "./schema";
 
@@ -36,21 +35,5 @@ export function spotRuntimeSettings(s: GuardConfigParsed["spot"]): SpotSettingsI
     poolPoisonDays: s.poolPoisonDays,
     poisoningEnvironments: s.poisoningEnvironments,
     minOnDemandDefault: s.minOnDemandDefault,
-  };
-}
-
-/** Units one function reads at once when the stack covers its own account only. */
-export const HOME_CONCURRENCY = 8;
-
-/**
- * What the failsafe (and, in time, the waste scanner and enforcer) covers: the regions (default:
- * the stack's own) and, in organisation mode, the accounts and how to reach them.
- */
-export function scopeSettings(c: Pick<GuardConfigParsed, "regions" | "organization">, stackRegion: string): ScopeSettings {
-  const org = c.organization;
-  return {
-    regions: c.regions ?? [stackRegion],
-    ...(org && { organization: { memberRoleName: org.memberRoleName, accounts: org.accounts, excludeAccounts: org.excludeAccounts, externalId: org.externalId } }),
-    concurrency: org?.concurrency ?? HOME_CONCURRENCY,
   };
 }

@@ -11,13 +11,6 @@ import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import type { Unit } from "../shared/units";
 import type { SpotScope } from "./settings";
 
-/**
- * The IAM actions reading member accounts takes: the member role (credentials through STS), and
- * the organisation's account list when it covers "all". GetCallerIdentity needs no permission.
- */
-export const MEMBER_ROLE_ACTION = "sts:AssumeRole";
-export const ORGANIZATION_ACCOUNTS_ACTION = "organizations:ListAccounts";
-
 export interface EventUnitsDeps {
   /** The function's own account (lazily: only events naming an account need it). */
   homeAccount: () => Promise<string>;

@@ -1,12 +1,13 @@
 /**
- * Stack config → the scope the failsafe (and later the waste scanner and enforcer) covers, as
- * its handler validates it (runtime/shared/units.ts ScopeSettings): whatever config accepts, the
- * handler accepts too.
+ * Stack config → the scope the failsafe, the waste scanner and the enforcer cover
+ * (components/unitAccess.ts componentScope), as their handlers validate it (runtime/shared/units.ts
+ * ScopeSettings): whatever config accepts, the handlers accept too.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { validateStackConfig } from "../../config/read";
-import { scopeSettings } from "../../config/runtimeSettings";
+import { componentScope } from "../../components/unitAccess";
+import { FAILSAFE_CONCURRENCY } from "../../components/failsafe";
 import { ScopeSettings } from "../../runtime/shared/units";
 
 const org = { externalId: "costguard-ext-1", organizationId: "o-a1b2c3d4e5", deploymentTargets: ["r-ab12"] };
@@ -14,12 +15,16 @@ function scopeOf(config: Record<string, unknown>) {
   const values = Object.fromEntries(Object.entries({ "aws:region": "eu-west-1", ...config }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
   const r = validateStackConfig(values, "dev");
   assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
-  return ScopeSettings.parse(scopeSettings(r.config, "eu-west-1"));
+  return ScopeSettings.parse(componentScope(r.config, "eu-west-1", FAILSAFE_CONCURRENCY, "the failsafe") ?? { regions: ["eu-west-1"], concurrency: 8 });
 }
 
 describe("the scope handed to the handlers", () => {
-  it("is the stack's own account and region by default", () => {
-    assert.deepEqual(scopeOf({}), { regions: ["eu-west-1"], concurrency: 8 });
+  it("is none by default (the stack's own account and region, as before), and the stack's region with an organisation alone", () => {
+    const values = { "aws:region": "eu-west-1" };
+    const r = validateStackConfig(values, "dev");
+    assert.ok(r.ok);
+    assert.equal(componentScope(r.config, "eu-west-1", FAILSAFE_CONCURRENCY, "the failsafe"), undefined);
+    assert.deepEqual(scopeOf({ "costguard:organization": { ...org, accounts: ["111111111111"] } }).regions, ["eu-west-1"]);
   });
 
   it("carries the organisation's accounts, exclusions, role and external id, and the regions", () => {

@@ -16,6 +16,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 const actions = (s: Statement) => [s.Action].flat();
 
@@ -78,9 +79,13 @@ describe("Failsafe component: scope and least privilege", () => {
     assert.ok(stop.every((r) => /^arn:aws:ec2:(us-east-1|eu-west-1):123456789012:instance\/\*$/.test(r)), stop.join(", "));
   });
 
-  it('every account and "all" regions: the member role in any account, ListAccounts and DescribeRegions on "*"', async () => {
-    const p = await planned("everything", { ...base(), regions: "all", organization: { memberRoleName: "costguard-member", accounts: "all", excludeAccounts: [], externalId: "ext-123", concurrency: 1000 } });
-    assert.deepEqual([allowing(p.statements, "sts:AssumeRole")[0]!.Resource].flat(), ["arn:aws:iam::*:role/costguard-member"]);
+  it('every account and "all" regions: the member role in the organisation\'s accounts only, never an excluded one\'s; ListAccounts and DescribeRegions on "*"', async () => {
+    const p = await planned("everything", { ...base(), regions: "all", organization: { memberRoleName: "costguard-member", accounts: "all", excludeAccounts: ["333333333333"], externalId: "ext-123", organizationId: "o-a1b2c3d4e5", concurrency: 1000 } });
+    const assume = allowing(p.statements, "sts:AssumeRole");
+    assert.deepEqual([assume[0]!.Resource].flat(), ["arn:aws:iam::*:role/costguard-member"]);
+    assert.deepEqual(assume[0]!.Condition, { StringEquals: { "aws:ResourceOrgID": "o-a1b2c3d4e5" } }, "a role of that name outside the organisation is not assumed");
+    const deny = p.statements.filter((s) => s.Effect === "Deny" && actions(s).includes("sts:AssumeRole"));
+    assert.deepEqual(deny.flatMap((s) => [s.Resource].flat()), ["arn:aws:iam::333333333333:role/costguard-member"], "an excluded account is never assumed");
     assert.deepEqual(allowing(p.statements, "organizations:ListAccounts").map((s) => [actions(s), s.Resource]), [[["organizations:ListAccounts"], "*"]]);
     assert.deepEqual(allowing(p.statements, "ec2:DescribeRegions").map((s) => [actions(s), s.Resource]), [[["ec2:DescribeRegions"], "*"]]);
     assert.equal(p.settings.scope!.concurrency, 200, "capped: units read at once by one function");
