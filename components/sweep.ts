@@ -96,6 +96,9 @@ export interface SweepDefinition {
 }
 
 /** The state machine's definition, as a typed object (tests parse its payloads with the sweep's schemas). */
+/** States one sweep passes (List, Inventory, Decide): declared for a first preview's estimate. */
+const stateCount = () => Object.keys(sweepDefinition({ partition: "aws", functionArn: "arn", bucketName: "bucket", timeoutSeconds: 60 }).States).length;
+
 export function sweepDefinition(opts: { partition: string; functionArn: string; bucketName: string; timeoutSeconds: number }): SweepDefinition {
   const invoke = `arn:${opts.partition}:states:::lambda:invoke`;
   const fn = opts.functionArn;
@@ -296,7 +299,8 @@ export class OrganizationSweep extends pulumi.ComponentResource {
           roleArn: this.role.arn,
           definition,
           loggingConfiguration: { level: "ERROR", includeExecutionData: false, logDestination: pulumi.interpolate`${logGroup.arn}:*` },
-          tags: estimateTags({ mapItemsPerRun: args.estimate.units, mapItemsAssumed: args.estimate.assumed ? 1 : 0, durationMs: ASSUMED_BATCH_MS }),
+          // Its shape too: on a first preview the definition (built from the function's ARN) is unknown.
+          tags: estimateTags({ mapItemsPerRun: args.estimate.units, mapItemsAssumed: args.estimate.assumed ? 1 : 0, durationMs: ASSUMED_BATCH_MS, statesPerRun: stateCount(), mapItemsPerBatch: SWEEP_SHAPE.unitsPerBatch }),
         },
         parent,
       ),

@@ -28,14 +28,32 @@ function definitionOf(r: ResourceToPrice): { States?: Record<string, { Type?: st
   }
 }
 
+/** What pricing needs of a definition: its states, and its distributed Maps' child type and batch. */
+interface MachineShape {
+  states: number;
+  maps: { express: boolean; batch: number }[];
+}
+
+function shapeOf(definition: { States?: Record<string, { Type?: string }> }): MachineShape {
+  const states = Object.values(definition.States ?? {});
+  const distributed = states.filter((s): s is MapState => s.Type === "Map" && (s as MapState).ItemProcessor?.ProcessorConfig?.Mode === "DISTRIBUTED");
+  return { states: states.length, maps: distributed.map((m) => ({ express: m.ItemProcessor?.ProcessorConfig?.ExecutionType === "EXPRESS", batch: num(m.ItemBatcher?.MaxItemsPerBatch) ?? 1 })) };
+}
+
 export function priceStateMachine(r: ResourceToPrice, ctx: PricingContext): PriceResult {
+  const hint = ctx.hint(r);
   const definition = definitionOf(r);
-  if (!definition?.States) return { kind: "unpriced", reason: "its definition is not known at preview" };
+  // On a first preview the definition is often unknown (it names other resources' ARNs): the
+  // machine may declare its shape instead (statesPerRun, and mapItemsPerBatch for an EXPRESS Map).
+  const shape: MachineShape | undefined = definition?.States
+    ? shapeOf(definition)
+    : hint.statesPerRun !== undefined
+      ? { states: hint.statesPerRun, maps: hint.mapItemsPerBatch !== undefined ? [{ express: true, batch: hint.mapItemsPerBatch }] : [] }
+      : undefined;
+  if (!shape) return { kind: "unpriced", reason: "its definition is not known at preview, and it declares no statesPerRun" };
   const prices = ctx.book.stepFunctions(ctx.region);
   const runs = ctx.invocations(r);
-  const hint = ctx.hint(r);
   const item = (what: string, monthlyUsd: number, basis: string, usage?: Item["usage"]): Item => ({ resource: r.name, type: r.type, what, monthlyUsd, basis, ...(usage ? { usage } : {}) });
-  const states = Object.values(definition.States);
   const durationMs = hint.durationMs ?? ctx.usage.lambdaDurationMs;
   const durationWhy = hint.durationMs !== undefined ? "declared" : "assumed";
   const gb = prices.expressMemoryChunkMb / 1024;
@@ -46,17 +64,16 @@ export function priceStateMachine(r: ResourceToPrice, ctx: PricingContext): Pric
     items.push(item("Express duration", gbSeconds * prices.expressGbSecond, `${fmt(runs.perMonth)} × ${durationMs} ms (${durationWhy}) × ${prices.expressMemoryChunkMb} MB = ${fmt(gbSeconds)} GB-s × $${prices.expressGbSecond}`));
     return { kind: "priced", items };
   }
-  const transitions = runs.perMonth * states.length;
+  const transitions = runs.perMonth * shape.states;
   items.push(
-    item("Standard state transitions", transitions * prices.perTransition, `${runs.basis} × ${states.length} states (one pass each) = ${fmt(transitions)} transitions × $0.025/1k`, {
+    item("Standard state transitions", transitions * prices.perTransition, `${runs.basis} × ${shape.states} states (one pass each) = ${fmt(transitions)} transitions × $0.025/1k`, {
       meter: "stepFunctionsTransitions",
       quantity: transitions,
       unitUsd: prices.perTransition,
     }),
   );
-  const distributed = states.filter((s): s is MapState => s.Type === "Map" && (s as MapState).ItemProcessor?.ProcessorConfig?.Mode === "DISTRIBUTED");
-  for (const map of distributed) {
-    if (map.ItemProcessor?.ProcessorConfig?.ExecutionType !== "EXPRESS") {
+  for (const map of shape.maps) {
+    if (!map.express) {
       ctx.notes.push(`${r.name}: a distributed Map with STANDARD child executions: their transitions are not priced`);
       continue;
     }
@@ -65,7 +82,7 @@ export function priceStateMachine(r: ResourceToPrice, ctx: PricingContext): Pric
       items.push({ ...item("Express child executions", 0, "items per execution not declared (mapItemsPerRun)"), dependsOnUsage: "$1.00 per million child executions + $0.00001667 per GB-second" });
       continue;
     }
-    const batch = num(map.ItemBatcher?.MaxItemsPerBatch) ?? 1;
+    const batch = map.batch;
     const children = runs.perMonth * Math.ceil(items_ / batch);
     const itemsText = `${fmt(items_)} units${hint.mapItemsAssumed ? " (assumed)" : " (declared)"} ÷ ${batch} per batch`;
     items.push(item("Express child executions", children * prices.expressPerRequest, `${runs.basis} × ${itemsText} = ${fmt(children)} executions × $1.00/M`));

@@ -100,6 +100,10 @@ export const HINT_KEYS = [
   // A state machine's distributed Map: items per execution (batched by its ItemBatcher), and 1 when that count is an assumption.
   "mapItemsPerRun",
   "mapItemsAssumed",
+  // Its shape where the definition is not known at a first preview (built from other resources'
+  // ARNs): states one execution passes, and the items per child of its distributed EXPRESS Map.
+  "statesPerRun",
+  "mapItemsPerBatch",
 ] as const;
 export type HintKey = (typeof HINT_KEYS)[number];
 export type UsageHint = Partial<Record<HintKey, number>>;
