@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { MemberSpotForwarding } from "./components/memberSpotForwarding";
 import { organizationHub, sweepEstimateTransform, type FailsafeSweepWiring } from "./components/organizationHub";
 import { sweepUnits } from "./config/organization";
 import { readGuardConfig } from "./config/read";
@@ -109,8 +110,25 @@ export const spotBreakerTable = orNull(spot?.breakerTableName);
 export const spotPoolRiskTable = orNull(spot?.poolRiskTableName);
 // Spot events of the other covered regions reach the handler through the home region's bus.
 const forwardFrom = forwardingRegions(config.regions, aws.config.requireRegion());
-if (spot && (forwardFrom.length || config.organization)) {
-  new CrossRegionSpotEvents("spot-forward", { regions: forwardFrom, providerArgs: { defaultTags }, organizationId: config.organization?.organizationId }, opts);
+const spotForward =
+  spot && (forwardFrom.length || config.organization)
+    ? new CrossRegionSpotEvents("spot-forward", { regions: forwardFrom, providerArgs: { defaultTags }, organizationId: config.organization?.organizationId }, opts)
+    : undefined;
+// And those of every member account, in every covered region (the home region too).
+if (spotForward && config.organization) {
+  const home = aws.config.requireRegion();
+  new MemberSpotForwarding(
+    "spot-members",
+    {
+      stack: config.stack,
+      hubBusArn: spotForward.homeBusArn,
+      hubAccountId: aws.getCallerIdentityOutput({}, { provider }).accountId,
+      deploymentTargets: config.organization.deploymentTargets,
+      regions: [...new Set([home, ...forwardFrom])].sort(),
+      callAs: config.organization.callAs,
+    },
+    opts,
+  );
 }
 
 // Only when a cluster is configured (costguard:nodeOptimizer); the dev stack has none.

@@ -49,16 +49,16 @@ describe("organisation mode (test stack: 3 accounts × 2 regions)", () => {
   let template: Template;
   before(async () => {
     run = await stackRun({ stack: "dev", config: ORG_CONFIG });
-    template = JSON.parse(one(run, "aws:cloudformation/stackSet:StackSet").inputs.templateBody as string) as Template;
+    template = JSON.parse(one(run, "aws:cloudformation/stackSet:StackSet", "member-access").inputs.templateBody as string) as Template;
   });
 
   it("rolls the member role out with a service-managed StackSet, automatically to new accounts, one instance per target in one region", () => {
-    const ss = one(run, "aws:cloudformation/stackSet:StackSet");
+    const ss = one(run, "aws:cloudformation/stackSet:StackSet", "member-access");
     assert.equal(ss.inputs.permissionModel, "SERVICE_MANAGED");
     assert.deepEqual(ss.inputs.autoDeployment, { enabled: true, retainStacksOnAccountRemoval: false });
     assert.equal(ss.inputs.callAs, "SELF");
     assert.deepEqual(ss.inputs.capabilities, ["CAPABILITY_NAMED_IAM"]);
-    const instances = ofType(run, "aws:cloudformation/stackSetInstance:StackSetInstance");
+    const instances = ofType(run, "aws:cloudformation/stackSetInstance:StackSetInstance").filter((i) => i.name.startsWith("member-access-"));
     assert.deepEqual(instances.map((i) => (i.inputs.deploymentTargets as { organizationalUnitIds: string[] }).organizationalUnitIds).sort(), [["ou-ab12-cdef5678"], ["r-ab12"]]);
     for (const i of instances) assert.equal(i.inputs.stackSetInstanceRegion, "us-east-1", "IAM is global: one region");
     assert.equal(template.Resources.MemberRole.Properties.RoleName, "costguard-member");
@@ -194,5 +194,24 @@ describe("organisation mode (test stack: 3 accounts × 2 regions)", () => {
     assert.equal(doc.Statement.length, 1);
     assert.deepEqual(actions(doc.Statement[0]!), ["events:PutEvents"]);
     assert.deepEqual(doc.Statement[0]!.Condition, { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } });
+  });
+
+  it("forwards every member account's spot events, in every covered region, to the hub's bus: a service-managed StackSet that skips the hub's own account", () => {
+    const ss = one(run, "aws:cloudformation/stackSet:StackSet", "spot-members");
+    assert.equal(ss.inputs.permissionModel, "SERVICE_MANAGED");
+    assert.deepEqual(ss.inputs.autoDeployment, { enabled: true, retainStacksOnAccountRemoval: false }, "new accounts forward without anyone running anything");
+    const hubBus = "arn:aws:events:us-east-1:123456789012:event-bus/default";
+    const t = JSON.parse(ss.inputs.templateBody as string) as { Resources: { ForwardRule: { Properties: { EventPattern: unknown; Targets: { Arn: string; RoleArn: unknown }[] } }; ForwardRole: { Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] } } } };
+    assert.deepEqual(t.Resources.ForwardRule.Properties.EventPattern, { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation"] });
+    assert.deepEqual(t.Resources.ForwardRule.Properties.Targets.map((x) => x.Arn), [hubBus]);
+    const grants = t.Resources.ForwardRole.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    assert.deepEqual(grants.map((g) => [actions(g), g.Resource]), [[["events:PutEvents"], hubBus]], "put on the hub's bus, nothing else");
+    const instances = ofType(run, "aws:cloudformation/stackSetInstance:StackSetInstance").filter((i) => i.name.startsWith("spot-members-"));
+    const placed = instances.map((i) => `${(i.inputs.deploymentTargets as { organizationalUnitIds: string[] }).organizationalUnitIds[0]}@${i.inputs.stackSetInstanceRegion}`).sort();
+    assert.deepEqual(placed, ["ou-ab12-cdef5678@eu-west-1", "ou-ab12-cdef5678@us-east-1", "r-ab12@eu-west-1", "r-ab12@us-east-1"], "every target in every covered region, the home region too");
+    for (const i of instances) {
+      const d = i.inputs.deploymentTargets as { accounts: string[]; accountFilterType: string };
+      assert.deepEqual([d.accountFilterType, d.accounts], ["DIFFERENCE", ["123456789012"]], "not the hub's own account: its bus would receive its own events again");
+    }
   });
 });
