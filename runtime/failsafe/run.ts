@@ -132,6 +132,12 @@ export async function decideAndAct(deps: FailsafeDeps, reading: ScopeReading, in
   const groups = trackedGroups(settings);
   const burn = report.burn;
   const multi = deps.units !== undefined;
+  // Per unit and environment, only where something burns (log ingestion is billed): the
+  // dashboard's by-account widget reads these lines with Logs Insights, no custom metric per unit.
+  if (multi) {
+    for (const u of reading.units)
+      for (const [environment, usdPerHour] of Object.entries(u.burn)) if (usdPerHour > 0) deps.log.info("unit burn", { account: u.account, region: u.region, environment, usdPerHour });
+  }
 
   // Store this run's samples, then read each window (the current sample included).
   // Every group's samples over the longest window: the global spike is computed from them too.

@@ -79,6 +79,15 @@ describe('regions "all": a runaway in a region other than the stack\'s', () => {
   });
   after(() => r.dynamo.close());
 
+  it("logs each burning unit's figures per environment, the lines the dashboard's by-account widget queries", () => {
+    const log = r.deps(T0).log as ReturnType<typeof memoryLog>;
+    const lines = log.lines.filter((l) => l.message === "unit burn").map((l) => Object.assign({}, ...l.extra) as { account: string; region: string; environment: string; usdPerHour: number });
+    const apSouth = lines.find((l) => l.region === "ap-south-1" && l.environment === "dev");
+    assert.ok(apSouth && apSouth.account === HOME && Math.abs(apSouth.usdPerHour - 10 * 0.17) < 1e-9, JSON.stringify(lines));
+    assert.ok(lines.some((l) => l.region === "eu-west-1" && l.environment === "prod"));
+    assert.ok(lines.every((l) => l.usdPerHour > 0), "quiet units and environments are not logged (log ingestion is billed)");
+  });
+
   it("reads every enabled region, and never the one not opted into", () => {
     assert.deepEqual(result.units!.map((u) => u.region).sort(), ["ap-south-1", "eu-west-1", "us-east-1"]);
     assert.equal(r.org.callsPerUnit.get(`${HOME}/me-south-1`), undefined);
