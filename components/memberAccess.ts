@@ -117,6 +117,35 @@ export function memberRoleTemplate(opts: { roleName: string; externalId: string;
   };
 }
 
+/**
+ * A StackSet in service-managed mode with automatic deployment: an account that joins a target
+ * OU gets the stacks without anyone running anything, and loses them when it leaves.
+ */
+export function serviceManagedStackSet(
+  resourceName: string,
+  args: Pick<aws.cloudformation.StackSetArgs, "name" | "description" | "callAs" | "capabilities" | "templateBody">,
+  transform: Transform<aws.cloudformation.StackSetArgs> | undefined,
+  parent: pulumi.Resource,
+): aws.cloudformation.StackSet {
+  return new aws.cloudformation.StackSet(
+    ...transformed(
+      transform,
+      resourceName,
+      {
+        ...args,
+        permissionModel: "SERVICE_MANAGED",
+        autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+        // Accounts are independent: one failing account does not stop the others.
+        operationPreferences: { failureTolerancePercentage: 100, maxConcurrentPercentage: 100, regionConcurrencyType: "PARALLEL" },
+      },
+      // AWS fills in the service-linked administration role of a service-managed StackSet with
+      // automatic deployment; providers before the fix read it back as drift on every preview
+      // (hashicorp/terraform-provider-aws#23464).
+      { parent, ignoreChanges: ["administrationRoleArn"] },
+    ),
+  );
+}
+
 export class MemberAccess extends pulumi.ComponentResource {
   public readonly stackSet: aws.cloudformation.StackSet;
   public readonly instances: aws.cloudformation.StackSetInstance[];
@@ -130,26 +159,11 @@ export class MemberAccess extends pulumi.ComponentResource {
       .apply(([externalId, organizationId, trustedRoleArns, policies]) =>
         JSON.stringify(memberRoleTemplate({ roleName: args.roleName, externalId, organizationId, trustedRoleArns, policies: policies as Record<string, unknown[]> })),
       );
-    this.stackSet = new aws.cloudformation.StackSet(
-      ...transformed(
-        args.transform?.stackSet,
-        `${name}-stackset`,
-        {
-          name: `costguard-${args.stack}-member-access`,
-          description: "costguard: the member role of every account in the target OUs",
-          permissionModel: "SERVICE_MANAGED",
-          autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
-          callAs: args.callAs,
-          capabilities: ["CAPABILITY_NAMED_IAM"],
-          templateBody,
-          // Accounts are independent: one failing account does not stop the others.
-          operationPreferences: { failureTolerancePercentage: 100, maxConcurrentPercentage: 100, regionConcurrencyType: "PARALLEL" },
-        },
-        // AWS fills in the service-linked administration role of a service-managed StackSet with
-        // automatic deployment; providers before the fix read it back as drift on every preview
-        // (hashicorp/terraform-provider-aws#23464).
-        { parent: this, ignoreChanges: ["administrationRoleArn"] },
-      ),
+    this.stackSet = serviceManagedStackSet(
+      `${name}-stackset`,
+      { name: `costguard-${args.stack}-member-access`, description: "costguard: the member role of every account in the target OUs", callAs: args.callAs, capabilities: ["CAPABILITY_NAMED_IAM"], templateBody },
+      args.transform?.stackSet,
+      this,
     );
     this.stackSetName = this.stackSet.name;
     this.instances = args.deploymentTargets.map(

@@ -13,6 +13,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SPOT_EVENT_PATTERN } from "./crossRegionEvents";
+import { serviceManagedStackSet } from "./memberAccess";
 import { transformed, type Transform } from "./transform";
 
 export interface MemberSpotForwardingArgs {
@@ -68,23 +69,17 @@ export class MemberSpotForwarding extends pulumi.ComponentResource {
 
   constructor(name: string, args: MemberSpotForwardingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("costguard:organization:MemberSpotForwarding", name, {}, opts);
-    this.stackSet = new aws.cloudformation.StackSet(
-      ...transformed(
-        args.transform?.stackSet,
-        `${name}-stackset`,
-        {
-          name: `costguard-${args.stack}-spot-forwarding`,
-          description: "costguard: spot events of every account and covered region, to the hub's bus",
-          permissionModel: "SERVICE_MANAGED",
-          autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
-          callAs: args.callAs,
-          capabilities: ["CAPABILITY_IAM"],
-          templateBody: pulumi.output(args.hubBusArn).apply((bus) => JSON.stringify(memberForwardingTemplate(bus))),
-          operationPreferences: { failureTolerancePercentage: 100, maxConcurrentPercentage: 100, regionConcurrencyType: "PARALLEL" },
-        },
-        // As MemberAccess: AWS fills in the administration role of a service-managed StackSet.
-        { parent: this, ignoreChanges: ["administrationRoleArn"] },
-      ),
+    this.stackSet = serviceManagedStackSet(
+      `${name}-stackset`,
+      {
+        name: `costguard-${args.stack}-spot-forwarding`,
+        description: "costguard: spot events of every account and covered region, to the hub's bus",
+        callAs: args.callAs,
+        capabilities: ["CAPABILITY_IAM"],
+        templateBody: pulumi.output(args.hubBusArn).apply((bus) => JSON.stringify(memberForwardingTemplate(bus))),
+      },
+      args.transform?.stackSet,
+      this,
     );
     this.instances = args.deploymentTargets.flatMap((target) =>
       args.regions.map(
