@@ -96,9 +96,6 @@ export interface SweepDefinition {
 }
 
 /** The state machine's definition, as a typed object (tests parse its payloads with the sweep's schemas). */
-/** States one sweep passes (List, Inventory, Decide): declared for a first preview's estimate. */
-const stateCount = () => Object.keys(sweepDefinition({ partition: "aws", functionArn: "arn", bucketName: "bucket", timeoutSeconds: 60 }).States).length;
-
 export function sweepDefinition(opts: { partition: string; functionArn: string; bucketName: string; timeoutSeconds: number }): SweepDefinition {
   const invoke = `arn:${opts.partition}:states:::lambda:invoke`;
   const fn = opts.functionArn;
@@ -160,6 +157,9 @@ export function sweepDefinition(opts: { partition: string; functionArn: string; 
     },
   };
 }
+
+/** States one sweep passes (List, Inventory, Decide): declared for a first preview's estimate. */
+const stateCount = () => Object.keys(sweepDefinition({ partition: "aws", functionArn: "arn", bucketName: "bucket", timeoutSeconds: 60 }).States).length;
 
 /**
  * What one month of sweeps does, for the estimate: child executions (one per batch), the
