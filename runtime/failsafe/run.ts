@@ -16,7 +16,8 @@ import { canonical, decide, describeBreach, GLOBAL, nextStates, usd, type Breach
 import type { StoppableInventory } from "./decideStop";
 import type { InventoryClients } from "./inventory";
 import type { ActionResult, EnvironmentState, Sample, StopAction } from "./model";
-import { describeFailure, mergeStoppable, readScope, readUnit, runningIds, sumUnits, unexpectedRegions, unitsBurning, type ScopeReading, type UnitAccess, type UnitBurn } from "./scope";
+import { describeFailure, mergeStoppable, readScope, readUnit, runningIds, sumUnits, unexpectedRegions, unitsBurning, type ScopeReading, type UnitAccess } from "./scope";
+import type { UnitBurn } from "../shared/sweep";
 import type { FailsafeSettings } from "./settings";
 import type { FailsafeStore } from "./store";
 

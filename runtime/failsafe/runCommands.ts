@@ -12,7 +12,8 @@ import { commandKeyHint, describeIssues, isPlainObject, isScheduledEvent, previe
 import { applyStops, describeAction, restoreSaved } from "./actions";
 import { describeNotStoppable, GLOBAL, trackNotStoppable, usd } from "./decide";
 import { planStop, refusedInstances, stoppableGroups, type SkippedResource } from "./decideStop";
-import { describeFailure, type UnitBurn } from "./scope";
+import type { UnitBurn } from "../shared/sweep";
+import { describeFailure } from "./scope";
 import { runSweepStep } from "./sweep";
 import { actionMatches, burnIn, checkUnitFilter, isFiltered, readStoppableIn, type UnitFilter } from "./unitFilter";
 import { isRunning, type ActionResult, type EnvironmentState } from "./model";

@@ -8,6 +8,7 @@ import { UNTAGGED } from "../contract";
 import type { PriceBook } from "../pricing/types";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import type { UnitBurn } from "../shared/sweep";
 import { listUnits, mapUnits, unitClientConfig, unitKey, type ScopeSettings, type Unit, type UnitClientConfig, type UnitFailure, type UnitList } from "../shared/units";
 import type { ActionClients } from "./actions";
 import { burnRateByEnvironment } from "./burnRate";
@@ -54,17 +55,6 @@ export function unitAccess(o: UnitAccessOptions): UnitAccess {
   };
   const env = { homeAccount: o.homeAccount, homeRegion: o.homeRegion, ec2: o.home.ec2, organizations: o.organizations, credentialsFor: o.credentialsFor };
   return { scope: o.scope, homeAccount: o.homeAccount, clientsFor, listUnits: () => listUnits(o.scope, env, (u) => clientsFor(u).ec2) };
-}
-
-/** One unit's figures: $/h per group, priced with its region's prices. */
-export interface UnitBurn {
-  account: string;
-  region: string;
-  burn: Record<string, number>;
-  instancesByLifecycle: { spot: number; "on-demand": number };
-  unpriced: Record<string, number>;
-  /** The catalog has no exact prices for this region: us-east-1's scaled, an estimate. */
-  estimated?: boolean;
 }
 
 export interface ScopeReading {

@@ -7,13 +7,13 @@
  * A single account (no organisation) never needs this: its regions are read in the check itself.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { SWEEP_SHAPE, sweepKeys, type SweepEvent, type SweepInventoryResult, type SweepListResult, type UnitSummary } from "../shared/sweep";
+import { SWEEP_SHAPE, sweepKeys, type SweepEvent, type SweepInventoryResult, type SweepListResult, type UnitBurn, type UnitSummary } from "../shared/sweep";
 import { mapUnits, unitKey, type Unit, type UnitFailure } from "../shared/units";
 import * as z from "../shared/zod";
 import type { StoppableInventory } from "./decideStop";
 import { readInventory, STOPPABLE_PARTS } from "./inventory";
 import { decideAndAct, type CheckResult, type FailsafeDeps } from "./run";
-import { mergeStoppable, readUnit, tagWithUnit, type UnitAccess, type UnitBurn } from "./scope";
+import { mergeStoppable, readUnit, tagWithUnit, type UnitAccess } from "./scope";
 
 /** The S3 IAM actions of the steps (the component grants them on `<bucket>/sweeps/*` only). */
 export const SWEEP_ACTIONS = ["s3:GetObject", "s3:PutObject"] as const;
@@ -62,7 +62,7 @@ export async function runSweepStep(event: SweepEvent, deps: FailsafeDeps & { uni
       });
       const results: UnitSummary[] = outcomes.map((o) =>
         o.ok
-          ? { account: o.unit.account, region: o.unit.region, ok: true, burn: o.value.burn.burn, instancesByLifecycle: o.value.burn.instancesByLifecycle, unpriced: o.value.burn.unpriced, ...(o.value.burn.estimated ? { estimated: true } : {}) }
+          ? { ...o.value.burn, ok: true as const }
           : { account: o.unit.account, region: o.unit.region, ok: false, error: o.error, ...(o.code ? { code: o.code } : {}) },
       );
       return { ok: true, command: "sweep-inventory", results };

@@ -8,7 +8,8 @@ import type { StoppableInventory } from "./decideStop";
 import { readInventory, STOPPABLE_PARTS } from "./inventory";
 import type { StopAction } from "./model";
 import type { FailsafeDeps } from "./run";
-import { mergeStoppable, readUnit, tagWithUnit, type UnitBurn } from "./scope";
+import type { UnitBurn } from "../shared/sweep";
+import { mergeStoppable, readUnit, tagWithUnit } from "./scope";
 
 export interface UnitFilter {
   account?: string;

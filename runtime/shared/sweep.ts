@@ -47,21 +47,21 @@ export interface SweepListResult {
   failures: { account: string; region: string; error: string }[];
 }
 
-/** One unit's answer to the inventory step. */
+/** One unit's figures: $/h per group, priced with its region's prices. */
+export interface UnitBurn {
+  account: string;
+  region: string;
+  /** $/h per Environment tag value (untagged included) in this unit. */
+  burn: Record<string, number>;
+  instancesByLifecycle: { spot: number; "on-demand": number };
+  unpriced: Record<string, number>;
+  /** The catalog has no exact prices for this region: us-east-1's scaled, an estimate. */
+  estimated?: boolean;
+}
+
+/** One unit's answer to the inventory step: its figures, or why it could not be read. */
 export type UnitSummary =
-  | {
-      account: string;
-      region: string;
-      ok: true;
-      /** $/h per Environment tag value (untagged included) in this unit. */
-      burn: Record<string, number>;
-      instancesByLifecycle: { spot: number; "on-demand": number };
-      unpriced: Record<string, number>;
-      /** Priced by estimate: the catalog has no exact prices for the region (added; optional). */
-      estimated?: boolean;
-      /** Unused since decide re-reads the units it acts on live; older answers carried it. */
-      inventoryKey?: string;
-    }
+  | (UnitBurn & { ok: true })
   | { account: string; region: string; ok: false; error: string; code?: string };
 
 export interface SweepInventoryResult {
