@@ -9,7 +9,7 @@ import { runCheck, type CheckResult, type FailsafeDeps } from "../../runtime/fai
 import type { FailsafeSettings } from "../../runtime/failsafe/settings";
 import { memoryLog } from "../../runtime/shared/observability";
 import type { ScopeSettings } from "../../runtime/shared/units";
-import { defaultSettings, metricRecorder, startDynamo, testPrices, type FailsafeDynamo } from "./helpers";
+import { defaultSettings, startDynamo, type FailsafeDynamo } from "./helpers";
 import { FakeOrg, HOME, HOME_REGION } from "./orgWorld";
 import { MINUTE, T0 } from "./world";
 
@@ -37,23 +37,9 @@ interface Rig {
 
 async function rig(org: FakeOrg, s: FailsafeSettings): Promise<Rig> {
   const dynamo = await startDynamo();
-  const access = org.access(s.scope!);
-  const home = access.clientsFor({ account: HOME, region: HOME_REGION });
   const alertsFake = org.unit(HOME, HOME_REGION);
-  const base: FailsafeDeps = {
-    clients: { ...home },
-    units: access,
-    store: dynamo.store(),
-    sns: alertsFake.sns,
-    alertTopicArn: `arn:aws:sns:us-east-1:${HOME}:alerts`,
-    prices: testPrices,
-    settings: s,
-    stack: "org",
-    region: HOME_REGION,
-    log: memoryLog(),
-    emit: metricRecorder().emit,
-    spotPriceHistory: false,
-  };
+  // One log for every run of the rig: tests read what the runs logged.
+  const base = org.failsafeDeps(s, dynamo.store(), T0);
   return {
     org,
     dynamo,

@@ -14,7 +14,12 @@ import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import type { Pluggable } from "@smithy/types";
 import { unitAccess, type UnitAccess, type UnitClients } from "../../runtime/failsafe/scope";
 import { memberCredentials, unitKey, type ScopeSettings, type Unit, type UnitClientConfig } from "../../runtime/shared/units";
+import type { FailsafeDeps } from "../../runtime/failsafe/run";
+import type { FailsafeSettings } from "../../runtime/failsafe/settings";
+import type { FailsafeStore } from "../../runtime/failsafe/store";
+import { memoryLog } from "../../runtime/shared/observability";
 import { FakeAccount } from "./fakeAccount";
+import { metricRecorder, testPrices } from "./helpers";
 
 export const HOME = "111111111111";
 export const HOME_REGION = "us-east-1";
@@ -117,6 +122,30 @@ export class FakeOrg {
       credentialsFor,
       makeClients: (unit, config) => this.clientsOf(unit, config),
     });
+  }
+
+  /**
+   * The failsafe's dependencies over this organisation: the home unit's clients, every unit
+   * through `unitAccess`, alerts on the home account's SNS, a fixed clock (`now`).
+   */
+  failsafeDeps(settings: FailsafeSettings, store: FailsafeStore, now: number, extra: Partial<FailsafeDeps> = {}): FailsafeDeps {
+    const access = this.access(settings.scope!);
+    return {
+      clients: access.clientsFor({ account: HOME, region: HOME_REGION }),
+      units: access,
+      store,
+      sns: this.unit(HOME, HOME_REGION).sns,
+      alertTopicArn: `arn:aws:sns:us-east-1:${HOME}:alerts`,
+      prices: testPrices,
+      settings,
+      stack: "org",
+      region: HOME_REGION,
+      log: memoryLog(),
+      emit: metricRecorder().emit,
+      now: () => now,
+      spotPriceHistory: false,
+      ...extra,
+    };
   }
 
   /** Every fake's published alerts are the home account's SNS: one topic. */

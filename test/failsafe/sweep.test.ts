@@ -13,10 +13,9 @@ import { after, before, describe, it } from "node:test";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { decideAndAct, type CheckResult, type FailsafeDeps } from "../../runtime/failsafe/run";
 import { handleFailsafeEvent } from "../../runtime/failsafe/runCommands";
-import { memoryLog } from "../../runtime/shared/observability";
 import type { SweepInventoryResult, SweepListResult } from "../../runtime/shared/sweep";
 import type { Unit } from "../../runtime/shared/units";
-import { defaultSettings, metricRecorder, startDynamo, testPrices, type FailsafeDynamo } from "./helpers";
+import { defaultSettings, startDynamo, type FailsafeDynamo } from "./helpers";
 import { FakeOrg, HOME, HOME_REGION } from "./orgWorld";
 import { T0 } from "./world";
 
@@ -64,23 +63,7 @@ describe("the organisation sweep: list → inventory batches → ResultWriter �
       },
       scope: { regions: "all", concurrency: 4, organization: { memberRoleName: "CostguardMember", accounts: [A, B, C], excludeAccounts: [], externalId: "ext-1" } },
     });
-    const access = org.access(settings.scope!);
-    deps = {
-      clients: access.clientsFor({ account: HOME, region: HOME_REGION }),
-      units: access,
-      sweep: { s3, bucket: BUCKET },
-      store: dynamo.store(),
-      sns: org.unit(HOME, HOME_REGION).sns,
-      alertTopicArn: `arn:aws:sns:us-east-1:${HOME}:alerts`,
-      prices: testPrices,
-      settings,
-      stack: "org",
-      region: HOME_REGION,
-      log: memoryLog(),
-      emit: metricRecorder().emit,
-      now: () => T0,
-      spotPriceHistory: false,
-    };
+    deps = org.failsafeDeps(settings, dynamo.store(), T0, { sweep: { s3, bucket: BUCKET } });
   });
   after(async () => {
     await server.close();

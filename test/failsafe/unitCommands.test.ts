@@ -6,9 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FailsafeDeps } from "../../runtime/failsafe/run";
 import { handleFailsafeEvent, type ActionCommandResult, type ErrorResult, type StatusResult } from "../../runtime/failsafe/runCommands";
-import { memoryLog } from "../../runtime/shared/observability";
-import { defaultSettings, metricRecorder, startDynamo, testPrices, type FailsafeDynamo } from "./helpers";
-import { FakeOrg, HOME, HOME_REGION } from "./orgWorld";
+import { defaultSettings, startDynamo, type FailsafeDynamo } from "./helpers";
+import { FakeOrg } from "./orgWorld";
 import { startWorld, T0 } from "./world";
 
 const [A, C] = ["222222222222", "444444444444"];
@@ -29,23 +28,8 @@ describe("operator commands scoped to an account and region", () => {
     org.unit(A, "us-east-1").addInstance({ id: "i-a1", type: "t3.medium", tags: { Environment: "dev" } });
     org.unit(C, "eu-west-1").addInstance({ id: "i-c1", type: "t3.medium", tags: { Environment: "dev" } });
     const settings = defaultSettings({ scope: { regions: ["us-east-1", "eu-west-1"], concurrency: 4, organization: { memberRoleName: "CostguardMember", accounts: [A, C], excludeAccounts: [], externalId: "ext-1" } } });
-    const access = org.access(settings.scope!);
     dynamo = await startDynamo();
-    deps = {
-      clients: access.clientsFor({ account: HOME, region: HOME_REGION }),
-      units: access,
-      store: dynamo.store(),
-      sns: org.unit(HOME, HOME_REGION).sns,
-      alertTopicArn: `arn:aws:sns:us-east-1:${HOME}:alerts`,
-      prices: testPrices,
-      settings,
-      stack: "org",
-      region: HOME_REGION,
-      log: memoryLog(),
-      emit: metricRecorder().emit,
-      now: () => T0,
-      spotPriceHistory: false,
-    };
+    deps = org.failsafeDeps(settings, dynamo.store(), T0);
   });
   after(() => dynamo.close());
 
