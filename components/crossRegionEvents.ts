@@ -10,6 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_ENABLED_REGIONS } from "../runtime/shared/units";
 import { accountScope, arn } from "./iam";
 
 /** The EC2 events the spot handler acts on. */
@@ -17,15 +18,11 @@ export const SPOT_DETAIL_TYPES = ["EC2 Spot Instance Interruption Warning", "EC2
 export const SPOT_EVENT_PATTERN = { source: ["aws.ec2"], "detail-type": [...SPOT_DETAIL_TYPES] };
 
 /**
- * The regions enabled in every account by default (no opt-in): what `regions: "all"` forwards
- * from. A rule cannot be created at preview in a region whose enablement only the account knows;
- * an opt-in region is covered by listing it in `regions`.
+ * `regions: "all"` forwards from the regions enabled in every account by default
+ * (DEFAULT_ENABLED_REGIONS): a rule cannot be created at preview in a region whose enablement
+ * only the account knows; an opt-in region is covered by listing it in `regions`.
  */
-export const DEFAULT_ENABLED_REGIONS = [
-  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
-  "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
-  "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
-] as const; // prettier-ignore
+export { DEFAULT_ENABLED_REGIONS };
 
 /** The regions other than home to forward from: the list, or the default-enabled ones for "all". */
 export function forwardingRegions(regions: "all" | string[] | undefined, homeRegion: string): string[] {

@@ -3,11 +3,15 @@
  * units a sweep covers, for the plan's estimate. "all" cannot be counted before the sweep runs
  * (ListAccounts, DescribeRegions), so it is priced at a stated assumption. Pure, no @pulumi.
  */
+import { DEFAULT_ENABLED_REGIONS } from "../runtime/shared/units";
 import type { GuardConfigParsed } from "./schema";
 
-/** Accounts assumed for `accounts: "all"`, and regions for `regions: "all"` (the design's scale: 200 × 17 = 3,400 units). */
+/**
+ * Accounts assumed for `accounts: "all"` (the design's scale), and regions for `regions: "all"`:
+ * those every account has enabled by default, 17 (200 × 17 = 3,400 units).
+ */
 export const ASSUMED_ALL_ACCOUNTS = 200;
-export const ASSUMED_ALL_REGIONS = 17;
+export const ASSUMED_ALL_REGIONS = DEFAULT_ENABLED_REGIONS.length;
 
 export interface SweepUnits {
   units: number;

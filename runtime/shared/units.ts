@@ -28,6 +28,16 @@ export interface Unit {
 /** "123456789012/eu-west-1": the key a unit's results, samples and audit entries carry. */
 export const unitKey = (u: Unit): string => `${u.account}/${u.region}`;
 
+/**
+ * The regions enabled in every account by default (no opt-in). Which opt-in regions an account
+ * has enabled only DescribeRegions knows, at run time.
+ */
+export const DEFAULT_ENABLED_REGIONS = [
+  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+  "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
+  "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+] as const; // prettier-ignore
+
 export const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 export const ACCOUNT_ID = /^\d{12}$/;
 
