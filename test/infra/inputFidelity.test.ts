@@ -8,13 +8,12 @@
  * service's own format.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import type { EngineResource } from "../../tools/offline/engine";
+import { runProgram } from "../../tools/offline/runProgram";
 import { MOCK_ACCOUNT } from "../../tools/offline/mocks";
 import { argsTypeOf, checkInputs, type FidelityProblem, type RecordedInputs } from "../support/inputFidelity";
 import { WEBHOOK } from "./helpers";
@@ -42,14 +41,9 @@ const STACKS: { label: string; stack: string; config?: Record<string, string>; s
   { label: "dev, every option", stack: "dev", config: EVERY_OPTION, secretKeys: ["costguard:slackWebhookUrl"] },
 ];
 
-function record(s: (typeof STACKS)[number], out: string): Promise<EngineResource[]> {
-  const args = [path.join(root, "test", "support", "recordProgram.ts"), s.stack, out, JSON.stringify(s.config ?? {}), (s.secretKeys ?? []).join(",")];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(fs.readFileSync(out, "utf8")) as EngineResource[]) : reject(new Error(`${s.label} failed (${code}):\n${stderr}`))));
-  });
+/** The stack as the engine records it (each run in a Pulumi state store of its own, one after another). */
+async function record(s: (typeof STACKS)[number]): Promise<EngineResource[]> {
+  return (await runProgram({ stack: s.stack, config: s.config, secretKeys: s.secretKeys, captureWarnings: true })).engine;
 }
 
 /** Recorded inputs that the SDK types must refuse. */
@@ -67,13 +61,7 @@ describe("recorded inputs against the provider SDKs' argument types", { timeout:
 
   before(async () => {
     const t0 = Date.now();
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "input-fidelity-"));
-    try {
-      const runs = await Promise.all(STACKS.map((s, i) => record(s, path.join(tmp, `${i}.json`))));
-      STACKS.forEach((s, i) => recorded.set(s.label, runs[i]!));
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    for (const s of STACKS) recorded.set(s.label, await record(s));
     const t1 = Date.now();
     const resources: RecordedInputs[] = [...recorded.entries()].flatMap(([label, rs]) =>
       // Default providers are the engine's, made from stack config, not the program's inputs.

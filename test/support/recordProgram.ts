@@ -1,7 +1,6 @@
 /**
  * Runs the program (this repository) under the mocks of a deployed stack and writes every
- * resource as the engine records it: a child process of tests that need several stacks (Pulumi's
- * runtime state is process-global, so one stack per process).
+ * resource as the engine records it, for tools/planDiff.ts to compare two recordings.
  *
  *   node --import tsx test/support/recordProgram.ts <stack> <out.json> [<config JSON> [<secret keys, comma-separated>]]
  */

@@ -4,8 +4,12 @@
  * the engine would, waits for every registration, and returns what it declared, both as the
  * mocks saw it and as the engine would hand it to the policy analyzer (engine.ts).
  *
- * One program per process: Pulumi's runtime state is process-global (tests run one stack per
- * test file; the plan runs one stack per invocation).
+ * Several programs can run in one process, one after another: each runs in a Pulumi state store
+ * of its own (the runtime's `withLocalStorage`, as the Automation API runs inline programs), so
+ * config, mocks and the root stack of one run never reach the next; and the program's own modules
+ * are evaluated afresh each run (a CommonJS program's files leave the require cache after it).
+ * Runs never overlap: the host's working directory and its failure handlers are the process's, so
+ * a run asked for while another is under way waits for it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -34,6 +38,8 @@ export interface ProgramRun {
   unansweredInvokes: { token: string; calls: number }[];
   /** What the plan assumed that a user should know (no stack file, no region). */
   notes: string[];
+  /** What the program warned about (pulumi.log.warn writes to console.warn outside an engine), when `captureWarnings` asked for it. */
+  warnings: string[];
 }
 
 export interface RunOptions {
@@ -51,6 +57,8 @@ export interface RunOptions {
   firstPreview?: boolean;
   /** Called with each note as it is made (before the program runs, so a failure still shows it). */
   onNote?: (note: string) => void;
+  /** Keep the program's warnings in the run's `warnings` instead of printing them (tests). */
+  captureWarnings?: boolean;
 }
 
 /**
@@ -205,7 +213,20 @@ function parseDefaultTags(value: string | undefined): Record<string, string> | u
   }
 }
 
-export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+/** The ES module entries this process has run: Node cannot evaluate an ES module twice. */
+const esmEntriesRun = new Set<string>();
+let previous: Promise<unknown> = Promise.resolve();
+
+export function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  const run = previous.then(
+    () => runProgramOnce(opts),
+    () => runProgramOnce(opts),
+  );
+  previous = run.catch(() => undefined);
+  return run;
+}
+
+async function runProgramOnce(opts: RunOptions): Promise<ProgramRun> {
   const programDir = path.resolve(opts.programDir ?? path.join(__dirname, "..", ".."));
   const notes: string[] = [];
   const note = (n: string) => {
@@ -231,6 +252,38 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     throw new ProgramSetupError(`cannot find @pulumi/pulumi from ${programDir}: run \`npm install\` in the program's directory first`);
   }
   const pulumi = require(pulumiPath) as typeof import("@pulumi/pulumi");
+  const state = require(path.join(path.dirname(pulumiPath), "runtime", "state")) as { withLocalStorage<T>(run: () => Promise<T>): Promise<T> };
+  const entry = programEntry(programDir);
+  if (entry.esm) {
+    if (esmEntriesRun.has(entry.file)) throw new ProgramSetupError(`${entry.file} is an ES module and has run in this process already: Node.js evaluates an ES module once, so run it in a process of its own`);
+    esmEntriesRun.add(entry.file);
+  }
+  const loadedBefore = new Set(Object.keys(require.cache));
+  const warnings: string[] = [];
+  const warn = console.warn;
+  if (opts.captureWarnings) console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
+  try {
+    return { ...(await state.withLocalStorage(() => runInStore(pulumi, pulumiPath, programDir, entry, { opts, project, values, secretKeys, region, firstPreview, notes, note }))), warnings };
+  } finally {
+    console.warn = warn;
+    // The program's own modules (not its packages) leave the cache: the next run evaluates them again.
+    for (const file of Object.keys(require.cache)) if (!loadedBefore.has(file) && !file.split(path.sep).includes("node_modules")) delete require.cache[file];
+  }
+}
+
+interface RunContext {
+  opts: RunOptions;
+  project: string;
+  values: Record<string, string>;
+  secretKeys: string[];
+  region: string;
+  firstPreview: boolean;
+  notes: string[];
+  note: (n: string) => void;
+}
+
+async function runInStore(pulumi: typeof import("@pulumi/pulumi"), pulumiPath: string, programDir: string, entry: { file: string; esm: boolean }, ctx: RunContext): Promise<Omit<ProgramRun, "warnings">> {
+  const { opts, project, values, secretKeys, region, firstPreview, notes, note } = ctx;
   pulumi.runtime.setAllConfig(values, secretKeys);
   // What each registered resource's generated class declares (inputs, output-only properties).
   const declared = new Map<string, DeclaredProperties | undefined>();
@@ -255,33 +308,48 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     return undefined;
   };
 
-  const entry = programEntry(programDir);
   // The host runs a program in its project directory: relative paths (./www, ../lambda) resolve there.
   const cwd = process.cwd();
   process.chdir(programDir);
   // As the host, a rejection nobody handles or a throw in a callback fails the program: an
   // error in an apply that feeds a resource's input surfaces only this way, after the stack's
-  // outputs resolved, and the resource would silently be missing from the plan.
+  // outputs resolved, and the resource would silently be missing from the plan. The host owns
+  // its process: while the program runs, its failures are its own, so the process's other
+  // listeners (a test runner's, which would blame whatever test runs next) are set aside.
   const failures: unknown[] = [];
   const onFailure = (err: unknown) => void failures.push(err);
-  process.on("unhandledRejection", onFailure);
-  process.on("uncaughtException", onFailure);
+  const FAILURE_EVENTS = ["unhandledRejection", "uncaughtException"] as const;
+  const setAside = FAILURE_EVENTS.map((event) => ({ event, listeners: process.rawListeners(event) as ((...args: unknown[]) => void)[] }));
+  for (const event of FAILURE_EVENTS) {
+    process.removeAllListeners(event);
+    process.on(event, onFailure);
+  }
   let outputs: unknown;
+  let thrown: { error: unknown } | undefined;
   try {
-    outputs = await pulumi.runtime.runInPulumiStack(async () => {
-      // Registered inside the stack: the root stack resource must exist first.
-      pulumi.runtime.registerStackTransformation(recordParent);
-      return loadAndRun(entry, note);
-    });
-    // Apply callbacks still pending run before this returns: still in the program's directory.
-    await pulumi.runtime.disconnect();
-    // Rejections are reported on the turns of the event loop after they happen.
-    for (let turn = 0; turn < 3 && !failures.length; turn++) await new Promise((resolve) => setImmediate(resolve));
+    try {
+      outputs = await pulumi.runtime.runInPulumiStack(async () => {
+        // Registered inside the stack: the root stack resource must exist first.
+        pulumi.runtime.registerStackTransformation(recordParent);
+        return loadAndRun(entry, note);
+      });
+      // Apply callbacks still pending run before this returns: still in the program's directory.
+      await pulumi.runtime.disconnect();
+    } catch (error) {
+      thrown = { error };
+    }
+    // Rejections are reported on the turns of the event loop after they happen. After a failure
+    // the program's other promises often reject with it: they are the program's too, and must not
+    // reach whoever runs the program next in this process.
+    for (let turn = 0; turn < 3 && (thrown || !failures.length); turn++) await new Promise((resolve) => setImmediate(resolve));
   } finally {
     process.chdir(cwd);
-    process.off("unhandledRejection", onFailure);
-    process.off("uncaughtException", onFailure);
+    for (const { event, listeners } of setAside) {
+      process.off(event, onFailure);
+      for (const listener of listeners) process.on(event, listener);
+    }
   }
+  if (thrown) throw thrown.error;
   if (failures.length) throw failures[0];
   const resources = mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
   return {
