@@ -1,14 +1,16 @@
 /**
  * The config errors only the plan CLI can show (the file-level path: YAML, stack file, project
  * declarations, keys outside the schema, the policy config file), each as a user meets them:
- * exit 2, one line per problem, no stack trace. Few and fast: each plan run costs seconds.
+ * exit 2, one line per problem, no stack trace. The plan command runs in this process
+ * (test/planner/cli.ts `planHere`); test/infra/planCli.test.ts holds the CLI process to the same
+ * exit code.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { planHere } from "../planner/cli";
 
 const root = path.join(__dirname, "..", "..");
 
@@ -22,14 +24,6 @@ function programWith(files: Record<string, string>): string {
     fs.writeFileSync(path.join(dir, name), text);
   }
   return dir;
-}
-
-function plan(args: string[]) {
-  const env = { ...process.env };
-  // The AWS provider would take its region from here; the cases must not depend on the machine.
-  delete env.AWS_REGION;
-  delete env.AWS_DEFAULT_REGION;
-  return spawnSync(process.execPath, ["--import", "tsx", path.join(root, "tools", "plan.ts"), ...args], { cwd: root, encoding: "utf8", env });
 }
 
 interface CliCase {
@@ -64,8 +58,8 @@ const CASES: CliCase[] = [
 
 describe("npm run plan on config errors only the CLI sees", () => {
   for (const c of CASES) {
-    it(`${c.name}: exit 2, one line per problem, no stack trace`, () => {
-      const r = plan(["--program", programWith(c.files), "--stack", c.stack ?? "bad"]);
+    it(`${c.name}: exit 2, one line per problem, no stack trace`, async () => {
+      const r = await planHere("--program", programWith(c.files), "--stack", c.stack ?? "bad");
       assert.equal(r.status, 2, `exit ${r.status}\n${r.stderr}`);
       assert.match(r.stderr, c.says);
       assert.ok(!/^\s+at /m.test(r.stderr), `a stack trace:\n${r.stderr}`);

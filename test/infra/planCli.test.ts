@@ -1,15 +1,10 @@
 /** The offline plan as a user runs it: exit codes and what it prints. */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-
-const root = path.join(__dirname, "..", "..");
-function plan(...args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", path.join(root, "tools", "plan.ts"), ...args], { cwd: root, encoding: "utf8" });
-}
+import { plan, root } from "../planner/cli";
 
 describe("npm run plan", () => {
   it("prints the dev stack's resources by component and exits 0", () => {
@@ -45,7 +40,7 @@ describe("npm run plan", () => {
 
   it("plans a stack without a stack file with empty config, naming the known stacks; costguard then needs aws:region", () => {
     const r = plan("--stack", "nope");
-    assert.equal(r.status, 2);
+    assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /note: no stack config Pulumi\.nope\.yaml .*stacks here: dev, prod\): planned with empty config/);
     assert.match(r.stderr, /aws:region is not set/);
   });

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import type { Estimate } from "../../runtime/pricing/estimate";
 import { compareEstimates } from "../../tools/offline/compare";
-import { planProgram, type PlanResult } from "./cli";
+import { planProgramHere, type PlanResult } from "./cli";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "costguard-compare-"));
 
@@ -20,7 +20,7 @@ describe("compareEstimates", () => {
     return { region: "us-east-1", priceDate: "2026-11-23", lineItems, listMonthlyUsd: total, afterFreeTierMonthlyUsd: total, freeTier: [], unpriced, freeResources: 0, notes: [] };
   };
 
-  it("sums items per resource and sorts the changes by size; float noise is not a change", () => {
+  it("sums items per resource and sorts the changes by size; float noise is not a change", async () => {
     const base = est([item("a", "t3.micro", 7.592), item("a", "root", 0.64), item("b", "t3.small", 15.184), item("gone", "t3.nano", 3.796)]);
     const plan = est([item("a", "t3.large", 60.736), item("a", "root", 0.64), item("b", "t3.small", 15.184 + 1e-12), item("new", "t3.nano", 3.796)], [{ resource: "x", type: "aws:foo/bar:Bar", reason: "no rule" }]);
     const c = compareEstimates({ file: "base.json", estimate: base }, plan);
@@ -39,16 +39,16 @@ describe("npm run plan -- --compare", () => {
   const baseFile = path.join(tmp, "small.json");
   let text: PlanResult;
   let json: PlanResult;
-  before(() => {
-    const small = planProgram("resize", "--stack", "small", "--json");
+  before(async () => {
+    const small = await planProgramHere("resize", "--stack", "small", "--json");
     assert.equal(small.status, 0, small.stderr);
     // As `npm run plan -- --json > small.json` writes it: npm's banner first.
     fs.writeFileSync(baseFile, `\n> costguard@0.1.0 plan\n> tsx tools/plan.ts --json\n\n${small.stdout}`);
-    text = planProgram("resize", "--stack", "large", "--compare", baseFile);
-    json = planProgram("resize", "--stack", "large", "--json", "--compare", baseFile);
+    text = await planProgramHere("resize", "--stack", "large", "--compare", baseFile);
+    json = await planProgramHere("resize", "--stack", "large", "--json", "--compare", baseFile);
   });
 
-  it("prints each added, removed and changed resource with its monthly difference, then the total's", () => {
+  it("prints each added, removed and changed resource with its monthly difference, then the total's", async () => {
     assert.equal(text.status, 0, text.stderr);
     const out = text.stdout;
     assert.match(out, new RegExp(`Monthly cost change against ${baseFile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(resize, stack small\\), list prices:`));
@@ -61,7 +61,7 @@ describe("npm run plan -- --compare", () => {
     assert.match(out, /TOTAL \+\$90\.55 per month at list prices \(\$17\.13 → \$107\.68\)/);
   });
 
-  it("adds the comparison to --json", () => {
+  it("adds the comparison to --json", async () => {
     assert.equal(json.status, 0, json.stderr);
     const doc = JSON.parse(json.stdout) as { comparison: { deltaListMonthlyUsd: number; changes: { change: string; name: string }[] }; estimate: Estimate };
     const base = (JSON.parse(fs.readFileSync(baseFile, "utf8").slice(fs.readFileSync(baseFile, "utf8").indexOf("{"))) as { estimate: Estimate }).estimate;
@@ -69,7 +69,7 @@ describe("npm run plan -- --compare", () => {
     assert.deepEqual(doc.comparison.changes.map((c) => `${c.change} ${c.name}`).sort(), ["added batch-worker", "changed app-data", "changed app-server", "removed legacy-ip"]);
   });
 
-  it("refuses a file that is not a plan JSON, before planning: exit 2, one line", () => {
+  it("refuses a file that is not a plan JSON, before planning: exit 2, one line", async () => {
     const cases: [string, string, RegExp][] = [
       ["missing.json", "", /--compare .*missing\.json: cannot read it \(ENOENT\); write it with `npm run -s plan -- --json > base\.json`/],
       ["garbage.json", "not json {", /--compare .*garbage\.json is not JSON \(/],
@@ -79,7 +79,7 @@ describe("npm run plan -- --compare", () => {
     for (const [name, content, says] of cases) {
       const file = path.join(tmp, name);
       if (content) fs.writeFileSync(file, content);
-      const r = planProgram("resize", "--stack", "large", "--compare", file);
+      const r = await planProgramHere("resize", "--stack", "large", "--compare", file);
       assert.equal(r.status, 2, `${name}: exit ${r.status}\n${r.stderr}`);
       assert.match(r.stderr, says, name);
       assert.equal(r.stderr.trim().split("\n").length, 1, `${name}: one line\n${r.stderr}`);
@@ -87,8 +87,8 @@ describe("npm run plan -- --compare", () => {
     }
   });
 
-  it("with --format infracost, the base is Infracost's past breakdown", () => {
-    const r = planProgram("resize", "--stack", "large", "--format", "infracost", "--compare", baseFile);
+  it("with --format infracost, the base is Infracost's past breakdown", async () => {
+    const r = await planProgramHere("resize", "--stack", "large", "--format", "infracost", "--compare", baseFile);
     assert.equal(r.status, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as { pastTotalMonthlyCost: string; totalMonthlyCost: string; diffTotalMonthlyCost: string; projects: { diff: { resources: { name: string }[] } }[] };
     assert.ok(Math.abs(Number(doc.diffTotalMonthlyCost) - (Number(doc.totalMonthlyCost) - Number(doc.pastTotalMonthlyCost))) < 1e-9);

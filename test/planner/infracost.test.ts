@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Estimate } from "../../runtime/pricing/estimate";
 import { decimal, NO_VCS, toInfracost } from "../../tools/offline/infracost";
-import { plan, planProgram, type PlanResult } from "./cli";
+import { planHere, planProgramHere, type PlanResult } from "./cli";
 import { infracostSchemaProblems } from "./infracostSchema";
 
 interface Component { name: string; unit: string; hourlyQuantity: string | null; monthlyQuantity: string | null; price: string; hourlyCost: string | null; monthlyCost: string | null; usageBased?: boolean; priceNotFound: boolean }
@@ -139,9 +139,9 @@ describe("toInfracost", () => {
 describe("npm run plan -- --format infracost", () => {
   let infracost: PlanResult;
   let json: PlanResult;
-  before(() => {
-    infracost = planProgram("invokes", "--format", "infracost");
-    json = planProgram("invokes", "--json");
+  before(async () => {
+    infracost = await planProgramHere("invokes", "--format", "infracost");
+    json = await planProgramHere("invokes", "--json");
   });
 
   it("writes a document valid against Infracost's schema, exit code as for any plan", () => {
@@ -160,8 +160,8 @@ describe("npm run plan -- --format infracost", () => {
     assert.ok(doc.projects[0]!.metadata.warnings?.some((w) => w.message.includes("aws:route53/getZone:getZone")));
   });
 
-  it("refuses an unknown format as bad usage (64)", () => {
-    const r = plan("--format", "yaml");
+  it("refuses an unknown format as bad usage (64)", async () => {
+    const r = await planHere("--format", "yaml");
     assert.equal(r.status, 64);
     assert.match(r.stderr, /--format must be one of text, json, infracost \(got "yaml"\)/);
   });

@@ -6,14 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { planProgram, resourcesByName, type PlanResult } from "./cli";
+import { planProgramHere, resourcesByName, type PlanResult } from "./cli";
 
 describe("a program that looks things up before declaring resources", () => {
   let json: PlanResult;
   let text: PlanResult;
-  before(() => {
-    json = planProgram("invokes", "--json");
-    text = planProgram("invokes");
+  before(async () => {
+    json = await planProgramHere("invokes", "--json");
+    text = await planProgramHere("invokes");
   });
 
   it("gets ids, an AMI, zones, the account and the region as AWS shapes them", () => {

@@ -3,23 +3,17 @@
  * the plan exits 1 and names every violation.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { before, describe, it } from "node:test";
+import { planHere, type PlanResult } from "../planner/cli";
 
-const root = path.join(__dirname, "..", "..");
-
-function plan(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "tools", "plan.ts"), "--program", "test/fixtures/bad-program", ...args], { cwd: root, encoding: "utf8" });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const plan = (...args: string[]) => planHere("--program", "test/fixtures/bad-program", ...args);
 
 describe("npm run plan -- --program test/fixtures/bad-program", () => {
-  let text: ReturnType<typeof plan>;
-  let json: ReturnType<typeof plan>;
-  before(() => {
-    text = plan();
-    json = plan("--json");
+  let text: PlanResult;
+  let json: PlanResult;
+  before(async () => {
+    text = await plan();
+    json = await plan("--json");
   });
 
   it("exits 1 (mandatory violations)", () => {
@@ -57,8 +51,8 @@ describe("npm run plan -- --program test/fixtures/bad-program", () => {
     assert.ok(Math.abs(doc.estimate.listMonthlyUsd - 608.23) < 0.01, String(doc.estimate.listMonthlyUsd));
   });
 
-  it("counts the provider's default tags from stack config (aws:defaultTags) as tags", () => {
-    const tagged = plan("--stack", "tagged");
+  it("counts the provider's default tags from stack config (aws:defaultTags) as tags", async () => {
+    const tagged = await plan("--stack", "tagged");
     assert.equal(tagged.status, 1, tagged.stderr);
     assert.match(tagged.stdout, /✔ required-tags\s+mandatory\s+pass/);
     assert.match(tagged.stdout, /7 mandatory violations: the plan fails\./);
