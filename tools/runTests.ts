@@ -5,19 +5,20 @@
  *
  *   npm test                       all tests
  *   npm test -- test/runtime       only files under a path (or a single file)
- *   npm test -- --test-concurrency=1   one file at a time
+ *   npm test -- --test-name-pattern=sweep   node's own flags pass through
  *
- * Files run in parallel, twice as many as the machine has cores: most of a test file's time is
- * spent waiting (child processes, local servers, module loading from disk), and node's default
- * (cores − 1) runs them one at a time on a 2-core machine. Each file is its own process; the
- * files that read the same stack configuration share one (test/support/stackRun.ts).
+ * Test files that keep nothing process-wide share processes, one file after another in each
+ * (tools/testGroups.ts says which and why); the others run one process per file, several at
+ * once. Both kinds run at the same time, and each group's report is printed whole as it ends.
+ * The run fails when any group fails.
  */
 import "./compileCache";
 import "./requireNode";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { groupTestFiles } from "./testGroups";
 
 const root = path.join(__dirname, "..");
 
@@ -38,10 +39,48 @@ if (files.length === 0) {
   process.exit(1);
 }
 const flags = process.argv.slice(2).filter((a) => a.startsWith("-"));
-if (!flags.some((f) => f.startsWith("--test-concurrency"))) flags.push(`--test-concurrency=${2 * os.availableParallelism()}`);
-const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...flags, ...files], {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...process.env, NODE_ENV: "test" },
+const cores = os.availableParallelism();
+const groups = groupTestFiles(files, root, Number(process.env.COSTGUARD_TEST_SHARDS ?? cores));
+
+interface Group {
+  label: string;
+  args: string[];
+}
+const runs: Group[] = groups.shared.map((shard, i) => ({
+  label: `shared process ${i + 1} of ${groups.shared.length} (${shard.length} files)`,
+  args: ["--experimental-test-isolation=none", ...shard],
+}));
+if (groups.own.length) {
+  // Most of such a file's time is spent waiting (child processes, local servers), so more run
+  // at once than there are cores.
+  const concurrency = flags.some((f) => f.startsWith("--test-concurrency")) ? [] : [`--test-concurrency=${2 * cores}`];
+  runs.unshift({ label: `one process per file (${groups.own.length} files)`, args: [...concurrency, ...groups.own.map((o) => o.file)] });
+}
+console.log(`${files.length} test files: ${groups.own.length} in processes of their own, ${files.length - groups.own.length} sharing ${groups.shared.length} process${groups.shared.length === 1 ? "" : "es"}`);
+
+const started = Date.now();
+const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+
+function run(group: Group): Promise<{ group: Group; status: number }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...flags.filter((f) => !f.startsWith("--test-concurrency") || !group.args.includes("--experimental-test-isolation=none")), ...group.args], {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: "test" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    child.stdout.on("data", (d: Buffer) => out.push(d));
+    child.stderr.on("data", (d: Buffer) => out.push(d));
+    child.on("close", (code, signal) => {
+      process.stdout.write(`\n== ${group.label}: ${code === 0 ? "passed" : `FAILED (${signal ?? `exit ${code}`})`} after ${seconds()} s\n`);
+      process.stdout.write(Buffer.concat(out));
+      resolve({ group, status: code ?? 1 });
+    });
+  });
+}
+
+void Promise.all(runs.map(run)).then((results) => {
+  const failed = results.filter((r) => r.status !== 0);
+  console.log(`\n${failed.length ? `FAILED: ${failed.map((f) => f.group.label).join("; ")}` : "all test groups passed"} (${seconds()} s)`);
+  process.exit(failed.length ? 1 : 0);
 });
-process.exit(result.status ?? 1);
