@@ -6,6 +6,7 @@
  *   npm test                       all tests
  *   npm test -- test/runtime       only files under a path (or a single file)
  *   npm test -- --test-name-pattern=sweep   node's own flags pass through
+ *   COSTGUARD_TEST_SHARDS=4 npm test        how many shared processes (default: one per core)
  *
  * Test files that keep nothing process-wide share processes, one file after another in each
  * (tools/testGroups.ts says which and why); the others run one process per file, several at
@@ -44,28 +45,39 @@ const groups = groupTestFiles(files, root, Number(process.env.COSTGUARD_TEST_SHA
 
 interface Group {
   label: string;
+  /** node's arguments after `--test`. */
   args: string[];
 }
+// A shared process runs its files one after another: --test-concurrency means nothing there.
+const sharedFlags = flags.filter((f) => !f.startsWith("--test-concurrency"));
 const runs: Group[] = groups.shared.map((shard, i) => ({
   label: `shared process ${i + 1} of ${groups.shared.length} (${shard.length} files)`,
-  args: ["--experimental-test-isolation=none", ...shard],
+  args: [...sharedFlags, "--experimental-test-isolation=none", ...shard],
 }));
 if (groups.own.length) {
   // Most of such a file's time is spent waiting (child processes, local servers), so more run
   // at once than there are cores.
   const concurrency = flags.some((f) => f.startsWith("--test-concurrency")) ? [] : [`--test-concurrency=${2 * cores}`];
-  runs.unshift({ label: `one process per file (${groups.own.length} files)`, args: [...concurrency, ...groups.own.map((o) => o.file)] });
+  runs.unshift({ label: `one process per file (${groups.own.length} files)`, args: [...flags, ...concurrency, ...groups.own.map((o) => o.file)] });
 }
 console.log(`${files.length} test files: ${groups.own.length} in processes of their own, ${files.length - groups.own.length} sharing ${groups.shared.length} process${groups.shared.length === 1 ? "" : "es"}`);
 
 const started = Date.now();
 const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
 
+function withoutTestContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.NODE_TEST_CONTEXT;
+  return copy;
+}
+
 function run(group: Group): Promise<{ group: Group; status: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...flags.filter((f) => !f.startsWith("--test-concurrency") || !group.args.includes("--experimental-test-isolation=none")), ...group.args], {
+    const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...group.args], {
       cwd: root,
-      env: { ...process.env, NODE_ENV: "test" },
+      // Without NODE_TEST_CONTEXT: run from inside a test, node would report to its parent's
+      // runner in its own binary format instead of printing.
+      env: { ...withoutTestContext(process.env), NODE_ENV: "test" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const out: Buffer[] = [];
