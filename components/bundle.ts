@@ -15,8 +15,9 @@
  * Bundles use the ES module builds of their packages (`mainFields`), which esbuild can
  * tree-shake, where the CommonJS builds it picks by default for Node cannot be: a function carries
  * the SDK commands it sends, not every one of its clients. The SDK's schema modules need one
- * rewrite for that (components/sdkSchemaKeys.ts), done by an esbuild plugin, which only esbuild's
- * asynchronous API runs: a miss builds in a worker thread while this thread waits
+ * rewrite for that (components/sdkSchemaKeys.ts); its error classes and the credential providers
+ * a Lambda function cannot use are made small by two more (components/sdkErrorClasses.ts). These
+ * are esbuild plugins, which only esbuild's asynchronous API runs: a miss builds in a worker thread while this thread waits
  * (components/bundleWorker.ts), so `bundleHandler` stays synchronous.
  */
 import { createHash } from "node:crypto";
@@ -39,14 +40,12 @@ export const BUNDLE_TARGET = `node${NODE_MAJOR}`;
 /**
  * What a deployed bundle may weigh and cost to load (issue 16): at most 800 KB, and a cold
  * `require` at most 3× an empty `node -e 0` measured in the same run. The node optimizer carries a
- * Kubernetes client and the spot advice besides its AWS clients: 1.5 MB and 5×. The failsafe
- * carries organisation mode besides its seven AWS clients (S3 for the sweep's files, STS and
- * Organizations for the units): 950 KB, load still within 3×. Size is deterministic and a test
- * holds every bundle to it; load time is noisy and `npm run bench` reports it against the ratio.
+ * Kubernetes client and the spot advice besides its AWS clients: 1.5 MB and 5×. Size is
+ * deterministic and a test holds every bundle to it; load time is noisy and `npm run bench`
+ * reports it against the ratio.
  */
 export function bundleBudget(handler: string): { maxBytes: number; maxRequireRatio: number } {
   if (handler === "nodeOptimizer") return { maxBytes: 1536 * 1024, maxRequireRatio: 5 };
-  if (handler === "failsafe") return { maxBytes: 950 * 1024, maxRequireRatio: 3 };
   return { maxBytes: 800 * 1024, maxRequireRatio: 3 };
 }
 
@@ -160,7 +159,7 @@ function lookUp(entry: string, opts: BundleOptions): { slot: CacheSlot; code?: s
       lock: hashFile(path.join(REPO_ROOT, "package-lock.json")),
       tsconfig: hashFile(path.join(REPO_ROOT, "tsconfig.json")),
       // The plugin changes what esbuild reads: a new rewrite means new bundles.
-      plugins: [hashFile(path.join(__dirname, "sdkSchemaKeys.ts")), hashFile(WORKER_ENTRY)],
+      plugins: [hashFile(path.join(__dirname, "sdkSchemaKeys.ts")), hashFile(path.join(__dirname, "sdkErrorClasses.ts")), hashFile(WORKER_ENTRY)],
     }),
   );
   const cacheDir = opts.cacheDir ?? process.env.COSTGUARD_BUNDLE_CACHE ?? path.join(REPO_ROOT, "node_modules", ".cache", "costguard-bundles");

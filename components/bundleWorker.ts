@@ -1,6 +1,6 @@
 /**
- * One esbuild build (of one or more entries) with the SDK schema rewrite (a plugin, which esbuild's `buildSync` cannot
- * run), in a worker thread while components/bundle.ts waits on `signal`: bundling stays
+ * One esbuild build (of one or more entries) with the SDK rewrites (plugins, which esbuild's `buildSync` cannot
+ * run: components/sdkSchemaKeys.ts, components/sdkErrorClasses.ts), in a worker thread while components/bundle.ts waits on `signal`: bundling stays
  * synchronous for GuardFunction and the tests. esbuild itself is loaded from the repository
  * (`root`), as bundle.ts loads it. The reply is posted on `port` before `signal` is raised.
  */
@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { workerData, type MessagePort } from "node:worker_threads";
 import type * as esbuild from "esbuild";
+import { lambdaSdkPlugin } from "./sdkErrorClasses";
 import { sdkSchemaKeysPlugin } from "./sdkSchemaKeys";
 
 /** Per entry (as given in `entryPoints`): its bundle and the files esbuild read for it. */
@@ -24,7 +25,7 @@ function reply(message: WorkerReply): void {
 async function main(): Promise<void> {
   const { build, stop } = createRequire(path.join(root, "package.json"))("esbuild") as typeof esbuild;
   try {
-    const result = await build({ ...options, plugins: [sdkSchemaKeysPlugin()] });
+    const result = await build({ ...options, plugins: [sdkSchemaKeysPlugin(), lambdaSdkPlugin()] });
     const absolute = (p: string) => path.resolve(options.absWorkingDir ?? root, p);
     // Every file the build read counts for every entry: a file that gave an output no bytes
     // (tree-shaken away) can still change it when edited, and entries built together are
