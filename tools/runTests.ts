@@ -10,8 +10,8 @@
  *
  * Test files that keep nothing process-wide share processes, one file after another in each
  * (tools/testGroups.ts says which and why); the others run one process per file, several at
- * once. Both kinds run at the same time, and each group's report is printed whole as it ends.
- * The run fails when any group fails.
+ * once. Both kinds run at the same time, and each group's report is printed whole as it ends,
+ * with a line of progress every 15 s meanwhile. The run fails when any group fails.
  */
 import "./compileCache";
 import "./requireNode";
@@ -71,6 +71,23 @@ function withoutTestContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return copy;
 }
 
+/** What each running group has printed so far: its report is shown whole when it ends. */
+const running = new Map<Group, Buffer[]>();
+
+// A group's report comes at its end, a minute or more in: meanwhile, say every 15 s how far each
+// is (tests passed and failed so far, from the lines its reporter printed).
+const PROGRESS_MS = 15_000;
+const progress = setInterval(() => {
+  const parts = [...running].map(([group, out]) => {
+    const text = Buffer.concat(out).toString("utf8");
+    const passed = text.match(/^\s*✔ /gm)?.length ?? 0;
+    const failed = text.match(/^\s*✖ /gm)?.length ?? 0;
+    return `${group.label.replace(/ \(.*\)$/, "")}: ${passed} passed${failed ? `, ${failed} FAILED` : ""}`;
+  });
+  if (parts.length) console.log(`… ${seconds()} s; running ${parts.join("; ")}`);
+}, PROGRESS_MS);
+progress.unref();
+
 function run(group: Group): Promise<{ group: Group; status: number }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...group.args], {
@@ -81,9 +98,11 @@ function run(group: Group): Promise<{ group: Group; status: number }> {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const out: Buffer[] = [];
+    running.set(group, out);
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => out.push(d));
     child.on("close", (code, signal) => {
+      running.delete(group);
       process.stdout.write(`\n== ${group.label}: ${code === 0 ? "passed" : `FAILED (${signal ?? `exit ${code}`})`} after ${seconds()} s\n`);
       process.stdout.write(Buffer.concat(out));
       resolve({ group, status: code ?? 1 });
