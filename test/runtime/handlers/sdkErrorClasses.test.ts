@@ -13,32 +13,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { build, type Plugin } from "esbuild";
+import { loadBundled, root, sdkModules } from "../../support/sdkModules";
 import { compactErrorClasses, lambdaSdkPlugin, SDK_ERRORS_MODULE } from "../../../components/sdkErrorClasses";
 
-const root = path.join(__dirname, "..", "..", "..");
 
-function errorModules(): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (SDK_ERRORS_MODULE.test(p)) found.push(p);
-    }
-  };
-  for (const pkg of fs.readdirSync(path.join(root, "node_modules", "@aws-sdk"))) {
-    const es = path.join(root, "node_modules", "@aws-sdk", pkg, "dist-es");
-    if (fs.existsSync(es)) walk(es);
-  }
-  return found.sort();
-}
-
-async function load(file: string, plugins: Plugin[]): Promise<Record<string, unknown>> {
-  const out = await build({ stdin: { contents: `export * from ${JSON.stringify(file)};`, resolveDir: root }, bundle: true, platform: "node", format: "cjs", mainFields: ["module", "main"], write: false, logLevel: "silent", minify: true, keepNames: true, plugins });
-  const mod = { exports: {} as Record<string, unknown> };
-  new Function("module", "exports", "require", out.outputFiles[0]!.text)(mod, mod.exports, require);
-  return mod.exports;
-}
+const errorModules = () => sdkModules(SDK_ERRORS_MODULE);
+// As the functions are bundled: minified, names kept.
+const load = (file: string, plugins: Plugin[]) => loadBundled(file, plugins, { minify: true, keepNames: true });
 
 type ErrorClass = (new (opts: Record<string, unknown>) => Error) & { shapeId?: string };
 

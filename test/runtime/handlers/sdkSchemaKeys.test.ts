@@ -8,35 +8,13 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { build, type Plugin } from "esbuild";
+import type { Plugin } from "esbuild";
+import { loadBundled, root, sdkModules } from "../../support/sdkModules";
 import { inlineSchemaKeys, sdkSchemaKeysPlugin, SDK_SCHEMA_MODULE } from "../../../components/sdkSchemaKeys";
 
-const root = path.join(__dirname, "..", "..", "..");
 
-/** Every schema module of the installed @aws-sdk packages (clients and nested clients). */
-function schemaModules(): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (SDK_SCHEMA_MODULE.test(p)) found.push(p);
-    }
-  };
-  for (const pkg of fs.readdirSync(path.join(root, "node_modules", "@aws-sdk"))) {
-    const es = path.join(root, "node_modules", "@aws-sdk", pkg, "dist-es");
-    if (fs.existsSync(es)) walk(es);
-  }
-  return found.sort();
-}
-
-/** The module's exports, bundled with or without the rewrite and evaluated. */
-async function load(file: string, plugins: Plugin[]): Promise<Record<string, unknown>> {
-  const out = await build({ stdin: { contents: `export * from ${JSON.stringify(file)};`, resolveDir: root }, bundle: true, platform: "node", format: "cjs", mainFields: ["module", "main"], write: false, logLevel: "silent", plugins });
-  const mod = { exports: {} as Record<string, unknown> };
-  new Function("module", "exports", "require", out.outputFiles[0]!.text)(mod, mod.exports, require);
-  return mod.exports;
-}
+const schemaModules = () => sdkModules(SDK_SCHEMA_MODULE);
+const load = (file: string, plugins: Plugin[]) => loadBundled(file, plugins);
 
 /** Deep equality through schema thunks (`() => X$`), classes by name, Maps by entries; cycles allowed. */
 function assertSame(a: unknown, b: unknown, at: string, seen = new Map<object, Set<unknown>>()): void {
