@@ -25,6 +25,8 @@ export interface ClusterAccess {
   /** Base64 PEM bundle of the cluster CA (DescribeCluster certificateAuthority.data). */
   certificateAuthority?: string;
   tokens: TokenSource;
+  /** Longest one request may take, answer included (default KubeRestClient.DEFAULT_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
 }
 
 /** A list response as the API server sends it (`metadata.continue` pages a long list). */
@@ -68,6 +70,12 @@ export const KUBERNETES_RULES = [
 ];
 
 export class KubeRestClient implements KubeNodes {
+  /**
+   * A hung API server (or a load balancer holding the connection) must not hold a drain until
+   * the function's timeout, past the 2-minute interruption notice: 10 s per request, answer
+   * included, leaves room to retry within it.
+   */
+  static readonly DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
   private readonly base: URL;
   private readonly agent: http.Agent;
 
@@ -84,7 +92,7 @@ export class KubeRestClient implements KubeNodes {
       : new https.Agent({ keepAlive: false, ...(access.certificateAuthority ? { ca: Buffer.from(access.certificateAuthority, "base64") } : {}) });
   }
 
-  /** One request; resolves with any HTTP answer, rejects only when none came (network, TLS). */
+  /** One request; resolves with any HTTP answer, rejects only when none came whole in time (network, TLS, the deadline). */
   private async send(method: string, path: string, query: Record<string, string | undefined> = {}, body?: { json: unknown; contentType: string }): Promise<{ status: number; text: string }> {
     const url = new URL(path.replace(/^\//, ""), this.base);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
@@ -93,14 +101,22 @@ export class KubeRestClient implements KubeNodes {
     const headers: http.OutgoingHttpHeaders = { Accept: "application/json", Authorization: `Bearer ${token}` };
     if (payload !== undefined) Object.assign(headers, { "Content-Type": body!.contentType, "Content-Length": Buffer.byteLength(payload) });
     const request = url.protocol === "https:" ? https.request : http.request;
+    const timeoutMs = this.access.requestTimeoutMs ?? KubeRestClient.DEFAULT_REQUEST_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
+      // Every way the request ends clears the deadline (`timer` is set just below, before any can).
+      const settle = <T>(fn: (v: T) => void) => (v: T) => {
+        clearTimeout(timer);
+        fn(v);
+      };
       const req = request(url, { method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
+        res.on("end", () => settle(resolve)({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", settle(reject));
       });
-      req.on("error", reject);
+      // The whole exchange, not only silence on the socket: an answer that trickles counts too.
+      const timer = setTimeout(() => req.destroy(new Error(`the Kubernetes API did not answer ${method} ${url.pathname} within ${timeoutMs} ms`)), timeoutMs);
+      req.on("error", settle(reject));
       req.end(payload);
     });
   }
