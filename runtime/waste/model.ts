@@ -99,8 +99,13 @@ export interface Finding {
 export interface StoredFinding extends Finding {
   status: "open" | "resolved";
   firstSeen: string;
-  /** Last scan that found it (for open findings: the latest scan). */
+  /** Last scan that found it (for open findings: the latest scan that could read its account and region). */
   lastSeen: string;
+  /**
+   * Set while scans cannot read the finding's account and region (a missing member role,
+   * throttling past the retries): the first such scan. The finding stays open, as it was.
+   */
+  notCheckedSince?: string;
   resolvedAt?: string;
 }
 

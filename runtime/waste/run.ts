@@ -116,7 +116,11 @@ export async function runWasteScan(deps: WasteScanDeps, settings: WasteSettings,
     for (const [key, since] of stored.seen[c]) if (failed.has(unitOfKey(key, home))) seen[c].set(key, since);
     for (const s of scans) for (const [id, since] of s.seen[c]) seen[c].set(unitScopedId(s.unit, home, id), since);
   }
-  const kept = stored.findings.filter((f) => f.status === "open" && failed.has(unitOfFinding(f, home)));
+  // Its findings stay open, last seen when a scan last read them: the first scan that cannot
+  // says so in the item (the store would otherwise take every open finding as seen by the latest scan).
+  const kept = stored.findings
+    .filter((f) => f.status === "open" && failed.has(unitOfFinding(f, home)))
+    .map((f) => (f.notCheckedSince ? f : { ...f, notCheckedSince: now.toISOString() }));
   const keptIds = new Set(kept.map((f) => f.id));
   const rec = reconcileFindings(
     stored.findings.filter((f) => !keptIds.has(f.id)),
@@ -125,7 +129,8 @@ export async function runWasteScan(deps: WasteScanDeps, settings: WasteSettings,
   );
   const open = [...rec.open, ...kept];
   const total = totalMonthlyUsd(open);
-  const itemsWritten = await deps.store.save(rec.writes, stored.seen, seen, now, { openFindings: open.length, totalMonthlyUsd: total });
+  const newlyUnchecked = kept.filter((f) => f.notCheckedSince === now.toISOString());
+  const itemsWritten = await deps.store.save([...rec.writes, ...newlyUnchecked], stored.seen, seen, now, { openFindings: open.length, totalMonthlyUsd: total });
 
   deps.emitTotal?.(total);
   const byKind = {} as WasteScanResult["byKind"];

@@ -8,7 +8,8 @@
  *   (outside the function's own account and region, <resourceId> is `<account>/<region>/<id>`
  *   in these keys and in mark#: see shared/unitScope.ts; older items are the function's own unit's)
  *   scan#last                    { at, openFindings, totalMonthlyUsd }: the latest scan; an open
- *                                finding's lastSeen is this time
+ *                                finding's lastSeen is this time, unless its item says the scans
+ *                                could not read its unit since (`notCheckedSince`)
  *   mark#<resourceId>            a CleanupMark: costguard's own record of a clean-up mark
  *   lease#waste-scanner          one run at a time (runtime/shared/lease.ts)
  *
@@ -71,7 +72,8 @@ export function reconcileFindings(previous: StoredFinding[], current: Finding[],
     const item: StoredFinding = { ...f, status: "open", firstSeen: stillOpen ? p.firstSeen : at, lastSeen: at };
     open.push(item);
     if (!stillOpen) opened.push(item);
-    if (!stillOpen || !sameFigures(p, f)) writes.push(item);
+    // A finding read again after scans could not read its unit: the item drops notCheckedSince.
+    if (!stillOpen || !sameFigures(p, f) || p.notCheckedSince) writes.push(item);
   }
   const currentIds = new Set(current.map((f) => f.id));
   const resolved = previous
@@ -114,8 +116,9 @@ export class FindingsStore {
         }
       }
     }
-    // Open findings were seen by the latest scan, whether or not their item was rewritten then.
-    if (state.lastScan) for (const f of state.findings) if (f.status === "open" && f.lastSeen < state.lastScan) f.lastSeen = state.lastScan;
+    // Open findings were seen by the latest scan, whether or not their item was rewritten then,
+    // unless it could not read their unit (it wrote that in the item).
+    if (state.lastScan) for (const f of state.findings) if (f.status === "open" && !f.notCheckedSince && f.lastSeen < state.lastScan) f.lastSeen = state.lastScan;
     return state;
   }
 

@@ -142,6 +142,34 @@ describe("waste scan over accounts and regions", () => {
     assert.equal(stored?.status, "open");
   });
 
+  it("a finding in a unit that could not be read keeps the time a scan last saw it, until a scan reads it again", async () => {
+    const w = world();
+    w.fake(MEMBER, "eu-west-1").volumes = [{ id: "vol-m", type: "gp2", size: 10, state: "in-use", instanceId: "i-m", tags: {} }];
+    w.fake(HOME, "us-east-1").volumes = [{ id: "vol-h", type: "gp2", size: 10, state: "in-use", instanceId: "i-h", tags: {} }];
+    const d = await deps(w);
+    const scope = { regions: ["us-east-1", "eu-west-1"], organization: { ...org, accounts: [HOME, MEMBER] }, concurrency: 2 };
+    const day = (n: number) => new Date(t0.getTime() + n * DAY);
+    const lastSeen = async (id: string) => (await d.store.load()).findings.find((f) => f.resourceId === id)!;
+    await runWasteScan(d, settings(scope), day(0));
+    await runWasteScan(d, settings(scope), day(1)); // nothing changed: nothing rewritten
+    assert.equal((await lastSeen("vol-m")).lastSeen, day(1).toISOString());
+    // The member's role is deleted for two days.
+    for (const region of ["us-east-1", "eu-west-1"]) w.fake(MEMBER, region).failures.set("DescribeVolumes", accessDenied(MEMBER));
+    await runWasteScan(d, settings(scope), day(2));
+    await runWasteScan(d, settings(scope), day(3));
+    const unread = await lastSeen("vol-m");
+    assert.equal(unread.status, "open");
+    assert.equal(unread.lastSeen, day(1).toISOString(), "last seen by the scan of day 1, not by the scans that could not read its account");
+    assert.equal(unread.notCheckedSince, day(2).toISOString());
+    assert.equal((await lastSeen("vol-h")).lastSeen, day(3).toISOString(), "the readable unit's findings were seen today");
+    // The role is back: the next scan sees the volume again.
+    for (const region of ["us-east-1", "eu-west-1"]) w.fake(MEMBER, region).failures.delete("DescribeVolumes");
+    await runWasteScan(d, settings(scope), day(4));
+    const back = await lastSeen("vol-m");
+    assert.equal(back.lastSeen, day(4).toISOString());
+    assert.equal(back.notCheckedSince, undefined);
+  });
+
   it("items written before the scope existed are read as the home unit's: no finding reopens", async () => {
     const w = world();
     w.fake(HOME, "us-east-1").volumes = [{ id: "vol-old", type: "gp2", size: 10, state: "in-use", instanceId: "i-o", tags: {} }];
