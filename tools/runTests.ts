@@ -103,9 +103,15 @@ function run(group: Group): Promise<{ group: Group; status: number }> {
     child.stderr.on("data", (d: Buffer) => out.push(d));
     child.on("close", (code, signal) => {
       running.delete(group);
-      process.stdout.write(`\n== ${group.label}: ${code === 0 ? "passed" : `FAILED (${signal ?? `exit ${code}`})`} after ${seconds()} s\n`);
-      process.stdout.write(Buffer.concat(out));
-      resolve({ group, status: code ?? 1 });
+      const report = Buffer.concat(out);
+      // A process that ends with 0 but without the reporter's summary stopped early (a test
+      // called process.exit): the tests after it never ran, so the group has not passed.
+      const whole = /^ℹ duration_ms /m.test(report.toString("utf8"));
+      const status = code === 0 && !whole ? 1 : (code ?? 1);
+      const why = code !== 0 ? (signal ?? `exit ${code}`) : "it ended before its summary: did a test call process.exit?";
+      process.stdout.write(`\n== ${group.label}: ${status === 0 ? "passed" : `FAILED (${why})`} after ${seconds()} s\n`);
+      process.stdout.write(report);
+      resolve({ group, status });
     });
   });
 }

@@ -40,6 +40,12 @@ describe("npm test's exit code and report", () => {
     assert.match(r.stdout, /FAILED: shared process \d of 2/);
   });
 
+  it("fails when a file ends its shared process early, which would skip the files after it", () => {
+    const r = npmTest(suite({ "a.test.ts": passing("a"), "b.test.ts": `import { it } from "node:test";\nit("b leaves", () => process.exit(0));\n`, "c.test.ts": passing("c") }));
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /FAILED \(it ended before its summary: did a test call process\.exit\?\)/);
+  });
+
   it("fails when a test in a process of its own fails", () => {
     const r = npmTest(suite({ "a.test.ts": passing("a"), "own.test.ts": `// test-isolation: process (for this test)\n${failing("own")}` }));
     assert.equal(r.status, 1, r.stdout + r.stderr);
