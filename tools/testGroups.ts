@@ -9,8 +9,9 @@
  *
  * - it sets Pulumi's runtime itself (its code, or code it imports, sets mocks or config or runs a
  *   stack): that state is global to the process, and each such file sets its own. Programs run
- *   through tools/offline/runProgram.ts share processes: each runs in a state store of its own
- *   (`withLocalStorage`). Importing `@pulumi/*` for its types or helpers is fine too;
+ *   through tools/offline/runProgram.ts, and components built under test/support/underMocks.ts,
+ *   share processes: each runs in a state store of its own (`withLocalStorage`). Importing
+ *   `@pulumi/*` for its types or helpers is fine too;
  * - it reaches a Lambda handler (`runtime/handlers/*`): a handler builds its clients from the
  *   environment once and keeps them, as in Lambda, so a second file's environment would not count;
  * - it changes `process.env`, which every later file in a shared process (and every process those

@@ -12,8 +12,10 @@ import { parseGuardConfig, type GuardConfig } from "../../config/read";
 import { failsafeSettings, spotRuntimeSettings } from "../../config/runtimeSettings";
 import * as lib from "../../lib";
 import { RecordingMocks, type PlannedResource } from "../../tools/offline/mocks";
+import { underMocks } from "../support/underMocks";
 
 const mocks = new RecordingMocks("us-east-1");
+const mocked = underMocks(mocks, "costguard", "dev");
 const planned = (type: string, name: string): PlannedResource => {
   const found = mocks.resources.filter((r) => r.type === type && r.name === name);
   assert.equal(found.length, 1, `one ${type} named ${name}; have ${mocks.resources.filter((r) => r.type === type).map((r) => r.name).join(", ")}`);
@@ -38,8 +40,8 @@ function withoutEnabled<T extends { enabled: boolean }>(section: T): Omit<T, "en
   return rest;
 }
 
-before(async () => {
-  await pulumi.runtime.setMocks(mocks, "costguard", "dev", true);
+// Everything is declared once, in a Pulumi state store of this file's own (test/support/underMocks.ts).
+before(() => mocked(async () => {
   const config = stackConfig({ services: [{ name: "api", image: "placeholder", port: 8080, databases: ["main"] }], databases: [{ name: "main" }] });
 
   const fn = new lib.GuardFunction("t-fn", {
@@ -174,7 +176,7 @@ before(async () => {
   renamed.push([failsafe, "costguard:failsafe:CostGuard"], [waste, "costguard:hygiene:WasteScanner"], [enforcer, "costguard:hygiene:SecurityEnforcer"], [alerts, "costguard:alerting:AlertChannel"], [nodes, "costguard:k8s:NodeOptimizer"]);
   // Waits for every registration, as the engine would before a preview ends.
   await pulumi.runtime.disconnect();
-});
+}));
 
 describe("transform: one shape for every component", () => {
   it("GuardFunction: a partial object replaces a value, a function changes args in place and sees each child's name", () => {

@@ -5,13 +5,13 @@
  * no role can be assumed at all.
  */
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
+import { describe, it } from "node:test";
 import { parseGuardConfig } from "../../config/read";
 import { spotRuntimeSettings } from "../../config/runtimeSettings";
 import { SpotResilience, type SpotOrganizationArgs } from "../../components/spot";
 import { spotSettingsFromEnv } from "../../runtime/spot/settings";
 import { RecordingMocks } from "../../tools/offline/mocks";
+import { underMocks } from "../support/underMocks";
 
 interface Statement {
   Sid?: string;
@@ -22,9 +22,7 @@ interface Statement {
 }
 
 const mocks = new RecordingMocks("us-east-1");
-before(async () => {
-  await pulumi.runtime.setMocks(mocks, "costguard", "dev", true);
-});
+const mocked = underMocks(mocks, "costguard", "dev");
 
 const parsed = parseGuardConfig({}, "dev");
 if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
@@ -51,33 +49,36 @@ const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Act
 const assumeRole = (statements: Statement[]) => statements.filter((s) => actionsOf(s).includes("sts:AssumeRole"));
 
 describe("SpotResilience in organisation mode", () => {
-  it("without an organisation: no role can be assumed, AZ IDs can be looked up, no scope in the settings", async () => {
-    const { policy, env } = await built("single", {});
-    assert.deepEqual(assumeRole(policy("events")), []);
-    assert.ok(policy("events").some((s) => actionsOf(s).includes("ec2:DescribeAvailabilityZones") && s.Resource === "*"));
-    assert.ok(policy("advice").some((s) => actionsOf(s).includes("ec2:DescribeAvailabilityZones")), "the advice maps callers' zone names to IDs");
-    assert.ok(!policy("events").some((s) => actionsOf(s).some((a) => a.startsWith("organizations:"))));
-    assert.equal(spotSettingsFromEnv(env("events")).scope, undefined);
-  });
+  it("without an organisation: no role can be assumed, AZ IDs can be looked up, no scope in the settings", () =>
+    mocked(async () => {
+      const { policy, env } = await built("single", {});
+      assert.deepEqual(assumeRole(policy("events")), []);
+      assert.ok(policy("events").some((s) => actionsOf(s).includes("ec2:DescribeAvailabilityZones") && s.Resource === "*"));
+      assert.ok(policy("advice").some((s) => actionsOf(s).includes("ec2:DescribeAvailabilityZones")), "the advice maps callers' zone names to IDs");
+      assert.ok(!policy("events").some((s) => actionsOf(s).some((a) => a.startsWith("organizations:"))));
+      assert.equal(spotSettingsFromEnv(env("events")).scope, undefined);
+    }));
 
-  it('accounts "all": the member role in the organisation\'s accounts only, excluded accounts denied, ListAccounts to check an event\'s account', async () => {
-    const { policy, env } = await built("allorg", { regions: "all", organization: org({ excludeAccounts: ["999999999999"] }) });
-    const [allow, deny] = [assumeRole(policy("events")).filter((s) => s.Effect === "Allow"), assumeRole(policy("events")).filter((s) => s.Effect === "Deny")];
-    assert.equal(allow.length, 1);
-    assert.equal(allow[0]!.Resource, "arn:aws:iam::*:role/costguard-member");
-    assert.deepEqual(allow[0]!.Condition, { StringEquals: { "aws:ResourceOrgID": "o-a1b2c3d4e5" } });
-    assert.deepEqual(deny[0]!.Resource, ["arn:aws:iam::999999999999:role/costguard-member"]);
-    assert.ok(policy("events").some((s) => actionsOf(s).includes("organizations:ListAccounts")));
-    assert.deepEqual(assumeRole(policy("advice")), [], "only the events function reads member accounts");
-    const scope = spotSettingsFromEnv(env("events")).scope!;
-    assert.deepEqual(scope, { regions: "all", organization: { memberRoleName: "costguard-member", accounts: "all", excludeAccounts: ["999999999999"], externalId: "ext-1234" } });
-  });
+  it('accounts "all": the member role in the organisation\'s accounts only, excluded accounts denied, ListAccounts to check an event\'s account', () =>
+    mocked(async () => {
+      const { policy, env } = await built("allorg", { regions: "all", organization: org({ excludeAccounts: ["999999999999"] }) });
+      const [allow, deny] = [assumeRole(policy("events")).filter((s) => s.Effect === "Allow"), assumeRole(policy("events")).filter((s) => s.Effect === "Deny")];
+      assert.equal(allow.length, 1);
+      assert.equal(allow[0]!.Resource, "arn:aws:iam::*:role/costguard-member");
+      assert.deepEqual(allow[0]!.Condition, { StringEquals: { "aws:ResourceOrgID": "o-a1b2c3d4e5" } });
+      assert.deepEqual(deny[0]!.Resource, ["arn:aws:iam::999999999999:role/costguard-member"]);
+      assert.ok(policy("events").some((s) => actionsOf(s).includes("organizations:ListAccounts")));
+      assert.deepEqual(assumeRole(policy("advice")), [], "only the events function reads member accounts");
+      const scope = spotSettingsFromEnv(env("events")).scope!;
+      assert.deepEqual(scope, { regions: "all", organization: { memberRoleName: "costguard-member", accounts: "all", excludeAccounts: ["999999999999"], externalId: "ext-1234" } });
+    }));
 
-  it("a list of accounts: the member role of exactly those accounts, no Organizations access", async () => {
-    const { policy } = await built("listorg", { regions: ["us-east-1", "eu-west-1"], organization: org({ accounts: ["222222222222", "333333333333"], excludeAccounts: ["333333333333"] }) });
-    const allow = assumeRole(policy("events"));
-    assert.equal(allow.length, 1);
-    assert.deepEqual(allow[0]!.Resource, ["arn:aws:iam::222222222222:role/costguard-member"]);
-    assert.ok(!policy("events").some((s) => actionsOf(s).some((a) => a.startsWith("organizations:"))));
-  });
+  it("a list of accounts: the member role of exactly those accounts, no Organizations access", () =>
+    mocked(async () => {
+      const { policy } = await built("listorg", { regions: ["us-east-1", "eu-west-1"], organization: org({ accounts: ["222222222222", "333333333333"], excludeAccounts: ["333333333333"] }) });
+      const allow = assumeRole(policy("events"));
+      assert.equal(allow.length, 1);
+      assert.deepEqual(allow[0]!.Resource, ["arn:aws:iam::222222222222:role/costguard-member"]);
+      assert.ok(!policy("events").some((s) => actionsOf(s).some((a) => a.startsWith("organizations:"))));
+    }));
 });
