@@ -11,7 +11,9 @@
  * Test files that keep nothing process-wide share processes, one file after another in each
  * (tools/testGroups.ts says which and why); the others run one process per file, several at
  * once. Both kinds run at the same time, and each group's report is printed whole as it ends,
- * with a line of progress every 15 s meanwhile. The run fails when any group fails.
+ * with a line of progress every 15 s meanwhile. The run fails when any group fails. How long
+ * each file took is kept (node_modules/.cache/costguard-test-times.json) to balance the shared
+ * processes of the next run.
  */
 import "./compileCache";
 import "./requireNode";
@@ -41,7 +43,18 @@ if (files.length === 0) {
 }
 const flags = process.argv.slice(2).filter((a) => a.startsWith("-"));
 const cores = os.availableParallelism();
-const groups = groupTestFiles(files, root, Number(process.env.COSTGUARD_TEST_SHARDS ?? cores));
+// How long each file took last time, to balance the shared processes (absent on a fresh checkout).
+const TIMES_FILE = process.env.COSTGUARD_TEST_TIMES ?? path.join(root, "node_modules", ".cache", "costguard-test-times.json");
+function readTimes(): Record<string, number> {
+  try {
+    return JSON.parse(fs.readFileSync(TIMES_FILE, "utf8")) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+const lastTimes = readTimes();
+const groups = groupTestFiles(files, root, Number(process.env.COSTGUARD_TEST_SHARDS ?? cores), lastTimes);
+const timesDir = fs.mkdtempSync(path.join(os.tmpdir(), "costguard-test-times-"));
 
 interface Group {
   label: string;
@@ -88,9 +101,12 @@ const progress = setInterval(() => {
 }, PROGRESS_MS);
 progress.unref();
 
+let groupsStarted = 0;
 function run(group: Group): Promise<{ group: Group; status: number }> {
+  const timesOut = path.join(timesDir, `${groupsStarted++}.json`);
+  const reporters = ["--test-reporter=spec", "--test-reporter-destination=stdout", `--test-reporter=${path.join(__dirname, "testTimesReporter.mjs")}`, `--test-reporter-destination=${timesOut}`];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...group.args], {
+    const child = spawn(process.execPath, ["--import", "tsx", "--test", ...reporters, ...group.args], {
       cwd: root,
       // Without NODE_TEST_CONTEXT: run from inside a test, node would report to its parent's
       // runner in its own binary format instead of printing.
@@ -116,7 +132,29 @@ function run(group: Group): Promise<{ group: Group; status: number }> {
   });
 }
 
+/** Keeps this run's times (over the last ones, which cover files not run this time). */
+function saveTimes(): void {
+  const times = { ...lastTimes };
+  for (const f of fs.readdirSync(timesDir)) {
+    try {
+      Object.assign(times, JSON.parse(fs.readFileSync(path.join(timesDir, f), "utf8")) as Record<string, number>);
+    } catch {
+      // a group that died before its reporter wrote: its files keep their last times
+    }
+  }
+  try {
+    fs.mkdirSync(path.dirname(TIMES_FILE), { recursive: true });
+    const tmp = `${TIMES_FILE}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(times));
+    fs.renameSync(tmp, TIMES_FILE);
+  } catch {
+    // only the next run's balance depends on it
+  }
+  fs.rmSync(timesDir, { recursive: true, force: true });
+}
+
 void Promise.all(runs.map(run)).then((results) => {
+  saveTimes();
   const failed = results.filter((r) => r.status !== 0);
   console.log(`\n${failed.length ? `FAILED: ${failed.map((f) => f.group.label).join("; ")}` : "all test groups passed"} (${seconds()} s)`);
   process.exit(failed.length ? 1 : 0);

@@ -94,10 +94,12 @@ export function ownProcessReason(file: string, root: string, memo = new Map<stri
 }
 
 /**
- * Splits `files` into those that own a process and `shards` groups of shared files, balanced by
- * file size (a rough stand-in for how long a file runs) so the groups end at about the same time.
+ * Splits `files` into those that own a process and `shards` groups of shared files, balanced so
+ * the groups end at about the same time: each file weighs what it took last time (`times`, in
+ * ms, from the previous run), or, never timed, its size at the rate of the timed ones. Heaviest
+ * first, each to the lightest group so far.
  */
-export function groupTestFiles(files: string[], root: string, shards: number): TestGroups {
+export function groupTestFiles(files: string[], root: string, shards: number, times: Record<string, number> = {}): TestGroups {
   const memo = new Map<string, Set<string>>();
   const own: TestGroups["own"] = [];
   const sharedFiles: string[] = [];
@@ -106,12 +108,15 @@ export function groupTestFiles(files: string[], root: string, shards: number): T
     if (reason) own.push({ file, reason });
     else sharedFiles.push(file);
   }
+  const sizes = new Map(sharedFiles.map((f) => [f, fs.statSync(f).size]));
+  const timed = sharedFiles.filter((f) => times[f] !== undefined);
+  const msPerByte = timed.length ? timed.reduce((n, f) => n + times[f]!, 0) / timed.reduce((n, f) => n + sizes.get(f)!, 0) : 1;
+  const weight = (f: string) => times[f] ?? sizes.get(f)! * msPerByte;
   const groups = Array.from({ length: Math.max(1, Math.min(shards, sharedFiles.length)) }, () => ({ files: [] as string[], weight: 0 }));
-  const bySize = sharedFiles.map((file) => ({ file, size: fs.statSync(file).size })).sort((a, b) => b.size - a.size || a.file.localeCompare(b.file));
-  for (const { file, size } of bySize) {
+  for (const file of [...sharedFiles].sort((a, b) => weight(b) - weight(a) || a.localeCompare(b))) {
     const lightest = groups.reduce((a, b) => (b.weight < a.weight ? b : a));
     lightest.files.push(file);
-    lightest.weight += size;
+    lightest.weight += weight(file);
   }
   return { own, shared: sharedFiles.length ? groups.map((g) => g.files.sort()) : [] };
 }

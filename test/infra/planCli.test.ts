@@ -1,10 +1,10 @@
-/** The offline plan as a user runs it: exit codes and what it prints. */
+/** The offline plan as a user runs it: exit codes and what it prints (the process where its exit code is the point, else the same command in this process). */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { plan, root } from "../planner/cli";
+import { plan, planHere, root } from "../planner/cli";
 
 describe("npm run plan", () => {
   it("prints the dev stack's resources by component and exits 0", () => {
@@ -15,8 +15,8 @@ describe("npm run plan", () => {
     assert.match(r.stdout, /aws:lambda\/function:Function/);
   });
 
-  it("emits JSON with --json", () => {
-    const r = plan("--stack", "prod", "--json");
+  it("emits JSON with --json", async () => {
+    const r = await planHere("--stack", "prod", "--json");
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.stack, "prod");
@@ -38,8 +38,8 @@ describe("npm run plan", () => {
     assert.match(r.stderr, /costguard:failsafe\.maxActionsPerRun .*\(got 0\)/);
   });
 
-  it("plans a stack without a stack file with empty config, naming the known stacks; costguard then needs aws:region", () => {
-    const r = plan("--stack", "nope");
+  it("plans a stack without a stack file with empty config, naming the known stacks; costguard then needs aws:region", async () => {
+    const r = await planHere("--stack", "nope");
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /note: no stack config Pulumi\.nope\.yaml .*stacks here: dev, prod\): planned with empty config/);
     assert.match(r.stderr, /aws:region is not set/);

@@ -1,14 +1,15 @@
 /**
- * Real programs' shapes, planned through the CLI: an async entry point, an ES module, a program
- * that reads files relative to itself, a program that throws, a program without a stack file.
- * Each is planned as `pulumi preview` would run it, or reported as it would fail.
+ * Real programs' shapes: an async entry point, an ES module, a program that reads files relative
+ * to itself, a program that throws, a program without a stack file. Each is planned as `pulumi
+ * preview` would run it, or reported as it would fail: through the CLI where the process is the
+ * point (an ES module, failures and their exit codes), else by the same command in this process.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { plan, planProgram, resourcesByName, root } from "./cli";
+import { plan, planProgram, planProgramHere, resourcesByName, root } from "./cli";
 
 interface PlanJson {
   resourceCount: number;
@@ -18,8 +19,8 @@ interface PlanJson {
 }
 
 describe("a program whose entry point is an async function", () => {
-  it("is called, as the Pulumi Node.js host does: its resources are planned and priced", () => {
-    const r = planProgram("async-export", "--json");
+  it("is called, as the Pulumi Node.js host does: its resources are planned and priced", async () => {
+    const r = await planProgramHere("async-export", "--json");
     assert.equal(r.status, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as PlanJson;
     assert.equal(doc.resourceCount, 2);
@@ -39,8 +40,8 @@ describe("a program whose entry point is an async function", () => {
 });
 
 describe("the working directory", () => {
-  it("is the program's directory: a static site reads ./www relative to itself", () => {
-    const r = planProgram("static-site", "--json");
+  it("is the program's directory: a static site reads ./www relative to itself", async () => {
+    const r = await planProgramHere("static-site", "--json");
     assert.equal(r.status, 0, r.stderr);
     const keys = [...resourcesByName(r.stdout).values()].filter((x) => x.type === "aws:s3/bucketObjectv2:BucketObjectv2").map((x) => x.inputs.key).sort();
     assert.deepEqual(keys, ["404.html", "img/logo.svg", "index.html", "site.css"]);
@@ -93,8 +94,8 @@ describe("a program that throws", () => {
 });
 
 describe("a program without Pulumi.<stack>.yaml", () => {
-  it("runs with empty config (plus Pulumi.yaml's project values and defaults), with a note", () => {
-    const r = planProgram("no-stack-file", "--json");
+  it("runs with empty config (plus Pulumi.yaml's project values and defaults), with a note", async () => {
+    const r = await planProgramHere("no-stack-file", "--json");
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /note: no stack config Pulumi\.dev\.yaml in .*no-stack-file \(stacks here: none\): planned with empty config, as `pulumi preview` does on a new stack/);
     const doc = JSON.parse(r.stdout) as PlanJson & { notes: string[] };

@@ -18,7 +18,7 @@ function suite(files: Record<string, string>): string {
 }
 
 function npmTest(dir: string) {
-  return spawnSync(process.execPath, ["--import", "tsx", path.join(root, "tools", "runTests.ts"), dir], { cwd: root, encoding: "utf8", env: { ...process.env, COSTGUARD_TEST_SHARDS: "2" } });
+  return spawnSync(process.execPath, ["--import", "tsx", path.join(root, "tools", "runTests.ts"), dir], { cwd: root, encoding: "utf8", env: { ...process.env, COSTGUARD_TEST_SHARDS: "2", COSTGUARD_TEST_TIMES: path.join(dir, "times.json") } });
 }
 
 const passing = (name: string) => `import { it } from "node:test";\nit("${name} passes", () => {});\n`;
@@ -26,11 +26,16 @@ const failing = (name: string) => `import assert from "node:assert/strict";\nimp
 
 describe("npm test's exit code and report", () => {
   it("passes when every file passes, shared or not, and runs each once", () => {
-    const r = npmTest(suite({ "a.test.ts": passing("a"), "b.test.ts": passing("b"), "c.test.ts": passing("c"), "own.test.ts": `// test-isolation: process (for this test)\n${passing("own")}` }));
+    const dir = suite({ "a.test.ts": passing("a"), "b.test.ts": passing("b"), "c.test.ts": passing("c"), "own.test.ts": `// test-isolation: process (for this test)\n${passing("own")}` });
+    const r = npmTest(dir);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /4 test files: 1 in processes of their own, 3 sharing 2 processes/);
     for (const name of ["a", "b", "c", "own"]) assert.equal(r.stdout.split(`✔ ${name} passes`).length - 1, 1, `${name} ran once`);
     assert.match(r.stdout, /all test groups passed/);
+    // What each file took, for the next run's balance.
+    const times = JSON.parse(fs.readFileSync(path.join(dir, "times.json"), "utf8")) as Record<string, number>;
+    assert.deepEqual(Object.keys(times).map((f) => path.basename(f)).sort(), ["a.test.ts", "b.test.ts", "c.test.ts", "own.test.ts"]);
+    assert.ok(Object.values(times).every((ms) => ms >= 0));
   });
 
   it("fails when a test in a shared process fails, naming the test and the group", () => {

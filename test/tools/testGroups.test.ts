@@ -72,4 +72,15 @@ describe("test files that must own a process", () => {
     const plain = path.join(root, "test", "plain.test.ts");
     assert.deepEqual(groupTestFiles([plain], root, 4).shared, [[plain]], "never an empty process");
   });
+
+  it("balances the shared processes by what each file took last time, heaviest first", () => {
+    const names = ["plain", "typesOnly", "isolatedRuns", "envRead", "onceHook", "nestedEachHook"].map((n) => path.join(root, "test", `${n}.test.ts`));
+    const [a, b, c, d, e, f] = names as [string, string, string, string, string, string];
+    const groups = groupTestFiles(names, root, 2, { [a]: 10_000, [b]: 9_000, [c]: 2_000, [d]: 1_000, [e]: 500, [f]: 400 });
+    const load = (g: string[]) => g.reduce((n, file) => n + ({ [a]: 10_000, [b]: 9_000, [c]: 2_000, [d]: 1_000, [e]: 500, [f]: 400 } as Record<string, number>)[file]!, 0);
+    assert.deepEqual(groups.shared.map(load).sort((x, y) => x - y), [11_400, 11_500], "the two heavy files apart, the light ones filling in");
+    // A file never timed weighs its size at the timed files' rate: a new file does not pile onto one process.
+    const fresh = groupTestFiles(names, root, 2, { [a]: 10_000, [b]: 9_000 });
+    assert.ok(fresh.shared.every((g) => g.includes(a) !== g.includes(b)), "the two timed heavy files apart");
+  });
 });
