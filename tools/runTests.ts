@@ -53,7 +53,12 @@ function readTimes(): Record<string, number> {
   }
 }
 const lastTimes = readTimes();
-const groups = groupTestFiles(files, root, Number(process.env.COSTGUARD_TEST_SHARDS ?? cores), lastTimes);
+const shards = Number(process.env.COSTGUARD_TEST_SHARDS ?? cores);
+if (!Number.isInteger(shards) || shards < 1) {
+  console.error(`COSTGUARD_TEST_SHARDS must be a whole number of processes, 1 or more (got "${process.env.COSTGUARD_TEST_SHARDS}"); unset it for one per core`);
+  process.exit(64);
+}
+const groups = groupTestFiles(files, root, shards, lastTimes);
 const timesDir = fs.mkdtempSync(path.join(os.tmpdir(), "costguard-test-times-"));
 
 interface Group {
