@@ -27,12 +27,23 @@ export function plan(...args: string[]): PlanResult {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+let previous: Promise<unknown> = Promise.resolve();
+
 /**
  * The plan command in this process, with the same result as `plan`. The region must come from
  * the program's config, not from the machine: AWS_REGION and AWS_DEFAULT_REGION are out of the
- * environment while the plan runs (runs take turns, so no other plan sees the change).
+ * environment while the plan runs. Calls take turns, so each restores what it found.
  */
-export async function planHere(...args: string[]): Promise<PlanResult> {
+export function planHere(...args: string[]): Promise<PlanResult> {
+  const run = previous.then(
+    () => planOnceHere(args),
+    () => planOnceHere(args),
+  );
+  previous = run.catch(() => undefined);
+  return run;
+}
+
+async function planOnceHere(args: string[]): Promise<PlanResult> {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
