@@ -123,12 +123,17 @@ describe("waste scan over accounts and regions", () => {
     assert.ok(stored.findings.some((f) => f.id === "gp2-volume#vol-home"), "the home unit keeps today's keys");
   });
 
-  it("a unit that fails on a later run keeps its findings open (not resolved), and the others go on", async () => {
+  /** One gp2 volume in the member's eu-west-1 and one in the home unit, both accounts in scope. */
+  async function memberAndHomeVolumes() {
     const w = world();
     w.fake(MEMBER, "eu-west-1").volumes = [{ id: "vol-m", type: "gp2", size: 10, state: "in-use", instanceId: "i-m", tags: {} }];
     w.fake(HOME, "us-east-1").volumes = [{ id: "vol-h", type: "gp2", size: 10, state: "in-use", instanceId: "i-h", tags: {} }];
-    const d = await deps(w);
     const scope = { regions: ["us-east-1", "eu-west-1"], organization: { ...org, accounts: [HOME, MEMBER] }, concurrency: 2 };
+    return { w, d: await deps(w), scope };
+  }
+
+  it("a unit that fails on a later run keeps its findings open (not resolved), and the others go on", async () => {
+    const { w, d, scope } = await memberAndHomeVolumes();
     const first = await runWasteScan(d, settings(scope), t0);
     assert.equal(first.open.length, 2);
     // The member's role is deleted; the home volume is cleaned up by hand.
@@ -143,11 +148,7 @@ describe("waste scan over accounts and regions", () => {
   });
 
   it("a finding in a unit that could not be read keeps the time a scan last saw it, until a scan reads it again", async () => {
-    const w = world();
-    w.fake(MEMBER, "eu-west-1").volumes = [{ id: "vol-m", type: "gp2", size: 10, state: "in-use", instanceId: "i-m", tags: {} }];
-    w.fake(HOME, "us-east-1").volumes = [{ id: "vol-h", type: "gp2", size: 10, state: "in-use", instanceId: "i-h", tags: {} }];
-    const d = await deps(w);
-    const scope = { regions: ["us-east-1", "eu-west-1"], organization: { ...org, accounts: [HOME, MEMBER] }, concurrency: 2 };
+    const { w, d, scope } = await memberAndHomeVolumes();
     const day = (n: number) => new Date(t0.getTime() + n * DAY);
     const lastSeen = async (id: string) => (await d.store.load()).findings.find((f) => f.resourceId === id)!;
     await runWasteScan(d, settings(scope), day(0));
