@@ -30,7 +30,6 @@ describe("authorisation tags", () => {
 
 describe("security enforcer", () => {
   let db: LocalDynamo;
-  let n = 0;
   let store: EnforcerStore;
   let sns: SNSClient;
   let snsMock: ReturnType<typeof mockClient>;
@@ -38,8 +37,7 @@ describe("security enforcer", () => {
     db = await startDynalite();
   });
   beforeEach(async () => {
-    await db.createTable(`enforcer-${++n}`, { sortKey: "S" });
-    store = new EnforcerStore(db.doc, `enforcer-${n}`);
+    store = new EnforcerStore(db.doc, await db.newTable("enforcer", { sortKey: "S" }));
     sns = new SNSClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
     snsMock = mockClient(sns);
     snsMock.on(PublishCommand).resolves({ MessageId: "m" });

@@ -39,7 +39,6 @@ const settings = (scope: object) => EnforcerSettings.parse({ authorizationTags: 
 
 describe("security enforcer over accounts and regions", () => {
   let db: LocalDynamo;
-  let n = 0;
   let sns: SNSClient;
   let snsMock: ReturnType<typeof mockClient>;
   before(async () => {
@@ -51,12 +50,12 @@ describe("security enforcer over accounts and regions", () => {
   after(() => db.close());
 
   async function deps(w: ReturnType<typeof world>): Promise<EnforcerDeps> {
-    await db.createTable(`enforcer-u${++n}`, { sortKey: "S" });
+    const table = await db.newTable("enforcer-u", { sortKey: "S" });
     return {
       ec2: w.fake(HOME, "us-east-1").client,
       account: HOME,
       clientsFor: (u) => w.fake(u.account, u.region).client,
-      store: new EnforcerStore(db.doc, `enforcer-u${n}`),
+      store: new EnforcerStore(db.doc, table),
       log: memoryLog(),
       stack: "prod",
       alerts: { sns, topicArn: "arn:aws:sns:us-east-1:111111111111:alerts" },

@@ -51,14 +51,11 @@ export interface FailsafeDynamo extends LocalDynamo {
   store(retentionHours?: number): FailsafeStore;
 }
 
-let tableSeq = 0;
-
 /** Starts dynalite on a free port and creates the failsafe's three tables. */
 export async function startDynamo(): Promise<FailsafeDynamo> {
   const db = await startDynalite();
-  const n = ++tableSeq;
-  const tables: TableNames = { samples: `samples-${n}`, state: `state-${n}`, audit: `audit-${n}` };
-  await Promise.all([db.createTable(tables.samples, { sortKey: "N" }), db.createTable(tables.state, { sortKey: "S" }), db.createTable(tables.audit, { sortKey: "S" })]);
+  const [samples, state, audit] = await Promise.all([db.newTable("samples", { sortKey: "N" }), db.newTable("state", { sortKey: "S" }), db.newTable("audit", { sortKey: "S" })]);
+  const tables: TableNames = { samples, state, audit };
   return { ...db, tables, store: (retentionHours = 48) => new FailsafeStore(db.doc, tables, retentionHours) };
 }
 

@@ -25,17 +25,12 @@ const spotEverywhere: CapacityAdvisor = {
 };
 
 let db: LocalDynamo;
-let n = 0;
 before(async () => {
   db = await startDynalite();
 });
 after(() => db.close());
 
-async function table(): Promise<string> {
-  const name = `node-opt-${++n}`;
-  await db.createTable(name);
-  return name;
-}
+const table = () => db.newTable("node-opt");
 
 function rebalancer(fleet: FakeFleet, opts: { table?: string; dead?: boolean; advisor?: CapacityAdvisor } = {}) {
   return new Rebalancer(new SdkAsgGateway(fleet.autoscaling, fleet.ec2), fleet, opts.advisor ?? spotEverywhere, {
@@ -176,9 +171,7 @@ describe("the half-open probe in the rebalance", () => {
     const fleet = new FakeFleet(3);
     const now = () => Date.parse("2027-11-30T10:00:00Z") + fleet.clock.now();
     const settings = BreakerSettings.parse({});
-    const names = { b: `nb-${++n}`, p: `np-${n}` };
-    await db.createTable(names.b);
-    await db.createTable(names.p);
+    const names = { b: await db.newTable("nb"), p: await db.newTable("np") };
     const breakers = new BreakerStore(db.doc, names.b, settings, { now });
     const spot = new SpotAdvisor({ breakers, pools: new PoolRiskStore(db.doc, names.p, { poisonDays: 15, poisoningEnvironments: ["prod"], now }), region: "eu-west-1", now });
     for (const id of ["i-0000000a", "i-0000000b", "i-0000000c"]) await breakers.recordInterruption("m5.large", "eu-west-1a", id, now());

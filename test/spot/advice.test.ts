@@ -10,14 +10,11 @@ import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 const settings = BreakerSettings.parse({});
 const region = "us-east-1";
 let db: LocalDynamo;
-let n = 0;
 
 async function world() {
   let now = Date.parse("2026-11-23T10:00:00Z");
   const clock = () => now;
-  const names = { breakers: `b-${++n}`, pools: `p-${n}` };
-  await db.createTable(names.breakers);
-  await db.createTable(names.pools);
+  const names = { breakers: await db.newTable("b"), pools: await db.newTable("p") };
   const breakers = new BreakerStore(db.doc, names.breakers, settings, { now: clock });
   const pools = new PoolRiskStore(db.doc, names.pools, { poisonDays: 15, poisoningEnvironments: ["prod"], now: clock });
   // This account's names of the zones (another account's us-east-1a is another zone).

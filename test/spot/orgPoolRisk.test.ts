@@ -25,7 +25,6 @@ const STRANGER = "333333333333";
 const BROKEN = "444444444444";
 
 let db: LocalDynamo;
-let n = 0;
 before(async () => {
   db = await startDynalite();
 });
@@ -57,9 +56,7 @@ const orgScope = (accountsCovered: "all" | string[], regions: SpotScope["regions
 
 async function world(scope: SpotScope | undefined, breaker: Partial<BreakerSettings> = {}) {
   const org = new FakeOrg(accounts());
-  const tables = { breakers: `org-b-${++n}`, pools: `org-p-${n}` };
-  await db.createTable(tables.breakers);
-  await db.createTable(tables.pools);
+  const tables = { breakers: await db.newTable("org-b"), pools: await db.newTable("org-p") };
   const breakers = new BreakerStore(db.doc, tables.breakers, BreakerSettings.parse(breaker), { now: () => NOW });
   const pools = new PoolRiskStore(db.doc, tables.pools, { poisonDays: 15, poisoningEnvironments: ["prod"], now: () => NOW });
   const published: Omit<GuardEventInput, "source">[] = [];

@@ -19,7 +19,6 @@ import { smallPriceBook } from "./smallPriceBook";
 
 const settings = BreakerSettings.parse({});
 let db: LocalDynamo;
-let n = 0;
 before(async () => {
   db = await startDynalite();
 });
@@ -30,8 +29,7 @@ const onlyM5 = smallPriceBook([["m5.large", 2, 8, "x86_64", 0.096, 0.035]]);
 
 async function world() {
   const clock = fakeClock(Date.parse("2027-11-30T10:00:00Z"));
-  const tables = { breakers: `pb-${++n}`, pools: `pp-${n}`, optimizer: `po-${n}` };
-  for (const t of Object.values(tables)) await db.createTable(t);
+  const tables = { breakers: await db.newTable("pb"), pools: await db.newTable("pp"), optimizer: await db.newTable("po") };
   const breakers = new BreakerStore(db.doc, tables.breakers, settings, { now: clock.now });
   const pools = new PoolRiskStore(db.doc, tables.pools, { poisonDays: 15, poisoningEnvironments: ["prod"], now: clock.now });
   const advisor = new SpotAdvisor({ breakers, pools, region: "us-east-1", now: clock.now });

@@ -11,7 +11,6 @@ import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 import { FakeOrg, type FakeInstance } from "./fakeOrg";
 
 let db: LocalDynamo;
-let n = 0;
 before(async () => {
   db = await startDynalite();
 });
@@ -24,9 +23,7 @@ const HOME = "123456789012";
 async function world(instances: Record<string, FakeInstance>) {
   // This account's zone names: us-east-1b is use1-az2 here (and only here).
   const org = new FakeOrg({ [HOME]: { zones: { "us-east-1a": "use1-az6", "us-east-1b": "use1-az2", "us-east-1c": "use1-az4" }, instances } });
-  const tables = { breakers: `events-b-${++n}`, pools: `events-p-${n}` };
-  await db.createTable(tables.breakers);
-  await db.createTable(tables.pools);
+  const tables = { breakers: await db.newTable("events-b"), pools: await db.newTable("events-p") };
   const breakers = new BreakerStore(db.doc, tables.breakers, BreakerSettings.parse({}), { now: () => NOW });
   const pools = new PoolRiskStore(db.doc, tables.pools, { poisonDays: 15, poisoningEnvironments: ["prod"], now: () => NOW });
   const events: Omit<GuardEventInput, "source">[] = [];

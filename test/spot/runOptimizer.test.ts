@@ -10,15 +10,13 @@ import { smallPriceBook } from "./smallPriceBook";
 import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 let db: LocalDynamo;
-let tables = 0;
 before(async () => {
   db = await startDynalite();
 });
 after(() => db.close());
 
 async function deps(fake: FakeAccount, opts: { unhealthy?: Set<string>; remainingMs?: number } = {}) {
-  const table = `opt-${++tables}`;
-  await db.createTable(table);
+  const table = await db.newTable("opt");
   const events: Omit<GuardEventInput, "source">[] = [];
   const metrics: { key: string; dims?: Record<string, string> }[] = [];
   const d: OptimizerDeps = {

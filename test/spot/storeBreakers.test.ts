@@ -7,11 +7,9 @@ import { startDynalite, type LocalDynamo } from "../support/localDynamo";
 
 const settings = BreakerSettings.parse({});
 let db: LocalDynamo;
-let table = 0;
 
 async function freshStore(now: () => number = Date.now): Promise<{ store: BreakerStore; name: string }> {
-  const name = `breakers-${++table}`;
-  await db.createTable(name);
+  const name = await db.newTable("breakers");
   return { store: new BreakerStore(db.doc, name, settings, { now }), name };
 }
 
@@ -98,9 +96,7 @@ describe("breaker store against dynalite", () => {
   });
 
   it("keys per AZ when configured", async () => {
-    const name = `breakers-${++table}`;
-    await db.createTable(name);
-    const store = new BreakerStore(db.doc, name, { ...settings, perAz: true });
+    const store = new BreakerStore(db.doc, await db.newTable("breakers"), { ...settings, perAz: true });
     await store.recordInterruption("m5.large", "us-east-1a", "i-1", Date.now());
     assert.equal((await store.get("m5.large@us-east-1a")).interruptions, 1);
     assert.equal((await store.get("m5.large@us-east-1b")).interruptions, 0);

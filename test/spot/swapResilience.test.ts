@@ -19,17 +19,12 @@ const TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/
 const MINUTE = 60_000;
 
 let db: LocalDynamo;
-let tables = 0;
 before(async () => {
   db = await startDynalite();
 });
 after(() => db.close());
 
-async function freshTable(): Promise<string> {
-  const name = `optimizer-${++tables}`;
-  await db.createTable(name);
-  return name;
-}
+const freshTable = () => db.newTable("optimizer");
 
 /** After every API call, at least `n` instances of the group were InService and healthy. */
 function assertNeverBelow(fake: FakeAccount, n: number, from = 0) {

@@ -25,6 +25,8 @@ export interface LocalDynamo {
   /** What a handler under test needs in process.env to reach this server with the SDK's default client. */
   handlerEnv: Record<string, string>;
   createTable(name: string, shape?: TableShape): Promise<void>;
+  /** Creates a table named `<prefix>-<n>`, a name no other table of this server has, and answers the name: a fresh table per test. */
+  newTable(prefix: string, shape?: TableShape): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -63,11 +65,19 @@ export async function startDynalite(): Promise<LocalDynamo> {
     }
   }
 
+  let tables = 0;
+  async function newTable(prefix: string, shape?: TableShape): Promise<string> {
+    const name = `${prefix}-${++tables}`;
+    await createTable(name, shape);
+    return name;
+  }
+
   return {
     client,
     doc,
     handlerEnv: { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_ENDPOINT_URL_DYNAMODB: endpoint },
     createTable,
+    newTable,
     async close() {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -31,14 +31,12 @@ function account(): FakeEc2 {
 
 describe("clean-up", () => {
   let db: LocalDynamo;
-  let table = 0;
   let store: FindingsStore;
   before(async () => {
     db = await startDynalite();
   });
   beforeEach(async () => {
-    await db.createTable(`findings-${++table}`);
-    store = new FindingsStore(db.doc, `findings-${table}`);
+    store = new FindingsStore(db.doc, await db.newTable("findings"));
   });
   after(() => db.close());
 

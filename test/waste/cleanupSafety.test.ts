@@ -21,14 +21,12 @@ let clock = t0;
 
 describe("clean-up never acts on a guess", () => {
   let db: LocalDynamo;
-  let table = 0;
   let store: FindingsStore;
   before(async () => {
     db = await startDynalite();
   });
   beforeEach(async () => {
-    await db.createTable(`findings-${++table}`);
-    store = new FindingsStore(db.doc, `findings-${table}`);
+    store = new FindingsStore(db.doc, await db.newTable("findings"));
   });
   after(() => db.close());
 

@@ -58,7 +58,6 @@ describe("waste scan over accounts and regions", () => {
   let db: LocalDynamo;
   let sns: SNSClient;
   let snsMock: ReturnType<typeof mockClient>;
-  let table = 0;
   before(async () => {
     db = await startDynalite();
     sns = new SNSClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
@@ -69,8 +68,7 @@ describe("waste scan over accounts and regions", () => {
   beforeEach(() => snsMock.resetHistory());
 
   async function deps(w: ReturnType<typeof world>, clientsFor?: (u: Unit) => { ec2: FakeEc2["client"] }): Promise<WasteScanDeps> {
-    const name = `findings${++table}`;
-    await db.createTable(name);
+    const name = await db.newTable("findings");
     const home = w.fake(HOME, "us-east-1");
     return {
       ec2: home.client,

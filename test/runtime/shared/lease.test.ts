@@ -11,16 +11,11 @@ import { startDynalite, type LocalDynamo } from "../../support/localDynamo";
 
 describe("lease", () => {
   let db: LocalDynamo;
-  let n = 0;
   before(async () => {
     db = await startDynalite();
   });
   after(() => db.close());
-  const table = async (shape?: { sortKey?: "S" | "N" }) => {
-    const name = `lease-${++n}`;
-    await db.createTable(name, shape);
-    return name;
-  };
+  const table = (shape?: { sortKey?: "S" | "N" }) => db.newTable("lease", shape);
 
   it("twenty concurrent runs: exactly one acquires, the others are told who holds it", async () => {
     const t = await table();
