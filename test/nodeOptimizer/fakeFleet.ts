@@ -23,6 +23,7 @@ import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import type { Clock } from "../../runtime/nodeOptimizer/actionsDrain";
 import type { EvictionResult, KubeNodes, NodeInfo, PodInfo } from "../../runtime/nodeOptimizer/kubeApi";
+import { KillableRun } from "../support/killableRun";
 
 export type Fault = "scale-out" | "no-launch" | "never-ready" | "launch-on-demand" | "cordon" | "drain" | "terminate-old";
 
@@ -54,17 +55,9 @@ export interface Pod {
   safeToEvict?: "true" | "false";
 }
 
-/** What a dead Lambda's calls get: nothing it asks for happens any more. */
-export class RunKilled extends Error {
-  constructor(call: string) {
-    super(`the run was killed (${call} never happened)`);
-    this.name = "RunKilled";
-  }
-}
-
 export const GROUP = "shop-nodes";
 
-export class FakeFleet implements KubeNodes {
+export class FakeFleet extends KillableRun implements KubeNodes {
   desired: number;
   max: number;
   onDemandBase: number;
@@ -82,10 +75,6 @@ export class FakeFleet implements KubeNodes {
   readonly calls: string[] = [];
   private seq = 0;
   time = 0;
-  /** The current run is dead: every call fails until revive(). */
-  dead = false;
-  private kill?: { call: string; nth: number; after: boolean; seen: number };
-  private hooks: { call: string; nth: number; seen: number; action: () => void }[] = [];
   /** Pods evicted that no controller recreated. */
   readonly lost: string[] = [];
 
@@ -93,6 +82,7 @@ export class FakeFleet implements KubeNodes {
   readonly ec2 = new EC2Client({ region: "eu-west-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } });
 
   constructor(onDemand: number, spot = 0) {
+    super();
     this.desired = onDemand + spot;
     this.max = this.desired;
     this.onDemandBase = onDemand;
@@ -105,51 +95,8 @@ export class FakeFleet implements KubeNodes {
     this.observe();
   }
 
-  /**
-   * Every fake call goes through here: a dead run's call fails; a kill point kills the run
-   * before the call or right after it (the call took effect, the run never heard back).
-   */
-  private gate<T>(call: string, run: () => T): T {
-    if (this.dead) throw new RunKilled(call);
-    const kill = this.kill?.call === call && ++this.kill.seen === this.kill.nth ? this.kill : undefined;
-    if (kill && !kill.after) {
-      this.dead = true;
-      throw new RunKilled(call);
-    }
-    try {
-      return run();
-    } finally {
-      for (const h of this.hooks) if (h.call === call && ++h.seen === h.nth) h.action();
-      if (kill?.after) this.dead = true;
-    }
-  }
-
-  /** Kills the run at the nth call of `call` (update, suspend, resume, terminate, describe, listNodes, cordon, uncordon, listPods, evict). */
-  killAt(call: string, opts: { nth?: number; after?: boolean } = {}): this {
-    this.kill = { call, nth: opts.nth ?? 1, after: opts.after ?? false, seen: 0 };
-    return this;
-  }
-
-  /** Runs `action` (the world moving) right after the nth call of `call`. */
-  when(call: string, nth: number, action: () => void): this {
-    this.hooks.push({ call, nth, seen: 0, action });
-    return this;
-  }
-
-  revive(): void {
-    this.dead = false;
-    this.kill = undefined;
-  }
-
-  /** The dead run's DynamoDB client: its writes fail too once it is dead. */
-  guard<T extends { send: (...args: never[]) => unknown }>(doc: T): T {
-    return new Proxy(doc, {
-      get: (target, prop, receiver) =>
-        prop === "send"
-          ? (...args: never[]) => (this.dead ? Promise.reject(new RunKilled("DynamoDB")) : target.send(...args))
-          : Reflect.get(target, prop, receiver),
-    });
-  }
+  // Calls `killAt` and `when` name: update, suspend, resume, terminate, describe, listNodes,
+  // cordon, uncordon, listPods, evict (test/support/killableRun.ts).
 
   /** The group's scaling policy removes an instance (desired − 1): `id`, by default the newest. */
   scaleIn(id?: string): string {

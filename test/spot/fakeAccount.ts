@@ -24,6 +24,7 @@ import {
 import { CreateFleetCommand, DescribeAvailabilityZonesCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand, EC2Client, TerminateInstancesCommand, type Tag } from "@aws-sdk/client-ec2";
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { mockClient } from "aws-sdk-client-mock";
+import { KillableRun } from "../support/killableRun";
 
 export interface FakeInstance {
   id: string;
@@ -84,15 +85,7 @@ const SUBNET_AZ: Record<string, string> = { "subnet-a": "us-east-1a", "subnet-b"
 /** This account's names of the physical zones (another account's us-east-1a is another zone). */
 export const ZONE_IDS: Record<string, string> = { "us-east-1a": "use1-az4", "us-east-1b": "use1-az6", "us-east-1c": "use1-az1" };
 
-/** What a dead Lambda's calls get: nothing it asks for happens any more. */
-export class RunKilled extends Error {
-  constructor(call: string) {
-    super(`the run was killed (${call} never reached AWS)`);
-    this.name = "RunKilled";
-  }
-}
-
-export class FakeAccount {
+export class FakeAccount extends KillableRun {
   instances = new Map<string, FakeInstance>();
   groups = new Map<string, FakeGroup>();
   snapshots: Snapshot[] = [];
@@ -104,40 +97,29 @@ export class FakeAccount {
   elbv2 = new ElasticLoadBalancingV2Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
   private seq = 0;
   readonly restore: () => void;
-  /** The current run is dead: every call fails until revive(). */
-  dead = false;
-  private kill?: { call: string; nth: number; after: boolean; seen: number };
-  private hooks: { call: string; nth: number; seen: number; action: () => void }[] = [];
   /** CreateFleet answers by ClientToken: a retried request returns the first answer (EC2's idempotency). */
   private fleets = new Map<string, unknown>();
 
   /** With `everyClient`, every client of these classes is mocked (for handlers that build their own). */
   constructor(opts: { everyClient?: boolean } = {}) {
+    super();
     const ec2 = mockClient(opts.everyClient ? EC2Client : this.ec2);
     const asg = mockClient(opts.everyClient ? AutoScalingClient : this.autoscaling);
     const elb = mockClient(opts.everyClient ? ElasticLoadBalancingV2Client : this.elbv2);
     this.restore = () => [ec2, asg, elb].forEach((m) => m.restore());
     const wrap =
       <I extends object>(name: string, fn: (input: I) => unknown) =>
-      async (input: I) => {
-        if (this.dead) throw new RunKilled(name);
-        const kill = this.kill?.call === name && ++this.kill.seen === this.kill.nth ? this.kill : undefined;
-        if (kill && !kill.after) {
-          this.dead = true;
-          throw new RunKilled(name);
-        }
-        this.calls.push(name);
-        const fail = this.behaviour.failures.get(name);
-        try {
-          if (fail?.(input as Record<string, unknown>)) throw Object.assign(new Error(`injected failure of ${name}`), { name: "ValidationError" });
-          return fn(input);
-        } finally {
-          for (const h of this.hooks) if (h.call === name && ++h.seen === h.nth) h.action();
-          this.snapshot(name);
-          // Killed right after the call: AWS did it, the run never heard back.
-          if (kill?.after) this.dead = true;
-        }
-      };
+      async (input: I) =>
+        this.gate(
+          name,
+          () => {
+            this.calls.push(name);
+            const fail = this.behaviour.failures.get(name);
+            if (fail?.(input as Record<string, unknown>)) throw Object.assign(new Error(`injected failure of ${name}`), { name: "ValidationError" });
+            return fn(input);
+          },
+          () => this.snapshot(name),
+        );
     ec2.on(CreateFleetCommand).callsFake(wrap("CreateFleet", (i) => this.createFleet(i)));
     ec2.on(DescribeInstanceStatusCommand).callsFake(wrap("DescribeInstanceStatus", (i) => this.describeInstanceStatus(i)));
     ec2.on(DescribeInstancesCommand).callsFake(wrap("DescribeInstances", (i) => this.describeInstances(i)));
@@ -178,37 +160,6 @@ export class FakeAccount {
     }
     this.groups.set(name, group);
     return group;
-  }
-
-  /** Runs `action` (the world moving) right after the nth call of `call`. */
-  when(call: string, nth: number, action: () => void): this {
-    this.hooks.push({ call, nth, seen: 0, action });
-    return this;
-  }
-
-  /** Kills the run at the nth call of `call`: before it reaches AWS, or (after) once AWS has done it. */
-  killAt(call: string, opts: { nth?: number; after?: boolean } = {}): this {
-    this.kill = { call, nth: opts.nth ?? 1, after: opts.after ?? false, seen: 0 };
-    return this;
-  }
-
-  /** A fresh run may start: the dead one has finished failing. */
-  revive(): void {
-    this.dead = false;
-    this.kill = undefined;
-  }
-
-  /** The dead run's DynamoDB client: its writes fail too once it is dead. */
-  guard<T extends { send: (...args: never[]) => unknown }>(doc: T): T {
-    return new Proxy(doc, {
-      get: (target, prop, receiver) =>
-        prop === "send"
-          ? (...args: never[]) => {
-              if (this.dead) return Promise.reject(new RunKilled("DynamoDB"));
-              return target.send(...args);
-            }
-          : Reflect.get(target, prop, receiver),
-    });
   }
 
   /** The group's scaling policy removes one instance (desired − 1), `victim` by default the newest on-demand one. */
