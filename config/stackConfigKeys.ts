@@ -6,6 +6,7 @@
  * Pure: no @pulumi imports.
  */
 import { REGIONS as CATALOG_REGIONS } from "../runtime/pricing/data/sources";
+import { editDistance } from "../runtime/shared/editDistance";
 
 /**
  * AWS regions the AWS provider knows (@pulumi/aws `Region`; a test keeps this list in step).
@@ -32,20 +33,8 @@ export const AWS_PROVIDER_KEYS = [
 /** Namespaces whose keys are read by someone: the engine, or a provider this program may use. */
 export const OTHER_NAMESPACES = ["pulumi", "aws", "awsx", "kubernetes", "eks", "docker", "docker-build", "random", "tls", "command"] as const;
 
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
+/** Edit distance ignoring letter case, for "did you mean". */
+const distance = (a: string, b: string): number => editDistance(a.toLowerCase(), b.toLowerCase());
 
 /** The closest of `known` to `given`, when it is close enough to be a typo. */
 export function closest(given: string, known: readonly string[]): string | undefined {

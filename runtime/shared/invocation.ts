@@ -5,6 +5,7 @@
  * "I did not understand" must never turn into "run the default job".
  */
 import * as z from "./zod";
+import { editDistance } from "./editDistance";
 
 /** What EventBridge sends for a schedule rule without an input override. */
 export const ScheduledEvent = z.object({
@@ -51,16 +52,6 @@ export function commandKeyHint(event: Record<string, unknown>): string {
     return k !== "command" && (norm === "cmd" || editDistance(norm, "command") <= 2);
   });
   return near ? ` (did you mean "command" instead of "${near}"?)` : "";
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length]!;
 }
 
 /** Zod issues as short "path: message" lines (the event itself is "event"), for refusals that list them. */

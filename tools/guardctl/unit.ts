@@ -3,23 +3,13 @@
  * is one line before anything is invoked, and sent exactly as `account` and `region`.
  */
 import { AWS_REGIONS } from "../../config/stackConfigKeys";
+import { editDistance } from "../../runtime/shared/editDistance";
 import { ACCOUNT_ID } from "../../runtime/shared/units";
 
 export const UNIT_FLAGS_USAGE = [
   "--account <12-digit id>   status/stop-env/restore/emergency-stop: only this account of the organisation",
   "--region <region>         status/stop-env/restore/emergency-stop: only this region (e.g. eu-west-1)",
 ];
-
-/** Edit distance, for "did you mean": a mistyped region is usually one or two letters off. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 /** The payload fields of the flags given; throws one line naming a bad value and what is expected. */
 export function unitTarget(flags: { account?: string; region?: string }): { account?: string; region?: string } {
@@ -30,7 +20,8 @@ export function unitTarget(flags: { account?: string; region?: string }): { acco
   }
   if (flags.region !== undefined) {
     if (!(AWS_REGIONS as readonly string[]).includes(flags.region)) {
-      const near = [...AWS_REGIONS].sort((a, b) => distance(flags.region!, a) - distance(flags.region!, b))[0];
+      // A mistyped region is usually one or two letters off.
+      const near = [...AWS_REGIONS].sort((a, b) => editDistance(flags.region!, a) - editDistance(flags.region!, b))[0];
       throw new Error(`--region ${JSON.stringify(flags.region)} is not an AWS region (did you mean ${near}?)`);
     }
     out.region = flags.region;
